@@ -1,0 +1,66 @@
+// Timestamp: an instant in UTC with microsecond precision, and the text forms it travels in.
+//
+// Every timestamp that vdpark writes into a key or an attribute is ISO-8601 UTC at fixed width
+// with microseconds ("2026-01-12T19:59:43.123456Z"), so that string order is time order and
+// TimescaleDB's precision survives a round trip. Inputs in other forms are normalized:
+//   - ISO-8601 with 'T' or ' ' between date and time, 0 to 9 fraction digits (beyond 6 truncated),
+//     and an offset of 'Z', '+HH', '+HHMM' or '+HH:MM' (psql writes "2026-01-12 23:59:43.1+04");
+//     no offset means UTC;
+//   - epoch milliseconds, as sensors send them (a string of 11 to 14 digits, or a number).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace vdpark {
+
+class Timestamp {
+ public:
+  constexpr Timestamp() = default;
+  static constexpr Timestamp FromMicros(int64_t us) { return Timestamp(us); }
+  static constexpr Timestamp FromMillis(int64_t ms) { return Timestamp(ms * 1000); }
+  static constexpr Timestamp FromSeconds(int64_t s) { return Timestamp(s * 1000000); }
+  static Timestamp Now();
+
+  // Parses any of the accepted forms above. The error names what was wrong with `text`.
+  static Result<Timestamp> Parse(std::string_view text);
+
+  constexpr int64_t micros() const { return us_; }
+  constexpr int64_t seconds() const { return FloorDiv(us_, 1000000); }
+
+  // "2026-01-12T19:59:43.123456Z": 27 characters, always.
+  std::string ToIso() const;
+  // Appends ToIso() to `out` without allocating a temporary.
+  void AppendIso(std::string* out) const;
+  // psql's text form in a session whose TimeZone is UTC: "2026-01-12 19:59:43.1234+00", fraction
+  // digits trimmed of trailing zeros and left out when zero, as PostgreSQL prints timestamptz.
+  std::string ToPsql() const;
+  // "2026-01-12": the UTC calendar day.
+  std::string DayIso() const;
+
+  constexpr auto operator<=>(const Timestamp&) const = default;
+  constexpr Timestamp operator+(int64_t us) const { return Timestamp(us_ + us); }
+  constexpr int64_t operator-(Timestamp other) const { return us_ - other.us_; }
+
+  static constexpr int64_t FloorDiv(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+  }
+
+ private:
+  constexpr explicit Timestamp(int64_t us) : us_(us) {}
+  int64_t us_ = 0;
+};
+
+inline constexpr int64_t kMicrosPerSecond = 1000000;
+inline constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
+inline constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
+inline constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
+
+// Days since 1970-01-01 for a proleptic Gregorian date, and back (Howard Hinnant's algorithms).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d);
+
+}  // namespace vdpark

@@ -1,0 +1,87 @@
+// Store: any place parking data lives, addressed by a URL (SPEC §1), seen as domain records.
+//
+// Every command (migrate, verify, audit, generate) reads and writes through this interface, so any
+// store can be the source or the target of any other. A csv folder implements it directly; the
+// single-table stores (embedded, dynamodb) implement it through SingleTableStore, which maps
+// records to items of an ItemStore.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "domain/model.h"
+
+namespace vdpark {
+
+// Where a record came from: "events.csv:1234", or an item's key.
+struct Origin {
+  std::string_view source;  // a file name or a store's name; valid during the visit only
+  uint64_t line = 0;        // 0 when not from a text file
+  std::string ToString() const;
+};
+
+// A source row that could not be used: where it was, why, and the row itself as read.
+struct Rejected {
+  std::string where;
+  std::string reason;
+  std::string raw;
+};
+using RejectFn = std::function<void(Rejected)>;
+
+// Receives one event; a non-OK status stops the scan and is returned by it.
+using EventVisitor = std::function<Status(ParkingEvent&& event, const Origin& origin)>;
+
+struct EventScanOptions {
+  std::optional<Timestamp> since;  // only events at or after this time
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The store's URL with any secret taken out: safe to print.
+  virtual std::string DisplayName() const = 0;
+
+  // All zones, bays and sensors, each sorted by key. A record that cannot be read (a bad row, an
+  // item that does not map) is passed to `rejects` with its place and reason and left out; the
+  // rest are returned. An error only when the store itself cannot be read.
+  virtual Result<Metadata> ReadMetadata(const RejectFn& rejects) = 0;
+
+  // Passes every event to `visit`, streamed: memory stays flat however many there are. Bad rows go
+  // to `rejects`. Order: key order (zone, bay, timestamp as the single-table key sorts) when
+  // EventsInKeyOrder(), otherwise the store's own.
+  virtual Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                            const RejectFn& rejects) = 0;
+  virtual bool EventsInKeyOrder() const = 0;
+
+  // Writes (inserts or replaces by key) zones, bays and sensors. A single-table store recomputes
+  // each zone's occupiedBays from the bays given here.
+  virtual Status WriteMetadata(const Metadata& metadata) = 0;
+
+  // Writes (inserts or replaces by key) a batch of events. Callers choose the batch size; each
+  // call is applied whole before it returns OK, in order with earlier calls.
+  virtual Status WriteEvents(std::span<const ParkingEvent> events) = 0;
+
+  // Makes everything written so far durable (files flushed and closed, memtables synced).
+  virtual Status Flush() = 0;
+};
+
+struct StoreOptions {
+  bool create_if_missing = true;  // make the folder/table when it does not exist
+  int64_t retention_days = 90;    // events' ttl = their own time + this; 0 = no ttl
+  // For writers: remove what is already there first (csv: truncate the files).
+  bool truncate = false;
+};
+
+// Opens the store a URL names: "csv:DIR", "embedded:DIR" (more schemes come with their backends).
+// kInvalidArgument names the part of the URL that is wrong.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
+
+}  // namespace vdpark
