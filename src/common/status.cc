@@ -24,6 +24,8 @@ const char* CodeName(Status::Code code) {
       return "unavailable";
     case Status::Code::kAborted:
       return "aborted";
+    case Status::Code::kNotSupported:
+      return "not supported";
     case Status::Code::kInternal:
       return "internal error";
   }

@@ -23,6 +23,7 @@ class Status {
     kThrottled,        // the server asked us to slow down; retryable
     kUnavailable,      // a server could not be reached; retryable
     kAborted,          // stopped on purpose (a visitor asked to stop, a signal)
+    kNotSupported,     // this store or build cannot do that
     kInternal,         // a bug or an unexpected answer
   };
 
@@ -41,11 +42,13 @@ class Status {
   static Status Unavailable(std::string_view msg) { return Status(Code::kUnavailable, msg); }
   static Status Aborted(std::string_view msg) { return Status(Code::kAborted, msg); }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
+  static Status NotSupported(std::string_view msg) { return Status(Code::kNotSupported, msg); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsConditionFailed() const { return code_ == Code::kConditionFailed; }
+  bool IsNotSupported() const { return code_ == Code::kNotSupported; }
   bool IsRetryable() const { return code_ == Code::kThrottled || code_ == Code::kUnavailable; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }

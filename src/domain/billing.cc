@@ -4,6 +4,11 @@
 
 namespace vdpark {
 
+namespace {
+// 128-bit arithmetic for money x time, which overflows 64 bits on long stays at high prices.
+__extension__ typedef __int128 Int128;
+}  // namespace
+
 std::optional<UtcOffset> UtcOffset::Parse(std::string_view text) {
   if (text == "Asia/Dubai" || text == "Asia/Muscat") return UtcOffset{240};
   if (text == "UTC" || text == "Etc/UTC" || text == "Z") return UtcOffset{0};
@@ -64,9 +69,9 @@ int64_t BillableMicros(Timestamp arrive, Timestamp leave,
 Decimal Revenue(Decimal price_per_hour, int64_t billable_micros) {
   // micros of money = price_micros * billable_us / us_per_hour, in 128 bits: a long stay at a high
   // price overflows 64.
-  __int128 num = static_cast<__int128>(price_per_hour.micros()) * billable_micros;
-  __int128 den = static_cast<__int128>(kMicrosPerHour) * 10000;  // to cents
-  __int128 cents = (num >= 0 ? num + den / 2 : num - den / 2) / den;
+  Int128 num = static_cast<Int128>(price_per_hour.micros()) * billable_micros;
+  Int128 den = static_cast<Int128>(kMicrosPerHour) * 10000;  // to cents
+  Int128 cents = (num >= 0 ? num + den / 2 : num - den / 2) / den;
   return Decimal::FromMicros(static_cast<int64_t>(cents) * 10000, 2);
 }
 

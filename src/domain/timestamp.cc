@@ -88,7 +88,7 @@ Result<Timestamp> Timestamp::Parse(std::string_view text) {
   }
 
   size_t p = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(s, &p, 4, &year) || p >= s.size() || s[p++] != '-' ||
       !ReadDigits(s, &p, 2, &month) || p >= s.size() || s[p++] != '-' ||
       !ReadDigits(s, &p, 2, &day)) {

@@ -24,6 +24,7 @@ namespace vdpark {
 struct Origin {
   std::string_view source;  // a file name or a store's name; valid during the visit only
   uint64_t line = 0;        // 0 when not from a text file
+  std::string_view raw;     // the row as read, when the store has it; valid during the visit only
   std::string ToString() const;
 };
 
@@ -61,6 +62,16 @@ class Store {
                             const RejectFn& rejects) = 0;
   virtual bool EventsInKeyOrder() const = 0;
 
+  // The event with `key`'s zone, bay and timestamp; nullopt when there is none. Stores that can
+  // look one up directly (single-table stores) do; the others return kNotSupported.
+  virtual Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) {
+    (void)key;
+    return Status::NotSupported(DisplayName() + " cannot look up one event");
+  }
+
+  // About how many events ScanEvents will pass, for progress and ETA; nullopt when unknown.
+  virtual std::optional<uint64_t> EstimateEventCount() { return std::nullopt; }
+
   // Writes (inserts or replaces by key) zones, bays and sensors. A single-table store recomputes
   // each zone's occupiedBays from the bays given here.
   virtual Status WriteMetadata(const Metadata& metadata) = 0;
@@ -78,6 +89,9 @@ struct StoreOptions {
   int64_t retention_days = 90;    // events' ttl = their own time + this; 0 = no ttl
   // For writers: remove what is already there first (csv: truncate the files).
   bool truncate = false;
+  // For a target about to take a large load: tune for write throughput (embedded: bigger
+  // memtables, no write-ahead log until Flush()). Everything is durable after Flush() returns.
+  bool bulk_load = false;
 };
 
 // Opens the store a URL names: "csv:DIR", "embedded:DIR" (more schemes come with their backends).

@@ -1,0 +1,94 @@
+#include "cli/command_support.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace vdpark::cli {
+
+void SetUpLogging(bool verbose, bool quiet) {
+  auto logger = spdlog::stderr_color_mt("vdpark");
+  logger->set_pattern("%^%l%$: %v");
+  logger->set_level(verbose ? spdlog::level::debug
+                            : (quiet ? spdlog::level::warn : spdlog::level::info));
+  spdlog::set_default_logger(logger);
+}
+
+int Fail(const Status& s) {
+  spdlog::error("{}", s.ToString());
+  return s.IsInvalidArgument() ? kExitUsage : kExitFailed;
+}
+
+Result<Timestamp> ParseSince(const std::string& text, Timestamp now) {
+  if (!text.empty() && (text.back() == 'd' || text.back() == 'h' || text.back() == 'm')) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+    if (ec == std::errc() && p == text.data() + text.size() - 1 && n >= 0) {
+      int64_t unit = text.back() == 'd' ? kMicrosPerDay
+                                        : (text.back() == 'h' ? kMicrosPerHour : kMicrosPerMinute);
+      return Timestamp::FromMicros(now.micros() - n * unit);
+    }
+  }
+  auto t = Timestamp::Parse(text);
+  if (!t.ok()) {
+    return Status::InvalidArgument("--since '" + text +
+                                   "': expected 90d, 36h, 15m or a timestamp (" +
+                                   t.status().message() + ")");
+  }
+  return t;
+}
+
+RejectsFile::RejectsFile(std::string path, size_t log_first)
+    : path_(std::move(path)), log_first_(log_first) {}
+
+RejectsFile::~RejectsFile() {
+  if (file_) std::fclose(file_);
+}
+
+RejectFn RejectsFile::Sink() {
+  return [this](Rejected r) { Add(r); };
+}
+
+namespace {
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+void RejectsFile::Add(const Rejected& r) {
+  ++count_;
+  if (count_ <= log_first_) spdlog::warn("rejected {}: {}", r.where, r.reason);
+  if (count_ == log_first_ + 1) spdlog::warn("more rejects follow; all are in {}", path_);
+  if (!file_) {
+    file_ = std::fopen(path_.c_str(), "w");
+    if (!file_) {
+      spdlog::error("cannot write the rejects file {}", path_);
+      return;
+    }
+    std::fputs("where,reason,raw\n", file_);
+  }
+  std::string line = CsvField(r.where) + "," + CsvField(r.reason) + "," + CsvField(r.raw) + "\n";
+  std::fwrite(line.data(), 1, line.size(), file_);
+}
+
+std::string RejectsFile::Summary() const {
+  if (count_ == 0) return "";
+  return std::to_string(count_) + " rejected: see " + path_;
+}
+
+void PrintJson(const boost::json::value& value) {
+  std::string s = boost::json::serialize(value);
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+}  // namespace vdpark::cli

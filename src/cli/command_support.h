@@ -1,0 +1,54 @@
+// What every subcommand shares: logging set-up, the rejects file, durations on the command line,
+// and printing a report as text or JSON.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace vdpark::cli {
+
+// Exit codes: 0 success, 1 the check found differences, 2 the work failed, 3 bad usage.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitDifferences = 1;
+inline constexpr int kExitFailed = 2;
+inline constexpr int kExitUsage = 3;
+
+void SetUpLogging(bool verbose, bool quiet);
+
+// Logs `s` as an error and returns kExitFailed (kExitUsage for bad input).
+int Fail(const Status& s);
+
+// "90d", "36h", "15m" before `now`, or a timestamp in any form Timestamp::Parse takes.
+Result<Timestamp> ParseSince(const std::string& text, Timestamp now);
+
+// Collects rejected records: the first few are logged, all are written to a CSV file
+// (where,reason,raw) that is created only when there is something to write.
+class RejectsFile {
+ public:
+  explicit RejectsFile(std::string path, size_t log_first = 20);
+  ~RejectsFile();
+  RejectFn Sink();
+  uint64_t count() const { return count_; }
+  const std::string& path() const { return path_; }
+  // One line for the summary: "" when none, else "N rejected: see FILE".
+  std::string Summary() const;
+
+ private:
+  void Add(const Rejected& r);
+
+  std::string path_;
+  size_t log_first_;
+  uint64_t count_ = 0;
+  std::FILE* file_ = nullptr;
+};
+
+// Prints `value` as JSON, one line, on stdout.
+void PrintJson(const boost::json::value& value);
+
+}  // namespace vdpark::cli

@@ -1,0 +1,129 @@
+// vdpark verify --source URL --target URL: proof that two stores agree (plan §5.4, §6.1).
+#include <spdlog/spdlog.h>
+
+#include "cli/command_support.h"
+#include "cli/commands.h"
+#include "common/progress.h"
+#include "verify/verify.h"
+
+namespace vdpark::cli {
+
+namespace {
+
+boost::json::object ToJson(const EntityCounts& c) {
+  return {{"source", c.source}, {"target", c.target},       {"missing", c.missing},
+          {"extra", c.extra},   {"different", c.different}, {"compared", c.compared}};
+}
+
+boost::json::object ToJson(const VerifyReport& r) {
+  boost::json::array diffs;
+  for (const auto& d : r.differences) {
+    diffs.push_back({{"entity", d.entity}, {"kind", d.kind}, {"key", d.key}, {"detail", d.detail}});
+  }
+  return {{"source", r.source_name},
+          {"target", r.target_name},
+          {"ok", r.ok()},
+          {"zones", ToJson(r.zones)},
+          {"bays", ToJson(r.bays)},
+          {"sensors", ToJson(r.sensors)},
+          {"events", ToJson(r.events)},
+          {"zoneDays", r.zone_days},
+          {"zoneDayMismatches", r.zone_day_mismatches.size()},
+          {"sourceDuplicates", r.source_duplicates},
+          {"rejected", r.rejected},
+          {"sampled", r.sampled},
+          {"totalDifferences", r.total_differences},
+          {"differences", std::move(diffs)},
+          {"seconds", r.seconds}};
+}
+
+void PrintCounts(const char* name, const EntityCounts& c) {
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf(
+      "  %-8s source %-10llu target %-10llu compared %-10llu missing %llu, extra %llu, "
+      "different %llu\n",
+      name, u(c.source), u(c.target), u(c.compared), u(c.missing), u(c.extra), u(c.different));
+}
+
+}  // namespace
+
+int RunVerify(const VerifyArgs& a) {
+  StoreOptions so;
+  so.create_if_missing = false;
+  so.retention_days = a.retention_days;
+  auto source = OpenStore(a.source, so);
+  if (!source.ok()) return Fail(source.status());
+  auto target = OpenStore(a.target, so);
+  if (!target.ok()) return Fail(target.status());
+  VerifyOptions vo;
+  vo.sample = a.sample;
+  vo.max_listed = a.max_listed;
+  vo.retention_days = a.retention_days;
+  if (!a.since.empty()) {
+    auto since = ParseSince(a.since, vo.now);
+    if (!since.ok()) return Fail(since.status());
+    vo.since = *since;
+  }
+  RejectsFile rejects(a.rejects);
+  vo.on_reject = rejects.Sink();
+  auto report = Verify(**source, **target, vo);
+  if (!report.ok()) return Fail(report.status());
+  const VerifyReport& r = *report;
+  int code = r.ok() ? kExitOk : kExitDifferences;
+  if (a.json) {
+    PrintJson(ToJson(r));
+    return code;
+  }
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf(
+      "verify %s against %s (%s)\n", r.source_name.c_str(), r.target_name.c_str(),
+      r.sampled ? ("events sampled: " + std::to_string(a.sample)).c_str() : "every item compared");
+  PrintCounts("zones", r.zones);
+  PrintCounts("bays", r.bays);
+  PrintCounts("sensors", r.sensors);
+  PrintCounts("events", r.events);
+  std::printf("  events per zone per day: %llu zone-days, %llu differ\n", u(r.zone_days),
+              u(r.zone_day_mismatches.size()));
+  if (r.source_duplicates) {
+    std::printf(
+        "  the source has %llu rows whose key repeats an earlier row's; they count once, "
+        "as a load keeps one item per key\n",
+        u(r.source_duplicates));
+  }
+  if (r.rejected) {
+    std::printf("  %llu records could not be read or mapped and were not compared%s\n",
+                u(r.rejected), rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
+  }
+  for (const auto& d : r.differences) {
+    std::printf("  %-9s %-6s %s%s%s\n", d.kind.c_str(), d.entity.c_str(), d.key.c_str(),
+                d.detail.empty() ? "" : ": ", d.detail.c_str());
+  }
+  if (r.total_differences > r.differences.size()) {
+    std::printf("  ... and %llu more differences\n", u(r.total_differences - r.differences.size()));
+  }
+  std::printf("%s: %llu differences in %s\n", r.ok() ? "OK" : "DIFFERENT", u(r.total_differences),
+              Progress::FormatDuration(r.seconds).c_str());
+  return code;
+}
+
+void AddVerifyCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "verify", "Compare two stores: counts, then every item; exit 1 on any difference");
+  cmd->add_option("--source", args->source, "The store migrated from")->required();
+  cmd->add_option("--target", args->target, "The store migrated to")->required();
+  cmd->add_option("--sample", args->sample,
+                  "Compare N random source events instead of all (counts stay complete)");
+  cmd->add_option("--since", args->since, "Only events since: 90d, 36h, or a timestamp");
+  cmd->add_option("--retention-days", args->retention_days,
+                  "Leave out events past this retention on both sides; 0 = none")
+      ->capture_default_str();
+  cmd->add_option("--max-listed", args->max_listed, "Differences to list (all are counted)")
+      ->capture_default_str();
+  cmd->add_option("--rejects", args->rejects, "CSV file for unreadable records")
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print the report as JSON");
+  cmd->callback([args, exit_code] { *exit_code = RunVerify(*args); });
+}
+
+}  // namespace vdpark::cli

@@ -1,0 +1,648 @@
+#include "store/csv/csv_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <tuple>
+#include <unordered_map>
+
+#include "store/csv/csv_format.h"
+
+namespace vdpark {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The columns of each file, in the order the §5.1 export queries select them and this store writes
+// them; the enums index these arrays.
+// clang-format off
+constexpr std::array<std::string_view, 11> kZoneColumns = {
+    "zone_id", "name", "address", "city", "total_bays", "lng", "lat", "price_per_hour",
+    "operating_hours", "tenant_id", "created_at"};
+enum ZoneColumn { kZoneZoneId, kZoneName, kZoneAddress, kZoneCity, kZoneTotalBays, kZoneLng,
+                  kZoneLat, kZonePrice, kZoneHours, kZoneTenant, kZoneCreatedAt };
+
+constexpr std::array<std::string_view, 9> kBayColumns = {
+    "zone_id", "bay_number", "sensor_id", "status", "last_change", "occupied_since", "bay_type",
+    "lng", "lat"};
+enum BayColumn { kBayZoneId, kBayNumber, kBaySensorId, kBayStatus, kBayLastChange,
+                 kBayOccupiedSince, kBayType, kBayLng, kBayLat };
+
+constexpr std::array<std::string_view, 7> kEventColumns = {
+    "zone_id", "bay_number", "event_type", "timestamp", "duration_minutes", "revenue",
+    "detection_mode"};
+enum EventColumn { kEventZoneId, kEventBayNumber, kEventType, kEventTimestamp, kEventDuration,
+                   kEventRevenue, kEventDetectionMode };
+
+constexpr std::array<std::string_view, 9> kSensorColumns = {
+    "sensor_id", "model", "firmware_version", "install_date", "zone_id", "bay_number", "status",
+    "last_battery", "last_signal"};
+enum SensorColumn { kSensorId, kSensorModel, kSensorFirmware, kSensorInstallDate, kSensorZoneId,
+                    kSensorBayNumber, kSensorStatus, kSensorBattery, kSensorSignal };
+// clang-format on
+
+constexpr std::string_view kZonesFile = "zones.csv";
+constexpr std::string_view kBaysFile = "bays.csv";
+constexpr std::string_view kEventsFile = "events.csv";
+constexpr std::string_view kSensorsFile = "sensors.csv";
+
+struct TableSpec {
+  std::string_view file;
+  std::span<const std::string_view> columns;
+};
+constexpr TableSpec kZones{kZonesFile, kZoneColumns};
+constexpr TableSpec kBays{kBaysFile, kBayColumns};
+constexpr TableSpec kEvents{kEventsFile, kEventColumns};
+constexpr TableSpec kSensors{kSensorsFile, kSensorColumns};
+
+// One data row seen through the header: typed access to the spec's columns. The first problem
+// found is kept as the row's error; once there is one, the accessors return empty values.
+class Row {
+ public:
+  Row(const CsvRecord& record, const TableSpec& spec, std::span<const size_t> positions)
+      : record_(record), spec_(spec), positions_(positions) {}
+
+  uint64_t line() const { return record_.line; }
+  std::string_view raw() const { return record_.raw; }
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  void Fail(std::string reason) {
+    if (error_.empty()) error_ = std::move(reason);
+  }
+  void FailColumn(int column, std::string_view why) {
+    std::string reason = "column '";
+    reason += spec_.columns[column];
+    reason += "': ";
+    reason += why;
+    Fail(std::move(reason));
+  }
+
+  const CsvField& field(int column) const { return record_[positions_[column]]; }
+
+  // A key column: NULL is an error.
+  std::string_view Key(int column) {
+    const CsvField& f = field(column);
+    if (f.is_null()) FailColumn(column, "NULL in a key column");
+    return f.text;
+  }
+  std::optional<std::string> Text(int column) const {
+    const CsvField& f = field(column);
+    if (f.is_null()) return std::nullopt;
+    return std::string(f.text);
+  }
+  std::optional<int64_t> Int(int column) {
+    const CsvField& f = field(column);
+    if (f.is_null() || failed()) return std::nullopt;
+    int64_t v = 0;
+    const char* end = f.text.data() + f.text.size();
+    auto res = std::from_chars(f.text.data(), end, v);
+    if (res.ec != std::errc() || res.ptr != end) {
+      FailColumn(column, "bad integer '" + std::string(f.text.substr(0, 64)) + "'");
+      return std::nullopt;
+    }
+    return v;
+  }
+  std::optional<Decimal> Dec(int column) {
+    const CsvField& f = field(column);
+    if (f.is_null() || failed()) return std::nullopt;
+    return Check(column, Decimal::Parse(f.text));
+  }
+  std::optional<Timestamp> Time(int column) {
+    const CsvField& f = field(column);
+    if (f.is_null() || failed()) return std::nullopt;
+    return Check(column, Timestamp::Parse(f.text));
+  }
+  std::optional<OperatingHours> Hours(int column) {
+    const CsvField& f = field(column);
+    if (f.is_null() || failed()) return std::nullopt;
+    return Check(column, OperatingHours::ParseJson(f.text));
+  }
+  // A point from two columns: both NULL is no point, one NULL is an error.
+  std::optional<GeoPoint> Location(int lng_column, int lat_column) {
+    const CsvField& lng = field(lng_column);
+    const CsvField& lat = field(lat_column);
+    if ((lng.is_null() && lat.is_null()) || failed()) return std::nullopt;
+    if (lng.is_null() || lat.is_null()) {
+      int null_column = lng.is_null() ? lng_column : lat_column;
+      int other = lng.is_null() ? lat_column : lng_column;
+      FailColumn(null_column, "NULL while '" + std::string(spec_.columns[other]) + "' is set");
+      return std::nullopt;
+    }
+    GeoPoint p;
+    p.lng = Double(lng_column);
+    p.lat = Double(lat_column);
+    if (failed()) return std::nullopt;
+    return p;
+  }
+
+ private:
+  template <typename T>
+  std::optional<T> Check(int column, Result<T> r) {
+    if (!r.ok()) {
+      FailColumn(column, r.status().message());
+      return std::nullopt;
+    }
+    return std::move(r).value();
+  }
+  double Double(int column) {
+    std::string_view t = field(column).text;
+    double v = 0;
+    auto res = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (res.ec != std::errc() || res.ptr != t.data() + t.size()) {
+      FailColumn(column, "bad number '" + std::string(t.substr(0, 64)) + "'");
+    }
+    return v;
+  }
+
+  const CsvRecord& record_;
+  const TableSpec& spec_;
+  std::span<const size_t> positions_;
+  std::string error_;
+};
+
+// Where each of the spec's columns is in a file with this header.
+Result<std::vector<size_t>> MapColumns(const TableSpec& spec, const CsvRecord& header) {
+  std::vector<size_t> positions(spec.columns.size(), SIZE_MAX);
+  for (size_t i = 0; i < header.size(); ++i) {
+    for (size_t c = 0; c < spec.columns.size(); ++c) {
+      if (header[i].text != spec.columns[c]) continue;
+      if (positions[c] != SIZE_MAX) {
+        return Status::InvalidArgument(std::string(spec.file) + ": column '" +
+                                       std::string(spec.columns[c]) + "' appears twice");
+      }
+      positions[c] = i;
+    }
+  }
+  for (size_t c = 0; c < spec.columns.size(); ++c) {
+    if (positions[c] == SIZE_MAX) {
+      return Status::InvalidArgument(std::string(spec.file) + ": missing column '" +
+                                     std::string(spec.columns[c]) + "'");
+    }
+  }
+  return positions;
+}
+
+// Reads one file: the header, then every record as a Row passed to `on_row`, which returns a
+// non-OK status only to stop. A row that failed (in on_row or before) goes to `rejects`.
+template <typename OnRow>
+Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn& rejects,
+                 OnRow&& on_row) {
+  auto reader = CsvReader::Open(path, std::string(spec.file));
+  if (!reader.ok()) return reader.status();
+  auto header = (*reader)->Next();
+  if (!header.ok()) return header.status();
+  if (*header == nullptr) {
+    return Status::InvalidArgument(std::string(spec.file) + ": empty file, expected a header row");
+  }
+  const size_t width = (*header)->size();
+  auto positions = MapColumns(spec, **header);
+  if (!positions.ok()) return positions.status();
+  for (;;) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) return next.status();
+    const CsvRecord* record = *next;
+    if (record == nullptr) return Status::OK();
+    if (record->blank()) continue;
+    Row row(*record, spec, *positions);
+    if (record->size() != width) {
+      row.Fail("expected " + std::to_string(width) + " fields as in the header, found " +
+               std::to_string(record->size()));
+    } else {
+      VDPARK_RETURN_IF_ERROR(on_row(row));
+    }
+    if (row.failed() && rejects) {
+      rejects(Rejected{std::string(spec.file) + ":" + std::to_string(record->line), row.error(),
+                       std::string(record->raw)});
+    }
+  }
+}
+
+// Remembers the line of each key seen in a file, so a second row with the same key is rejected.
+class KeySet {
+ public:
+  // False (and `row` failed) when `key` was seen before.
+  bool Insert(std::string key, Row& row, std::string_view what) {
+    auto [it, inserted] = lines_.emplace(std::move(key), row.line());
+    if (!inserted) {
+      row.Fail("duplicate " + std::string(what) + ", first on line " + std::to_string(it->second));
+    }
+    return inserted;
+  }
+  bool Contains(const std::string& key) const { return lines_.contains(key); }
+
+ private:
+  std::unordered_map<std::string, uint64_t> lines_;
+};
+
+std::string BayKey(std::string_view zone_id, std::string_view bay_number) {
+  std::string key(zone_id);
+  key.push_back('\0');
+  key.append(bay_number);
+  return key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing rows in psql's form.
+
+void AddInt(CsvWriter& w, const std::optional<int64_t>& v) {
+  if (!v) return w.AddNull();
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, *v);
+  w.AddUnquoted(std::string_view(buf, static_cast<size_t>(res.ptr - buf)));
+}
+void AddTime(CsvWriter& w, const std::optional<Timestamp>& t) {
+  if (!t) return w.AddNull();
+  AppendPsqlTimestamp(w.BeginUnquoted(), *t);
+}
+void AddDecimal(CsvWriter& w, const std::optional<Decimal>& d) {
+  if (!d) return w.AddNull();
+  w.AddUnquoted(d->ToString());
+}
+void AddLocation(CsvWriter& w, const std::optional<GeoPoint>& p) {
+  if (!p) {
+    w.AddNull();
+    w.AddNull();
+    return;
+  }
+  AppendFloat8(w.BeginUnquoted(), p->lng);
+  AppendFloat8(w.BeginUnquoted(), p->lat);
+}
+
+void WriteRow(CsvWriter& w, const Zone& z) {
+  w.AddField(z.zone_id);
+  w.AddOptional(z.name);
+  w.AddOptional(z.address);
+  w.AddOptional(z.city);
+  AddInt(w, z.total_bays);
+  AddLocation(w, z.location);
+  AddDecimal(w, z.price_per_hour);
+  if (z.operating_hours) {
+    w.AddField(z.operating_hours->ToJson());
+  } else {
+    w.AddNull();
+  }
+  w.AddOptional(z.tenant_id);
+  AddTime(w, z.created_at);
+}
+
+void WriteRow(CsvWriter& w, const Bay& b) {
+  w.AddField(b.zone_id);
+  w.AddField(b.bay_number);
+  w.AddOptional(b.sensor_id);
+  w.AddUnquoted(ToString(b.status));
+  AddTime(w, b.last_change);
+  AddTime(w, b.occupied_since);
+  w.AddOptional(b.bay_type);
+  AddLocation(w, b.location);
+}
+
+void WriteRow(CsvWriter& w, const Sensor& s) {
+  w.AddField(s.sensor_id);
+  w.AddOptional(s.model);
+  w.AddOptional(s.firmware_version);
+  AddTime(w, s.install_date);
+  w.AddOptional(s.zone_id);
+  w.AddOptional(s.bay_number);
+  w.AddOptional(s.status);
+  AddInt(w, s.last_battery);
+  AddInt(w, s.last_signal);
+}
+
+void WriteRow(CsvWriter& w, const ParkingEvent& e) {
+  w.AddField(e.zone_id);
+  w.AddField(e.bay_number);
+  w.AddUnquoted(ToString(e.event_type));
+  AppendPsqlTimestamp(w.BeginUnquoted(), e.timestamp);
+  AddInt(w, e.duration_minutes);
+  AddDecimal(w, e.revenue);
+  w.AddOptional(e.detection_mode);
+}
+
+Status WriteHeader(CsvWriter& w, const TableSpec& spec) {
+  for (std::string_view c : spec.columns) w.AddField(c);
+  return w.EndRecord();
+}
+
+// Writes `rows` under the spec's header to path.tmp, syncs it and renames it over `path`.
+template <typename T>
+Status WriteWholeFile(const std::string& path, const TableSpec& spec, const std::vector<T>& rows) {
+  std::string tmp = path + ".tmp";
+  auto w = CsvWriter::Open(tmp, CsvWriter::Mode::kTruncate);
+  if (!w.ok()) return w.status();
+  VDPARK_RETURN_IF_ERROR(WriteHeader(**w, spec));
+  for (const T& row : rows) {
+    WriteRow(**w, row);
+    VDPARK_RETURN_IF_ERROR((*w)->EndRecord());
+  }
+  VDPARK_RETURN_IF_ERROR((*w)->Close());
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError(path + ": rename from " + tmp + " failed: " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+constexpr auto kZoneKey = [](const Zone& z) { return std::tie(z.zone_id); };
+constexpr auto kBayKey = [](const Bay& b) { return std::tie(b.zone_id, b.bay_number); };
+constexpr auto kSensorKey = [](const Sensor& s) { return std::tie(s.sensor_id); };
+
+template <typename T, typename KeyFn>
+void SortByKey(std::vector<T>* rows, KeyFn key) {
+  std::stable_sort(rows->begin(), rows->end(),
+                   [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+// `into` and `from` together, sorted by key; of rows sharing a key the one from `from` (and the
+// later one within it) stays, as "insert or replace by key" means.
+template <typename T, typename KeyFn>
+void MergeByKey(std::vector<T>* into, const std::vector<T>& from, KeyFn key) {
+  into->insert(into->end(), from.begin(), from.end());
+  SortByKey(into, key);
+  // Keep the last of each run of equal keys.
+  auto out = into->begin();
+  for (auto it = into->begin(); it != into->end(); ++it) {
+    if (std::next(it) != into->end() && key(*std::next(it)) == key(*it)) continue;
+    if (out != it) *out = std::move(*it);
+    ++out;
+  }
+  into->erase(out, into->end());
+}
+
+bool HeaderIs(const CsvRecord& header, const TableSpec& spec) {
+  if (header.size() != spec.columns.size()) return false;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i].text != spec.columns[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+CsvStore::CsvStore(std::string dir, const StoreOptions& options)
+    : dir_(std::move(dir)), options_(options) {}
+
+CsvStore::~CsvStore() = default;  // CsvWriter's destructor flushes
+
+Result<std::unique_ptr<CsvStore>> CsvStore::Open(const std::string& dir,
+                                                 const StoreOptions& options) {
+  if (dir.empty()) return Status::InvalidArgument("csv: the folder is missing (csv:DIR)");
+  std::error_code ec;
+  fs::file_status st = fs::status(dir, ec);
+  if (!fs::exists(st)) {
+    if (!options.create_if_missing) return Status::NotFound("csv:" + dir + ": no such folder");
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("csv:" + dir + ": cannot create the folder: " + ec.message());
+  } else if (!fs::is_directory(st)) {
+    return Status::InvalidArgument("csv:" + dir + ": not a folder");
+  }
+  return std::unique_ptr<CsvStore>(new CsvStore(dir, options));
+}
+
+std::string CsvStore::DisplayName() const {
+  return "csv:" + dir_;
+}
+
+std::string CsvStore::PathOf(std::string_view file) const {
+  return (fs::path(dir_) / file).string();
+}
+
+Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
+  Metadata m;
+  KeySet zone_ids;
+  Status s = ReadTable(PathOf(kZonesFile), kZones, rejects, [&](Row& row) {
+    Zone z;
+    z.zone_id = row.Key(kZoneZoneId);
+    z.name = row.Text(kZoneName);
+    z.address = row.Text(kZoneAddress);
+    z.city = row.Text(kZoneCity);
+    z.total_bays = row.Int(kZoneTotalBays);
+    z.location = row.Location(kZoneLng, kZoneLat);
+    z.price_per_hour = row.Dec(kZonePrice);
+    z.operating_hours = row.Hours(kZoneHours);
+    z.tenant_id = row.Text(kZoneTenant);
+    z.created_at = row.Time(kZoneCreatedAt);
+    if (!row.failed() && zone_ids.Insert(z.zone_id, row, "zone_id")) {
+      m.zones.push_back(std::move(z));
+    }
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+
+  KeySet bay_keys;
+  s = ReadTable(PathOf(kBaysFile), kBays, rejects, [&](Row& row) {
+    Bay b;
+    b.zone_id = row.Key(kBayZoneId);
+    b.bay_number = row.Key(kBayNumber);
+    b.sensor_id = row.Text(kBaySensorId);
+    if (const CsvField& f = row.field(kBayStatus); !f.is_null()) {
+      auto status = ParseBayStatus(f.text);
+      if (status) {
+        b.status = *status;
+      } else {
+        row.FailColumn(kBayStatus, "unknown bay status '" + std::string(f.text.substr(0, 64)) +
+                                       "' (expected occupied, vacant or unknown)");
+      }
+    }
+    b.last_change = row.Time(kBayLastChange);
+    b.occupied_since = row.Time(kBayOccupiedSince);
+    b.bay_type = row.Text(kBayType);
+    b.location = row.Location(kBayLng, kBayLat);
+    if (!row.failed() && !zone_ids.Contains(b.zone_id)) {
+      row.FailColumn(kBayZoneId, "zone '" + b.zone_id + "' is not in zones.csv");
+    }
+    if (!row.failed() &&
+        bay_keys.Insert(BayKey(b.zone_id, b.bay_number), row, "zone_id and bay_number")) {
+      m.bays.push_back(std::move(b));
+    }
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+
+  KeySet sensor_ids;
+  s = ReadTable(PathOf(kSensorsFile), kSensors, rejects, [&](Row& row) {
+    Sensor x;
+    x.sensor_id = row.Key(kSensorId);
+    x.model = row.Text(kSensorModel);
+    x.firmware_version = row.Text(kSensorFirmware);
+    x.install_date = row.Time(kSensorInstallDate);
+    x.zone_id = row.Text(kSensorZoneId);
+    x.bay_number = row.Text(kSensorBayNumber);
+    x.status = row.Text(kSensorStatus);
+    x.last_battery = row.Int(kSensorBattery);
+    x.last_signal = row.Int(kSensorSignal);
+    if (!row.failed() && x.zone_id && !zone_ids.Contains(*x.zone_id)) {
+      row.FailColumn(kSensorZoneId, "zone '" + *x.zone_id + "' is not in zones.csv");
+    }
+    if (!row.failed() && sensor_ids.Insert(x.sensor_id, row, "sensor_id")) {
+      m.sensors.push_back(std::move(x));
+    }
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+
+  SortByKey(&m.zones, kZoneKey);
+  SortByKey(&m.bays, kBayKey);
+  SortByKey(&m.sensors, kSensorKey);
+  return m;
+}
+
+Status CsvStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                            const RejectFn& rejects) {
+  if (events_) VDPARK_RETURN_IF_ERROR(events_->Flush());
+  ParkingEvent event;
+  return ReadTable(PathOf(kEventsFile), kEvents, rejects, [&](Row& row) {
+    event.zone_id.assign(row.Key(kEventZoneId));
+    event.bay_number.assign(row.Key(kEventBayNumber));
+    std::optional<Timestamp> ts;
+    if (row.field(kEventTimestamp).is_null()) {
+      row.FailColumn(kEventTimestamp, "NULL in a key column");
+    } else {
+      ts = row.Time(kEventTimestamp);
+    }
+    if (row.failed()) return Status::OK();
+    // Filter before parsing the rest: a load with --since skips most of a long history.
+    if (options.since && *ts < *options.since) return Status::OK();
+    const CsvField& type_field = row.field(kEventType);
+    auto type = ParseEventType(type_field.text);
+    if (!type) {
+      row.FailColumn(kEventType, type_field.is_null()
+                                     ? "NULL (expected ARRIVE or LEAVE)"
+                                     : "unknown event type '" +
+                                           std::string(type_field.text.substr(0, 64)) +
+                                           "' (expected ARRIVE or LEAVE)");
+      return Status::OK();
+    }
+    event.event_type = *type;
+    event.timestamp = *ts;
+    event.sensor_id.reset();
+    event.duration_minutes = row.Int(kEventDuration);
+    event.revenue = row.Dec(kEventRevenue);
+    event.detection_mode = row.Text(kEventDetectionMode);
+    if (row.failed()) return Status::OK();
+    return visit(std::move(event), Origin{kEventsFile, row.line(), row.raw()});
+  });
+}
+
+std::optional<uint64_t> CsvStore::EstimateEventCount() {
+  if (events_ && !events_->Flush().ok()) return std::nullopt;
+  CsvReaderOptions small;
+  small.buffer_size = 64 << 10;
+  auto reader = CsvReader::Open(PathOf(kEventsFile), std::string(kEventsFile), small);
+  if (!reader.ok()) return std::nullopt;
+  auto header = (*reader)->Next();
+  if (!header.ok() || *header == nullptr) return std::nullopt;
+  const uint64_t header_bytes = (*reader)->bytes_consumed();
+  constexpr uint64_t kSampleBytes = 1 << 20;
+  uint64_t records = 0;
+  for (;;) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) return std::nullopt;
+    if (*next == nullptr) return records;  // read it all: exact
+    ++records;
+    if ((*reader)->bytes_consumed() - header_bytes >= kSampleBytes) break;
+  }
+  const double per_record = static_cast<double>((*reader)->bytes_consumed() - header_bytes) /
+                            static_cast<double>(records);
+  return static_cast<uint64_t>(static_cast<double>((*reader)->file_size() - header_bytes) /
+                               per_record);
+}
+
+Status CsvStore::ReplaceFile(std::string_view file, const Metadata& metadata) {
+  if (file == kZonesFile) return WriteWholeFile(PathOf(file), kZones, metadata.zones);
+  if (file == kBaysFile) return WriteWholeFile(PathOf(file), kBays, metadata.bays);
+  return WriteWholeFile(PathOf(file), kSensors, metadata.sensors);
+}
+
+Status CsvStore::WriteMetadata(const Metadata& metadata) {
+  MergeByKey(&written_.zones, metadata.zones, kZoneKey);
+  MergeByKey(&written_.bays, metadata.bays, kBayKey);
+  MergeByKey(&written_.sensors, metadata.sensors, kSensorKey);
+  metadata_written_ = true;
+  for (std::string_view file : {kZonesFile, kBaysFile, kSensorsFile}) {
+    VDPARK_RETURN_IF_ERROR(ReplaceFile(file, written_));
+  }
+  return SyncDir();
+}
+
+Status CsvStore::OpenEventsWriter() {
+  const std::string path = PathOf(kEventsFile);
+  std::error_code ec;
+  bool fresh = options_.truncate || !fs::exists(path, ec) || fs::file_size(path, ec) == 0;
+  bool needs_newline = false;
+  if (!fresh) {
+    CsvReaderOptions small;
+    small.buffer_size = 64 << 10;
+    auto reader = CsvReader::Open(path, std::string(kEventsFile), small);
+    if (!reader.ok()) return reader.status();
+    auto header = (*reader)->Next();
+    if (!header.ok()) return header.status();
+    if (*header == nullptr || !HeaderIs(**header, kEvents)) {
+      return Status::InvalidArgument(
+          path + ": cannot append: its header is not the one this store writes (" +
+          std::string((*header) ? (*header)->raw : "") + ")");
+    }
+    // A writer killed mid-record leaves a line without its end: close it, so that the partial
+    // row is rejected on reading instead of swallowing the first row appended here.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    char last = '\n';
+    if (fd >= 0) {
+      off_t size = ::lseek(fd, 0, SEEK_END);
+      if (size > 0 && ::pread(fd, &last, 1, size - 1) != 1) last = '\n';
+      ::close(fd);
+    }
+    needs_newline = last != '\n';
+  }
+  auto w = CsvWriter::Open(path, fresh ? CsvWriter::Mode::kTruncate : CsvWriter::Mode::kAppend);
+  if (!w.ok()) return w.status();
+  events_ = std::move(*w);
+  if (fresh) return WriteHeader(*events_, kEvents);
+  if (needs_newline) return events_->EndRecord();
+  return Status::OK();
+}
+
+Status CsvStore::WriteEvents(std::span<const ParkingEvent> events) {
+  if (!events_) VDPARK_RETURN_IF_ERROR(OpenEventsWriter());
+  for (const ParkingEvent& e : events) {
+    WriteRow(*events_, e);
+    VDPARK_RETURN_IF_ERROR(events_->EndRecord());
+  }
+  return Status::OK();
+}
+
+Status CsvStore::Flush() {
+  for (std::string_view file : {kZonesFile, kBaysFile, kSensorsFile}) {
+    std::error_code ec;
+    if ((options_.truncate && !metadata_written_) || !fs::exists(PathOf(file), ec)) {
+      VDPARK_RETURN_IF_ERROR(ReplaceFile(file, written_));
+    }
+  }
+  if (options_.truncate) metadata_written_ = true;
+  std::error_code ec;
+  if (!events_ && (options_.truncate || !fs::exists(PathOf(kEventsFile), ec))) {
+    VDPARK_RETURN_IF_ERROR(OpenEventsWriter());
+  }
+  if (events_) VDPARK_RETURN_IF_ERROR(events_->Sync());
+  return SyncDir();
+}
+
+Status CsvStore::SyncDir() {
+  // New and renamed files are durable only once their folder entry is.
+  int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return Status::IOError("csv:" + dir_ + ": cannot open the folder: " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::IOError("csv:" + dir_ + ": fsync failed: " + std::strerror(err));
+  return Status::OK();
+}
+
+}  // namespace vdpark

@@ -1,0 +1,711 @@
+#include "store/embedded/rocksdb_item_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <unordered_set>
+#include <utility>
+
+#include "store/embedded/item_codec.h"
+
+namespace vdpark {
+
+namespace embedded_detail {
+
+struct StoredState {
+  bool found = false;        // a value is stored, live or expired
+  int64_t ttl = 0;           // its ttl prefix
+  IndexEntries index;        // the stored item's index entries: they go when it is replaced
+  std::optional<Item> live;  // the item when asked for and not expired
+};
+
+struct PendingWrite {
+  std::string key;                   // base key
+  std::optional<std::string> value;  // the encoded item; nullopt deletes
+  IndexEntries index;                // the new item's index entries
+};
+
+}  // namespace embedded_detail
+
+namespace {
+
+using embedded_detail::PendingWrite;
+using embedded_detail::StoredState;
+
+constexpr size_t kMaxPkBytes = 2048;  // DynamoDB's limits, so that what loads here loads there
+constexpr size_t kMaxSkBytes = 1024;
+constexpr size_t kPurgeChunk = 1000;
+
+std::string_view View(const rocksdb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Unavailable(msg);
+  return Status::IOError(msg);
+}
+
+std::string Describe(std::string_view pk, std::string_view sk) {
+  return "PK=" + std::string(pk) + ", SK=" + std::string(sk);
+}
+
+Status CheckKey(std::string_view pk, std::string_view sk) {
+  if (pk.empty() || sk.empty()) {
+    return Status::InvalidArgument("PK and SK must be non-empty strings (" + Describe(pk, sk) +
+                                   ")");
+  }
+  if (pk.find('\0') != std::string_view::npos || sk.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("PK and SK may not contain NUL in the embedded store");
+  }
+  if (pk.size() > kMaxPkBytes || sk.size() > kMaxSkBytes) {
+    return Status::InvalidArgument("PK over 2048 or SK over 1024 bytes (" +
+                                   Describe(pk.substr(0, 64), sk.substr(0, 64)) + "...)");
+  }
+  return Status::OK();
+}
+
+// Validates `item` and encodes it with its index entries.
+Result<PendingWrite> Prepare(const Item& item) {
+  auto key = KeyOf(item);
+  if (!key) return Status::InvalidArgument("the item has no PK or SK string");
+  VDPARK_RETURN_IF_ERROR(CheckKey(key->pk, key->sk));
+  VDPARK_RETURN_IF_ERROR(CheckIndexAttributes(item).WithContext(Describe(key->pk, key->sk)));
+  if (NestedTooDeep(item)) {
+    return Status::InvalidArgument("nested over 32 levels: " + Describe(key->pk, key->sk));
+  }
+  return PendingWrite{EncodeTableKey(key->pk, key->sk), EncodeItem(item),
+                      IndexEntriesOf(item, key->pk, key->sk)};
+}
+
+Status CheckUpdate(const Update& update) {
+  std::vector<std::string_view> names(update.remove.begin(), update.remove.end());
+  for (const auto& s : update.set) names.push_back(s.first);
+  for (const auto& a : update.add) names.push_back(a.first);
+  for (auto name : names) {
+    if (name == kPkAttr || name == kSkAttr) {
+      return Status::InvalidArgument("an update cannot change PK or SK");
+    }
+  }
+  return Status::OK();
+}
+
+Item KeyItem(const ItemKey& key) {
+  return Item{{std::string(kPkAttr), AttributeValue::S(key.pk)},
+              {std::string(kSkAttr), AttributeValue::S(key.sk)}};
+}
+
+const Item* LiveOf(const StoredState& s) {
+  return s.live ? &*s.live : nullptr;
+}
+
+Status ConditionFailedOn(const ItemKey& key) {
+  return Status::ConditionFailed("the condition does not hold on " + Describe(key.pk, key.sk));
+}
+
+struct MultiGetResult {
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<rocksdb::Status> statuses;
+};
+
+MultiGetResult MultiGet(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                        const rocksdb::ReadOptions& ro, const std::vector<std::string_view>& keys) {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  MultiGetResult r{std::vector<rocksdb::PinnableSlice>(keys.size()),
+                   std::vector<rocksdb::Status>(keys.size())};
+  db->MultiGet(ro, family, keys.size(), slices.data(), r.values.data(), r.statuses.data());
+  return r;
+}
+
+// Drops, during compaction, every entry whose ttl prefix has passed: base items and index
+// entries alike, since both begin with the item's ttl. RocksDB turns a drop into a tombstone
+// where older versions may lie below, so nothing older resurfaces.
+class TtlCompactionFilter : public rocksdb::CompactionFilter {
+ public:
+  explicit TtlCompactionFilter(std::function<int64_t()> now) : now_(std::move(now)) {}
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    int64_t ttl = DecodeTtlPrefix(View(value));
+    return ttl != 0 && TtlExpired(ttl, now_());
+  }
+  const char* Name() const override { return "vdpark.TtlCompactionFilter"; }
+
+ private:
+  std::function<int64_t()> now_;
+};
+
+std::function<int64_t()> ClockOf(const RocksDbOptions& options) {
+  if (options.now_seconds) return options.now_seconds;
+  return [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const RocksDbOptions& options,
+                                           const std::shared_ptr<rocksdb::Cache>& cache,
+                                           const rocksdb::CompactionFilter* filter) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Point lookups (Get, and BatchWrite's MultiGet of mostly absent keys during a load) skip
+  // every table file whose filter says no.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compaction_filter = filter;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.memtable_whole_key_filtering = true;
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  if (options.bulk_load) {
+    cf.write_buffer_size = size_t{128} << 20;
+    cf.max_write_buffer_number = 4;
+    cf.level0_file_num_compaction_trigger = 8;
+    cf.level0_slowdown_writes_trigger = 48;
+    cf.level0_stop_writes_trigger = 72;
+    cf.target_file_size_base = uint64_t{64} << 20;
+    cf.max_bytes_for_level_base = uint64_t{512} << 20;
+  }
+  return cf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RocksDbItemStore>> RocksDbItemStore::Open(const std::string& dir,
+                                                                 const RocksDbOptions& options) {
+  std::error_code ec;
+  bool exists = std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+  if (!exists) {
+    if (!options.create_if_missing) {
+      return Status::NotFound("embedded store " + dir + " does not exist");
+    }
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IOError("embedded store " + dir + ": " + ec.message());
+  }
+  std::unique_ptr<RocksDbItemStore> store(new RocksDbItemStore());
+  store->options_ = options;
+  store->options_.now_seconds = ClockOf(options);
+  store->ttl_filter_ = std::make_unique<TtlCompactionFilter>(store->options_.now_seconds);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  // A new store gets its indexes; an existing one without them was not made by us.
+  db_options.create_missing_column_families = !exists;
+  // Items and their index entries live in three column families: with the WAL off, only an
+  // atomic flush keeps them from disagreeing after a crash.
+  db_options.atomic_flush = true;
+  db_options.max_background_jobs = 4;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  if (options.bulk_load) db_options.db_write_buffer_size = size_t{512} << 20;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf = FamilyOptions(options, cache, store->ttl_filter_.get());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"gsi1", cf}, {"gsi2", cf}};
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &store->families_, &db);
+  if (!s.ok()) return FromRocks(s, "embedded store " + dir);
+  store->db_.reset(db);
+  if (options.background_purge)
+    store->purge_thread_ = std::thread([p = store.get()] { p->PurgeLoop(); });
+  return store;
+}
+
+RocksDbItemStore::~RocksDbItemStore() {
+  if (purge_thread_.joinable()) {
+    {
+      std::lock_guard lock(purge_mu_);
+      stop_ = true;
+    }
+    purge_cv_.notify_all();
+    db_->DisableManualCompaction();  // a compaction under way returns early
+    purge_thread_.join();
+  }
+  if (!db_) return;
+  for (auto* family : families_) db_->DestroyColumnFamilyHandle(family);
+  db_->Close();
+  db_.reset();
+}
+
+int64_t RocksDbItemStore::Now() const {
+  return options_.now_seconds();
+}
+
+rocksdb::ColumnFamilyHandle* RocksDbItemStore::Family(IndexName index) const {
+  switch (index) {
+    case IndexName::kGsi1:
+      return families_[1];
+    case IndexName::kGsi2:
+      return families_[2];
+    case IndexName::kTable:
+      break;
+  }
+  return families_[0];
+}
+
+Result<std::vector<StoredState>> RocksDbItemStore::ReadStored(
+    const std::vector<std::string_view>& keys, bool decode) {
+  MultiGetResult got = MultiGet(db_.get(), families_[0], rocksdb::ReadOptions(), keys);
+  int64_t now = Now();
+  std::vector<StoredState> states(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (got.statuses[i].IsNotFound()) continue;
+    VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[i], "read"));
+    StoredState& st = states[i];
+    st.found = true;
+    std::string_view value = View(got.values[i]);
+    st.ttl = DecodeTtlPrefix(value);
+    auto key = ParseTableKey(keys[i]);
+    if (decode && !TtlExpired(st.ttl, now)) {
+      auto item = DecodeItem(value);
+      if (!item.ok()) return item.status().WithContext(Describe(key->pk, key->sk));
+      st.index = IndexEntriesOf(*item, key->pk, key->sk);
+      st.live = std::move(*item);
+      continue;
+    }
+    auto index = IndexEntriesOfStored(value, key->pk, key->sk);
+    if (!index.ok()) return index.status().WithContext(Describe(key->pk, key->sk));
+    st.index = std::move(*index);
+  }
+  return states;
+}
+
+void RocksDbItemStore::Stage(rocksdb::WriteBatch* batch, const StoredState& old,
+                             const PendingWrite& write) const {
+  if (write.value) {
+    batch->Put(families_[0], write.key, *write.value);
+  } else if (old.found) {
+    batch->Delete(families_[0], write.key);
+  }
+  std::string ttl = write.value ? write.value->substr(0, kTtlPrefixBytes) : std::string();
+  auto stage_index = [&](rocksdb::ColumnFamilyHandle* family,
+                         const std::optional<std::string>& before,
+                         const std::optional<std::string>& after) {
+    if (before && before != after) batch->Delete(family, *before);
+    if (after) batch->Put(family, *after, ttl);
+  };
+  stage_index(families_[1], old.index.gsi1, write.index.gsi1);
+  stage_index(families_[2], old.index.gsi2, write.index.gsi2);
+}
+
+Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch) {
+  if (batch->Count() == 0) return Status::OK();
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = options_.disable_wal;
+  return FromRocks(db_->Write(wo, batch), "write");
+}
+
+Result<std::optional<Item>> RocksDbItemStore::Get(const ItemKey& key) {
+  VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk));
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), families_[0], EncodeTableKey(key.pk, key.sk), &value);
+  if (s.IsNotFound()) return std::optional<Item>();
+  VDPARK_RETURN_IF_ERROR(FromRocks(s, "get " + Describe(key.pk, key.sk)));
+  if (TtlExpired(DecodeTtlPrefix(View(value)), Now())) return std::optional<Item>();
+  auto item = DecodeItem(View(value));
+  if (!item.ok()) return item.status().WithContext(Describe(key.pk, key.sk));
+  return std::optional<Item>(std::move(*item));
+}
+
+Status RocksDbItemStore::Put(const Item& item, const Condition& condition) {
+  auto write = Prepare(item);
+  if (!write.ok()) return write.status();
+  std::lock_guard lock(mu_);
+  auto old = ReadStored({write->key}, !condition.empty());
+  if (!old.ok()) return old.status();
+  if (!condition.Matches(LiveOf((*old)[0]))) return ConditionFailedOn(*KeyOf(item));
+  rocksdb::WriteBatch batch;
+  Stage(&batch, (*old)[0], *write);
+  return Commit(&batch);
+}
+
+Result<Item> RocksDbItemStore::UpdateItem(const ItemKey& key, const Update& update,
+                                          const Condition& condition) {
+  VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk));
+  VDPARK_RETURN_IF_ERROR(CheckUpdate(update));
+  std::string base_key = EncodeTableKey(key.pk, key.sk);
+  std::lock_guard lock(mu_);
+  auto old = ReadStored({base_key}, true);
+  if (!old.ok()) return old.status();
+  StoredState& state = (*old)[0];
+  if (!condition.Matches(LiveOf(state))) return ConditionFailedOn(key);
+  Item item = state.live ? std::move(*state.live) : KeyItem(key);
+  VDPARK_RETURN_IF_ERROR(update.ApplyTo(&item).WithContext(Describe(key.pk, key.sk)));
+  auto write = Prepare(item);
+  if (!write.ok()) return write.status();
+  rocksdb::WriteBatch batch;
+  Stage(&batch, state, *write);
+  VDPARK_RETURN_IF_ERROR(Commit(&batch));
+  return item;
+}
+
+Status RocksDbItemStore::Delete(const ItemKey& key, const Condition& condition) {
+  VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk));
+  PendingWrite write{EncodeTableKey(key.pk, key.sk), std::nullopt, {}};
+  std::lock_guard lock(mu_);
+  auto old = ReadStored({write.key}, !condition.empty());
+  if (!old.ok()) return old.status();
+  if (!condition.Matches(LiveOf((*old)[0]))) return ConditionFailedOn(key);
+  rocksdb::WriteBatch batch;
+  Stage(&batch, (*old)[0], write);
+  return Commit(&batch);
+}
+
+Status RocksDbItemStore::BatchWrite(std::span<const WriteRequest> writes) {
+  // Validation and encoding, the costly part of a load, happen before taking the lock.
+  std::vector<PendingWrite> pending;
+  pending.reserve(writes.size());
+  std::vector<std::string_view> keys;
+  keys.reserve(writes.size());
+  std::unordered_set<std::string_view> seen(writes.size());
+  size_t bytes = 0;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const WriteRequest& w = writes[i];
+    if (w.kind == WriteRequest::Kind::kPut) {
+      auto write = Prepare(w.item);
+      if (!write.ok()) return write.status().WithContext("write " + std::to_string(i));
+      pending.push_back(std::move(*write));
+    } else {
+      VDPARK_RETURN_IF_ERROR(
+          CheckKey(w.key.pk, w.key.sk).WithContext("write " + std::to_string(i)));
+      pending.push_back({EncodeTableKey(w.key.pk, w.key.sk), std::nullopt, {}});
+    }
+    const PendingWrite& p = pending.back();  // `pending` never reallocates: the views hold
+    if (!seen.insert(p.key).second) {
+      return Status::InvalidArgument("write " + std::to_string(i) +
+                                     ": a second request for one key in one BatchWrite");
+    }
+    keys.push_back(p.key);
+    bytes += 2 * p.key.size() + (p.value ? p.value->size() + 64 : 16);
+  }
+  if (pending.empty()) return Status::OK();
+  std::lock_guard lock(mu_);
+  auto old = ReadStored(keys, false);
+  if (!old.ok()) return old.status();
+  // In key order, each memtable insert lands next to the previous one: far fewer cache misses
+  // in the skip list than the loader's arbitrary order.
+  std::vector<size_t> order(pending.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+  rocksdb::WriteBatch batch(bytes);
+  for (size_t i : order) Stage(&batch, (*old)[i], pending[i]);
+  return Commit(&batch);
+}
+
+Status RocksDbItemStore::TransactWrite(std::span<const TransactItem> items) {
+  if (items.size() > kMaxTransactItems) {
+    return Status::InvalidArgument("TransactWrite: " + std::to_string(items.size()) +
+                                   " items, at most " + std::to_string(kMaxTransactItems));
+  }
+  std::vector<ItemKey> item_keys;
+  std::vector<std::string> stored_keys;
+  std::vector<std::optional<PendingWrite>> puts(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const TransactItem& t = items[i];
+    std::string where = "item " + std::to_string(i);
+    ItemKey key = t.key;
+    if (t.kind == TransactItem::Kind::kPut) {
+      auto write = Prepare(t.item);
+      if (!write.ok()) return write.status().WithContext(where);
+      puts[i] = std::move(*write);
+      key = *KeyOf(t.item);
+    }
+    VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk).WithContext(where));
+    if (t.kind == TransactItem::Kind::kUpdate) {
+      VDPARK_RETURN_IF_ERROR(CheckUpdate(t.update).WithContext(where));
+    }
+    std::string stored = EncodeTableKey(key.pk, key.sk);
+    if (std::find(stored_keys.begin(), stored_keys.end(), stored) != stored_keys.end()) {
+      return Status::InvalidArgument(where + ": a second operation on " + Describe(key.pk, key.sk));
+    }
+    item_keys.push_back(std::move(key));
+    stored_keys.push_back(std::move(stored));
+  }
+  std::vector<std::string_view> keys(stored_keys.begin(), stored_keys.end());
+  std::lock_guard lock(mu_);
+  auto old = ReadStored(keys, true);
+  if (!old.ok()) return old.status();
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].condition.Matches(LiveOf((*old)[i]))) {
+      return ConditionFailedOn(item_keys[i]).WithContext("item " + std::to_string(i));
+    }
+  }
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < items.size(); ++i) {
+    StoredState& state = (*old)[i];
+    switch (items[i].kind) {
+      case TransactItem::Kind::kPut:
+        Stage(&batch, state, *puts[i]);
+        break;
+      case TransactItem::Kind::kUpdate: {
+        Item item = state.live ? std::move(*state.live) : KeyItem(item_keys[i]);
+        std::string where = "item " + std::to_string(i);
+        VDPARK_RETURN_IF_ERROR(items[i].update.ApplyTo(&item).WithContext(where));
+        auto write = Prepare(item);
+        if (!write.ok()) return write.status().WithContext(where);
+        Stage(&batch, state, *write);
+        break;
+      }
+      case TransactItem::Kind::kDelete:
+        Stage(&batch, state, PendingWrite{stored_keys[i], std::nullopt, {}});
+        break;
+      case TransactItem::Kind::kConditionCheck:
+        break;
+    }
+  }
+  return Commit(&batch);
+}
+
+Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
+  const std::string& partition = request.partition;
+  if (partition.empty() || partition.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("Query: the partition must be a non-empty string without NUL");
+  }
+  const SortKeyCondition& sort = request.sort;
+  if (sort.op == SortKeyCondition::Op::kBetween && sort.value > sort.value2) {
+    return Status::InvalidArgument("Query: BETWEEN needs its lower bound <= its upper bound");
+  }
+  KeyRange range = QueryKeyRange(partition, sort);
+  if (request.exclusive_start_key) {
+    auto start = StartKeyOf(*request.exclusive_start_key, request.index, partition);
+    if (!start.ok()) return start.status();
+    if (request.forward) {
+      range.lo = std::max(range.lo, *start + '\0');  // the first key after it
+    } else {
+      range.hi = std::min(range.hi, *start);
+    }
+  }
+  Page page;
+  if (range.lo >= range.hi) return page;
+
+  // GSI1 reads the base items after the index entries: one snapshot makes them agree.
+  const bool full_items = request.index == IndexName::kGsi1;
+  std::optional<rocksdb::ManagedSnapshot> snapshot;
+  rocksdb::ReadOptions ro;
+  if (full_items) ro.snapshot = snapshot.emplace(db_.get()).snapshot();
+  rocksdb::Slice lo(range.lo), hi(range.hi);
+  ro.iterate_lower_bound = &lo;
+  ro.iterate_upper_bound = &hi;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, Family(request.index)));
+  request.forward ? it->Seek(lo) : it->SeekToLast();
+
+  const int64_t now = Now();
+  const size_t max_items = request.limit != 0 ? request.limit : kPageItems;
+  size_t bytes = 0;
+  bool more = false;
+  std::string last_key;
+  std::vector<std::string> entries;  // GSI1: the index keys of the page
+  for (; it->Valid(); request.forward ? it->Next() : it->Prev()) {
+    std::string_view key = View(it->key());
+    std::optional<IndexKeyParts> parts;
+    std::string_view sk;
+    if (request.index == IndexName::kTable) {
+      sk = key.substr(partition.size() + 1);
+    } else {
+      parts = ParseIndexKey(key);
+      if (!parts) return Status::Corruption("Query: a damaged index key");
+      sk = parts->index_sk;
+    }
+    if (!sort.Matches(sk)) continue;
+    std::string_view value = View(it->value());
+    if (TtlExpired(DecodeTtlPrefix(value), now)) continue;
+    // The page is full and one more item follows: only now is there a next page.
+    if (page.items.size() + entries.size() == max_items || bytes >= kPageBytes) {
+      more = true;
+      break;
+    }
+    last_key.assign(key);
+    if (request.index == IndexName::kTable) {
+      auto item = DecodeItem(value);
+      if (!item.ok()) return item.status().WithContext("Query " + partition);
+      page.items.push_back(std::move(*item));
+      bytes += value.size();
+    } else if (request.index == IndexName::kGsi2) {  // KEYS_ONLY: the key holds all of it
+      page.items.push_back(KeyAttributesOf(IndexName::kGsi2, key));
+      bytes += key.size();
+    } else {
+      entries.emplace_back(key);
+    }
+  }
+  VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "Query " + partition));
+
+  // GSI1 projects ALL: fetch the base items in small batches, and end the page by size.
+  constexpr size_t kFetch = 64;
+  for (size_t from = 0; from < entries.size(); from += kFetch) {
+    size_t n = std::min(kFetch, entries.size() - from);
+    std::vector<std::string> base_keys;
+    std::vector<std::string_view> views;
+    for (size_t i = from; i < from + n; ++i) {
+      auto parts = ParseIndexKey(entries[i]);
+      base_keys.push_back(EncodeTableKey(parts->pk, parts->sk));
+    }
+    views.assign(base_keys.begin(), base_keys.end());
+    MultiGetResult got = MultiGet(db_.get(), families_[0], ro, views);
+    for (size_t j = 0; j < n; ++j) {
+      if (got.statuses[j].IsNotFound()) continue;  // dropped by ttl compaction: expired anyway
+      VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[j], "Query " + partition));
+      std::string_view value = View(got.values[j]);
+      if (TtlExpired(DecodeTtlPrefix(value), now)) continue;
+      auto item = DecodeItem(value);
+      if (!item.ok()) return item.status().WithContext("Query " + partition);
+      page.items.push_back(std::move(*item));
+      bytes += value.size();
+      if (bytes >= kPageBytes && from + j + 1 < entries.size()) {
+        more = true;
+        last_key = entries[from + j];
+        from = entries.size();  // ends the outer loop too
+        break;
+      }
+    }
+  }
+  if (more) page.last_evaluated_key = KeyAttributesOf(request.index, last_key);
+  return page;
+}
+
+Result<Page> RocksDbItemStore::Scan(const ScanRequest& request) {
+  const int total = request.total_segments;
+  if (total < 1 || request.segment < 0 || request.segment >= total) {
+    return Status::InvalidArgument("Scan: segment " + std::to_string(request.segment) + " of " +
+                                   std::to_string(total));
+  }
+  std::string start;
+  if (request.exclusive_start_key) {
+    auto pk = GetString(*request.exclusive_start_key, kPkAttr);
+    auto sk = GetString(*request.exclusive_start_key, kSkAttr);
+    if (!pk || !sk) return Status::InvalidArgument("exclusive_start_key: PK and SK are required");
+    start = EncodeTableKey(*pk, *sk) + '\0';  // the first key after it
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_[0]));
+  it->Seek(start);
+
+  const int64_t now = Now();
+  const size_t max_items = request.limit != 0 ? request.limit : kPageItems;
+  Page page;
+  size_t examined = 0, bytes = 0;
+  bool more = false;
+  std::string last_key, pk;
+  bool have_pk = false, in_segment = false;
+  while (it->Valid()) {
+    std::string_view key = View(it->key());
+    auto parts = ParseTableKey(key);
+    if (!parts) return Status::Corruption("Scan: a damaged key");
+    if (!have_pk || parts->pk != pk) {
+      pk.assign(parts->pk);
+      have_pk = true;
+      in_segment = total == 1 || ScanSegmentOf(pk, total) == request.segment;
+    }
+    if (!in_segment) {
+      it->Seek(pk + '\x01');  // past the whole partition: every key of it sorts below this
+      continue;
+    }
+    std::string_view value = View(it->value());
+    if (!TtlExpired(DecodeTtlPrefix(value), now)) {
+      if (examined == max_items || bytes >= kPageBytes) {
+        more = true;
+        break;
+      }
+      auto item = DecodeItem(value);
+      if (!item.ok()) return item.status().WithContext(Describe(parts->pk, parts->sk));
+      ++examined;
+      bytes += value.size();
+      last_key.assign(key);
+      if (request.filter.Matches(&*item)) page.items.push_back(std::move(*item));
+    }
+    it->Next();
+  }
+  VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "Scan"));
+  if (more) page.last_evaluated_key = KeyAttributesOf(IndexName::kTable, last_key);
+  return page;
+}
+
+Status RocksDbItemStore::FlushToDisk() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  VDPARK_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, families_), "flush"));
+  if (!options_.disable_wal) VDPARK_RETURN_IF_ERROR(FromRocks(db_->FlushWAL(true), "sync WAL"));
+  return Status::OK();
+}
+
+Status RocksDbItemStore::CompactExpired() {
+  rocksdb::CompactRangeOptions co;
+  co.exclusive_manual_compaction = false;  // automatic compactions go on meanwhile
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* family : families_) {
+    VDPARK_RETURN_IF_ERROR(
+        FromRocks(db_->CompactRange(co, family, nullptr, nullptr), "compact " + family->GetName()));
+  }
+  return Status::OK();
+}
+
+Status RocksDbItemStore::PurgeExpired() {
+  // The base items first: deleting them takes their index entries along; then any index entry
+  // left expired on its own (its item dropped by the compaction filter first).
+  for (size_t family = 0; family < families_.size(); ++family) {
+    VDPARK_RETURN_IF_ERROR(PurgeFamily(family));
+  }
+  return Status::OK();
+}
+
+Status RocksDbItemStore::PurgeFamily(size_t family) {
+  const int64_t now = Now();
+  std::vector<std::string> expired;
+  // Candidates are found without the lock and checked again under it: a writer may have
+  // replaced one since.
+  auto purge = [&]() -> Status {
+    std::vector<std::string_view> keys(expired.begin(), expired.end());
+    std::lock_guard lock(mu_);
+    rocksdb::WriteBatch batch;
+    if (family == 0) {
+      auto old = ReadStored(keys, false);
+      if (!old.ok()) return old.status();
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const StoredState& state = (*old)[i];
+        if (state.found && TtlExpired(state.ttl, now)) {
+          Stage(&batch, state, PendingWrite{expired[i], std::nullopt, {}});
+        }
+      }
+    } else {
+      MultiGetResult got = MultiGet(db_.get(), families_[family], rocksdb::ReadOptions(), keys);
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (got.statuses[i].ok() && TtlExpired(DecodeTtlPrefix(View(got.values[i])), now)) {
+          batch.Delete(families_[family], expired[i]);
+        }
+      }
+    }
+    expired.clear();
+    return Commit(&batch);
+  };
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_[family]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!TtlExpired(DecodeTtlPrefix(View(it->value())), now)) continue;
+    expired.emplace_back(View(it->key()));
+    if (expired.size() == kPurgeChunk) VDPARK_RETURN_IF_ERROR(purge());
+  }
+  VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "purge"));
+  return expired.empty() ? Status::OK() : purge();
+}
+
+void RocksDbItemStore::PurgeLoop() {
+  std::unique_lock lock(purge_mu_);
+  while (!purge_cv_.wait_for(lock, options_.purge_interval, [this] { return stop_; })) {
+    lock.unlock();
+    // A failure (or the early return when closing) is retried at the next interval.
+    if (CompactExpired().ok()) ++purge_runs_;
+    lock.lock();
+  }
+}
+
+}  // namespace vdpark

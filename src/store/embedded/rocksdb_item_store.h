@@ -1,0 +1,139 @@
+// RocksDbItemStore: the single table (SPEC §3) inside the process, on RocksDB.
+//
+// Column families: "default" holds the base items (key PK '\0' SK), "gsi1" and "gsi2" the index
+// entries (key indexPK '\0' indexSK '\0' PK '\0' SK, value the item's ttl); see item_codec.h.
+// Every write is one rocksdb::WriteBatch covering the item and its index entries, and conditions
+// are checked and writes applied under one mutex, so the indexes never disagree with the table,
+// TransactWrite is all or nothing, and conditional writes are race-free between threads. Reads
+// take no lock: each reads one consistent snapshot.
+//
+// Beyond DynamoDB: PK, SK and the index key attributes may not contain '\0' (kInvalidArgument),
+// and expired items (ttl <= now) are invisible at once, to reads and to conditions alike; they are
+// removed for good by PurgeExpired(), by a compaction filter, and by a background thread that
+// compacts every purge_interval.
+//
+// Thread-safe: any method may be called from many threads at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "store/item_store.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class CompactionFilter;
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace vdpark {
+
+namespace embedded_detail {
+struct StoredState;
+struct PendingWrite;
+}  // namespace embedded_detail
+
+struct RocksDbOptions {
+  bool create_if_missing = true;  // create the folder and the database when they do not exist
+  // Tuning for loading millions of items: bigger memtables, more files before compaction
+  // slows writes down. Costs memory (up to ~512 MB of memtables), not safety.
+  bool bulk_load = false;
+  // Writes skip the write-ahead log: faster loads, but what was written since the last
+  // FlushToDisk() is lost if the process dies. Each write stays atomic (items and their index
+  // entries are flushed together). A loader that records progress calls FlushToDisk() first.
+  bool disable_wal = false;
+  size_t block_cache_bytes = size_t{128} << 20;  // shared by the three column families
+  // "Now" in epoch seconds for ttl; empty means the system clock. Called from any thread.
+  std::function<int64_t()> now_seconds;
+  bool background_purge = true;  // a thread compacts every purge_interval to drop expired items
+  std::chrono::milliseconds purge_interval = std::chrono::hours(6);
+};
+
+class RocksDbItemStore : public ItemStore {
+ public:
+  // Opens (or, with create_if_missing, creates) the store in folder `dir`. kNotFound when it does
+  // not exist and create_if_missing is false; kIOError when RocksDB cannot open it (for example,
+  // another RocksDbItemStore has it open).
+  static Result<std::unique_ptr<RocksDbItemStore>> Open(const std::string& dir,
+                                                        const RocksDbOptions& options);
+
+  // Stops the purge thread and closes the database (flushing memtables when the WAL is off).
+  ~RocksDbItemStore() override;
+  RocksDbItemStore(const RocksDbItemStore&) = delete;
+  RocksDbItemStore& operator=(const RocksDbItemStore&) = delete;
+
+  Result<std::optional<Item>> Get(const ItemKey& key) override;
+  Status Put(const Item& item, const Condition& condition = {}) override;
+  Result<Item> UpdateItem(const ItemKey& key, const Update& update,
+                          const Condition& condition = {}) override;
+  Status Delete(const ItemKey& key, const Condition& condition = {}) override;
+  Result<Page> Query(const QueryRequest& request) override;
+  Result<Page> Scan(const ScanRequest& request) override;
+  Status BatchWrite(std::span<const WriteRequest> writes) override;
+  Status TransactWrite(std::span<const TransactItem> items) override;
+  bool ScanInKeyOrder() const override { return true; }
+
+  // Makes every write so far durable: memtables of all column families flushed to table files
+  // together, and the WAL synced. Call at the end of a load (required with disable_wal).
+  Status FlushToDisk();
+
+  // Deletes every item expired at now, with its index entries, and any index entry whose ttl has
+  // passed. Runs alongside other calls; holds the write lock only briefly per chunk of items.
+  Status PurgeExpired();
+
+  // What the background thread runs: a full compaction of every column family, during which the
+  // compaction filter drops the entries whose ttl has passed.
+  Status CompactExpired();
+
+  // How many times the background thread has finished CompactExpired(): for monitoring and tests.
+  uint64_t BackgroundPurgeRuns() const { return purge_runs_.load(); }
+
+  // Query and Scan pages end after this many items (when the request's limit is 0) or once they
+  // hold this many bytes of items, as DynamoDB's 1 MB pages do.
+  static constexpr size_t kPageItems = 1000;
+  static constexpr size_t kPageBytes = size_t{1} << 20;
+
+ private:
+  using StoredState = embedded_detail::StoredState;
+  using PendingWrite = embedded_detail::PendingWrite;
+
+  RocksDbItemStore() = default;
+
+  int64_t Now() const;
+  rocksdb::ColumnFamilyHandle* Family(IndexName index) const;
+  // What is stored under each base key: its index entries, and the live item when `decode`.
+  Result<std::vector<StoredState>> ReadStored(const std::vector<std::string_view>& keys,
+                                              bool decode);
+  // Adds to `batch` the writes that replace `old` by `write` (its item, or nothing).
+  void Stage(rocksdb::WriteBatch* batch, const StoredState& old, const PendingWrite& write) const;
+  Status Commit(rocksdb::WriteBatch* batch);
+  Status PurgeFamily(size_t family);
+  void PurgeLoop();
+
+  RocksDbOptions options_;
+  std::unique_ptr<rocksdb::CompactionFilter> ttl_filter_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;  // default, gsi1, gsi2; owned, closed last
+
+  std::mutex mu_;  // held while a write checks its conditions and commits
+
+  std::mutex purge_mu_;  // guards stop_ for the background thread
+  std::condition_variable purge_cv_;
+  bool stop_ = false;
+  std::atomic<uint64_t> purge_runs_{0};
+  std::thread purge_thread_;
+};
+
+}  // namespace vdpark

@@ -1,0 +1,297 @@
+#include "store/embedded/rocksdb_item_store.h"
+
+#include <rocksdb/db.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "store/embedded/item_codec.h"
+#include "store_contract.h"
+
+namespace vdpark {
+namespace {
+
+using contract::MakeItem;
+using contract::Num;
+using contract::QueryAll;
+using AV = AttributeValue;
+
+// A fresh folder under the system's temp dir, removed with its contents at the end of the scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vdpark-store-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
+    EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The embedded backend for the contract suite: a store in its own temp dir, on a clock the test
+// sets (starting at the real time).
+class EmbeddedUnderTest : public contract::StoreUnderTest {
+ public:
+  EmbeddedUnderTest() {
+    RocksDbOptions options;
+    options.now_seconds = [now = now_] { return now->load(); };
+    options.background_purge = false;
+    auto store = RocksDbItemStore::Open(dir_.path(), options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (store.ok()) store_ = std::move(*store);
+  }
+  ItemStore& store() override { return *store_; }
+  void SetNow(int64_t epoch_seconds) override { now_->store(epoch_seconds); }
+
+ private:
+  TempDir dir_;  // destroyed after store_, which closes the database first
+  std::shared_ptr<std::atomic<int64_t>> now_ = std::make_shared<std::atomic<int64_t>>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  std::unique_ptr<RocksDbItemStore> store_;
+};
+
+[[maybe_unused]] const bool kEmbeddedRegistered = contract::RegisterContractBackend({
+    .name = "embedded",
+    .capabilities = {.honours_ttl_immediately = true, .controllable_clock = true},
+    .make = [] { return std::make_unique<EmbeddedUnderTest>(); },
+});
+
+class RocksDbItemStoreTest : public ::testing::Test {
+ protected:
+  // Options as the tests start from: no background thread unless a test asks for it.
+  static RocksDbOptions Quiet() {
+    RocksDbOptions options;
+    options.background_purge = false;
+    return options;
+  }
+  std::unique_ptr<RocksDbItemStore> Open(RocksDbOptions options = Quiet()) {
+    options.now_seconds = [now = now_] { return now->load(); };
+    auto store = RocksDbItemStore::Open(dir_.path(), options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  std::vector<std::string> Sks(ItemStore& store, IndexName index, const std::string& partition) {
+    std::vector<std::string> sks;
+    for (const auto& item : QueryAll(store, {index, partition, {}, true, 0, std::nullopt})) {
+      sks.push_back(contract::SkOf(item));
+    }
+    return sks;
+  }
+  // Items with ttl 2000 ("old") and none ("keep"), in every index, at time 1000.
+  void PutExpiring(ItemStore& store) {
+    now_->store(1000);
+    for (const char* sk : {"old", "keep"}) {
+      Item item = MakeItem("Z", sk,
+                           {{"GSI1PK", AV::S("G")},
+                            {"GSI1SK", AV::S(sk)},
+                            {"GSI2PK", AV::S("S")},
+                            {"GSI2SK", AV::S(sk)}});
+      if (std::string(sk) == "old") item["ttl"] = Num(2000);
+      ASSERT_OK(store.Put(item));
+    }
+  }
+  // With the clock back before the ttl, only what was removed for good stays invisible.
+  void ExpectPurged(ItemStore& store) {
+    now_->store(1000);
+    using V = std::vector<std::string>;
+    auto got = store.Get({"Z", "old"});
+    ASSERT_OK(got);
+    EXPECT_FALSE(got->has_value());
+    EXPECT_EQ(Sks(store, IndexName::kTable, "Z"), V{"keep"});
+    EXPECT_EQ(Sks(store, IndexName::kGsi1, "G"), V{"keep"});
+    EXPECT_EQ(Sks(store, IndexName::kGsi2, "S"), V{"keep"});
+  }
+
+  TempDir dir_;
+  std::shared_ptr<std::atomic<int64_t>> now_ = std::make_shared<std::atomic<int64_t>>(1000);
+};
+
+TEST_F(RocksDbItemStoreTest, ReopenKeepsItemsAndIndexes) {
+  Item item = MakeItem("ZONE#1", "METADATA",
+                       {{"GSI1PK", AV::S("TENANT#t")},
+                        {"GSI1SK", AV::S("ZONE#1")},
+                        {"m", AV::M({{"l", AV::L({AV::N("1.50")})}})}});
+  {
+    auto store = Open();
+    ASSERT_OK(store->Put(item));
+  }
+  auto store = Open();
+  auto got = store->Get({"ZONE#1", "METADATA"});
+  ASSERT_OK(got);
+  EXPECT_EQ(ItemToDynamoJson(**got), ItemToDynamoJson(item));  // "1.50" kept as written
+  EXPECT_EQ(Sks(*store, IndexName::kGsi1, "TENANT#t"), std::vector<std::string>{"METADATA"});
+}
+
+TEST_F(RocksDbItemStoreTest, BulkLoadWithoutWalIsDurableAfterFlushToDisk) {
+  RocksDbOptions bulk = Quiet();
+  bulk.bulk_load = true;
+  bulk.disable_wal = true;
+  {
+    auto store = Open(bulk);
+    std::vector<WriteRequest> writes;
+    for (int i = 0; i < 5000; ++i) {
+      writes.push_back(WriteRequest::Put(MakeItem(
+          "P", std::to_string(100000 + i), {{"GSI2PK", AV::S("X")}, {"GSI2SK", AV::S("B")}})));
+    }
+    ASSERT_OK(store->BatchWrite(writes));
+    ASSERT_OK(store->FlushToDisk());
+  }
+  auto store = Open();
+  EXPECT_EQ(Sks(*store, IndexName::kTable, "P").size(), 5000u);
+  EXPECT_EQ(Sks(*store, IndexName::kGsi2, "X").size(), 5000u);
+}
+
+TEST_F(RocksDbItemStoreTest, OpenFailsOnAMissingFolderWithoutCreateAndOnASecondOpen) {
+  RocksDbOptions no_create;
+  no_create.create_if_missing = false;
+  auto missing = RocksDbItemStore::Open(dir_.path() + "/nothing", no_create);
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  auto first = Open();
+  auto second = RocksDbItemStore::Open(dir_.path(), RocksDbOptions());
+  EXPECT_FALSE(second.ok());
+}
+
+TEST_F(RocksDbItemStoreTest, RejectsWhatTheKeyLayoutCannotHold) {
+  auto store = Open();
+  using namespace std::string_literals;
+  EXPECT_TRUE(store->Put(MakeItem("a\0b"s, "S")).IsInvalidArgument());
+  EXPECT_TRUE(store->Put(MakeItem("P", "S", {{"GSI1PK", AV::S("a\0b"s)}})).IsInvalidArgument());
+  EXPECT_TRUE(store->Put(MakeItem("P", "S", {{"GSI2SK", AV::S("")}})).IsInvalidArgument());
+  EXPECT_TRUE(store->Get({"a\0b"s, "S"}).status().IsInvalidArgument());
+  EXPECT_TRUE(store->Put(MakeItem(std::string(2049, 'p'), "S")).IsInvalidArgument());
+  Update change_key;
+  change_key.set = {{"PK", AV::S("other")}};
+  EXPECT_TRUE(store->UpdateItem({"P", "S"}, change_key).status().IsInvalidArgument());
+  AttributeValue deep = Num(1);
+  for (int i = 0; i < 40; ++i) deep = AV::L({deep});
+  EXPECT_TRUE(store->Put(MakeItem("P", "deep", {{"d", deep}})).IsInvalidArgument());
+  EXPECT_TRUE(store->Scan({.segment = 3, .total_segments = 3}).status().IsInvalidArgument());
+}
+
+TEST_F(RocksDbItemStoreTest, AnIndexKeyOfAnotherTypeKeepsTheItemOutOfTheIndex) {
+  auto store = Open();
+  ASSERT_OK(store->Put(MakeItem("P", "n", {{"GSI1PK", AV::S("G")}, {"GSI1SK", Num(1)}})));
+  ASSERT_OK(store->Put(MakeItem("P", "s", {{"GSI1PK", AV::S("G")}, {"GSI1SK", AV::S("1")}})));
+  EXPECT_EQ(Sks(*store, IndexName::kGsi1, "G"), std::vector<std::string>{"s"});
+}
+
+TEST_F(RocksDbItemStoreTest, PurgeExpiredRemovesItemsAndTheirIndexEntries) {
+  auto store = Open();
+  PutExpiring(*store);
+  now_->store(2000);
+  EXPECT_EQ(Sks(*store, IndexName::kTable, "Z"), std::vector<std::string>{"keep"});
+  ASSERT_OK(store->PurgeExpired());
+  ExpectPurged(*store);
+}
+
+TEST_F(RocksDbItemStoreTest, TheCompactionFilterDropsExpiredEntries) {
+  auto store = Open();
+  PutExpiring(*store);
+  ASSERT_OK(store->FlushToDisk());
+  now_->store(2500);
+  ASSERT_OK(store->CompactExpired());
+  ExpectPurged(*store);
+}
+
+TEST_F(RocksDbItemStoreTest, TheBackgroundThreadPurgesPeriodically) {
+  RocksDbOptions options = Quiet();
+  options.background_purge = true;
+  options.purge_interval = std::chrono::milliseconds(20);
+  auto store = Open(options);
+  PutExpiring(*store);
+  now_->store(2500);
+  // Two finished runs after the clock moved: at least one ran wholly with the new clock.
+  uint64_t start = store->BackgroundPurgeRuns();
+  for (int i = 0; i < 1000 && store->BackgroundPurgeRuns() < start + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(store->BackgroundPurgeRuns(), start + 2);
+  ExpectPurged(*store);
+}
+
+TEST_F(RocksDbItemStoreTest, PagesEndAtAboutOneMegabyte) {
+  auto store = Open();
+  std::string blob(100 * 1024, 'x');
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_OK(store->Put(
+        MakeItem("P", std::to_string(10 + i),
+                 {{"blob", AV::S(blob)}, {"GSI1PK", AV::S("G")}, {"GSI1SK", AV::S("same")}})));
+  }
+  for (IndexName index : {IndexName::kTable, IndexName::kGsi1}) {
+    auto page = store->Query({index, index == IndexName::kTable ? "P" : "G", {}, true, 0, {}});
+    ASSERT_OK(page);
+    EXPECT_LT(page->items.size(), 30u);
+    EXPECT_GE(page->items.size(), 9u);
+    EXPECT_TRUE(page->last_evaluated_key.has_value());
+    size_t pages = 0;
+    auto all =
+        QueryAll(*store, {index, index == IndexName::kTable ? "P" : "G", {}, true, 0, {}}, &pages);
+    EXPECT_EQ(all.size(), 30u);
+    EXPECT_GE(pages, 3u);
+  }
+  auto scan = store->Scan({});
+  ASSERT_OK(scan);
+  EXPECT_LT(scan->items.size(), 30u);
+  EXPECT_EQ(contract::ScanAll(*store, {}).size(), 30u);
+}
+
+TEST_F(RocksDbItemStoreTest, Gsi1QueriesSeeItemsAndIndexAtOneMoment) {
+  auto store = Open();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_OK(store->Put(
+        MakeItem("P", std::to_string(i), {{"GSI1PK", AV::S("A")}, {"GSI1SK", AV::S("x")}})));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::thread writer([&] {
+    for (int round = 0; !stop; ++round) {
+      Update flip;
+      flip.set = {{"GSI1PK", AV::S(round % 2 == 0 ? "B" : "A")}};
+      for (int i = 0; i < 50; ++i) EXPECT_OK(store->UpdateItem({"P", std::to_string(i)}, flip));
+    }
+  });
+  for (int q = 0; q < 300; ++q) {
+    for (const auto& item : QueryAll(*store, {IndexName::kGsi1, "A", {}, true, 7, {}})) {
+      if (GetString(item, "GSI1PK") != "A") ++wrong;
+    }
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(RocksDbItemStoreTest, ADamagedValueIsReportedAsCorruption) {
+  {
+    auto store = Open();
+    ASSERT_OK(store->Put(MakeItem("P", "S")));
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"gsi1", {}}, {"gsi2", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open({}, dir_.path(), families, &handles, &raw).ok());
+    std::string damaged = EncodeItem(MakeItem("P", "S"));
+    damaged.push_back('\x09');  // a trailing byte
+    ASSERT_TRUE(raw->Put({}, handles[0], EncodeTableKey("P", "S"), damaged).ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  auto store = Open();
+  auto got = store->Get({"P", "S"});
+  EXPECT_EQ(got.status().code(), Status::Code::kCorruption) << got.status().ToString();
+  EXPECT_EQ(store->Scan({}).status().code(), Status::Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace vdpark

@@ -1,0 +1,64 @@
+// OpenStore: from a store URL (SPEC §1) to the store it names.
+#include <filesystem>
+
+#include "store/csv/csv_store.h"
+#include "store/embedded/rocksdb_item_store.h"
+#include "store/single_table_store.h"
+#include "store/store.h"
+
+namespace vdpark {
+
+std::string Origin::ToString() const {
+  if (line == 0) return std::string(source);
+  return std::string(source) + ":" + std::to_string(line);
+}
+
+namespace {
+
+Status BadUrl(std::string_view url, std::string_view why) {
+  return Status::InvalidArgument("store URL '" + std::string(url) + "': " + std::string(why));
+}
+
+// "scheme:rest" or "scheme://rest" -> rest.
+std::string_view AfterScheme(std::string_view url, std::string_view scheme) {
+  std::string_view rest = url.substr(scheme.size() + 1);
+  if (rest.starts_with("//")) rest.remove_prefix(2);
+  return rest;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
+  size_t colon = url.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return BadUrl(url, "expected SCHEME:..., e.g. csv:DIR or embedded:DIR");
+  }
+  std::string_view scheme = url.substr(0, colon);
+  if (scheme == "csv" || scheme == "embedded") {
+    std::string dir(AfterScheme(url, scheme));
+    if (dir.empty()) return BadUrl(url, "the folder after '" + std::string(scheme) + ":' is empty");
+    if (scheme == "csv") {
+      auto store = CsvStore::Open(dir, options);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<Store>(std::move(*store));
+    }
+    RocksDbOptions rocks;
+    rocks.create_if_missing = options.create_if_missing;
+    rocks.bulk_load = options.bulk_load;
+    rocks.disable_wal = options.bulk_load;
+    auto items = RocksDbItemStore::Open(dir, rocks);
+    if (!items.ok()) return items.status().WithContext("embedded:" + dir);
+    RocksDbItemStore* raw = items->get();
+    return std::unique_ptr<Store>(std::make_unique<SingleTableStore>(
+        std::move(*items), "embedded:" + dir, MapperOptions{options.retention_days},
+        [raw] { return raw->FlushToDisk(); }));
+  }
+  if (scheme == "dynamodb" || scheme == "postgres" || scheme == "postgresql" ||
+      scheme == "timescale") {
+    return BadUrl(url, "the '" + std::string(scheme) + "' store is not in this build yet");
+  }
+  return BadUrl(url, "unknown scheme '" + std::string(scheme) +
+                         "' (expected csv:, embedded:, postgres://, dynamodb://)");
+}
+
+}  // namespace vdpark

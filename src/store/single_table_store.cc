@@ -1,0 +1,161 @@
+#include "store/single_table_store.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+namespace vdpark {
+
+namespace {
+
+// BatchWrite refuses two requests for one key in one call (as DynamoDB does); a source with
+// duplicate keys must still load, the later row winning as it would in a sequence of puts.
+void KeepLastPerKey(std::vector<WriteRequest>* writes) {
+  std::vector<std::string> keys;
+  keys.reserve(writes->size());
+  std::unordered_map<std::string_view, size_t> last;
+  last.reserve(writes->size());
+  for (size_t i = 0; i < writes->size(); ++i) {
+    const Item& item = (*writes)[i].item;
+    std::string& key = keys.emplace_back(GetString(item, kPkAttr).value_or(""));
+    key += '\0';
+    key += GetString(item, kSkAttr).value_or("");
+  }
+  bool any = false;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto [it, inserted] = last.try_emplace(keys[i], i);
+    if (!inserted) it->second = i, any = true;
+  }
+  if (!any) return;
+  std::vector<WriteRequest> kept;
+  kept.reserve(last.size());
+  for (size_t i = 0; i < writes->size(); ++i) {
+    if (last[keys[i]] == i) kept.push_back(std::move((*writes)[i]));
+  }
+  *writes = std::move(kept);
+}
+
+std::string KeyText(const Item& item) {
+  return GetString(item, kPkAttr).value_or("?") + " / " + GetString(item, kSkAttr).value_or("?");
+}
+
+}  // namespace
+
+SingleTableStore::SingleTableStore(std::unique_ptr<ItemStore> items, std::string display_name,
+                                   MapperOptions mapper_options, std::function<Status()> flush)
+    : items_(std::move(items)),
+      display_name_(std::move(display_name)),
+      mapper_(mapper_options),
+      flush_(std::move(flush)) {}
+
+Status SingleTableStore::ScanItems(const Condition& filter,
+                                   const std::function<Status(Item&&)>& visit) {
+  ScanRequest request;
+  request.filter = filter;
+  while (true) {
+    auto page = items_->Scan(request);
+    if (!page.ok()) return page.status();
+    for (Item& item : page->items) VDPARK_RETURN_IF_ERROR(visit(std::move(item)));
+    if (!page->last_evaluated_key) return Status::OK();
+    request.exclusive_start_key = std::move(page->last_evaluated_key);
+  }
+}
+
+Result<Metadata> SingleTableStore::ReadMetadata(const RejectFn& rejects) {
+  Metadata md;
+  auto reject = [&](const Item& item, const Status& s) {
+    if (rejects) rejects({KeyText(item), s.message(), ItemToDynamoJson(item)});
+  };
+  Status s = ScanItems({}, [&](Item&& item) {
+    switch (SingleTableMapper::KindOf(item)) {
+      case EntityKind::kZone: {
+        auto z = mapper_.ToZone(item);
+        z.ok() ? md.zones.push_back(std::move(*z)) : reject(item, z.status());
+        break;
+      }
+      case EntityKind::kBay: {
+        auto b = mapper_.ToBay(item);
+        b.ok() ? md.bays.push_back(std::move(*b)) : reject(item, b.status());
+        break;
+      }
+      case EntityKind::kSensor: {
+        auto x = mapper_.ToSensor(item);
+        x.ok() ? md.sensors.push_back(std::move(*x)) : reject(item, x.status());
+        break;
+      }
+      case EntityKind::kEvent:
+      case EntityKind::kOther:
+        break;
+    }
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  std::sort(md.zones.begin(), md.zones.end(),
+            [](const Zone& a, const Zone& b) { return a.zone_id < b.zone_id; });
+  std::sort(md.bays.begin(), md.bays.end(), [](const Bay& a, const Bay& b) {
+    return std::tie(a.zone_id, a.bay_number) < std::tie(b.zone_id, b.bay_number);
+  });
+  std::sort(md.sensors.begin(), md.sensors.end(),
+            [](const Sensor& a, const Sensor& b) { return a.sensor_id < b.sensor_id; });
+  return md;
+}
+
+Status SingleTableStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                                    const RejectFn& rejects) {
+  Condition filter;
+  filter.Add(ConditionClause::Op::kBeginsWith, std::string(kSkAttr), AttributeValue::S("EVENT#"));
+  if (options.since) {
+    filter.Add(ConditionClause::Op::kGe, "timestamp", AttributeValue::S(options.since->ToIso()));
+  }
+  return ScanItems(filter, [&](Item&& item) {
+    auto e = mapper_.ToEvent(item);
+    if (!e.ok()) {
+      if (rejects) rejects({KeyText(item), e.status().message(), ItemToDynamoJson(item)});
+      return Status::OK();
+    }
+    return visit(std::move(*e), Origin{display_name_, 0});
+  });
+}
+
+Result<std::optional<ParkingEvent>> SingleTableStore::GetEvent(const ParkingEvent& key) {
+  auto item = items_->Get(SingleTableMapper::EventKey(key));
+  if (!item.ok()) return item.status();
+  if (!*item) return std::optional<ParkingEvent>();
+  auto e = mapper_.ToEvent(**item);
+  if (!e.ok()) return e.status();
+  return std::optional<ParkingEvent>(std::move(*e));
+}
+
+Status SingleTableStore::WriteMetadata(const Metadata& metadata) {
+  // occupiedBays is recomputed from the bays' statuses (§5.2: "will be recalculated").
+  std::map<std::string, int64_t, std::less<>> occupied;
+  for (const Bay& b : metadata.bays) {
+    if (b.status == BayStatus::kOccupied) ++occupied[b.zone_id];
+  }
+  std::vector<WriteRequest> writes;
+  writes.reserve(metadata.zones.size() + metadata.bays.size() + metadata.sensors.size());
+  for (Zone z : metadata.zones) {
+    auto it = occupied.find(z.zone_id);
+    z.occupied_bays = it == occupied.end() ? 0 : it->second;
+    writes.push_back(WriteRequest::Put(mapper_.ToItem(z)));
+  }
+  for (const Bay& b : metadata.bays) writes.push_back(WriteRequest::Put(mapper_.ToItem(b)));
+  for (const Sensor& s : metadata.sensors) writes.push_back(WriteRequest::Put(mapper_.ToItem(s)));
+  KeepLastPerKey(&writes);
+  return items_->BatchWrite(writes);
+}
+
+Status SingleTableStore::WriteEvents(std::span<const ParkingEvent> events) {
+  std::vector<WriteRequest> writes;
+  writes.reserve(events.size());
+  for (const ParkingEvent& e : events) writes.push_back(WriteRequest::Put(mapper_.ToItem(e)));
+  KeepLastPerKey(&writes);
+  return items_->BatchWrite(writes);
+}
+
+Status SingleTableStore::Flush() {
+  return flush_ ? flush_() : Status::OK();
+}
+
+}  // namespace vdpark

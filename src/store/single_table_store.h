@@ -1,0 +1,46 @@
+// SingleTableStore: a Store over any ItemStore, through the single-table mapping of SPEC §3.
+//
+// This is where the embedded (RocksDB) and DynamoDB backends become stores of zones, bays, sensors
+// and events: records go in as items, items come out as records. It owns no data of its own.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/item_store.h"
+#include "store/store.h"
+#include "table/single_table_mapper.h"
+
+namespace vdpark {
+
+class SingleTableStore : public Store {
+ public:
+  // `flush` makes the item store's writes durable (called by Flush()); it may be empty.
+  SingleTableStore(std::unique_ptr<ItemStore> items, std::string display_name,
+                   MapperOptions mapper_options, std::function<Status()> flush);
+
+  std::string DisplayName() const override { return display_name_; }
+  Result<Metadata> ReadMetadata(const RejectFn& rejects) override;
+  Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                    const RejectFn& rejects) override;
+  bool EventsInKeyOrder() const override { return items_->ScanInKeyOrder(); }
+  Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) override;
+  Status WriteMetadata(const Metadata& metadata) override;
+  Status WriteEvents(std::span<const ParkingEvent> events) override;
+  Status Flush() override;
+
+  ItemStore& items() { return *items_; }
+  const SingleTableMapper& mapper() const { return mapper_; }
+
+ private:
+  // Visits every item that `filter` keeps, page by page.
+  Status ScanItems(const Condition& filter, const std::function<Status(Item&&)>& visit);
+
+  std::unique_ptr<ItemStore> items_;
+  std::string display_name_;
+  SingleTableMapper mapper_;
+  std::function<Status()> flush_;
+};
+
+}  // namespace vdpark

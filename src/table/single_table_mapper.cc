@@ -1,0 +1,390 @@
+#include "table/single_table_mapper.h"
+
+#include <array>
+
+namespace vdpark {
+
+namespace {
+
+constexpr std::string_view kZonePrefix = "ZONE#";
+constexpr std::string_view kBayPrefix = "BAY#";
+constexpr std::string_view kSensorPrefix = "SENSOR#";
+constexpr std::string_view kEventPrefix = "EVENT#";
+constexpr std::string_view kTenantPrefix = "TENANT#";
+constexpr std::string_view kBayInPk = "#BAY#";
+constexpr std::string_view kMetadata = "METADATA";
+
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (auto p : parts) n += p.size();
+  std::string s;
+  s.reserve(n);
+  for (auto p : parts) s.append(p);
+  return s;
+}
+
+AttributeValue OptS(const std::optional<std::string>& v) {
+  return v ? AttributeValue::S(*v) : AttributeValue::Null();
+}
+AttributeValue OptN(const std::optional<int64_t>& v) {
+  return v ? AttributeValue::N(*v) : AttributeValue::Null();
+}
+AttributeValue OptDecimal(const std::optional<Decimal>& v) {
+  return v ? AttributeValue::N(v->ToCanonicalString()) : AttributeValue::Null();
+}
+AttributeValue OptTime(const std::optional<Timestamp>& v) {
+  return v ? AttributeValue::S(v->ToIso()) : AttributeValue::Null();
+}
+AttributeValue OptPoint(const std::optional<GeoPoint>& p) {
+  if (!p) return AttributeValue::Null();
+  return AttributeValue::M(
+      Item{{"lat", AttributeValue::N(p->lat)}, {"lng", AttributeValue::N(p->lng)}});
+}
+
+// Reads typed attributes of one item and remembers the first problem, so a mapping function can
+// read every field straight through and check once at the end.
+class Reader {
+ public:
+  explicit Reader(const Item& item) : item_(item) {}
+
+  std::string Key(std::string_view name) {
+    auto v = S(name);
+    if (!v && error_.ok()) error_ = Problem(name, "missing");
+    return v.value_or("");
+  }
+  std::optional<std::string> S(std::string_view name) {
+    const AttributeValue* v = Find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_s()) return Fail<std::string>(name, "expected a string");
+    return v->text();
+  }
+  std::optional<int64_t> Int(std::string_view name) {
+    const AttributeValue* v = Find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_n()) return Fail<int64_t>(name, "expected a number");
+    auto d = Decimal::Parse(v->text());
+    if (!d.ok() || d->micros() % Decimal::kUnit != 0) {
+      return Fail<int64_t>(name, "expected a whole number, got '" + v->text() + "'");
+    }
+    return d->micros() / Decimal::kUnit;
+  }
+  std::optional<double> Double(const AttributeValue* v, std::string_view name) {
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_n()) return Fail<double>(name, "expected a number");
+    try {
+      return std::stod(v->text());
+    } catch (...) {
+      return Fail<double>(name, "bad number '" + v->text() + "'");
+    }
+  }
+  std::optional<Decimal> Dec(std::string_view name) {
+    const AttributeValue* v = Find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_n()) return Fail<Decimal>(name, "expected a number");
+    auto d = Decimal::Parse(v->text());
+    if (!d.ok()) return Fail<Decimal>(name, d.status().message());
+    return *d;
+  }
+  std::optional<Timestamp> Time(std::string_view name) {
+    auto s = S(name);
+    if (!s) return std::nullopt;
+    auto t = Timestamp::Parse(*s);
+    if (!t.ok()) return Fail<Timestamp>(name, t.status().message());
+    return *t;
+  }
+  std::optional<GeoPoint> Point(std::string_view name) {
+    const AttributeValue* v = Find(name);
+    if (!v) return std::nullopt;
+    if (v->type() != AttributeValue::Type::kM) return Fail<GeoPoint>(name, "expected a map");
+    auto lat = Double(FindAttribute(v->map(), "lat"), "lat");
+    auto lng = Double(FindAttribute(v->map(), "lng"), "lng");
+    if (!lat || !lng) return Fail<GeoPoint>(name, "needs numbers lat and lng");
+    return GeoPoint{*lat, *lng};
+  }
+  std::optional<OperatingHours> Hours(std::string_view name) {
+    const AttributeValue* v = Find(name);
+    if (!v) return std::nullopt;
+    if (v->type() != AttributeValue::Type::kM) return Fail<OperatingHours>(name, "expected a map");
+    auto open = GetString(v->map(), "open");
+    auto close = GetString(v->map(), "close");
+    if (!open || !close) return Fail<OperatingHours>(name, "needs strings open and close");
+    auto h = OperatingHours::ParseJson("{\"open\":\"" + *open + "\",\"close\":\"" + *close + "\"}");
+    if (!h.ok()) return Fail<OperatingHours>(name, h.status().message());
+    return *h;
+  }
+
+  template <typename T>
+  Result<T> Done(T value) {
+    if (!error_.ok()) return error_;
+    return value;
+  }
+
+ private:
+  const AttributeValue* Find(std::string_view name) {
+    const AttributeValue* v = FindAttribute(item_, name);
+    return v && !v->is_null() ? v : nullptr;
+  }
+  Status Problem(std::string_view name, std::string_view why) {
+    std::string where = "item " + GetString(item_, kPkAttr).value_or("?") + " / " +
+                        GetString(item_, kSkAttr).value_or("?");
+    return Status::InvalidArgument(where + ", attribute '" + std::string(name) +
+                                   "': " + std::string(why));
+  }
+  template <typename T>
+  std::optional<T> Fail(std::string_view name, std::string_view why) {
+    if (error_.ok()) error_ = Problem(name, why);
+    return std::nullopt;
+  }
+
+  const Item& item_;
+  Status error_;
+};
+
+}  // namespace
+
+ItemKey SingleTableMapper::ZoneKey(std::string_view zone_id) {
+  return {Cat({kZonePrefix, zone_id}), std::string(kMetadata)};
+}
+ItemKey SingleTableMapper::BayKey(std::string_view zone_id, std::string_view bay_number) {
+  return {Cat({kZonePrefix, zone_id}), Cat({kBayPrefix, bay_number})};
+}
+ItemKey SingleTableMapper::SensorKey(std::string_view sensor_id) {
+  return {Cat({kSensorPrefix, sensor_id}), std::string(kMetadata)};
+}
+std::string SingleTableMapper::EventPartition(std::string_view zone_id,
+                                              std::string_view bay_number) {
+  return Cat({kZonePrefix, zone_id, kBayInPk, bay_number});
+}
+ItemKey SingleTableMapper::EventKey(std::string_view zone_id, std::string_view bay_number,
+                                    Timestamp ts) {
+  std::string sk(kEventPrefix);
+  ts.AppendIso(&sk);
+  return {EventPartition(zone_id, bay_number), std::move(sk)};
+}
+
+int64_t SingleTableMapper::TtlOf(Timestamp event_time) const {
+  if (options_.retention_days <= 0) return 0;
+  return event_time.seconds() + options_.retention_days * 86400;
+}
+
+Item SingleTableMapper::ToItem(const Zone& z) const {
+  ItemKey key = ZoneKey(z.zone_id);
+  Item item{
+      {"PK", AttributeValue::S(std::move(key.pk))},
+      {"SK", AttributeValue::S(std::move(key.sk))},
+      {"zoneId", AttributeValue::S(z.zone_id)},
+      {"name", OptS(z.name)},
+      {"address", OptS(z.address)},
+      {"city", OptS(z.city)},
+      {"totalBays", OptN(z.total_bays)},
+      {"occupiedBays", AttributeValue::N(z.occupied_bays.value_or(0))},
+      {"location", OptPoint(z.location)},
+      {"pricePerHour", OptDecimal(z.price_per_hour)},
+      {"operatingHours",
+       z.operating_hours
+           ? AttributeValue::M(Item{{"open", AttributeValue::S(OperatingHours::FormatMinute(
+                                                 z.operating_hours->open_minute))},
+                                    {"close", AttributeValue::S(OperatingHours::FormatMinute(
+                                                  z.operating_hours->close_minute))}})
+           : AttributeValue::Null()},
+      {"tenantId", OptS(z.tenant_id)},
+      {"createdAt", OptTime(z.created_at)},
+  };
+  if (z.tenant_id) {
+    item["GSI1PK"] = AttributeValue::S(Cat({kTenantPrefix, *z.tenant_id}));
+    item["GSI1SK"] = AttributeValue::S(Cat({kZonePrefix, z.zone_id}));
+  }
+  return item;
+}
+
+Item SingleTableMapper::ToItem(const Bay& b) const {
+  ItemKey key = BayKey(b.zone_id, b.bay_number);
+  Item item{
+      {"PK", AttributeValue::S(std::move(key.pk))},
+      {"SK", AttributeValue::S(std::move(key.sk))},
+      {"zoneId", AttributeValue::S(b.zone_id)},
+      {"bayNumber", AttributeValue::S(b.bay_number)},
+      {"sensorId", OptS(b.sensor_id)},
+      {"status", AttributeValue::S(std::string(ToString(b.status)))},
+      {"lastChange", OptTime(b.last_change)},
+      {"occupiedSince", OptTime(b.occupied_since)},
+      {"lastHeartbeat", OptTime(b.last_heartbeat)},
+      {"bayType", OptS(b.bay_type)},
+      {"location", OptPoint(b.location)},
+  };
+  if (b.sensor_id) {
+    item["GSI2PK"] = AttributeValue::S(Cat({kSensorPrefix, *b.sensor_id}));
+    item["GSI2SK"] = AttributeValue::S("BAY");
+  }
+  return item;
+}
+
+Item SingleTableMapper::ToItem(const Sensor& s) const {
+  ItemKey key = SensorKey(s.sensor_id);
+  Item item{
+      {"PK", AttributeValue::S(std::move(key.pk))},
+      {"SK", AttributeValue::S(std::move(key.sk))},
+      {"sensorId", AttributeValue::S(s.sensor_id)},
+      {"model", OptS(s.model)},
+      {"firmwareVersion", OptS(s.firmware_version)},
+      {"installDate", OptTime(s.install_date)},
+      {"zoneId", OptS(s.zone_id)},
+      {"bayNumber", OptS(s.bay_number)},
+      {"status", OptS(s.status)},
+      {"lastBattery", OptN(s.last_battery)},
+      {"lastSignal", OptN(s.last_signal)},
+      {"lastSeen", OptTime(s.last_seen)},
+  };
+  if (s.zone_id) {
+    item["GSI1PK"] = AttributeValue::S(Cat({kZonePrefix, *s.zone_id}));
+    item["GSI1SK"] = AttributeValue::S(Cat({kSensorPrefix, s.sensor_id}));
+  }
+  return item;
+}
+
+Item SingleTableMapper::ToItem(const ParkingEvent& e) const {
+  std::string ts = e.timestamp.ToIso();
+  Item item{
+      {"PK", AttributeValue::S(EventPartition(e.zone_id, e.bay_number))},
+      {"SK", AttributeValue::S(Cat({kEventPrefix, ts}))},
+      {"GSI1PK", AttributeValue::S(Cat({kZonePrefix, e.zone_id}))},
+      {"GSI1SK", AttributeValue::S(Cat({kEventPrefix, ts}))},
+      {"zoneId", AttributeValue::S(e.zone_id)},
+      {"bayNumber", AttributeValue::S(e.bay_number)},
+      {"sensorId", OptS(e.sensor_id)},
+      {"eventType", AttributeValue::S(std::string(ToString(e.event_type)))},
+      {"timestamp", AttributeValue::S(std::move(ts))},
+      {"duration", OptN(e.duration_minutes)},
+      {"revenue", OptDecimal(e.revenue)},
+      {"detectionMode", OptS(e.detection_mode)},
+  };
+  if (int64_t ttl = TtlOf(e.timestamp); ttl > 0) item["ttl"] = AttributeValue::N(ttl);
+  return item;
+}
+
+Result<Zone> SingleTableMapper::ToZone(const Item& item) const {
+  Reader r(item);
+  Zone z;
+  z.zone_id = r.Key("zoneId");
+  z.name = r.S("name");
+  z.address = r.S("address");
+  z.city = r.S("city");
+  z.total_bays = r.Int("totalBays");
+  z.occupied_bays = r.Int("occupiedBays");
+  z.location = r.Point("location");
+  z.price_per_hour = r.Dec("pricePerHour");
+  z.operating_hours = r.Hours("operatingHours");
+  z.tenant_id = r.S("tenantId");
+  z.created_at = r.Time("createdAt");
+  return r.Done(std::move(z));
+}
+
+Result<Bay> SingleTableMapper::ToBay(const Item& item) const {
+  Reader r(item);
+  Bay b;
+  b.zone_id = r.Key("zoneId");
+  b.bay_number = r.Key("bayNumber");
+  b.sensor_id = r.S("sensorId");
+  auto status = r.S("status");
+  if (status) {
+    auto parsed = ParseBayStatus(*status);
+    if (!parsed) {
+      return Status::InvalidArgument("item " + BayKey(b.zone_id, b.bay_number).pk + " / " +
+                                     BayKey(b.zone_id, b.bay_number).sk +
+                                     ", attribute 'status': unknown status '" + *status + "'");
+    }
+    b.status = *parsed;
+  }
+  b.last_change = r.Time("lastChange");
+  b.occupied_since = r.Time("occupiedSince");
+  b.last_heartbeat = r.Time("lastHeartbeat");
+  b.bay_type = r.S("bayType");
+  b.location = r.Point("location");
+  return r.Done(std::move(b));
+}
+
+Result<Sensor> SingleTableMapper::ToSensor(const Item& item) const {
+  Reader r(item);
+  Sensor s;
+  s.sensor_id = r.Key("sensorId");
+  s.model = r.S("model");
+  s.firmware_version = r.S("firmwareVersion");
+  s.install_date = r.Time("installDate");
+  s.zone_id = r.S("zoneId");
+  s.bay_number = r.S("bayNumber");
+  s.status = r.S("status");
+  s.last_battery = r.Int("lastBattery");
+  s.last_signal = r.Int("lastSignal");
+  s.last_seen = r.Time("lastSeen");
+  return r.Done(std::move(s));
+}
+
+Result<ParkingEvent> SingleTableMapper::ToEvent(const Item& item) const {
+  Reader r(item);
+  ParkingEvent e;
+  e.zone_id = r.Key("zoneId");
+  e.bay_number = r.Key("bayNumber");
+  e.sensor_id = r.S("sensorId");
+  std::string type = r.Key("eventType");
+  auto t = r.Time("timestamp");
+  e.duration_minutes = r.Int("duration");
+  e.revenue = r.Dec("revenue");
+  e.detection_mode = r.S("detectionMode");
+  auto done = r.Done(0);
+  if (!done.ok()) return done.status();
+  auto parsed = ParseEventType(type);
+  if (!parsed || !t) {
+    return Status::InvalidArgument("item " + EventPartition(e.zone_id, e.bay_number) +
+                                   (parsed
+                                        ? ": attribute 'timestamp' missing"
+                                        : ": attribute 'eventType': unknown type '" + type + "'"));
+  }
+  e.event_type = *parsed;
+  e.timestamp = *t;
+  return e;
+}
+
+EntityKind SingleTableMapper::KindOf(std::string_view pk, std::string_view sk) {
+  if (sk.starts_with(kEventPrefix)) return EntityKind::kEvent;
+  if (pk.starts_with(kZonePrefix)) {
+    if (sk == kMetadata) return EntityKind::kZone;
+    if (sk.starts_with(kBayPrefix)) return EntityKind::kBay;
+  }
+  if (pk.starts_with(kSensorPrefix) && sk == kMetadata) return EntityKind::kSensor;
+  return EntityKind::kOther;
+}
+
+EntityKind SingleTableMapper::KindOf(const Item& item) {
+  const AttributeValue* pk = FindAttribute(item, kPkAttr);
+  const AttributeValue* sk = FindAttribute(item, kSkAttr);
+  if (!pk || !sk || !pk->is_s() || !sk->is_s()) return EntityKind::kOther;
+  return KindOf(pk->text(), sk->text());
+}
+
+int CompareEventKeys(const ParkingEvent& a, const ParkingEvent& b) {
+  // Compare the two PKs ("ZONE#" zone "#BAY#" bay) as byte strings without building them.
+  const std::array<std::string_view, 3> pa{a.zone_id, kBayInPk, a.bay_number};
+  const std::array<std::string_view, 3> pb{b.zone_id, kBayInPk, b.bay_number};
+  size_t ia = 0, ib = 0, oa = 0, ob = 0;
+  while (true) {
+    while (ia < pa.size() && oa == pa[ia].size()) ++ia, oa = 0;
+    while (ib < pb.size() && ob == pb[ib].size()) ++ib, ob = 0;
+    bool ea = ia == pa.size(), eb = ib == pb.size();
+    if (ea || eb) {
+      if (ea && eb) break;
+      return ea ? -1 : 1;
+    }
+    auto ca = static_cast<unsigned char>(pa[ia][oa++]);
+    auto cb = static_cast<unsigned char>(pb[ib][ob++]);
+    if (ca != cb) return ca < cb ? -1 : 1;
+  }
+  // SKs are "EVENT#" + fixed-width ISO time: their byte order is time order.
+  if (a.timestamp != b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  return 0;
+}
+
+bool EventKeyLess(const ParkingEvent& a, const ParkingEvent& b) {
+  return CompareEventKeys(a, b) < 0;
+}
+
+}  // namespace vdpark

@@ -1,0 +1,341 @@
+#include "verify/verify.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "domain/duplicate_detector.h"
+#include "migrate/migrate.h"
+#include "table/single_table_mapper.h"
+#include "verify/event_cursor.h"
+#include "verify/record_diff.h"
+
+namespace vdpark {
+
+namespace {
+
+// Events per zone per UTC day on each side. Events arrive grouped by bay, so the zone's map is
+// looked up only when the zone changes.
+class ZoneDayCounter {
+ public:
+  void Add(const ParkingEvent& e, bool source) {
+    if (last_ == nullptr || last_zone_ != e.zone_id) {
+      last_zone_ = e.zone_id;
+      last_ = &zones_[e.zone_id];
+    }
+    auto& c = (*last_)[Timestamp::FloorDiv(e.timestamp.micros(), kMicrosPerDay)];
+    ++(source ? c.first : c.second);
+  }
+  void Report(VerifyReport* report) const {
+    for (const auto& [zone, days] : zones_) {
+      for (const auto& [day, c] : days) {
+        ++report->zone_days;
+        if (c.first != c.second) {
+          report->zone_day_mismatches.push_back(
+              {zone, Timestamp::FromMicros(day * kMicrosPerDay).DayIso(), c.first, c.second});
+        }
+      }
+    }
+  }
+
+ private:
+  using Days = std::map<int64_t, std::pair<uint64_t, uint64_t>>;
+  std::map<std::string, Days> zones_;
+  std::string last_zone_;
+  Days* last_ = nullptr;
+};
+
+class Verifier {
+ public:
+  Verifier(Store& source, Store& target, const VerifyOptions& options)
+      : source_(source), target_(target), options_(options) {
+    report_.source_name = source.DisplayName();
+    report_.target_name = target.DisplayName();
+  }
+
+  Result<VerifyReport> Run() {
+    auto start = std::chrono::steady_clock::now();
+    VDPARK_RETURN_IF_ERROR(CompareMetadata());
+    VDPARK_RETURN_IF_ERROR(options_.sample > 0 ? SampleEvents() : CompareAllEvents());
+    counts_.Report(&report_);
+    for (const auto& m : report_.zone_day_mismatches) {
+      Note("zone-day", "count", m.zone_id + " " + m.day,
+           "source " + std::to_string(m.source) + " events, target " + std::to_string(m.target));
+    }
+    report_.rejected = rejected_;
+    report_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!scratch_.empty()) std::filesystem::remove_all(scratch_);
+    return std::move(report_);
+  }
+
+ private:
+  void Note(std::string entity, std::string kind, std::string key, std::string detail) {
+    ++report_.total_differences;
+    if (report_.differences.size() < options_.max_listed) {
+      report_.differences.push_back(
+          {std::move(entity), std::move(kind), std::move(key), std::move(detail)});
+    }
+  }
+
+  RejectFn Rejects() {
+    return [this](Rejected r) {
+      ++rejected_;
+      std::lock_guard lock(reject_mu_);
+      if (options_.on_reject) options_.on_reject(std::move(r));
+    };
+  }
+
+  // Merge-joins two key-sorted vectors of records.
+  template <typename T, typename KeyFn, typename DiffFn>
+  void CompareSorted(const char* entity, const std::vector<T>& a, const std::vector<T>& b,
+                     EntityCounts* counts, KeyFn key, DiffFn diff) {
+    counts->source = a.size();
+    counts->target = b.size();
+    size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+      int c = i == a.size() ? 1 : j == b.size() ? -1 : key(a[i]).compare(key(b[j]));
+      if (c < 0) {
+        ++counts->missing;
+        Note(entity, "missing", key(a[i++]), "");
+      } else if (c > 0) {
+        ++counts->extra;
+        Note(entity, "extra", key(b[j++]), "");
+      } else {
+        ++counts->compared;
+        std::string d = diff(a[i], b[j]);
+        if (!d.empty()) {
+          ++counts->different;
+          Note(entity, "different", key(a[i]), d);
+        }
+        ++i, ++j;
+      }
+    }
+  }
+
+  // A zone's occupiedBays, where a store keeps one, must equal its occupied bays.
+  void CheckOccupancy(const Metadata& md, const char* side) {
+    std::map<std::string, int64_t> occupied;
+    for (const Bay& b : md.bays) {
+      if (b.status == BayStatus::kOccupied) ++occupied[b.zone_id];
+    }
+    for (const Zone& z : md.zones) {
+      if (!z.occupied_bays || *z.occupied_bays == occupied[z.zone_id]) continue;
+      Note("zone", "different", z.zone_id,
+           std::string(side) + " occupiedBays " + std::to_string(*z.occupied_bays) + " but " +
+               std::to_string(occupied[z.zone_id]) + " of its bays are occupied");
+    }
+  }
+
+  Status CompareMetadata() {
+    auto a = source_.ReadMetadata(Rejects());
+    if (!a.ok()) return a.status().WithContext("reading " + source_.DisplayName());
+    auto b = target_.ReadMetadata(Rejects());
+    if (!b.ok()) return b.status().WithContext("reading " + target_.DisplayName());
+    RejectDanglingMetadata(&*a, source_.DisplayName(), Rejects());
+    for (const Bay& bay : a->bays) source_bays_.insert(bay.zone_id + '\0' + bay.bay_number);
+    CompareSorted(
+        "zone", a->zones, b->zones, &report_.zones, [](const Zone& z) { return z.zone_id; },
+        DiffZones);
+    CompareSorted(
+        "bay", a->bays, b->bays, &report_.bays,
+        [](const Bay& x) { return x.zone_id + "/" + x.bay_number; }, DiffBays);
+    CompareSorted(
+        "sensor", a->sensors, b->sensors, &report_.sensors,
+        [](const Sensor& s) { return s.sensor_id; }, DiffSensors);
+    CheckOccupancy(*a, "source");
+    CheckOccupancy(*b, "target");
+    return Status::OK();
+  }
+
+  // Whether an event takes part: inside the time window and, on the source side, of a known bay
+  // (a load rejects the others; they are counted as rejected here too).
+  std::function<bool(const ParkingEvent&)> Keep(bool source) {
+    return [this, source, key = std::string()](const ParkingEvent& e) mutable {
+      if (options_.since && e.timestamp < *options_.since) return false;
+      int64_t retention = options_.retention_days * 86400;
+      if (retention > 0 && e.timestamp.seconds() + retention <= options_.now.seconds()) {
+        return false;
+      }
+      if (!source) return true;
+      key.assign(e.zone_id);
+      key += '\0';
+      key += e.bay_number;
+      if (source_bays_.count(key)) return true;
+      Rejects()({EventKeyText(e), "its bay is not among the source's bays", ""});
+      return false;
+    };
+  }
+
+  std::string ScratchDir() {
+    if (scratch_.empty()) {
+      scratch_ = options_.scratch_dir.empty() ? (std::filesystem::temp_directory_path() /
+                                                 ("vdpark-verify-" + std::to_string(getpid())))
+                                                    .string()
+                                              : options_.scratch_dir;
+      std::filesystem::remove_all(scratch_);
+      std::filesystem::create_directories(scratch_);
+    }
+    return scratch_;
+  }
+
+  // `store` itself when it streams in key order; otherwise a scratch embedded copy of its events
+  // (kept ones only), which does. Counts the source's duplicate keys on the way.
+  Result<Store*> KeyOrdered(Store& store, bool source, std::unique_ptr<Store>* staged) {
+    if (store.EventsInKeyOrder()) return &store;
+    StoreOptions so;
+    so.retention_days = 0;  // the window was applied already; keep every staged event visible
+    auto opened = OpenStore("embedded:" + ScratchDir() + (source ? "/source" : "/target"), so);
+    if (!opened.ok()) return opened.status();
+    *staged = std::move(*opened);
+    DuplicateDetector dups(false);
+    std::vector<ParkingEvent> batch;
+    auto keep = Keep(source);
+    Status write;
+    Status s = store.ScanEvents(
+        {options_.since},
+        [&](ParkingEvent&& e, const Origin&) {
+          if (!keep(e)) return Status::OK();
+          if (source) dups.Seen(e);
+          batch.push_back(std::move(e));
+          if (batch.size() == 4096) {
+            VDPARK_RETURN_IF_ERROR((*staged)->WriteEvents(batch));
+            batch.clear();
+          }
+          return Status::OK();
+        },
+        Rejects());
+    if (s.ok() && !batch.empty()) s = (*staged)->WriteEvents(batch);
+    if (!s.ok()) return s.WithContext("staging " + store.DisplayName());
+    if (source) report_.source_duplicates = dups.duplicates();
+    return staged->get();
+  }
+
+  Status CompareAllEvents() {
+    std::unique_ptr<Store> staged_a, staged_b;
+    auto a = KeyOrdered(source_, true, &staged_a);
+    if (!a.ok()) return a.status();
+    auto b = KeyOrdered(target_, false, &staged_b);
+    if (!b.ok()) return b.status();
+    // A staged store holds only kept events already; filtering again is harmless and cheap.
+    EventCursor ca(**a, {options_.since}, Rejects(), Keep(true));
+    EventCursor cb(**b, {options_.since}, Rejects(), Keep(false));
+    EntityCounts& n = report_.events;
+    while (true) {
+      ParkingEvent* x = ca.Peek();
+      ParkingEvent* y = cb.Peek();
+      if (!x && !y) break;
+      int c = !x ? 1 : !y ? -1 : CompareEventKeys(*x, *y);
+      if (c < 0) {
+        ++n.source, ++n.missing;
+        counts_.Add(*x, true);
+        Note("event", "missing", EventKeyText(*x), "");
+        ca.Advance();
+      } else if (c > 0) {
+        ++n.target, ++n.extra;
+        counts_.Add(*y, false);
+        Note("event", "extra", EventKeyText(*y), "");
+        cb.Advance();
+      } else {
+        ++n.source, ++n.target, ++n.compared;
+        counts_.Add(*x, true);
+        counts_.Add(*y, false);
+        std::string d = DiffEvents(*x, *y);
+        if (!d.empty()) {
+          ++n.different;
+          Note("event", "different", EventKeyText(*x), d);
+        }
+        ca.Advance();
+        cb.Advance();
+      }
+    }
+    VDPARK_RETURN_IF_ERROR(ca.status().WithContext("reading " + source_.DisplayName()));
+    return cb.status().WithContext("reading " + target_.DisplayName());
+  }
+
+  // Counts every event on both sides, then compares a random sample of source events.
+  Status SampleEvents() {
+    report_.sampled = true;
+    std::vector<ParkingEvent> sample;
+    std::mt19937_64 rng(options_.seed);
+    uint64_t seen = 0;
+    DuplicateDetector dups(source_.EventsInKeyOrder());
+    auto keep_a = Keep(true);
+    Status s = source_.ScanEvents(
+        {options_.since},
+        [&](ParkingEvent&& e, const Origin&) {
+          if (!keep_a(e) || dups.Seen(e)) return Status::OK();
+          ++report_.events.source;
+          counts_.Add(e, true);
+          // Reservoir sampling: every event has the same chance to be in the sample.
+          if (sample.size() < options_.sample) {
+            sample.push_back(std::move(e));
+          } else if (uint64_t r = rng() % (seen + 1); r < options_.sample) {
+            sample[r] = std::move(e);
+          }
+          ++seen;
+          return Status::OK();
+        },
+        Rejects());
+    VDPARK_RETURN_IF_ERROR(s.WithContext("reading " + source_.DisplayName()));
+    report_.source_duplicates = dups.duplicates();
+    auto keep_b = Keep(false);
+    s = target_.ScanEvents(
+        {options_.since},
+        [&](ParkingEvent&& e, const Origin&) {
+          if (!keep_b(e)) return Status::OK();
+          ++report_.events.target;
+          counts_.Add(e, false);
+          return Status::OK();
+        },
+        Rejects());
+    VDPARK_RETURN_IF_ERROR(s.WithContext("reading " + target_.DisplayName()));
+
+    Store* lookup = &target_;
+    std::unique_ptr<Store> staged;
+    for (const ParkingEvent& e : sample) {
+      auto found = lookup->GetEvent(e);
+      if (!found.ok() && found.status().IsNotSupported() && !staged) {
+        auto st = KeyOrdered(target_, false, &staged);
+        if (!st.ok()) return st.status();
+        lookup = staged.get();
+        found = lookup->GetEvent(e);
+      }
+      if (!found.ok()) return found.status();
+      ++report_.events.compared;
+      if (!*found) {
+        ++report_.events.missing;
+        Note("event", "missing", EventKeyText(e), "");
+      } else if (std::string d = DiffEvents(e, **found); !d.empty()) {
+        ++report_.events.different;
+        Note("event", "different", EventKeyText(e), d);
+      }
+    }
+    return Status::OK();
+  }
+
+  Store& source_;
+  Store& target_;
+  const VerifyOptions& options_;
+  VerifyReport report_;
+  ZoneDayCounter counts_;
+  std::unordered_set<std::string> source_bays_;
+  std::atomic<uint64_t> rejected_{0};
+  std::mutex reject_mu_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+Result<VerifyReport> Verify(Store& source, Store& target, const VerifyOptions& options) {
+  return Verifier(source, target, options).Run();
+}
+
+}  // namespace vdpark

@@ -1,0 +1,75 @@
+// Verify: proves that two stores hold the same parking data (plan §5.4 and §6.1), or lists every
+// difference.
+//
+// 1. Counts: zones, bays, sensors, events, and events per zone per UTC day, on both sides.
+// 2. Items: every zone, bay and sensor compared field by field; then every event, the two sides
+//    walked in key order side by side (a merge join, memory bounded). A store that cannot deliver
+//    its events in key order (csv) is first staged into a scratch embedded store, which also
+//    collapses duplicate source keys the way a load does (the last row wins). With `sample`, the
+//    events are counted in full and only a random sample of source events is compared, each looked
+//    up in the target.
+// Fields that only the live system sets (a zone's occupiedBays, a bay's lastHeartbeat, a sensor's
+// lastSeen) are not compared; occupiedBays is checked against the store's own bays instead.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace vdpark {
+
+struct VerifyOptions {
+  size_t sample = 0;               // 0: compare every event; N: a random sample of N
+  uint64_t seed = 1;               // for the sample
+  size_t max_listed = 100;         // differences listed (all are counted)
+  std::optional<Timestamp> since;  // only events at or after this time, on both sides
+  int64_t retention_days = 90;     // events past their ttl are left out on both sides; 0: none
+  Timestamp now = Timestamp::Now();
+  std::string scratch_dir;  // for staging; empty: a folder under the system's temp dir
+  RejectFn on_reject;       // records either side could not read
+};
+
+struct EntityCounts {
+  uint64_t source = 0, target = 0;
+  uint64_t missing = 0;    // in the source, not in the target
+  uint64_t extra = 0;      // in the target, not in the source
+  uint64_t different = 0;  // in both, with a field that differs
+  uint64_t compared = 0;   // compared item by item
+};
+
+struct Difference {
+  std::string entity;  // "zone", "bay", "sensor", "event", "zone-day"
+  std::string kind;    // "missing", "extra", "different", "count"
+  std::string key;     // zone-001, zone-001/A-001, zone-001/A-001/2026-...Z, zone-001 2026-01-12
+  std::string detail;  // field by field: "revenue: 12.50 != 12.00"
+};
+
+struct ZoneDayCount {
+  std::string zone_id;
+  std::string day;  // YYYY-MM-DD, UTC
+  uint64_t source = 0, target = 0;
+};
+
+struct VerifyReport {
+  std::string source_name, target_name;
+  EntityCounts zones, bays, sensors, events;
+  uint64_t zone_days = 0;  // (zone, day) pairs compared
+  std::vector<ZoneDayCount> zone_day_mismatches;
+  uint64_t source_duplicates = 0;  // source rows sharing a key with an earlier one
+  uint64_t rejected = 0;  // records either side could not read or map (as a load rejects them):
+                          // reported, not compared
+  bool sampled = false;
+  std::vector<Difference> differences;  // the first max_listed
+  uint64_t total_differences = 0;
+  double seconds = 0;
+
+  bool ok() const { return total_differences == 0; }
+};
+
+Result<VerifyReport> Verify(Store& source, Store& target, const VerifyOptions& options);
+
+}  // namespace vdpark
