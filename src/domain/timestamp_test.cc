@@ -39,7 +39,9 @@ TEST(TimestampTest, RejectsWhatIsNotATime) {
                           "2026-01-12T10:00:00Zjunk", "yesterday", "2026-01-12T10:00:00."}) {
     auto t = Timestamp::Parse(bad);
     EXPECT_FALSE(t.ok()) << bad << " parsed as " << (t.ok() ? t->ToIso() : "");
-    if (!t.ok()) EXPECT_TRUE(t.status().IsInvalidArgument());
+    if (!t.ok()) {
+      EXPECT_TRUE(t.status().IsInvalidArgument());
+    }
   }
   EXPECT_NE(Timestamp::Parse("2026-13-01").status().message().find("month"), std::string::npos);
 }

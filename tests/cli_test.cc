@@ -1,0 +1,135 @@
+// The `vdpark` program as a user runs it: exit codes, summaries, errors, the rejects file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <string>
+
+#include "parking_fixture.h"
+
+namespace vdpark {
+namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+CliRun Vdpark(const TempDir& tmp, const std::string& args) {
+  std::string err_file = tmp / "stderr.txt";
+  std::string cmd = "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " 2>" + err_file;
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = ReadFile(err_file);
+  return r;
+}
+
+boost::json::object Json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  return ec ? boost::json::object() : v.as_object();
+}
+
+TEST(CliTest, HelpAndUsageErrors) {
+  TempDir tmp;
+  CliRun help = Vdpark(tmp, "--help");
+  EXPECT_EQ(help.code, 0);
+  for (const char* cmd : {"demo", "generate", "audit", "migrate", "verify"}) {
+    EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(Vdpark(tmp, "migrate --help").code, 0);
+  CliRun missing = Vdpark(tmp, "migrate --source csv:x");
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("--target"), std::string::npos) << missing.err;
+  CliRun bad_url = Vdpark(tmp, "audit --source ftp://somewhere");
+  EXPECT_EQ(bad_url.code, 3);
+  EXPECT_NE(bad_url.err.find("unknown scheme 'ftp'"), std::string::npos) << bad_url.err;
+  CliRun no_dir = Vdpark(tmp, "audit --source embedded:" + tmp / "nothing-here");
+  EXPECT_NE(no_dir.code, 0);
+  EXPECT_NE(no_dir.err.find("nothing-here"), std::string::npos) << no_dir.err;
+}
+
+TEST(CliTest, GenerateAuditMigrateVerifyThenCatchADifference) {
+  TempDir tmp;
+  CliRun gen = Vdpark(tmp,
+                      "generate --out csv:export --zones 3 --bays-min 4 --bays-max 6 --days 2 "
+                      "--end 2026-11-01T00:00:00Z --json");
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  uint64_t events = Json(gen.out).at("events").to_number<uint64_t>();
+  ASSERT_GT(events, 20u);
+
+  CliRun audit = Vdpark(tmp, "audit --source csv:export --json");
+  ASSERT_EQ(audit.code, 0) << audit.err;
+  EXPECT_EQ(Json(audit.out).at("events").to_number<uint64_t>(), events);
+  EXPECT_EQ(Json(audit.out).at("zones").to_number<uint64_t>(), 3u);
+
+  CliRun migrate =
+      Vdpark(tmp, "migrate --source csv:export --target embedded:store --retention-days 0 --json");
+  ASSERT_EQ(migrate.code, 0) << migrate.err;
+  EXPECT_EQ(Json(migrate.out).at("eventsWritten").to_number<uint64_t>(), events);
+  EXPECT_EQ(Json(migrate.out).at("rejected").to_number<uint64_t>(), 0u);
+
+  CliRun verify =
+      Vdpark(tmp, "verify --source csv:export --target embedded:store --retention-days 0");
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("OK: 0 differences"), std::string::npos) << verify.out;
+
+  // Drop the last event row from a copy of the export: the store now has one event too many.
+  std::string rows = ReadFile(tmp / "export/events.csv");
+  rows.erase(rows.rfind('\n', rows.size() - 2) + 1);
+  testing::WriteFixture(tmp, "copy");
+  tmp.Write("copy/zones.csv", ReadFile(tmp / "export/zones.csv"));
+  tmp.Write("copy/bays.csv", ReadFile(tmp / "export/bays.csv"));
+  tmp.Write("copy/sensors.csv", ReadFile(tmp / "export/sensors.csv"));
+  tmp.Write("copy/events.csv", rows);
+  CliRun differ =
+      Vdpark(tmp, "verify --source csv:copy --target embedded:store --retention-days 0");
+  EXPECT_EQ(differ.code, 1) << differ.out << differ.err;
+  EXPECT_NE(differ.out.find("extra     event"), std::string::npos) << differ.out;
+  CliRun differ_json =
+      Vdpark(tmp, "verify --source csv:copy --target embedded:store --retention-days 0 --json");
+  EXPECT_EQ(differ_json.code, 1);
+  EXPECT_EQ(Json(differ_json.out).at("events").as_object().at("extra").to_number<uint64_t>(), 1u);
+}
+
+TEST(CliTest, BadRowsGoToTheRejectsFileWithTheirPlace) {
+  TempDir tmp;
+  testing::WriteFixture(tmp, "export",
+                        "zone-001,A-001,ARRIVE,2026-11-31 10:00:00+04,,,dual\n"
+                        "zone-001,A-001,LEAVE,2026-11-22 10:00:00+04,ten,,dual\n");
+  CliRun r = Vdpark(tmp,
+                    "migrate --source csv:export --target embedded:store --retention-days 0 "
+                    "--rejects bad.csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("10 loaded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rejected: 2"), std::string::npos) << r.out;
+  std::string rejects = ReadFile(tmp / "bad.csv");
+  EXPECT_NE(rejects.find("events.csv:12,"), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("events.csv:13,"), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("duration_minutes"), std::string::npos) << rejects;
+  EXPECT_NE(r.err.find("events.csv:12"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, AMissingColumnIsAnErrorNamingFileAndColumn) {
+  TempDir tmp;
+  testing::WriteFixture(tmp, "export");
+  std::string zones = testing::kZonesCsv;
+  zones.replace(zones.find(",tenant_id"), 10, ",owner");
+  tmp.Write("export/zones.csv", zones);
+  CliRun r = Vdpark(tmp, "migrate --source csv:export --target embedded:store");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("zones.csv: missing column 'tenant_id'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace vdpark
