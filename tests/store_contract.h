@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -106,6 +107,24 @@ inline AttributeValue Num(int64_t n) {
 
 inline std::string SkOf(const Item& item) {
   return GetString(item, kSkAttr).value_or("<none>");
+}
+
+// The SKs of `items`, in their order.
+inline std::vector<std::string> Sks(const std::vector<Item>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(SkOf(i));
+  return out;
+}
+
+// "PK|SK" of each of `items`, in their order.
+inline std::vector<std::string> Keys(const std::vector<Item>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(GetString(i, kPkAttr).value_or("") + "|" + SkOf(i));
+  return out;
+}
+
+inline std::string Json(const std::optional<Item>& item) {
+  return item ? ItemToDynamoJson(*item) : "<absent>";
 }
 
 // Every item of a query, page by page (each page must succeed and the paging must end).

@@ -42,22 +42,6 @@ class StoreContract : public ::testing::TestWithParam<ContractBackend> {
   std::unique_ptr<StoreUnderTest> backend_;
 };
 
-std::vector<std::string> Sks(const std::vector<Item>& items) {
-  std::vector<std::string> out;
-  for (const auto& i : items) out.push_back(SkOf(i));
-  return out;
-}
-
-std::vector<std::string> Keys(const std::vector<Item>& items) {
-  std::vector<std::string> out;
-  for (const auto& i : items) out.push_back(GetString(i, "PK").value_or("") + "|" + SkOf(i));
-  return out;
-}
-
-std::string Json(const std::optional<Item>& item) {
-  return item ? ItemToDynamoJson(*item) : "<absent>";
-}
-
 TEST_P(StoreContract, GetOfAnAbsentItemReturnsNothing) {
   auto got = store().Get({"ZONE#1", "METADATA"});
   ASSERT_OK(got);
@@ -302,6 +286,9 @@ TEST_P(StoreContract, QueryPagesReturnEveryItemOnceInOrder) {
       std::vector<std::string> expected = sks;
       if (!forward) std::reverse(expected.begin(), expected.end());
       EXPECT_EQ(seen, expected) << "limit " << limit << " forward " << forward;
+      if (limit > sks.size()) {
+        EXPECT_FALSE(q.exclusive_start_key) << "the first page held every item";
+      }
     }
   }
 }
@@ -544,8 +531,10 @@ TEST_P(StoreContract, ScanOfOneSegmentIsInKeyOrderWhereDeclared) {
 TEST_P(StoreContract, ScanFilterAppliesAfterTheLimit) {
   std::vector<WriteRequest> writes;
   for (int i = 0; i < 30; ++i) {
-    writes.push_back(WriteRequest::Put(MakeItem("P" + std::to_string(i % 4), std::to_string(i),
-                                                {{"even", AV::Bool(i % 2 == 0)}})));
+    std::string pk = "P";
+    pk += std::to_string(i % 4);  // ("P" + std::string) trips a false -Wrestrict in GCC 12
+    writes.push_back(WriteRequest::Put(
+        MakeItem(std::move(pk), std::to_string(i), {{"even", AV::Bool(i % 2 == 0)}})));
   }
   ASSERT_OK(store().BatchWrite(writes));
   ScanRequest scan;

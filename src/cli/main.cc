@@ -1,11 +1,14 @@
 // vdpark: the parking backend and the migration tool, one program (SPEC §6).
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace vdpark::cli;
+  // Summaries (stdout) and logs (stderr) interleave in the order they happen, even in a pipe.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{
       "vdpark: smart-parking backend and loss-free migration between csv, TimescaleDB, embedded "
       "RocksDB and DynamoDB stores"};

@@ -6,11 +6,7 @@ namespace vdpark {
 namespace {
 
 ParkingEvent E(const char* zone, const char* bay, int64_t sec) {
-  ParkingEvent e;
-  e.zone_id = zone;
-  e.bay_number = bay;
-  e.timestamp = Timestamp::FromSeconds(sec);
-  return e;
+  return ParkingEvent{.zone_id = zone, .bay_number = bay, .timestamp = Timestamp::FromSeconds(sec)};
 }
 
 TEST(DuplicateDetectorTest, TimeOrderedStreamIsExactWithSmallMemory) {

@@ -1,5 +1,7 @@
 #include "store/item_store.h"
 
+#include <charconv>
+
 namespace vdpark {
 
 std::optional<ItemKey> KeyOf(const Item& item) {
@@ -76,14 +78,18 @@ Status Update::ApplyTo(Item* item) const {
     if (!it->second.is_n()) {
       return Status::InvalidArgument("ADD " + name + ": the attribute is not a number");
     }
+    // Counters are whole numbers; a fraction or an overflow is refused, never truncated.
+    const std::string& text = it->second.text();
     int64_t current = 0;
-    try {
-      current = std::stoll(it->second.text());
-    } catch (...) {
-      return Status::InvalidArgument("ADD " + name + ": '" + it->second.text() +
-                                     "' is not a whole number");
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
+    int64_t sum = 0;
+    if (ec != std::errc() || end != text.data() + text.size() ||
+        __builtin_add_overflow(current, delta, &sum)) {
+      return Status::InvalidArgument("ADD " + name + ": '" + text +
+                                     "' is not a whole number that can take " +
+                                     std::to_string(delta));
     }
-    it->second = AttributeValue::N(current + delta);
+    it->second = AttributeValue::N(sum);
   }
   for (const auto& name : remove) item->erase(name);
   return Status::OK();

@@ -120,6 +120,10 @@ struct WriteRequest {
   Kind kind = Kind::kPut;
   Item item;    // kPut
   ItemKey key;  // kDelete
+  // kPut: the caller promises that an item already stored under this key, if any, has the same
+  // index keys as `item` (they are built from the key alone, as an event's are). A backend that
+  // keeps its own indexes may then write without reading the old item first.
+  bool index_keys_follow_key = false;
   static WriteRequest Put(Item item) { return {Kind::kPut, std::move(item), {}}; }
   static WriteRequest Delete(ItemKey key) { return {Kind::kDelete, {}, std::move(key)}; }
 };

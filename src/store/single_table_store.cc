@@ -36,6 +36,37 @@ void KeepLastPerKey(std::vector<WriteRequest>* writes) {
   *writes = std::move(kept);
 }
 
+// The positions of the events to write: the last of each key, in their original order.
+std::vector<size_t> LastOfEachKey(std::span<const ParkingEvent> events) {
+  struct KeyRef {
+    std::string_view zone, bay;
+    int64_t micros;
+    bool operator==(const KeyRef&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const KeyRef& k) const {
+      size_t h = std::hash<std::string_view>{}(k.zone);
+      h = h * 31 + std::hash<std::string_view>{}(k.bay);
+      return h * 1000003 ^ std::hash<int64_t>{}(k.micros);
+    }
+  };
+  std::unordered_map<KeyRef, size_t, KeyHash> last;
+  last.reserve(events.size());
+  bool any = false;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const ParkingEvent& e = events[i];
+    auto [it, inserted] = last.try_emplace({e.zone_id, e.bay_number, e.timestamp.micros()}, i);
+    if (!inserted) it->second = i, any = true;
+  }
+  std::vector<size_t> keep;
+  keep.reserve(last.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const ParkingEvent& e = events[i];
+    if (!any || last[{e.zone_id, e.bay_number, e.timestamp.micros()}] == i) keep.push_back(i);
+  }
+  return keep;
+}
+
 std::string KeyText(const Item& item) {
   return GetString(item, kPkAttr).value_or("?") + " / " + GetString(item, kSkAttr).value_or("?");
 }
@@ -147,11 +178,17 @@ Status SingleTableStore::WriteMetadata(const Metadata& metadata) {
 }
 
 Status SingleTableStore::WriteEvents(std::span<const ParkingEvent> events) {
-  std::vector<WriteRequest> writes;
-  writes.reserve(events.size());
-  for (const ParkingEvent& e : events) writes.push_back(WriteRequest::Put(mapper_.ToItem(e)));
-  KeepLastPerKey(&writes);
-  return items_->BatchWrite(writes);
+  // The items of the previous call on this thread are refilled in place (see FillItem).
+  thread_local std::vector<WriteRequest> writes;
+  std::vector<size_t> keep = LastOfEachKey(events);
+  if (writes.size() < keep.size()) writes.resize(keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) {
+    WriteRequest& w = writes[i];
+    w.kind = WriteRequest::Kind::kPut;
+    w.index_keys_follow_key = true;  // an event's GSI1 key is built from its key
+    mapper_.FillItem(events[keep[i]], &w.item);
+  }
+  return items_->BatchWrite(std::span<const WriteRequest>(writes.data(), keep.size()));
 }
 
 Status SingleTableStore::Flush() {

@@ -34,6 +34,12 @@ class AttributeValue {
   static AttributeValue M(Item m);
   static AttributeValue L(std::vector<AttributeValue> l);
 
+  // In-place assignment that reuses this value's string capacity: for hot loops that refill the
+  // same item many times.
+  void AssignS(std::string_view s) { Assign(Type::kS, s); }
+  void AssignN(std::string_view n) { Assign(Type::kN, n); }
+  void AssignNull() { Assign(Type::kNull, {}); }
+
   Type type() const { return type_; }
   bool is_null() const { return type_ == Type::kNull; }
   bool is_s() const { return type_ == Type::kS; }
@@ -54,6 +60,12 @@ class AttributeValue {
 
  private:
   AttributeValue(Type t, std::string text) : type_(t), text_(std::move(text)) {}
+  void Assign(Type t, std::string_view text) {
+    type_ = t;
+    text_.assign(text);
+    if (!map_.empty()) map_.clear();
+    if (!list_.empty()) list_.clear();
+  }
 
   Type type_ = Type::kNull;
   std::string text_;
@@ -67,9 +79,9 @@ bool CompareNumbers(std::string_view a, std::string_view b, int* cmp);
 // DynamoDB JSON of a whole item: {"PK":{"S":"..."},...}, keys in name order.
 std::string ItemToDynamoJson(const Item& item);
 
-// Typed access to an item's attributes. Each returns nullopt when the attribute is absent or NULL,
-// and sets *error (when given) if it is present with the wrong type.
+// The attribute `name` of `item`, NULL values included; nullptr when absent.
 const AttributeValue* FindAttribute(const Item& item, std::string_view name);
+// The text of the S attribute `name`; nullopt when absent or not a string.
 std::optional<std::string> GetString(const Item& item, std::string_view name);
 
 }  // namespace vdpark

@@ -1,6 +1,7 @@
 #include "table/single_table_mapper.h"
 
 #include <array>
+#include <charconv>
 
 namespace vdpark {
 
@@ -243,23 +244,61 @@ Item SingleTableMapper::ToItem(const Sensor& s) const {
 }
 
 Item SingleTableMapper::ToItem(const ParkingEvent& e) const {
-  std::string ts = e.timestamp.ToIso();
-  Item item{
-      {"PK", AttributeValue::S(EventPartition(e.zone_id, e.bay_number))},
-      {"SK", AttributeValue::S(Cat({kEventPrefix, ts}))},
-      {"GSI1PK", AttributeValue::S(Cat({kZonePrefix, e.zone_id}))},
-      {"GSI1SK", AttributeValue::S(Cat({kEventPrefix, ts}))},
-      {"zoneId", AttributeValue::S(e.zone_id)},
-      {"bayNumber", AttributeValue::S(e.bay_number)},
-      {"sensorId", OptS(e.sensor_id)},
-      {"eventType", AttributeValue::S(std::string(ToString(e.event_type)))},
-      {"timestamp", AttributeValue::S(std::move(ts))},
-      {"duration", OptN(e.duration_minutes)},
-      {"revenue", OptDecimal(e.revenue)},
-      {"detectionMode", OptS(e.detection_mode)},
-  };
-  if (int64_t ttl = TtlOf(e.timestamp); ttl > 0) item["ttl"] = AttributeValue::N(ttl);
+  Item item;
+  FillItem(e, &item);
   return item;
+}
+
+void SingleTableMapper::FillItem(const ParkingEvent& e, Item* item) const {
+  // Built in two reused buffers; each attribute is then assigned in place.
+  thread_local std::string pk, ts_sk;
+  pk.assign(kZonePrefix);
+  pk.append(e.zone_id);
+  const size_t zone_end = pk.size();
+  pk.append(kBayInPk);
+  pk.append(e.bay_number);
+  ts_sk.assign(kEventPrefix);
+  e.timestamp.AppendIso(&ts_sk);
+  const std::string_view ts = std::string_view(ts_sk).substr(kEventPrefix.size());
+  // The attribute's slot, found without building a key string when the item is being reused.
+  auto slot = [item](std::string_view name) -> AttributeValue& {
+    auto it = item->find(name);
+    return it != item->end() ? it->second : (*item)[std::string(name)];
+  };
+  auto set_s = [&](std::string_view name, std::string_view v) { slot(name).AssignS(v); };
+  auto set_opt_s = [&](std::string_view name, const std::optional<std::string>& v) {
+    v ? slot(name).AssignS(*v) : slot(name).AssignNull();
+  };
+  char num[32];
+  auto set_n = [&](std::string_view name, int64_t v) {
+    auto r = std::to_chars(num, num + sizeof num, v);
+    slot(name).AssignN(std::string_view(num, r.ptr - num));
+  };
+  set_s("PK", pk);
+  set_s("SK", ts_sk);
+  set_s("GSI1PK", std::string_view(pk).substr(0, zone_end));
+  set_s("GSI1SK", ts_sk);
+  set_s("zoneId", e.zone_id);
+  set_s("bayNumber", e.bay_number);
+  set_opt_s("sensorId", e.sensor_id);
+  set_s("eventType", ToString(e.event_type));
+  set_s("timestamp", ts);
+  if (e.duration_minutes) {
+    set_n("duration", *e.duration_minutes);
+  } else {
+    slot("duration").AssignNull();
+  }
+  if (e.revenue) {
+    slot("revenue").AssignN(e.revenue->ToCanonicalString());
+  } else {
+    slot("revenue").AssignNull();
+  }
+  set_opt_s("detectionMode", e.detection_mode);
+  if (int64_t ttl = TtlOf(e.timestamp); ttl > 0) {
+    set_n("ttl", ttl);
+  } else {
+    if (auto it = item->find("ttl"); it != item->end()) item->erase(it);
+  }
 }
 
 Result<Zone> SingleTableMapper::ToZone(const Item& item) const {

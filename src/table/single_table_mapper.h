@@ -35,6 +35,9 @@ class SingleTableMapper {
   Item ToItem(const Bay& bay) const;
   Item ToItem(const Sensor& sensor) const;
   Item ToItem(const ParkingEvent& event) const;
+  // The same as ToItem(event), written into `item` in place: a loader that refills the same items
+  // batch after batch reuses their memory instead of allocating thirteen attributes each time.
+  void FillItem(const ParkingEvent& event, Item* item) const;
 
   // The record an item holds. kInvalidArgument names the item's key and the attribute that does
   // not fit (missing key attribute, wrong type, unparseable timestamp or number).

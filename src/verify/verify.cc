@@ -192,6 +192,7 @@ class Verifier {
     if (store.EventsInKeyOrder()) return &store;
     StoreOptions so;
     so.retention_days = 0;  // the window was applied already; keep every staged event visible
+    so.bulk_load = true;
     auto opened = OpenStore("embedded:" + ScratchDir() + (source ? "/source" : "/target"), so);
     if (!opened.ok()) return opened.status();
     *staged = std::move(*opened);
@@ -213,6 +214,7 @@ class Verifier {
         },
         Rejects());
     if (s.ok() && !batch.empty()) s = (*staged)->WriteEvents(batch);
+    if (s.ok()) s = (*staged)->Flush();  // reads of a bulk-loaded store are fast only after it
     if (!s.ok()) return s.WithContext("staging " + store.DisplayName());
     if (source) report_.source_duplicates = dups.duplicates();
     return staged->get();

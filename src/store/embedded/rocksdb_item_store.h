@@ -7,6 +7,8 @@
 // TransactWrite is all or nothing, and conditional writes are race-free between threads. Reads
 // take no lock: each reads one consistent snapshot.
 //
+// As DynamoDB does, writes refuse (kInvalidArgument) a PK over 2048 bytes or an SK over 1024, an
+// empty index key string, M/L nesting over 32 levels, and an update that changes PK or SK.
 // Beyond DynamoDB: PK, SK and the index key attributes may not contain '\0' (kInvalidArgument),
 // and expired items (ttl <= now) are invisible at once, to reads and to conditions alike; they are
 // removed for good by PurgeExpired(), by a compaction filter, and by a background thread that
@@ -48,7 +50,7 @@ struct PendingWrite;
 struct RocksDbOptions {
   bool create_if_missing = true;  // create the folder and the database when they do not exist
   // Tuning for loading millions of items: bigger memtables, more files before compaction
-  // slows writes down. Costs memory (up to ~512 MB of memtables), not safety.
+  // slows writes down. Costs memory (up to 192 MB of memtables), not safety.
   bool bulk_load = false;
   // Writes skip the write-ahead log: faster loads, but what was written since the last
   // FlushToDisk() is lost if the process dies. Each write stays atomic (items and their index
@@ -58,7 +60,7 @@ struct RocksDbOptions {
   // "Now" in epoch seconds for ttl; empty means the system clock. Called from any thread.
   std::function<int64_t()> now_seconds;
   bool background_purge = true;  // a thread compacts every purge_interval to drop expired items
-  std::chrono::milliseconds purge_interval = std::chrono::hours(6);
+  std::chrono::milliseconds purge_interval = std::chrono::hours(24);
 };
 
 class RocksDbItemStore : public ItemStore {
@@ -111,6 +113,9 @@ class RocksDbItemStore : public ItemStore {
 
   RocksDbItemStore() = default;
 
+  // Checks every item's key and condition, then commits all its writes in one batch; item i's
+  // errors are prefixed "item i: " when `numbered`. Returns the last kUpdate's item afterwards.
+  Result<Item> Apply(std::span<const TransactItem> items, bool numbered);
   int64_t Now() const;
   rocksdb::ColumnFamilyHandle* Family(IndexName index) const;
   // What is stored under each base key: its index entries, and the live item when `decode`.

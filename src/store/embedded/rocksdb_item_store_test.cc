@@ -81,11 +81,7 @@ class RocksDbItemStoreTest : public ::testing::Test {
     return store.ok() ? std::move(*store) : nullptr;
   }
   std::vector<std::string> Sks(ItemStore& store, IndexName index, const std::string& partition) {
-    std::vector<std::string> sks;
-    for (const auto& item : QueryAll(store, {index, partition, {}, true, 0, std::nullopt})) {
-      sks.push_back(contract::SkOf(item));
-    }
-    return sks;
+    return contract::Sks(QueryAll(store, {index, partition, {}, true, 0, std::nullopt}));
   }
   // Items with ttl 2000 ("old") and none ("keep"), in every index, at time 1000.
   void PutExpiring(ItemStore& store) {
