@@ -24,6 +24,9 @@ struct MigrateArgs {
   std::string source, target, since, rejects = "vdpark-rejects.csv";
   int64_t retention_days = 90;
   size_t batch_size = 4096;
+  int concurrency = 16;                  // write requests in flight (dynamodb)
+  double max_wcu = 0;                    // write units per second at most; 0 = no ceiling
+  double price_per_million_wru = 0.625;  // USD, on-demand write request units (public price)
   bool truncate = false, json = false;
 };
 int RunMigrate(const MigrateArgs& args);

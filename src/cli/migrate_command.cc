@@ -10,8 +10,17 @@ namespace vdpark::cli {
 
 namespace {
 
-boost::json::object ToJson(const MigrateStats& s) {
-  return {{"zones", s.zones},
+double CostUsd(const MigrateStats& s, double price_per_million) {
+  return s.target_writes.consumed_write_units * price_per_million / 1e6;
+}
+
+boost::json::object ToJson(const MigrateStats& s, double price_per_million) {
+  return {{"writeUnits", s.target_writes.consumed_write_units},
+          {"writeRequests", s.target_writes.requests},
+          {"throttled", s.target_writes.throttled},
+          {"retriedItems", s.target_writes.retried_items},
+          {"costUsd", CostUsd(s, price_per_million)},
+          {"zones", s.zones},
           {"bays", s.bays},
           {"sensors", s.sensors},
           {"eventsRead", s.events_read},
@@ -34,6 +43,8 @@ int RunMigrate(const MigrateArgs& a) {
   StoreOptions to = so;
   to.truncate = a.truncate;
   to.bulk_load = true;
+  to.concurrency = a.concurrency;
+  to.max_write_units_per_second = a.max_wcu;
   auto target = OpenStore(a.target, to);
   if (!target.ok()) return Fail(target.status());
 
@@ -51,7 +62,7 @@ int RunMigrate(const MigrateArgs& a) {
   auto stats = Migrate(**source, **target, mo);
   if (!stats.ok()) return Fail(stats.status());
   if (a.json) {
-    auto j = ToJson(*stats);
+    auto j = ToJson(*stats, a.price_per_million_wru);
     j["rejectsFile"] = rejects.count() ? rejects.path() : "";
     PrintJson(j);
     return kExitOk;
@@ -74,6 +85,14 @@ int RunMigrate(const MigrateArgs& a) {
         "them)\n",
         (unsigned long long)s.expired, (long long)a.retention_days);
   }
+  if (s.target_writes.requests > 0) {
+    std::printf(
+        "  write requests %llu (%llu throttled, %llu items resent), %.0f write units: "
+        "$%.4f on demand at $%.3f per million\n",
+        (unsigned long long)s.target_writes.requests, (unsigned long long)s.target_writes.throttled,
+        (unsigned long long)s.target_writes.retried_items, s.target_writes.consumed_write_units,
+        CostUsd(s, a.price_per_million_wru), a.price_per_million_wru);
+  }
   std::printf("  rejected: %llu%s\n", (unsigned long long)s.rejected,
               rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
   return kExitOk;
@@ -92,6 +111,15 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
                   "all")
       ->capture_default_str();
   cmd->add_option("--batch-size", args->batch_size, "Events per write")->capture_default_str();
+  cmd->add_option("--concurrency", args->concurrency, "Write requests in flight (dynamodb target)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-wcu", args->max_wcu,
+                  "Ceiling on write units per second (dynamodb target); 0 = none")
+      ->capture_default_str();
+  cmd->add_option("--price-per-million-wru", args->price_per_million_wru,
+                  "USD per million on-demand write request units, for the cost report")
+      ->capture_default_str();
   cmd->add_option("--rejects", args->rejects, "CSV file for rejected rows")->capture_default_str();
   cmd->add_flag("--truncate", args->truncate, "Empty a csv target first instead of appending");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");

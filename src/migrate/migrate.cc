@@ -71,6 +71,7 @@ uint64_t RejectDanglingMetadata(Metadata* md, std::string_view source_name,
 
 Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  const WriteStats writes_before = target.GetWriteStats();
   MigrateStats stats;
   auto reject = [&](Rejected r) {
     ++stats.rejected;
@@ -144,6 +145,11 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   if (!read_status.ok()) return read_status.WithContext("reading " + source.DisplayName());
   VDPARK_RETURN_IF_ERROR(target.Flush().WithContext("flushing " + target.DisplayName()));
   stats.events_written = written;
+  const WriteStats writes_after = target.GetWriteStats();
+  stats.target_writes = {writes_after.consumed_write_units - writes_before.consumed_write_units,
+                         writes_after.requests - writes_before.requests,
+                         writes_after.throttled - writes_before.throttled,
+                         writes_after.retried_items - writes_before.retried_items};
   stats.duplicates = duplicates.duplicates();
   stats.duplicates_exact = duplicates.exact();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

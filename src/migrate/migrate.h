@@ -34,6 +34,7 @@ struct MigrateStats {
                                  // the last one, so it holds events_written - duplicates events
   bool duplicates_exact = true;  // false when the source was in no order the count relies on
   uint64_t expired = 0;          // skipped: older than the retention
+  WriteStats target_writes;      // what the writes cost the target (write units, throttling)
   double seconds = 0;
 };
 

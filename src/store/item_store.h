@@ -140,6 +140,14 @@ struct TransactItem {
 
 inline constexpr size_t kMaxTransactItems = 100;
 
+// What writing has cost so far, for a load's report. Backends fill in what they know.
+struct WriteStats {
+  double consumed_write_units = 0;  // as the server reports them (or as item sizes imply)
+  uint64_t requests = 0;            // write requests sent to a server
+  uint64_t throttled = 0;           // requests answered with throttling
+  uint64_t retried_items = 0;       // items resent (unprocessed or after a failed request)
+};
+
 class ItemStore {
  public:
   virtual ~ItemStore() = default;
@@ -180,6 +188,9 @@ class ItemStore {
   // Whether Scan with total_segments == 1 returns items in key order: PK by bytes, then SK by
   // bytes.
   virtual bool ScanInKeyOrder() const = 0;
+
+  // Totals since the store was opened; zeros where a backend has nothing to report.
+  virtual WriteStats GetWriteStats() const { return {}; }
 };
 
 }  // namespace vdpark

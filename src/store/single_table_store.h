@@ -29,6 +29,7 @@ class SingleTableStore : public Store {
   Status WriteMetadata(const Metadata& metadata) override;
   Status WriteEvents(std::span<const ParkingEvent> events) override;
   Status Flush() override;
+  WriteStats GetWriteStats() const override { return items_->GetWriteStats(); }
 
   ItemStore& items() { return *items_; }
   const SingleTableMapper& mapper() const { return mapper_; }

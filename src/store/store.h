@@ -17,6 +17,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "domain/model.h"
+#include "store/item_store.h"
 
 namespace vdpark {
 
@@ -82,6 +83,9 @@ class Store {
 
   // Makes everything written so far durable (files flushed and closed, memtables synced).
   virtual Status Flush() = 0;
+
+  // What writing has cost so far (write units, throttling): zeros for stores without a server.
+  virtual WriteStats GetWriteStats() const { return {}; }
 };
 
 struct StoreOptions {
@@ -92,6 +96,10 @@ struct StoreOptions {
   // For a target about to take a large load: tune for write throughput (embedded: bigger
   // memtables, no write-ahead log until Flush()). Everything is durable after Flush() returns.
   bool bulk_load = false;
+  // For a target on a server (dynamodb): write requests in flight at most, and a ceiling on write
+  // units per second (0 = none).
+  int concurrency = 16;
+  double max_write_units_per_second = 0;
 };
 
 // Opens the store a URL names: "csv:DIR", "embedded:DIR" (more schemes come with their backends).
