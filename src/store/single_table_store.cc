@@ -1,7 +1,10 @@
 #include "store/single_table_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -82,15 +85,41 @@ SingleTableStore::SingleTableStore(std::unique_ptr<ItemStore> items, std::string
 
 Status SingleTableStore::ScanItems(const Condition& filter,
                                    const std::function<Status(Item&&)>& visit) {
-  ScanRequest request;
-  request.filter = filter;
-  while (true) {
-    auto page = items_->Scan(request);
-    if (!page.ok()) return page.status();
-    for (Item& item : page->items) VDPARK_RETURN_IF_ERROR(visit(std::move(item)));
-    if (!page->last_evaluated_key) return Status::OK();
-    request.exclusive_start_key = std::move(page->last_evaluated_key);
+  // A store that scans in key order is read in one pass, so that its events come in key order. A
+  // server is read with parallel scan segments: pages are fetched side by side, and `visit` sees
+  // them one at a time, so callers need no locking of their own.
+  const int segments = items_->ScanInKeyOrder() ? 1 : kScanSegments;
+  std::mutex mu;
+  Status first_error;
+  std::atomic<bool> stop{false};
+  auto scan_segment = [&](int segment) {
+    ScanRequest request;
+    request.segment = segment;
+    request.total_segments = segments;
+    request.filter = filter;
+    while (!stop) {
+      auto page = items_->Scan(request);
+      std::lock_guard lock(mu);
+      Status s = page.status();
+      for (size_t i = 0; s.ok() && !stop && page.ok() && i < page->items.size(); ++i) {
+        s = visit(std::move(page->items[i]));
+      }
+      if (!s.ok()) {
+        if (first_error.ok()) first_error = s;
+        stop = true;
+      }
+      if (stop || !page->last_evaluated_key) return;
+      request.exclusive_start_key = std::move(page->last_evaluated_key);
+    }
+  };
+  if (segments == 1) {
+    scan_segment(0);
+    return first_error;
   }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < segments; ++i) threads.emplace_back(scan_segment, i);
+  for (auto& t : threads) t.join();
+  return first_error;
 }
 
 Result<Metadata> SingleTableStore::ReadMetadata(const RejectFn& rejects) {

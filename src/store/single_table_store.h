@@ -35,7 +35,10 @@ class SingleTableStore : public Store {
   const SingleTableMapper& mapper() const { return mapper_; }
 
  private:
-  // Visits every item that `filter` keeps, page by page.
+  // Segments of a parallel scan of a store that does not scan in key order (a server).
+  static constexpr int kScanSegments = 8;
+
+  // Visits every item that `filter` keeps, page by page, one at a time.
   Status ScanItems(const Condition& filter, const std::function<Status(Item&&)>& visit);
 
   std::unique_ptr<ItemStore> items_;
