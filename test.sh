@@ -4,5 +4,19 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
 scripts/build.sh -DVDPARK_BUILD_TESTS=ON -DVDPARK_BUILD_BENCH=ON
+
+# The DynamoDB tests run against dynalite (in memory, on a free loopback port), stopped on exit.
+# A pid file of this run's own, so that runs side by side do not stop each other's server.
+ROOT="$PWD"
+export DYNALITE_PID_FILE="$ROOT/.deps/dynalite-test.$$.pid" DYNALITE_LOG="$ROOT/.deps/dynalite-test.$$.log"
+trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"' EXIT
+dynalite_env="$(scripts/start-dynalite.sh)"  # its own line: a failure to start stops the run
+eval "$dynalite_env"
+export VDPARK_DYNAMODB_ENDPOINT
+# dynalite checks that requests are signed, not by whom: the tests sign with dummy keys, never
+# with the caller's own.
+export AWS_ACCESS_KEY_ID=AKIDVDPARKTEST AWS_SECRET_ACCESS_KEY=vdpark-test-secret AWS_REGION=me-central-1
+unset AWS_SESSION_TOKEN AWS_PROFILE
+
 cd build
 ctest --output-on-failure -j2 --timeout 900 "$@"

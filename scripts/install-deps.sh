@@ -7,7 +7,13 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format
   librocksdb-dev libboost1.81-dev libboost-json1.81-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
+  python3
 )
+# dynalite (the tests' DynamoDB) runs on Node.js. Node may come from elsewhere (NodeSource's
+# nodejs ships npm inside and conflicts with Debian's npm package), so the packages are asked
+# for only when the commands are missing.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -36,6 +36,8 @@ struct StoreCapabilities {
   bool honours_ttl_immediately = false;
   // SetNow() moves the clock the store judges ttl by.
   bool controllable_clock = false;
+  // TransactWrite reaches a server that has TransactWriteItems (dynalite 4 has none).
+  bool supports_transactions = true;
   // How long to wait after a write before an index query sees it (DynamoDB's GSIs are
   // eventually consistent); zero for a backend whose indexes are updated with the write.
   std::chrono::milliseconds index_settle_time{0};

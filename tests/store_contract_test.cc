@@ -333,8 +333,11 @@ TEST_P(StoreContract, Gsi1QueryReturnsFullItemsInIndexOrderAcrossPages) {
       EXPECT_EQ(keys.size(), expected.size()) << "an item came twice";
     }
   }
-  auto some = Query(IndexName::kGsi1, "TENANT#t", {SkOp::kEq, "ZONE#1", ""});
-  EXPECT_EQ(Keys(some), (std::vector<std::string>{"ZONE#1|METADATA", "ZONE#4|METADATA"}));
+  // Two items share this index sort key: DynamoDB orders an index by its keys only, so ties come
+  // in no promised order.
+  auto some = Keys(Query(IndexName::kGsi1, "TENANT#t", {SkOp::kEq, "ZONE#1", ""}));
+  std::sort(some.begin(), some.end());
+  EXPECT_EQ(some, (std::vector<std::string>{"ZONE#1|METADATA", "ZONE#4|METADATA"}));
 }
 
 TEST_P(StoreContract, Gsi2QueryReturnsKeysOnly) {
@@ -381,6 +384,7 @@ TEST_P(StoreContract, IndexEntriesFollowEveryKindOfWrite) {
       WriteRequest::Put(MakeItem("E", "1", {{"GSI1PK", AV::S("G")}, {"GSI1SK", AV::S("0")}})),
       WriteRequest::Delete({"E", "2"})}));
   EXPECT_EQ(gsi1("G"), (V{"E|1"}));
+  if (!caps().supports_transactions) return;  // the rest writes through a transaction
   TransactItem t{TransactItem::Kind::kUpdate, {}, {"E", "1"}, {}, {}};
   t.update.set = {{"GSI1PK", AV::S("H")}, {"GSI2PK", AV::S("S1")}, {"GSI2SK", AV::S("BAY")}};
   ASSERT_OK(store().TransactWrite(std::vector<TransactItem>{t}));
@@ -439,6 +443,7 @@ TEST_P(StoreContract, BatchWriteRejectsTwoRequestsForOneKey) {
 }
 
 TEST_P(StoreContract, TransactWriteIsAllOrNothing) {
+  if (!caps().supports_transactions) GTEST_SKIP() << "the server has no TransactWriteItems";
   ASSERT_OK(store().Put(MakeItem("T", "a", {{"count", Num(1)}})));
   ASSERT_OK(store().Put(MakeItem("T", "b")));
   ASSERT_OK(store().Put(MakeItem("T", "c")));
@@ -475,13 +480,14 @@ TEST_P(StoreContract, TransactWriteRejectsTooManyItemsAndRepeatedKeys) {
   }
   EXPECT_TRUE(store().TransactWrite(items).IsInvalidArgument());
   EXPECT_TRUE(Query(IndexName::kTable, "T").empty());
-  items.pop_back();
-  EXPECT_OK(store().TransactWrite(items));
-  EXPECT_EQ(Query(IndexName::kTable, "T").size(), 100u);
   std::vector<TransactItem> repeated = {{TransactItem::Kind::kPut, MakeItem("R", "1"), {}, {}, {}},
                                         {TransactItem::Kind::kDelete, {}, {"R", "1"}, {}, {}}};
   EXPECT_TRUE(store().TransactWrite(repeated).IsInvalidArgument());
   EXPECT_FALSE(Fetch("R", "1").has_value());
+  if (!caps().supports_transactions) return;  // the server has no TransactWriteItems
+  items.pop_back();
+  EXPECT_OK(store().TransactWrite(items));  // exactly the limit
+  EXPECT_EQ(Query(IndexName::kTable, "T").size(), 100u);
 }
 
 TEST_P(StoreContract, ScanSegmentsPartitionTheItemsByPartitionKey) {

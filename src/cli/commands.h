@@ -15,6 +15,7 @@ void AddAuditCommand(CLI::App& app, int* exit_code);
 void AddMigrateCommand(CLI::App& app, int* exit_code);
 void AddVerifyCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
+void AddTableCommand(CLI::App& app, int* exit_code);
 
 // The commands' work, shared with demo. Each prints its summary and returns its exit code.
 Result<Timestamp> ParseEnd(const std::string& text);  // --end: "today" or a timestamp

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddAuditCommand(app, &exit_code);
   AddMigrateCommand(app, &exit_code);
   AddVerifyCommand(app, &exit_code);
+  AddTableCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

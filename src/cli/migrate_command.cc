@@ -19,6 +19,7 @@ boost::json::object ToJson(const MigrateStats& s, double price_per_million) {
           {"writeRequests", s.target_writes.requests},
           {"throttled", s.target_writes.throttled},
           {"retriedItems", s.target_writes.retried_items},
+          {"concurrencyCuts", s.target_writes.concurrency_cuts},
           {"costUsd", CostUsd(s, price_per_million)},
           {"zones", s.zones},
           {"bays", s.bays},

@@ -149,7 +149,8 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   stats.target_writes = {writes_after.consumed_write_units - writes_before.consumed_write_units,
                          writes_after.requests - writes_before.requests,
                          writes_after.throttled - writes_before.throttled,
-                         writes_after.retried_items - writes_before.retried_items};
+                         writes_after.retried_items - writes_before.retried_items,
+                         writes_after.concurrency_cuts - writes_before.concurrency_cuts};
   stats.duplicates = duplicates.duplicates();
   stats.duplicates_exact = duplicates.exact();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -146,6 +146,7 @@ struct WriteStats {
   uint64_t requests = 0;            // write requests sent to a server
   uint64_t throttled = 0;           // requests answered with throttling
   uint64_t retried_items = 0;       // items resent (unprocessed or after a failed request)
+  uint64_t concurrency_cuts = 0;    // times the requests in flight were halved for throttling
 };
 
 class ItemStore {

@@ -2,6 +2,10 @@
 #include <filesystem>
 
 #include "store/csv/csv_store.h"
+#include "store/dynamodb/aws_config.h"
+#include "store/dynamodb/dynamodb_client.h"
+#include "store/dynamodb/dynamodb_item_store.h"
+#include "store/dynamodb/dynamodb_url.h"
 #include "store/embedded/rocksdb_item_store.h"
 #include "store/single_table_store.h"
 #include "store/store.h"
@@ -53,8 +57,27 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
         std::move(*items), "embedded:" + dir, MapperOptions{options.retention_days},
         [raw] { return raw->FlushToDisk(); }));
   }
-  if (scheme == "dynamodb" || scheme == "postgres" || scheme == "postgresql" ||
-      scheme == "timescale") {
+  if (scheme == "dynamodb") {
+    // The table must exist already: creating one is a deliberate act (`vdpark table create`),
+    // with billing and retention settings, never a side effect of opening.
+    auto parsed = ParseDynamoDbUrl(url);
+    if (!parsed.ok()) return parsed.status();
+    auto settings = ResolveAwsSettings(parsed->overrides);
+    if (!settings.ok()) return settings.status().WithContext(parsed->ToString());
+    DynamoDbClientOptions client_options;
+    client_options.settings = std::move(*settings);
+    auto client = DynamoDbClient::Create(std::move(client_options));
+    if (!client.ok()) return client.status().WithContext(parsed->ToString());
+    DynamoDbStoreOptions store_options;
+    store_options.table = parsed->table;
+    store_options.concurrency = options.concurrency;
+    store_options.max_write_units_per_second = options.max_write_units_per_second;
+    auto items = DynamoDbItemStore::Open(std::move(*client), std::move(store_options));
+    if (!items.ok()) return items.status().WithContext(parsed->ToString());
+    return std::unique_ptr<Store>(std::make_unique<SingleTableStore>(
+        std::move(*items), parsed->ToString(), MapperOptions{options.retention_days}, nullptr));
+  }
+  if (scheme == "postgres" || scheme == "postgresql" || scheme == "timescale") {
     return BadUrl(url, "the '" + std::string(scheme) + "' store is not in this build yet");
   }
   return BadUrl(url, "unknown scheme '" + std::string(scheme) +

@@ -9,11 +9,14 @@
 // RequestLimitExceeded), 5xx answers and dropped or refused connections are retried with
 // exponential backoff and full jitter (delay = random(0, min(max_backoff, base * 2^attempt))), up
 // to max_attempts; what still fails comes back as the last error. Other errors come back at once.
+// (Precisely: every error that dynamodb_error.h's IsRetryable() accepts, which also takes in
+// transaction conflicts, and transfers that failed on the way.)
 // Every error is mapped from the response's `__type` in one place (dynamodb_error.h).
 // Secrets never appear in logs or in error messages.
 #pragma once
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -22,28 +25,27 @@
 #include <string>
 #include <string_view>
 
-#include <boost/json.hpp>
-
 #include "common/result.h"
 #include "store/dynamodb/aws_config.h"
 
 namespace vdpark {
 
 struct DynamoDbClientOptions {
-  AwsSettings settings;                           // region, endpoint, credentials
-  int max_connections = 64;                       // connections kept open to the endpoint
-  int max_attempts = 10;                          // tries per call, the first included
-  std::chrono::milliseconds base_backoff{25};     // backoff before the second try
-  std::chrono::milliseconds max_backoff{10000};   // longest wait between two tries
+  AwsSettings settings;                              // region, endpoint, credentials
+  int max_connections = 64;                          // connections kept open to the endpoint
+  int max_attempts = 10;                             // tries per call, the first included
+  std::chrono::milliseconds base_backoff{25};        // backoff before the second try
+  std::chrono::milliseconds max_backoff{10000};      // longest wait between two tries
   std::chrono::milliseconds request_timeout{60000};  // one HTTP exchange
+  std::chrono::milliseconds connect_timeout{10000};  // making one connection (within the above)
 };
 
 // Counters since the client was made: for reports and tests. Read with .load().
 struct DynamoDbClientStats {
-  std::atomic<uint64_t> calls{0};          // Call/CallAsync invocations
-  std::atomic<uint64_t> attempts{0};       // HTTP requests sent (calls + retries)
-  std::atomic<uint64_t> throttled{0};      // answers that were throttling errors
-  std::atomic<uint64_t> server_errors{0};  // 5xx answers
+  std::atomic<uint64_t> calls{0};              // Call/CallAsync invocations
+  std::atomic<uint64_t> attempts{0};           // HTTP requests sent (calls + retries)
+  std::atomic<uint64_t> throttled{0};          // answers that were throttling errors
+  std::atomic<uint64_t> server_errors{0};      // 5xx answers
   std::atomic<uint64_t> connection_errors{0};  // dropped, refused or timed-out connections
 };
 

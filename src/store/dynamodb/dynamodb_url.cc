@@ -1,0 +1,193 @@
+#include "store/dynamodb/dynamodb_url.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace vdpark {
+
+namespace {
+
+constexpr std::string_view kScheme = "dynamodb:";
+
+Status UrlError(std::string_view url, std::string_view why) {
+  return Status::InvalidArgument("dynamodb URL '" + std::string(url) + "': " + std::string(why));
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 %-decoding. '+' is left alone: in a URL's query it is a plus only by convention, and
+// endpoint URLs and profile names are where a literal '+' would matter.
+Result<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    int hi = i + 2 < text.size() ? HexDigit(text[i + 1]) : -1;
+    int lo = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      return Status::InvalidArgument("bad %-escape '" + std::string(text.substr(i, 3)) + "'");
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+// "%"-encodes what would change the meaning of a query value.
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '%' || c == '&' || c == '#' || c == '=' || c == '?' || u <= 0x20 || u >= 0x7f) {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Whether `endpoint` is http(s)://HOST[:PORT][/...]; `why` says what is wrong when not.
+bool IsValidEndpoint(std::string_view endpoint, std::string* why) {
+  size_t scheme_end = endpoint.find("://");
+  std::string scheme(endpoint.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end));
+  for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (scheme != "http" && scheme != "https") {
+    *why = "endpoint '" + std::string(endpoint) +
+           "': expected an http:// or https:// URL (e.g. endpoint=http://localhost:8000)";
+    return false;
+  }
+  std::string_view rest = endpoint.substr(scheme_end + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (authority.empty() || authority.front() == ':') {
+    *why = "endpoint '" + std::string(endpoint) + "': the host is missing";
+    return false;
+  }
+  return true;
+}
+
+// The endpoint without any "user:password@" (it would be a secret on a screen or in a log).
+std::string WithoutUserInfo(const std::string& endpoint) {
+  size_t scheme_end = endpoint.find("://");
+  if (scheme_end == std::string::npos) return endpoint;
+  size_t host_start = scheme_end + 3;
+  std::string_view authority =
+      std::string_view(endpoint).substr(host_start, endpoint.find_first_of("/?#", host_start) -
+                                                        std::min(host_start, endpoint.size()));
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return endpoint;
+  return endpoint.substr(0, host_start) + endpoint.substr(host_start + at + 1);
+}
+
+}  // namespace
+
+bool IsValidTableName(std::string_view name, std::string* why) {
+  if (name.size() < 3 || name.size() > 255) {
+    *why = "a table name has 3 to 255 characters, '" + std::string(name) + "' has " +
+           std::to_string(name.size());
+    return false;
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    if (!ok) {
+      *why = "table name '" + std::string(name) + "' has '" + std::string(1, c) +
+             "': only letters, digits, '_', '-' and '.' are allowed";
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<DynamoDbUrl> ParseDynamoDbUrl(std::string_view url, const Environment& env) {
+  if (!url.starts_with(kScheme)) return UrlError(url, "expected dynamodb://TABLE");
+  std::string_view rest = url.substr(kScheme.size());
+  if (rest.starts_with("//")) rest.remove_prefix(2);
+  size_t question = rest.find('?');
+  std::string_view table = rest.substr(0, question);
+  std::string_view query =
+      question == std::string_view::npos ? std::string_view() : rest.substr(question + 1);
+
+  DynamoDbUrl out;
+  std::string why;
+  if (table.ends_with('/')) table.remove_suffix(1);  // "dynamodb://T/?region=..." is common
+  if (!table.empty()) {
+    if (!IsValidTableName(table, &why)) return UrlError(url, why);
+    out.table = table;
+  } else if (std::optional<std::string> from_env = env.Get("TABLE_NAME")) {
+    if (!IsValidTableName(*from_env, &why)) {
+      return UrlError(url, "no table in the URL, and TABLE_NAME: " + why);
+    }
+    out.table = std::move(*from_env);
+  } else {
+    out.table = kDefaultTableName;
+  }
+
+  const std::array<std::pair<std::string_view, std::string*>, 3> parameters = {{
+      {"region", &out.overrides.region},
+      {"endpoint", &out.overrides.endpoint},
+      {"profile", &out.overrides.profile},
+  }};
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;  // "?&region=x" and a trailing '&' are harmless
+    size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string* field = nullptr;
+    for (const auto& [known, target] : parameters) {
+      if (name == known) field = target;
+    }
+    if (field == nullptr) {
+      return UrlError(url, "unknown parameter '" + std::string(name) +
+                               "' (expected region, endpoint, profile)");
+    }
+    if (!field->empty()) return UrlError(url, "parameter '" + std::string(name) + "' given twice");
+    Result<std::string> value = PercentDecode(raw);
+    if (!value.ok()) {
+      return UrlError(url, "parameter '" + std::string(name) + "': " + value.status().message());
+    }
+    if (value->empty()) return UrlError(url, "parameter '" + std::string(name) + "' is empty");
+    *field = std::move(*value);
+  }
+  if (!out.overrides.endpoint.empty() && !IsValidEndpoint(out.overrides.endpoint, &why)) {
+    return UrlError(url, why);
+  }
+  return out;
+}
+
+std::string DynamoDbUrl::ToString() const {
+  std::string out = "dynamodb://" + table;
+  char separator = '?';
+  auto add = [&](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    out += separator;
+    out += name;
+    out += '=';
+    out += PercentEncode(value);
+    separator = '&';
+  };
+  add("region", overrides.region);
+  add("endpoint", WithoutUserInfo(overrides.endpoint));
+  add("profile", overrides.profile);
+  return out;
+}
+
+}  // namespace vdpark
