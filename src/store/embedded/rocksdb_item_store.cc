@@ -16,51 +16,16 @@
 #include <utility>
 
 #include "store/embedded/item_codec.h"
+#include "store/embedded/rocksdb_support.h"
 
 namespace vdpark {
 
-namespace embedded_detail {
-
-struct StoredState {
-  bool found = false;        // a value is stored, live or expired
-  int64_t ttl = 0;           // its ttl prefix
-  IndexEntries index;        // the stored item's index entries: they go when it is replaced
-  std::optional<Item> live;  // the item when asked for and not expired
-};
-
-struct PendingWrite {
-  std::string key;                   // base key
-  std::optional<std::string> value;  // the encoded item; nullopt deletes
-  IndexEntries index;                // the new item's index entries
-};
-
-}  // namespace embedded_detail
-
 namespace {
 
-using embedded_detail::PendingWrite;
-using embedded_detail::StoredState;
+using namespace embedded_detail;
 
 constexpr size_t kMaxPkBytes = 2048;  // DynamoDB's limits, so that what loads here loads there
 constexpr size_t kMaxSkBytes = 1024;
-constexpr size_t kPurgeChunk = 1000;
-
-std::string_view View(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::Corruption(msg);
-  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
-  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Unavailable(msg);
-  return Status::IOError(msg);
-}
-
-std::string Describe(std::string_view pk, std::string_view sk) {
-  return "PK=" + std::string(pk) + ", SK=" + std::string(sk);
-}
 
 Status CheckKey(std::string_view pk, std::string_view sk) {
   if (pk.empty() || sk.empty()) {
@@ -114,37 +79,6 @@ const Item* LiveOf(const StoredState& s) {
 Status ConditionFailedOn(const ItemKey& key) {
   return Status::ConditionFailed("the condition does not hold on " + Describe(key.pk, key.sk));
 }
-
-struct MultiGetResult {
-  std::vector<rocksdb::PinnableSlice> values;
-  std::vector<rocksdb::Status> statuses;
-};
-
-MultiGetResult MultiGet(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
-                        const rocksdb::ReadOptions& ro, const std::vector<std::string_view>& keys) {
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  MultiGetResult r{std::vector<rocksdb::PinnableSlice>(keys.size()),
-                   std::vector<rocksdb::Status>(keys.size())};
-  db->MultiGet(ro, family, keys.size(), slices.data(), r.values.data(), r.statuses.data());
-  return r;
-}
-
-// Drops, during compaction, every entry whose ttl prefix has passed: base items and index
-// entries alike, since both begin with the item's ttl. RocksDB turns a drop into a tombstone
-// where older versions may lie below, so nothing older resurfaces.
-class TtlCompactionFilter : public rocksdb::CompactionFilter {
- public:
-  explicit TtlCompactionFilter(std::function<int64_t()> now) : now_(std::move(now)) {}
-  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
-              std::string* /*new_value*/, bool* /*value_changed*/) const override {
-    int64_t ttl = DecodeTtlPrefix(View(value));
-    return ttl != 0 && TtlExpired(ttl, now_());
-  }
-  const char* Name() const override { return "vdpark.TtlCompactionFilter"; }
-
- private:
-  std::function<int64_t()> now_;
-};
 
 std::function<int64_t()> ClockOf(const RocksDbOptions& options) {
   if (options.now_seconds) return options.now_seconds;
@@ -204,7 +138,7 @@ Result<std::unique_ptr<RocksDbItemStore>> RocksDbItemStore::Open(const std::stri
   std::unique_ptr<RocksDbItemStore> store(new RocksDbItemStore());
   store->options_ = options;
   store->options_.now_seconds = ClockOf(options);
-  store->ttl_filter_ = std::make_unique<TtlCompactionFilter>(store->options_.now_seconds);
+  store->ttl_filter_ = NewTtlCompactionFilter(store->options_.now_seconds);
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -645,76 +579,6 @@ Status RocksDbItemStore::FlushToDisk() {
   VDPARK_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, families_), "flush"));
   if (!options_.disable_wal) VDPARK_RETURN_IF_ERROR(FromRocks(db_->FlushWAL(true), "sync WAL"));
   return Status::OK();
-}
-
-Status RocksDbItemStore::CompactExpired() {
-  rocksdb::CompactRangeOptions co;
-  co.exclusive_manual_compaction = false;  // automatic compactions go on meanwhile
-  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (auto* family : families_) {
-    VDPARK_RETURN_IF_ERROR(
-        FromRocks(db_->CompactRange(co, family, nullptr, nullptr), "compact " + family->GetName()));
-  }
-  return Status::OK();
-}
-
-Status RocksDbItemStore::PurgeExpired() {
-  // The base items first: deleting them takes their index entries along; then any index entry
-  // left expired on its own (its item dropped by the compaction filter first).
-  for (size_t family = 0; family < families_.size(); ++family) {
-    VDPARK_RETURN_IF_ERROR(PurgeFamily(family));
-  }
-  return Status::OK();
-}
-
-Status RocksDbItemStore::PurgeFamily(size_t family) {
-  const int64_t now = Now();
-  std::vector<std::string> expired;
-  // Candidates are found without the lock and checked again under it: a writer may have
-  // replaced one since.
-  auto purge = [&]() -> Status {
-    std::vector<std::string_view> keys(expired.begin(), expired.end());
-    std::lock_guard lock(mu_);
-    rocksdb::WriteBatch batch;
-    if (family == 0) {
-      auto old = ReadStored(keys, false);
-      if (!old.ok()) return old.status();
-      for (size_t i = 0; i < keys.size(); ++i) {
-        const StoredState& state = (*old)[i];
-        if (state.found && TtlExpired(state.ttl, now)) {
-          Stage(&batch, state, PendingWrite{expired[i], std::nullopt, {}});
-        }
-      }
-    } else {
-      MultiGetResult got = MultiGet(db_.get(), families_[family], rocksdb::ReadOptions(), keys);
-      for (size_t i = 0; i < keys.size(); ++i) {
-        if (got.statuses[i].ok() && TtlExpired(DecodeTtlPrefix(View(got.values[i])), now)) {
-          batch.Delete(families_[family], expired[i]);
-        }
-      }
-    }
-    expired.clear();
-    return Commit(&batch);
-  };
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), families_[family]));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!TtlExpired(DecodeTtlPrefix(View(it->value())), now)) continue;
-    expired.emplace_back(View(it->key()));
-    if (expired.size() == kPurgeChunk) VDPARK_RETURN_IF_ERROR(purge());
-  }
-  VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "purge"));
-  return expired.empty() ? Status::OK() : purge();
-}
-
-void RocksDbItemStore::PurgeLoop() {
-  std::unique_lock lock(purge_mu_);
-  while (!purge_cv_.wait_for(lock, options_.purge_interval, [this] { return stop_; })) {
-    lock.unlock();
-    // A failure (or the early return when closing) is retried at the next interval.
-    if (CompactExpired().ok()) ++purge_runs_;
-    lock.lock();
-  }
 }
 
 }  // namespace vdpark
