@@ -27,9 +27,6 @@
 // A rewritten answer gets a fresh x-amz-crc32. Note that libcurl may itself resend a request once
 // on a fresh connection when a reused connection dies before any answer, so a drop need not reach a
 // libcurl client's own retry counters; the proxy's counters always count it.
-//
-// FaultProxy is implemented in fault_proxy_test.cc: CMake compiles only tests/*_test.cc into the
-// test binary, so the implementation lives beside the proxy's own tests and links into every test.
 #pragma once
 
 #include <atomic>
