@@ -8,6 +8,7 @@ PACKAGES=(
   librocksdb-dev libboost1.81-dev libboost-json1.81-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
   python3
+  postgresql-15 postgresql-15-postgis-3 libpq-dev
 )
 # dynalite (the tests' DynamoDB) runs on Node.js. Node may come from elsewhere (NodeSource's
 # nodejs ships npm inside and conflicts with Debian's npm package), so the packages are asked

@@ -16,6 +16,7 @@ void AddMigrateCommand(CLI::App& app, int* exit_code);
 void AddVerifyCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 void AddTableCommand(CLI::App& app, int* exit_code);
+void AddSchemaCommand(CLI::App& app, int* exit_code);
 
 // The commands' work, shared with demo. Each prints its summary and returns its exit code.
 Result<Timestamp> ParseEnd(const std::string& text);  // --end: "today" or a timestamp
@@ -29,6 +30,11 @@ struct MigrateArgs {
   double max_wcu = 0;                    // write units per second at most; 0 = no ceiling
   double price_per_million_wru = 0.625;  // USD, on-demand write request units (public price)
   bool truncate = false, json = false;
+  std::string checkpoint;               // "" = <cwd>/.vdpark-migrate/<hash>.json
+  uint64_t checkpoint_every = 200'000;  // events between checkpoints (repeatable sources)
+  int time_slices = 16;                 // slices of a source read in no repeatable order
+  bool restart = false;                 // drop any checkpoint and start from the beginning
+  bool dry_run = false;                 // read the source, write nothing, report the estimate
 };
 int RunMigrate(const MigrateArgs& args);
 

@@ -45,6 +45,7 @@ int RunDemo(const DemoArgs& a) {
   ma.source = "csv:" + export_dir;
   ma.target = "embedded:" + store_dir;
   ma.rejects = a.dir + "/rejects.csv";
+  ma.restart = true;  // the export was just made anew: a checkpoint of an earlier demo is stale
   if (int rc = RunMigrate(ma); rc != kExitOk) return rc;
 
   std::printf("\n== 3/3 verify: every zone, bay, sensor and event compared\n");

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   AddMigrateCommand(app, &exit_code);
   AddVerifyCommand(app, &exit_code);
   AddTableCommand(app, &exit_code);
+  AddSchemaCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,14 +1,29 @@
-// vdpark migrate --source URL --target URL: transform and load (plan §5.1-5.3, §9).
+// vdpark migrate --source URL --target URL: transform and load (plan §5.1-5.3, §9), resumable
+// after a crash (a checkpoint file, see migrate/checkpoint.h), or --dry-run to estimate.
 #include <spdlog/spdlog.h>
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "common/progress.h"
+#include "migrate/checkpoint.h"
+#include "migrate/dry_run.h"
 #include "migrate/migrate.h"
 
 namespace vdpark::cli {
 
 namespace {
+
+using ull = unsigned long long;
+
+std::string FormatBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) v /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
 
 double CostUsd(const MigrateStats& s, double price_per_million) {
   return s.target_writes.consumed_write_units * price_per_million / 1e6;
@@ -30,72 +45,222 @@ boost::json::object ToJson(const MigrateStats& s, double price_per_million) {
           {"duplicatesExact", s.duplicates_exact},
           {"expired", s.expired},
           {"rejected", s.rejected},
+          {"resumed", s.resumed},
+          {"eventsAlreadyLoaded", s.events_already_loaded},
           {"seconds", s.seconds},
           {"eventsPerSecond", s.seconds > 0 ? s.events_written / s.seconds : 0}};
+}
+
+boost::json::object ToJson(const DryRunEstimate::Items& i) {
+  return {{"items", i.items},
+          {"bytes", i.bytes},
+          {"writeUnits", i.write_units},
+          {"indexWriteUnits", i.index_write_units}};
+}
+
+// The options both a load and a dry run take from the command line; since is set by the caller.
+MigrateOptions CommonOptions(const MigrateArgs& a, RejectsFile& rejects) {
+  MigrateOptions mo;
+  mo.retention_days = a.retention_days;
+  mo.batch_size = a.batch_size;
+  mo.on_reject = rejects.Sink();
+  mo.checkpoint_every = a.checkpoint_every;
+  mo.time_slices = a.time_slices;
+  return mo;
+}
+
+int RunDryRun(const MigrateArgs& a) {
+  StoreOptions so;
+  so.retention_days = a.retention_days;
+  so.create_if_missing = false;  // a dry run leaves no trace, not even an empty folder
+  auto source = OpenStore(a.source, so);
+  if (!source.ok()) return Fail(source.status());
+  RejectsFile rejects(a.rejects);
+  MigrateOptions mo = CommonOptions(a, rejects);
+  if (!a.since.empty()) {
+    auto since = ParseSince(a.since, mo.now);
+    if (!since.ok()) return Fail(since.status());
+    mo.since = *since;
+  }
+  // The target is not opened: opening creates an embedded folder or checks a table, and a dry
+  // run writes nothing anywhere.
+  auto run = DryRun(**source, mo);
+  if (!run.ok()) return Fail(run.status());
+  const MigrateStats& s = run->stats;
+  const DryRunEstimate& e = run->estimate;
+  const DryRunEstimate::Items total = e.Total();
+  if (a.json) {
+    boost::json::object j{{"dryRun", true},
+                          {"zones", ToJson(e.zones)},
+                          {"bays", ToJson(e.bays)},
+                          {"sensors", ToJson(e.sensors)},
+                          {"events", ToJson(e.events)},
+                          {"total", ToJson(total)},
+                          {"writeUnits", e.WriteUnits()},
+                          {"pricePerMillionWru", a.price_per_million_wru},
+                          {"costUsd", e.CostUsd(a.price_per_million_wru)},
+                          {"maxWcu", a.max_wcu},
+                          {"seconds", e.Seconds(a.max_wcu)},
+                          {"eventsRead", s.events_read},
+                          {"duplicates", s.duplicates},
+                          {"expired", s.expired},
+                          {"rejected", s.rejected},
+                          {"rejectsFile", rejects.count() ? rejects.path() : ""}};
+    if (a.max_wcu <= 0) j["seconds"] = nullptr;
+    PrintJson(j);
+    return kExitOk;
+  }
+  std::printf("dry run: %s -> %s (nothing written)\n", (*source)->DisplayName().c_str(),
+              a.target.c_str());
+  std::printf("  items that would be written: %llu (%s)\n", (ull)total.items,
+              FormatBytes(total.bytes).c_str());
+  const std::pair<const char*, const DryRunEstimate::Items*> kinds[] = {
+      {"zones", &e.zones}, {"bays", &e.bays}, {"sensors", &e.sensors}, {"events", &e.events}};
+  for (const auto& [name, i] : kinds) {
+    std::printf("    %-8s %llu items, %s, %llu write units + %llu for indexes\n", name,
+                (ull)i->items, FormatBytes(i->bytes).c_str(), (ull)i->write_units,
+                (ull)i->index_write_units);
+  }
+  std::printf(
+      "  write units: %llu (%llu for items, %llu for GSI1/GSI2): $%.4f on demand at "
+      "$%.3f per million\n",
+      (ull)e.WriteUnits(), (ull)total.write_units, (ull)total.index_write_units,
+      e.CostUsd(a.price_per_million_wru), a.price_per_million_wru);
+  if (a.max_wcu > 0) {
+    std::printf("  time at --max-wcu %.0f: %s\n", a.max_wcu,
+                Progress::FormatDuration(e.Seconds(a.max_wcu)).c_str());
+  }
+  std::printf("  events: %llu read, %llu skipped past the retention, %llu duplicate keys\n",
+              (ull)s.events_read, (ull)s.expired, (ull)s.duplicates);
+  std::printf("  rejected: %llu%s\n", (ull)s.rejected,
+              rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
+  return kExitOk;
+}
+
+void PrintSummary(const MigrateArgs& a, const Store& source, const Store& target,
+                  const MigrateStats& s, const RejectsFile& rejects) {
+  std::printf("migrated %s -> %s in %s\n", source.DisplayName().c_str(),
+              target.DisplayName().c_str(), Progress::FormatDuration(s.seconds).c_str());
+  if (s.resumed) {
+    std::printf("  resumed from checkpoint: %llu events already loaded\n",
+                (ull)s.events_already_loaded);
+  }
+  std::printf("  zones %llu, bays %llu, sensors %llu\n", (ull)s.zones, (ull)s.bays, (ull)s.sensors);
+  std::printf("  events: %llu read, %llu loaded (%s)\n", (ull)s.events_read, (ull)s.events_written,
+              Progress::FormatRate(s.seconds > 0 ? s.events_written / s.seconds : 0).c_str());
+  if (s.duplicates) {
+    std::printf("  duplicate keys: %llu%s (the last row of each key is kept)\n", (ull)s.duplicates,
+                s.duplicates_exact ? "" : " at least");
+  }
+  if (s.expired) {
+    std::printf(
+        "  skipped %llu events older than the %lld-day retention (--retention-days 0 keeps "
+        "them)\n",
+        (ull)s.expired, (long long)a.retention_days);
+  }
+  if (s.target_writes.requests > 0) {
+    std::printf(
+        "  write requests %llu (%llu throttled, %llu items resent), %.0f write units: "
+        "$%.4f on demand at $%.3f per million\n",
+        (ull)s.target_writes.requests, (ull)s.target_writes.throttled,
+        (ull)s.target_writes.retried_items, s.target_writes.consumed_write_units,
+        CostUsd(s, a.price_per_million_wru), a.price_per_million_wru);
+  }
+  std::printf("  rejected: %llu%s\n", (ull)s.rejected,
+              rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
 }
 
 }  // namespace
 
 int RunMigrate(const MigrateArgs& a) {
+  if (a.dry_run) return RunDryRun(a);
+  const std::string key = MigrateCheckpointKey(a.source, a.target, a.since);
+  const std::string checkpoint_path =
+      a.checkpoint.empty() ? DefaultCheckpointPath(key) : a.checkpoint;
+  std::optional<MigrateCheckpoint> saved;
+  if (a.restart) {
+    if (Status s = RemoveCheckpoint(checkpoint_path); !s.ok()) return Fail(s);
+  } else {
+    auto loaded = LoadCheckpoint(checkpoint_path, key);
+    if (!loaded.ok()) return Fail(loaded.status());
+    saved = std::move(*loaded);
+  }
+  // A csv target appends: rows written after the checkpoint are cut off before carrying on.
+  const std::optional<std::string> appended = AppendedEventsFile(a.target);
+
+  RejectsFile rejects(a.rejects);
+  MigrateOptions mo = CommonOptions(a, rejects);
+  if (saved) {
+    mo.since = saved->since;  // "90d" means what it meant when the load began
+    mo.resume = saved->progress;
+    if (appended) {
+      if (!saved->target_events_bytes) {
+        return Fail(Status::Corruption("checkpoint " + checkpoint_path +
+                                       " has no length for the csv target's events.csv"));
+      }
+      if (Status s = CutBackTo(*appended, *saved->target_events_bytes); !s.ok()) return Fail(s);
+    }
+  } else if (!a.since.empty()) {
+    auto since = ParseSince(a.since, mo.now);
+    if (!since.ok()) return Fail(since.status());
+    mo.since = *since;
+  }
+
   StoreOptions so;
   so.retention_days = a.retention_days;
   auto source = OpenStore(a.source, so);
   if (!source.ok()) return Fail(source.status());
   StoreOptions to = so;
-  to.truncate = a.truncate;
+  to.truncate = a.truncate && !saved;  // a resumed load keeps what the first run wrote
   to.bulk_load = true;
   to.concurrency = a.concurrency;
   to.max_write_units_per_second = a.max_wcu;
   auto target = OpenStore(a.target, to);
   if (!target.ok()) return Fail(target.status());
 
-  MigrateOptions mo;
-  mo.retention_days = a.retention_days;
-  mo.batch_size = a.batch_size;
-  if (!a.since.empty()) {
-    auto since = ParseSince(a.since, mo.now);
-    if (!since.ok()) return Fail(since.status());
-    mo.since = *since;
+  MigrateCheckpoint checkpoint;
+  if (saved) {
+    checkpoint = std::move(*saved);
+  } else {
+    checkpoint.key = key;
+    checkpoint.source = (*source)->DisplayName();
+    checkpoint.target = (*target)->DisplayName();
+    checkpoint.since = mo.since;
+    if (appended) {
+      auto length = FileLength(*appended);
+      if (!length.ok()) return Fail(length.status());
+      checkpoint.target_events_bytes = a.truncate ? 0 : *length;
+    }
+    // Saved before the first write, so that a csv target killed at once is cut back too.
+    if (Status s = SaveCheckpoint(checkpoint_path, checkpoint); !s.ok()) return Fail(s);
   }
-  RejectsFile rejects(a.rejects);
-  mo.on_reject = rejects.Sink();
-  spdlog::info("migrating {} -> {}", (*source)->DisplayName(), (*target)->DisplayName());
+  mo.on_durable = [&](const MigrateProgress& progress) -> Status {
+    checkpoint.progress = progress;
+    if (appended) {
+      auto length = FileLength(*appended);  // flushed just before: this is what is durable
+      if (!length.ok()) return length.status();
+      checkpoint.target_events_bytes = *length;
+    }
+    return SaveCheckpoint(checkpoint_path, checkpoint);
+  };
+
+  spdlog::info("migrating {} -> {}{}", (*source)->DisplayName(), (*target)->DisplayName(),
+               saved ? " (resuming from " + checkpoint_path + ")" : "");
   auto stats = Migrate(**source, **target, mo);
-  if (!stats.ok()) return Fail(stats.status());
+  if (!stats.ok()) {
+    int rc = Fail(stats.status());
+    spdlog::info("what was loaded is recorded in {}: the same command carries on from there",
+                 checkpoint_path);
+    return rc;
+  }
+  if (Status s = RemoveCheckpoint(checkpoint_path); !s.ok()) spdlog::warn("{}", s.ToString());
   if (a.json) {
     auto j = ToJson(*stats, a.price_per_million_wru);
     j["rejectsFile"] = rejects.count() ? rejects.path() : "";
     PrintJson(j);
     return kExitOk;
   }
-  const MigrateStats& s = *stats;
-  std::printf("migrated %s -> %s in %s\n", (*source)->DisplayName().c_str(),
-              (*target)->DisplayName().c_str(), Progress::FormatDuration(s.seconds).c_str());
-  std::printf("  zones %llu, bays %llu, sensors %llu\n", (unsigned long long)s.zones,
-              (unsigned long long)s.bays, (unsigned long long)s.sensors);
-  std::printf("  events: %llu read, %llu loaded (%s)\n", (unsigned long long)s.events_read,
-              (unsigned long long)s.events_written,
-              Progress::FormatRate(s.seconds > 0 ? s.events_written / s.seconds : 0).c_str());
-  if (s.duplicates) {
-    std::printf("  duplicate keys: %llu%s (the last row of each key is kept)\n",
-                (unsigned long long)s.duplicates, s.duplicates_exact ? "" : " at least");
-  }
-  if (s.expired) {
-    std::printf(
-        "  skipped %llu events older than the %lld-day retention (--retention-days 0 keeps "
-        "them)\n",
-        (unsigned long long)s.expired, (long long)a.retention_days);
-  }
-  if (s.target_writes.requests > 0) {
-    std::printf(
-        "  write requests %llu (%llu throttled, %llu items resent), %.0f write units: "
-        "$%.4f on demand at $%.3f per million\n",
-        (unsigned long long)s.target_writes.requests, (unsigned long long)s.target_writes.throttled,
-        (unsigned long long)s.target_writes.retried_items, s.target_writes.consumed_write_units,
-        CostUsd(s, a.price_per_million_wru), a.price_per_million_wru);
-  }
-  std::printf("  rejected: %llu%s\n", (unsigned long long)s.rejected,
-              rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
+  PrintSummary(a, **source, **target, *stats, rejects);
   return kExitOk;
 }
 
@@ -123,6 +288,20 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--rejects", args->rejects, "CSV file for rejected rows")->capture_default_str();
   cmd->add_flag("--truncate", args->truncate, "Empty a csv target first instead of appending");
+  cmd->add_option("--checkpoint", args->checkpoint,
+                  "Progress file: a killed migrate started again carries on from it "
+                  "(default .vdpark-migrate/<hash of source, target, since>.json)");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                  "Events loaded between checkpoints (sources read in a repeatable order)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--time-slices", args->time_slices,
+                  "Slices of the time range, each checkpointed (sources read in no set order)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_flag("--restart", args->restart, "Ignore any checkpoint and start from the beginning");
+  cmd->add_flag("--dry-run", args->dry_run,
+                "Read the source, write nothing: items, size, write units, cost and time");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunMigrate(*args); });
 }

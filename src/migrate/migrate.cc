@@ -1,5 +1,6 @@
 #include "migrate/migrate.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <set>
@@ -41,6 +42,47 @@ class BayIndex {
   std::string scratch_;
 };
 
+// What the reader hands the writer: events, and where the stream is once they are written.
+struct Batch {
+  std::vector<ParkingEvent> events;
+  uint64_t scanned = 0;      // position mode: events of the stream done once this batch is
+  bool slice_end = false;    // slice mode: the last batch of a slice
+  uint64_t slices_done = 0;  // slice mode, with slice_end: slices done once this batch is
+};
+
+// The first and last event time at or after `since`; nullopt when there is no event. Rejects are
+// left to the scans that follow, so that each is reported once per slice it falls in.
+Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
+    Store& source, std::optional<Timestamp> since) {
+  std::optional<std::pair<Timestamp, Timestamp>> range;
+  EventScanOptions scan;
+  scan.since = since;
+  Status s = source.ScanEvents(scan,
+                               [&](ParkingEvent&& e, const Origin&) {
+                                 if (since && e.timestamp < *since) return Status::OK();
+                                 if (!range) range.emplace(e.timestamp, e.timestamp);
+                                 range->first = std::min(range->first, e.timestamp);
+                                 range->second = std::max(range->second, e.timestamp);
+                                 return Status::OK();
+                               },
+                               {});
+  if (!s.ok()) return s;
+  return range;
+}
+
+// Bounds cutting [first, last] into at most `n` slices of equal width: slice i is
+// [bounds[i], bounds[i+1]).
+std::vector<Timestamp> CutIntoSlices(Timestamp first, Timestamp last, int n) {
+  const Timestamp end = last + 1;
+  const int64_t span = end - first;
+  const int64_t count = std::clamp<int64_t>(n, 1, span);
+  const int64_t width = (span + count - 1) / count;
+  std::vector<Timestamp> bounds;
+  for (Timestamp t = first; t < end; t = t + width) bounds.push_back(t);
+  bounds.push_back(end);
+  return bounds;
+}
+
 }  // namespace
 
 uint64_t RejectDanglingMetadata(Metadata* md, std::string_view source_name,
@@ -77,69 +119,139 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
     ++stats.rejected;
     if (options.on_reject) options.on_reject(std::move(r));
   };
+  MigrateProgress progress = options.resume.value_or(MigrateProgress{});
+  stats.resumed = options.resume.has_value();
+  stats.events_already_loaded = progress.events_loaded;
+  // Slices cost a first pass and a scan each: worth it only when progress is recorded.
+  const bool sliced =
+      options.on_durable && (options.force_time_slices || !source.EventOrderIsRepeatable());
+  stats.sliced = sliced;
+  // Flushes the target, then records `p`: a checkpoint never claims what a crash could lose.
+  auto checkpoint = [&](const MigrateProgress& p) -> Status {
+    VDPARK_RETURN_IF_ERROR(target.Flush().WithContext("flushing " + target.DisplayName()));
+    return options.on_durable(p);
+  };
 
   auto md = source.ReadMetadata(reject);
   if (!md.ok()) return md.status().WithContext("reading " + source.DisplayName());
   RejectDanglingMetadata(&*md, source.DisplayName(), reject);
-  VDPARK_RETURN_IF_ERROR(target.WriteMetadata(*md).WithContext("writing " + target.DisplayName()));
   stats.zones = md->zones.size();
   stats.bays = md->bays.size();
   stats.sensors = md->sensors.size();
+  if (sliced && !progress.sliced()) {  // a resumed load keeps the slices it started with
+    auto range = EventTimeRange(source, options.since);
+    if (!range.ok()) return range.status().WithContext("reading " + source.DisplayName());
+    if (*range)
+      progress.slice_bounds = CutIntoSlices((*range)->first, (*range)->second, options.time_slices);
+    progress.slices_done = 0;
+  }
+  if (!progress.metadata_written) {
+    VDPARK_RETURN_IF_ERROR(
+        target.WriteMetadata(*md).WithContext("writing " + target.DisplayName()));
+    progress.metadata_written = true;
+    if (options.on_durable) VDPARK_RETURN_IF_ERROR(checkpoint(progress));
+  }
+  // The reader's view of where to start; `progress` belongs to the writer from here on.
+  const uint64_t skip = sliced ? 0 : progress.events_scanned;
+  const std::vector<Timestamp> bounds = progress.slice_bounds;
+  const uint64_t first_slice = progress.slices_done;
 
   // The writer runs beside the reader; the queue bounds what is in flight between them.
-  BlockingQueue<std::vector<ParkingEvent>> queue(options.queue_batches);
+  BlockingQueue<Batch> queue(options.queue_batches);
   Status write_status;  // read only after the writer has joined
   std::atomic<bool> writer_failed{false};
   uint64_t written = 0;
   std::thread writer([&] {
+    uint64_t since_checkpoint = 0;
     while (auto batch = queue.Pop()) {
       if (writer_failed) continue;  // drain so the reader never blocks on a dead writer
-      write_status = target.WriteEvents(*batch);
+      if (!batch->events.empty()) {
+        write_status = target.WriteEvents(batch->events);
+        written += batch->events.size();
+        since_checkpoint += batch->events.size();
+      }
+      const bool due = options.on_durable &&
+                       (sliced ? batch->slice_end : since_checkpoint >= options.checkpoint_every);
+      if (write_status.ok() && due) {
+        if (sliced) {
+          progress.slices_done = batch->slices_done;
+        } else {
+          progress.events_scanned = batch->scanned;
+        }
+        progress.events_loaded = stats.events_already_loaded + written;
+        write_status = checkpoint(progress);
+        since_checkpoint = 0;
+      }
       if (!write_status.ok()) writer_failed = true;
-      written += batch->size();
     }
   });
 
   BayIndex bays(*md);
   DuplicateDetector duplicates(source.EventsInKeyOrder());
-  Progress progress("events", source.EstimateEventCount(), false);
+  Progress progress_line("events", source.EstimateEventCount(), false);
   const int64_t ttl_seconds = options.retention_days * 86400;
-  std::vector<ParkingEvent> batch;
-  batch.reserve(options.batch_size);
-  EventScanOptions scan;
-  scan.since = options.since;
-  Status read_status = source.ScanEvents(
-      scan,
-      [&](ParkingEvent&& e, const Origin& origin) -> Status {
-        if (!bays.HasBay(e.zone_id, e.bay_number)) {
-          std::string why =
-              bays.HasZone(e.zone_id)
-                  ? "bay '" + e.bay_number + "' is not among zone '" + e.zone_id + "''s bays"
-                  : "zone '" + e.zone_id + "' is not among the zones";
-          reject({origin.ToString(), why, std::string(origin.raw)});
-          return Status::OK();
-        }
-        ++stats.events_read;
-        if (options.show_progress) progress.Update(stats.events_read);
-        if (options.since && e.timestamp < *options.since) return Status::OK();
-        if (ttl_seconds > 0 && e.timestamp.seconds() + ttl_seconds <= options.now.seconds()) {
-          ++stats.expired;
-          return Status::OK();
-        }
-        duplicates.Seen(e);
-        batch.push_back(std::move(e));
-        if (batch.size() >= options.batch_size) {
-          if (!queue.Push(std::move(batch))) return Status::Aborted("writer stopped");
-          batch = {};
-          batch.reserve(options.batch_size);
-        }
-        return writer_failed ? Status::Aborted("writer failed") : Status::OK();
-      },
-      reject);
-  if (read_status.ok() && !batch.empty()) queue.Push(std::move(batch));
+  Batch batch;
+  batch.events.reserve(options.batch_size);
+  auto push = [&]() -> Status {
+    if (!queue.Push(std::move(batch))) return Status::Aborted("writer stopped");
+    batch = {};
+    batch.events.reserve(options.batch_size);
+    return Status::OK();
+  };
+  uint64_t scanned = 0;                           // visits so far: the position in the stream
+  std::optional<Timestamp> slice_from, slice_to;  // the slice being read (slice mode)
+  EventVisitor visit = [&](ParkingEvent&& e, const Origin& origin) -> Status {
+    // A store may pass events outside the slice (csv ignores until): they belong to another.
+    if (slice_to && (e.timestamp < *slice_from || e.timestamp >= *slice_to)) return Status::OK();
+    const bool loaded_before = scanned++ < skip;
+    if (!bays.HasBay(e.zone_id, e.bay_number)) {
+      std::string why = bays.HasZone(e.zone_id) ? "bay '" + e.bay_number + "' is not among zone '" +
+                                                      e.zone_id + "''s bays"
+                                                : "zone '" + e.zone_id + "' is not among the zones";
+      reject({origin.ToString(), why, std::string(origin.raw)});
+      return Status::OK();
+    }
+    ++stats.events_read;
+    if (options.show_progress) progress_line.Update(stats.events_read);
+    if (options.since && e.timestamp < *options.since) return Status::OK();
+    if (ttl_seconds > 0 && e.timestamp.seconds() + ttl_seconds <= options.now.seconds()) {
+      ++stats.expired;
+      return Status::OK();
+    }
+    duplicates.Seen(e);
+    // Read again only so that the counts cover the whole source; the target has it already.
+    if (loaded_before) return Status::OK();
+    batch.events.push_back(std::move(e));
+    if (batch.events.size() >= options.batch_size) {
+      batch.scanned = scanned;
+      VDPARK_RETURN_IF_ERROR(push());
+    }
+    return writer_failed ? Status::Aborted("writer failed") : Status::OK();
+  };
+
+  Status read_status;
+  if (!sliced) {
+    EventScanOptions scan;
+    scan.since = options.since;
+    read_status = source.ScanEvents(scan, visit, reject);
+    batch.scanned = scanned;
+    if (read_status.ok() && !batch.events.empty()) read_status = push();
+  } else {
+    for (uint64_t i = first_slice; read_status.ok() && i + 1 < bounds.size(); ++i) {
+      slice_from = bounds[i];
+      slice_to = bounds[i + 1];
+      EventScanOptions scan;
+      scan.since = bounds[i];
+      scan.until = bounds[i + 1];
+      read_status = source.ScanEvents(scan, visit, reject);
+      batch.slice_end = true;
+      batch.slices_done = i + 1;
+      if (read_status.ok()) read_status = push();
+    }
+  }
   queue.Close();
   writer.join();
-  if (options.show_progress) progress.Finish(stats.events_read);
+  if (options.show_progress) progress_line.Finish(stats.events_read);
 
   if (!write_status.ok()) return write_status.WithContext("writing " + target.DisplayName());
   if (!read_status.ok()) return read_status.WithContext("reading " + source.DisplayName());

@@ -4,16 +4,46 @@
 // through a bounded queue from the source's reader to a writer thread, so memory stays flat however
 // many there are and reading overlaps writing. A record that cannot be used is rejected with its
 // place and reason, and the rest goes on.
+//
+// Resuming (SPEC §7: a load killed at any moment and started again finishes with every item
+// exactly once). Every target but csv writes by key (insert or replace), so writing an event again
+// is harmless: the only question is how far the load got, and the answer may err on the early side
+// but never on the late side. Migrate reports its progress through `on_durable`, and only after
+// target.Flush() has made everything before it durable; the caller records it (a checkpoint file,
+// see checkpoint.h) and passes it back as `resume` to carry on. Progress is kept in one of two
+// forms, chosen by the source:
+//   - a position in the event stream, when the stream comes in the same order on every scan
+//     (csv: file order; a store that scans in key order, as embedded does): events before it are
+//     read again (so counts, rejects and duplicates still cover the whole source) but not written;
+//   - time slices, when it does not (dynamodb's parallel scan, postgres's parallel slices): a first
+//     pass finds the first and last event, the range is cut into `time_slices` equal slices, each
+//     scanned with since/until, and a slice counts once all of it is durable. On resume the slices
+//     already done are not read at all (counts then cover only the rest).
+// A csv target appends, so writing again would duplicate rows: the caller cuts events.csv back to
+// the length it had at the checkpoint before resuming (see migrate_command.cc).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "common/result.h"
 #include "store/store.h"
 
 namespace vdpark {
+
+// How far a load got; everything it counts is durable in the target.
+struct MigrateProgress {
+  bool metadata_written = false;
+  uint64_t events_scanned = 0;          // position mode: events of the source's stream done
+  uint64_t events_loaded = 0;           // events handed to the target in all runs so far
+  std::vector<Timestamp> slice_bounds;  // slice mode: slice i is [bounds[i], bounds[i+1])
+  uint64_t slices_done = 0;             // slice mode: the first slices_done slices are done
+  bool sliced() const { return !slice_bounds.empty(); }
+};
+// Records `progress` (after the target's Flush); an error stops the load.
+using ProgressFn = std::function<Status(const MigrateProgress& progress)>;
 
 struct MigrateOptions {
   std::optional<Timestamp> since;    // only events at or after this time (--since 90d)
@@ -23,6 +53,12 @@ struct MigrateOptions {
   size_t queue_batches = 8;          // batches in flight between reader and writer
   RejectFn on_reject;                // every rejected record, from one thread at a time
   bool show_progress = true;         // a progress line on stderr when it is a terminal
+  // Resuming: the progress an earlier run recorded; its since must be the one given here.
+  std::optional<MigrateProgress> resume;
+  ProgressFn on_durable;                // empty: no checkpoints, the target is flushed at the end
+  uint64_t checkpoint_every = 200'000;  // position mode: events written between checkpoints
+  int time_slices = 16;                 // slice mode: slices the source's time range is cut into
+  bool force_time_slices = false;       // slice mode even when the source's order is repeatable
 };
 
 struct MigrateStats {
@@ -36,6 +72,9 @@ struct MigrateStats {
   uint64_t expired = 0;          // skipped: older than the retention
   WriteStats target_writes;      // what the writes cost the target (write units, throttling)
   double seconds = 0;
+  bool resumed = false;                // carried on from options.resume
+  uint64_t events_already_loaded = 0;  // loaded by earlier runs (not written again)
+  bool sliced = false;                 // progress was kept in time slices
 };
 
 Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions& options);

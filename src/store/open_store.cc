@@ -7,6 +7,7 @@
 #include "store/dynamodb/dynamodb_item_store.h"
 #include "store/dynamodb/dynamodb_url.h"
 #include "store/embedded/rocksdb_item_store.h"
+#include "store/postgres/postgres_store.h"
 #include "store/single_table_store.h"
 #include "store/store.h"
 
@@ -78,7 +79,12 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
         std::move(*items), parsed->ToString(), MapperOptions{options.retention_days}, nullptr));
   }
   if (scheme == "postgres" || scheme == "postgresql" || scheme == "timescale") {
-    return BadUrl(url, "the '" + std::string(scheme) + "' store is not in this build yet");
+    // The schema must exist already (`vdpark schema create`), as a DynamoDB table must.
+    PostgresStoreOptions pg;
+    pg.truncate = options.truncate;
+    auto store = PostgresStore::Open(url, pg);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
   }
   return BadUrl(url, "unknown scheme '" + std::string(scheme) +
                          "' (expected csv:, embedded:, postgres://, dynamodb://)");

@@ -168,6 +168,9 @@ Status SingleTableStore::ScanEvents(const EventScanOptions& options, const Event
   if (options.since) {
     filter.Add(ConditionClause::Op::kGe, "timestamp", AttributeValue::S(options.since->ToIso()));
   }
+  if (options.until) {
+    filter.Add(ConditionClause::Op::kLt, "timestamp", AttributeValue::S(options.until->ToIso()));
+  }
   return ScanItems(filter, [&](Item&& item) {
     auto e = mapper_.ToEvent(item);
     if (!e.ok()) {

@@ -42,6 +42,10 @@ using EventVisitor = std::function<Status(ParkingEvent&& event, const Origin& or
 
 struct EventScanOptions {
   std::optional<Timestamp> since;  // only events at or after this time
+  // Only events before this time (exclusive). Stores apply it where it saves reading (the
+  // single-table stores filter on it); a store may still pass later events (csv does), so a caller
+  // that needs the bound exact filters again.
+  std::optional<Timestamp> until;
 };
 
 class Store {
@@ -62,6 +66,9 @@ class Store {
   virtual Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                             const RejectFn& rejects) = 0;
   virtual bool EventsInKeyOrder() const = 0;
+  // Whether every scan passes the events in the same order (key order, or a file's order), so a
+  // position in the stream means the same events on the next run: what a resumed load relies on.
+  virtual bool EventOrderIsRepeatable() const { return EventsInKeyOrder(); }
 
   // The event with `key`'s zone, bay and timestamp; nullopt when there is none. Stores that can
   // look one up directly (single-table stores) do; the others return kNotSupported.

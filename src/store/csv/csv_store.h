@@ -65,6 +65,7 @@ class CsvStore : public Store {
   Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                     const RejectFn& rejects) override;
   bool EventsInKeyOrder() const override { return false; }
+  bool EventOrderIsRepeatable() const override { return true; }  // the file, front to back
 
   // Exact for a small events.csv; otherwise the file's size over the mean size of the records in
   // its first MiB. nullopt when events.csv cannot be read.

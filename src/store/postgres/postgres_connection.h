@@ -1,0 +1,86 @@
+// PgConnection: one libpq connection, with one error model, and the URL forms that name one.
+//
+// Every libpq failure becomes a Status whose message names the store (its URL without the
+// password), the SQLSTATE when the server sent one, and libpq's message; the password never
+// appears in a message. Connection failures are kUnavailable, authentication failures and
+// missing objects kInvalidArgument / kNotFound, everything else kIOError.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace vdpark {
+
+// A store URL taken apart for libpq: "postgres://user:pw@host:port/db?sslmode=require" (also
+// "postgresql://" and "timescale://"); query parameters go to libpq as they are.
+struct PostgresUrl {
+  std::string conninfo;  // what libpq connects with (a postgresql:// URI)
+  std::string display;   // the URL without the password: safe to print
+  std::string password;  // to scrub from messages; "" when none
+
+  // InvalidArgument naming the part of `url` that is wrong.
+  static Result<PostgresUrl> Parse(std::string_view url);
+};
+
+// A query's result; frees the PGresult. Text format: values as PostgreSQL prints them.
+class PgResult {
+ public:
+  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+  int rows() const { return PQntuples(r_.get()); }
+  int columns() const { return PQnfields(r_.get()); }
+  bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  const PGresult* get() const { return r_.get(); }
+  std::string_view value(int row, int col) const {
+    return {PQgetvalue(r_.get(), row, col), static_cast<size_t>(PQgetlength(r_.get(), row, col))};
+  }
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> r_;
+};
+
+class PgConnection {
+ public:
+  // Connects and prepares the session: TimeZone UTC, DateStyle ISO, extra_float_digits 1 (the
+  // shortest text that reads back as the same double, as psql prints float8), UTF8.
+  static Result<std::unique_ptr<PgConnection>> Connect(const PostgresUrl& url);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs `sql` (one or more statements, no parameters); the rows are discarded.
+  Status Exec(std::string_view sql);
+  // Runs one statement with text parameters ($1, $2, ...), returning its rows.
+  Result<PgResult> Query(std::string_view sql, const std::vector<std::string>& params = {});
+
+  // Runs `COPY (...) TO STDOUT ...` and passes each data row (as the server sends it, one row
+  // per call, with its line end) to `on_row`; a non-OK status from it stops the copy (the
+  // connection is reset) and is returned.
+  Status CopyOut(std::string_view sql, const std::function<Status(std::string_view row)>& on_row);
+  // Runs `COPY ... FROM STDIN ...` and sends `data` as its input.
+  Status CopyIn(std::string_view sql, std::string_view data);
+
+  // The status for a failure on this connection: `what` ("COPY parking_events"), SQLSTATE from
+  // `result` when given, libpq's message, the password scrubbed.
+  Status Error(std::string_view what, const PGresult* result = nullptr) const;
+
+  const std::string& display() const { return url_.display; }
+
+ private:
+  PgConnection(PGconn* conn, PostgresUrl url) : conn_(conn), url_(std::move(url)) {}
+
+  PGconn* conn_;
+  PostgresUrl url_;
+};
+
+// SQL string literal for `text`: 'it''s', safe with standard_conforming_strings (the default).
+std::string SqlLiteral(std::string_view text);
+
+}  // namespace vdpark

@@ -1,0 +1,284 @@
+// PostgresStore's reading side: metadata and events through COPY ... TO STDOUT WITH CSV.
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <unordered_set>
+#include <vector>
+
+#include "store/csv/csv_format.h"
+#include "store/postgres/postgres_rows.h"
+#include "store/postgres/postgres_store.h"
+
+namespace vdpark {
+
+namespace {
+
+constexpr size_t kBatchBytes = size_t{1} << 20;  // COPY rows parsed at a time per connection
+
+// Calls on_row(fields, raw) for each record of `csv` (rows as COPY ... WITH CSV writes them).
+template <typename OnRow>
+Status ForEachCsvRow(std::string csv, const std::string& name, OnRow&& on_row) {
+  auto reader = CsvReader::FromString(std::move(csv), name);
+  std::vector<std::optional<std::string_view>> fields;
+  for (;;) {
+    auto next = reader->Next();
+    if (!next.ok()) return next.status();
+    const CsvRecord* record = *next;
+    if (record == nullptr) return Status::OK();
+    fields.clear();
+    for (const CsvField& f : record->fields) {
+      fields.push_back(f.is_null() ? std::nullopt : std::optional<std::string_view>(f.text));
+    }
+    on_row(PgFields(fields), record->raw);
+  }
+}
+
+// The whole output of a COPY ... TO STDOUT: small tables only (zones, bays, sensors).
+Result<std::string> CopyAll(PgConnection& conn, std::string_view select, std::string_view table) {
+  std::string out;
+  Status s = conn.CopyOut("COPY (SELECT " + std::string(select) + " FROM " + std::string(table) +
+                              ") TO STDOUT WITH (FORMAT csv)",
+                          [&](std::string_view row) {
+                            out.append(row);
+                            return Status::OK();
+                          });
+  if (!s.ok()) return s;
+  return out;
+}
+
+// Reads one table into `out` with `parse`; rejects go to `rejects` with `where`.
+template <typename T, typename Parse, typename WhereFn>
+Status ReadTable(PgConnection& conn, std::string_view select, std::string_view table,
+                 std::vector<T>* out, Parse parse, WhereFn where, const RejectFn& rejects) {
+  auto csv = CopyAll(conn, select, table);
+  if (!csv.ok()) return csv.status();
+  return ForEachCsvRow(std::move(*csv), std::string(table), [&](PgFields f, std::string_view raw) {
+    T record;
+    std::string error = parse(f, &record);
+    if (error.empty()) {
+      out->push_back(std::move(record));
+    } else if (rejects) {
+      rejects(Rejected{where(f), std::move(error), std::string(raw)});
+    }
+  });
+}
+
+std::string TimeLiteral(Timestamp t) {
+  std::string out = "'";
+  t.AppendIso(&out);
+  out += "'::timestamptz";
+  return out;
+}
+
+}  // namespace
+
+Result<Metadata> PostgresStore::ReadMetadata(const RejectFn& rejects) {
+  Metadata m;
+  Status s =
+      ReadTable(*conn_, kZoneSelect, "parking_zones", &m.zones, ParseZone, ZoneWhere, rejects);
+  if (s.ok()) {
+    s = ReadTable(*conn_, kBaySelect, "parking_bays", &m.bays, ParseBay, BayWhere, rejects);
+  }
+  if (s.ok()) {
+    s = ReadTable(*conn_, kSensorSelect, "parking_sensors", &m.sensors, ParseSensor, SensorWhere,
+                  rejects);
+  }
+  if (!s.ok()) return s;
+
+  // Keys sorted as the other stores sort them (bytes, not the database's collation); a key seen
+  // twice (a table without its primary key) and a reference to a zone that is not there are
+  // rejected, as the csv store does, so that every store yields the same records.
+  auto reject = [&](std::string where, std::string reason) {
+    if (rejects) rejects(Rejected{std::move(where), std::move(reason), ""});
+  };
+  auto by = [](auto key) {
+    return [key](const auto& a, const auto& b) { return key(a) < key(b); };
+  };
+  auto zone_key = [](const Zone& z) { return std::tie(z.zone_id); };
+  auto bay_key = [](const Bay& b) { return std::tie(b.zone_id, b.bay_number); };
+  auto sensor_key = [](const Sensor& x) { return std::tie(x.sensor_id); };
+  std::stable_sort(m.zones.begin(), m.zones.end(), by(zone_key));
+  std::stable_sort(m.bays.begin(), m.bays.end(), by(bay_key));
+  std::stable_sort(m.sensors.begin(), m.sensors.end(), by(sensor_key));
+
+  std::unordered_set<std::string> zone_ids;
+  std::erase_if(m.zones, [&](const Zone& z) {
+    if (zone_ids.insert(z.zone_id).second) return false;
+    reject("parking_zones zone_id=" + z.zone_id, "duplicate zone_id");
+    return true;
+  });
+  std::vector<Bay> bays;
+  for (Bay& b : m.bays) {
+    std::string where = "parking_bays zone_id=" + b.zone_id + " bay_number=" + b.bay_number;
+    if (!bays.empty() && bay_key(bays.back()) == bay_key(b)) {
+      reject(where, "duplicate zone_id and bay_number");
+    } else if (!zone_ids.contains(b.zone_id)) {
+      reject(where, "column 'zone_id': zone '" + b.zone_id + "' is not in parking_zones");
+    } else {
+      bays.push_back(std::move(b));
+    }
+  }
+  m.bays = std::move(bays);
+  std::unordered_set<std::string> sensor_ids;
+  std::erase_if(m.sensors, [&](const Sensor& x) {
+    std::string where = "parking_sensors sensor_id=" + x.sensor_id;
+    if (!sensor_ids.insert(x.sensor_id).second) {
+      reject(where, "duplicate sensor_id");
+      return true;
+    }
+    if (x.zone_id && !zone_ids.contains(*x.zone_id)) {
+      reject(where, "column 'zone_id': zone '" + *x.zone_id + "' is not in parking_zones");
+      return true;
+    }
+    return false;
+  });
+  return m;
+}
+
+Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                                 const RejectFn& rejects) {
+  const std::string since =
+      options.since ? " AND \"timestamp\" >= " + TimeLiteral(*options.since) : "";
+  auto range = conn_->Query(
+      "SELECT min(\"timestamp\"), max(\"timestamp\"), EXISTS (SELECT 1 FROM pg_index i JOIN "
+      "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
+      "'parking_events'::regclass AND a.attname = 'timestamp') FROM parking_events WHERE TRUE" +
+      since);
+  if (!range.ok()) return range.status();
+  const bool indexed = range->value(0, 2) == "t";
+
+  // NULL timestamps are outside every slice: they are read (and rejected) on their own.
+  std::vector<std::string> slices;
+  if (!range->is_null(0, 0)) {
+    auto lo = Timestamp::Parse(range->value(0, 0));
+    auto hi = Timestamp::Parse(range->value(0, 1));
+    if (!lo.ok()) return lo.status();
+    if (!hi.ok()) return hi.status();
+    const int64_t span = std::max<int64_t>(options_.slice_micros, 1);
+    if (!indexed) {
+      slices.push_back("TRUE");
+    } else {
+      for (int64_t start = Timestamp::FloorDiv(lo->micros(), span) * span; start <= hi->micros();
+           start += span) {
+        slices.push_back("\"timestamp\" >= " + TimeLiteral(Timestamp::FromMicros(start)) +
+                         " AND \"timestamp\" < " +
+                         TimeLiteral(Timestamp::FromMicros(start + span)));
+      }
+    }
+  }
+  if (!options.since && (indexed || slices.empty())) slices.push_back("\"timestamp\" IS NULL");
+
+  std::mutex mu;  // `visit` and `rejects` see one call at a time
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> next_slice{0};
+  Status first_error;
+  auto fail = [&](const Status& s) {
+    std::lock_guard lock(mu);
+    if (first_error.ok()) first_error = s;
+    stop = true;
+  };
+
+  auto deliver = [&](std::string&& batch) -> Status {
+    std::vector<ParkingEvent> events;
+    std::vector<Rejected> rejected;
+    Status s =
+        ForEachCsvRow(std::move(batch), "parking_events", [&](PgFields f, std::string_view raw) {
+          ParkingEvent e;
+          std::string error = ParseEvent(f, &e);
+          if (error.empty()) {
+            events.push_back(std::move(e));
+          } else {
+            rejected.push_back({EventWhere(f), std::move(error), std::string(raw)});
+          }
+        });
+    if (!s.ok()) return s;
+    std::lock_guard lock(mu);
+    if (stop) return Status::Aborted("scan stopped");
+    for (Rejected& r : rejected) {
+      if (rejects) rejects(std::move(r));
+    }
+    for (ParkingEvent& e : events) {
+      s = visit(std::move(e), Origin{"parking_events", 0, {}});
+      if (!s.ok()) {
+        if (first_error.ok()) first_error = s;
+        stop = true;
+        return s;
+      }
+    }
+    return Status::OK();
+  };
+
+  auto worker = [&](PgConnection* conn) {
+    for (size_t i = next_slice++; i < slices.size() && !stop; i = next_slice++) {
+      std::string sql = "COPY (SELECT " + std::string(kEventSelect) +
+                        " FROM parking_events WHERE " + slices[i] + since +
+                        (indexed ? " ORDER BY zone_id, bay_number, \"timestamp\"" : "") +
+                        ") TO STDOUT WITH (FORMAT csv)";
+      std::string batch;
+      Status s = conn->CopyOut(sql, [&](std::string_view row) -> Status {
+        if (stop) return Status::Aborted("scan stopped");
+        batch.append(row);
+        if (batch.size() < kBatchBytes) return Status::OK();
+        return deliver(std::exchange(batch, {}));
+      });
+      if (s.ok() && !batch.empty()) s = deliver(std::move(batch));
+      if (!s.ok()) {
+        if (!stop) fail(s);
+        return;
+      }
+    }
+  };
+
+  const size_t workers = std::clamp<size_t>(static_cast<size_t>(options_.scan_connections), 1,
+                                            std::max<size_t>(slices.size(), 1));
+  // The extra connections are opened first, so a refused one fails the scan before any visit.
+  std::vector<std::unique_ptr<PgConnection>> extra;
+  for (size_t i = 1; i < workers; ++i) {
+    auto c = PgConnection::Connect(url_);
+    if (!c.ok()) return c.status();
+    extra.push_back(std::move(*c));
+  }
+  std::vector<std::thread> threads;
+  for (auto& c : extra) threads.emplace_back(worker, c.get());
+  worker(conn_.get());
+  for (auto& t : threads) t.join();
+  return first_error;
+}
+
+Result<std::optional<ParkingEvent>> PostgresStore::GetEvent(const ParkingEvent& key) {
+  auto r = conn_->Query("SELECT " + std::string(kEventSelect) +
+                            " FROM parking_events WHERE zone_id = $1 AND bay_number = $2 AND "
+                            "\"timestamp\" = $3::timestamptz LIMIT 1",
+                        {key.zone_id, key.bay_number, key.timestamp.ToIso()});
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return std::optional<ParkingEvent>();
+  std::vector<std::optional<std::string_view>> fields;
+  for (int c = 0; c < r->columns(); ++c) {
+    fields.push_back(r->is_null(0, c) ? std::nullopt
+                                      : std::optional<std::string_view>(r->value(0, c)));
+  }
+  ParkingEvent e;
+  std::string error = ParseEvent(fields, &e);
+  if (!error.empty()) return Status::Corruption(EventWhere(fields) + ": " + error);
+  return std::optional<ParkingEvent>(std::move(e));
+}
+
+std::optional<uint64_t> PostgresStore::EstimateEventCount() {
+  // reltuples is -1 before the first ANALYZE, and 0 for a hypertable's parent (its rows live in
+  // chunks): count those, and small tables, exactly.
+  auto r =
+      conn_->Query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'parking_events'::regclass");
+  if (r.ok() && r->rows() == 1) {
+    long long n = std::atoll(std::string(r->value(0, 0)).c_str());
+    if (n > 0 && static_cast<uint64_t>(n) >= options_.exact_count_below) {
+      return static_cast<uint64_t>(n);
+    }
+  }
+  auto count = conn_->Query("SELECT count(*) FROM parking_events");
+  if (!count.ok()) return std::nullopt;
+  return static_cast<uint64_t>(std::atoll(std::string(count->value(0, 0)).c_str()));
+}
+
+}  // namespace vdpark

@@ -1,0 +1,39 @@
+// Rows of the source tables (SPEC §2) as text, to and from the domain records: the columns each
+// query selects, and the parsing of one row whichever way it arrived (COPY ... TO STDOUT WITH
+// CSV, or a query's text result). Shared by the reader and GetEvent.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "domain/model.h"
+
+namespace vdpark {
+
+// One row's values in text form as PostgreSQL prints them; nullopt is SQL NULL.
+using PgFields = std::span<const std::optional<std::string_view>>;
+
+// The select lists, in the order the Parse* functions read them (locations as lng, lat).
+extern const std::string_view kZoneSelect;    // FROM parking_zones
+extern const std::string_view kBaySelect;     // FROM parking_bays
+extern const std::string_view kSensorSelect;  // FROM parking_sensors
+extern const std::string_view kEventSelect;   // FROM parking_events
+
+// Each fills its record from `f` and returns "" or the reason the row cannot be used, naming the
+// column: a NULL key column, a value that does not parse, an unknown bay status or event type,
+// only one of lng/lat, or the wrong number of columns.
+std::string ParseZone(PgFields f, Zone* out);
+std::string ParseBay(PgFields f, Bay* out);
+std::string ParseSensor(PgFields f, Sensor* out);
+std::string ParseEvent(PgFields f, ParkingEvent* out);
+
+// Where a row is, for rejects: "parking_events zone_id=zone-001 bay_number=A-001
+// timestamp=2026-01-12 19:59:43+00" (NULL for a NULL key value).
+std::string ZoneWhere(PgFields f);
+std::string BayWhere(PgFields f);
+std::string SensorWhere(PgFields f);
+std::string EventWhere(PgFields f);
+
+}  // namespace vdpark

@@ -1,0 +1,437 @@
+#include "store/postgres/postgres_store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "generate/generator.h"
+#include "postgres.h"
+#include "store/csv/csv_store.h"
+#include "store/postgres/postgres_schema.h"
+#include "test_dirs.h"
+
+namespace vdpark {
+namespace {
+
+using testing::PostgresTestSchema;
+
+Timestamp T(const char* text) {
+  return *Timestamp::Parse(text);
+}
+
+Status CreateSchema(const PostgresTestSchema& schema) {
+  auto url = PostgresUrl::Parse(schema.url());
+  if (!url.ok()) return url.status();
+  auto conn = PgConnection::Connect(*url);
+  if (!conn.ok()) return conn.status();
+  return CreatePostgresSchema(**conn).status();
+}
+
+std::unique_ptr<PostgresStore> OpenOrDie(const PostgresTestSchema& schema,
+                                         PostgresStoreOptions options = {}) {
+  auto store = PostgresStore::Open(schema.url(), options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+Metadata SampleMetadata() {
+  Metadata m;
+  Zone z;
+  z.zone_id = "zone-001";
+  z.name = "Marina Walk, \"P1\"";
+  z.address = "";  // the empty string, not NULL
+  z.city = "Dubai";
+  z.total_bays = 2;
+  z.location = GeoPoint{25.0805123456789, 55.1403};
+  z.price_per_hour = *Decimal::Parse("12.50");
+  z.operating_hours = *OperatingHours::ParseJson(R"({"open":"08:00","close":"22:00"})");
+  z.tenant_id = "tenant-rta";
+  z.created_at = T("2024-05-01T05:00:00.123456Z");
+  m.zones.push_back(z);
+  Zone bare;
+  bare.zone_id = "zone-002";  // every other column NULL
+  m.zones.push_back(bare);
+
+  Bay b;
+  b.zone_id = "zone-001";
+  b.bay_number = "A-001";
+  b.sensor_id = "PSL01B-000001";
+  b.status = BayStatus::kOccupied;
+  b.last_change = T("2026-11-20T06:00:00.000001Z");
+  b.occupied_since = b.last_change;
+  b.bay_type = "standard";
+  b.location = GeoPoint{25.08051, 55.14031};
+  m.bays.push_back(b);
+  Bay b2;
+  b2.zone_id = "zone-001";
+  b2.bay_number = "A-002";
+  b2.status = BayStatus::kUnknown;
+  m.bays.push_back(b2);
+
+  Sensor s;
+  s.sensor_id = "PSL01B-000001";
+  s.model = "PSL01B";
+  s.firmware_version = "2.1.4";
+  s.install_date = T("2025-01-01T00:00:00Z");
+  s.zone_id = "zone-001";
+  s.bay_number = "A-001";
+  s.status = "active";
+  s.last_battery = 95;
+  s.last_signal = -72;
+  m.sensors.push_back(s);
+  Sensor s2;
+  s2.sensor_id = "PSL01B-000002";
+  m.sensors.push_back(s2);
+  return m;
+}
+
+std::vector<ParkingEvent> SampleEvents() {
+  std::vector<ParkingEvent> events;
+  ParkingEvent a;
+  a.zone_id = "zone-001";
+  a.bay_number = "A-001";
+  a.sensor_id = "PSL01B-000001";
+  a.event_type = EventType::kArrive;
+  a.timestamp = T("2026-11-20T06:00:00.000001Z");
+  a.detection_mode = "dual";
+  events.push_back(a);
+  ParkingEvent l = a;
+  l.event_type = EventType::kLeave;
+  l.timestamp = T("2026-11-20T07:30:00.123456Z");
+  l.duration_minutes = 90;
+  l.revenue = *Decimal::Parse("18.750");
+  events.push_back(l);
+  ParkingEvent n;
+  n.zone_id = "zone-002";
+  n.bay_number = "B-001";
+  n.event_type = EventType::kArrive;
+  n.timestamp = T("2026-11-21T23:59:59.999999Z");
+  events.push_back(n);
+  return events;
+}
+
+std::vector<ParkingEvent> ScanAll(Store& store, EventScanOptions options = {},
+                                  std::vector<Rejected>* rejected = nullptr) {
+  std::vector<ParkingEvent> out;
+  Status s = store.ScanEvents(
+      options,
+      [&](ParkingEvent&& e, const Origin&) {
+        out.push_back(std::move(e));
+        return Status::OK();
+      },
+      [&](Rejected r) {
+        if (rejected) rejected->push_back(std::move(r));
+      });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  std::sort(out.begin(), out.end(), [](const ParkingEvent& x, const ParkingEvent& y) {
+    return std::tie(x.zone_id, x.bay_number, x.timestamp) <
+           std::tie(y.zone_id, y.bay_number, y.timestamp);
+  });
+  return out;
+}
+
+uint64_t CountRows(PostgresTestSchema& schema, const std::string& table) {
+  auto url = PostgresUrl::Parse(schema.url());
+  auto conn = PgConnection::Connect(*url);
+  EXPECT_TRUE(conn.ok());
+  auto r = (*conn)->Query("SELECT count(*) FROM " + table);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return std::stoull(std::string(r->value(0, 0)));
+}
+
+TEST(PostgresStoreTest, MissingSchemaSuggestsSchemaCreate) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  auto store = PostgresStore::Open(schema.url());
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(store.status().IsNotFound()) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("vdpark schema create"), std::string::npos);
+  EXPECT_EQ(store.status().message().find("vdpark-test@"), std::string::npos);
+}
+
+TEST(PostgresStoreTest, SchemaCreateTwiceIsFine) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  ASSERT_TRUE(CreateSchema(schema).ok());
+  auto store = OpenOrDie(schema);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->WriteMetadata(SampleMetadata()).ok());
+  Status again = CreateSchema(schema);
+  EXPECT_TRUE(again.ok()) << again.ToString();
+  EXPECT_EQ(CountRows(schema, "parking_zones"), 2u);  // left as it was
+}
+
+TEST(PostgresStoreTest, MetadataAndEventsReadBackEqual) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  ASSERT_TRUE(CreateSchema(schema).ok());
+  auto store = OpenOrDie(schema);
+  ASSERT_TRUE(store);
+  Metadata m = SampleMetadata();
+  std::vector<ParkingEvent> events = SampleEvents();
+  ASSERT_TRUE(store->WriteMetadata(m).ok());
+  Status w = store->WriteEvents(events);
+  ASSERT_TRUE(w.ok()) << w.ToString();
+  ASSERT_TRUE(store->Flush().ok());
+
+  std::vector<Rejected> rejected;
+  auto read = store->ReadMetadata([&](Rejected r) { rejected.push_back(std::move(r)); });
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_TRUE(rejected.empty());
+  EXPECT_EQ(read->zones, m.zones);
+  EXPECT_EQ(read->bays, m.bays);
+  EXPECT_EQ(read->sensors, m.sensors);
+  ASSERT_EQ(read->zones.size(), 2u);
+  EXPECT_EQ(read->zones[0].price_per_hour->ToString(), "12.50");  // numeric keeps its scale
+  EXPECT_EQ(read->zones[0].address, std::optional<std::string>(""));
+  EXPECT_EQ(read->zones[0].location->lat, 25.0805123456789);
+
+  auto back = ScanAll(*store);
+  EXPECT_EQ(back, events);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[1].revenue->ToString(), "18.750");
+  EXPECT_EQ(back[1].timestamp.ToIso(), "2026-11-20T07:30:00.123456Z");
+
+  auto one = store->GetEvent(events[1]);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ(**one, events[1]);
+  ParkingEvent missing = events[1];
+  missing.timestamp = missing.timestamp + 1;
+  auto none = store->GetEvent(missing);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(store->EstimateEventCount(), std::optional<uint64_t>(3));
+}
+
+TEST(PostgresStoreTest, WritingTheSameEventsTwiceLeavesOneCopy) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  ASSERT_TRUE(CreateSchema(schema).ok());
+  auto store = OpenOrDie(schema);
+  ASSERT_TRUE(store);
+  std::vector<ParkingEvent> events = SampleEvents();
+  ASSERT_TRUE(store->WriteEvents(events).ok());
+  ASSERT_TRUE(store->WriteEvents(events).ok());
+  // A batch that repeats a key: the last one given wins.
+  std::vector<ParkingEvent> repeated = {events[1], events[1]};
+  repeated[1].revenue = *Decimal::Parse("20.00");
+  ASSERT_TRUE(store->WriteEvents(repeated).ok());
+  EXPECT_EQ(CountRows(schema, "parking_events"), 3u);
+  auto back = ScanAll(*store);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[1].revenue->ToString(), "20.00");
+  // Metadata twice: still one row per key.
+  ASSERT_TRUE(store->WriteMetadata(SampleMetadata()).ok());
+  ASSERT_TRUE(store->WriteMetadata(SampleMetadata()).ok());
+  EXPECT_EQ(CountRows(schema, "parking_bays"), 2u);
+}
+
+TEST(PostgresStoreTest, CustomerSchemaByHandPassesDuplicatesAndRejectsNullKeys) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  // As a customer may have it: no keys on the events, created without `schema create`.
+  Status s = schema.Exec(R"sql(
+    CREATE TABLE parking_zones (zone_id text PRIMARY KEY, name text, address text, city text,
+      total_bays int, location geography(Point,4326), price_per_hour numeric,
+      operating_hours jsonb, tenant_id text, created_at timestamptz);
+    CREATE TABLE parking_bays (zone_id text, bay_number text, sensor_id text, status text,
+      last_change timestamptz, occupied_since timestamptz, bay_type text,
+      location geography(Point,4326));
+    CREATE TABLE parking_events (zone_id text, bay_number text, sensor_id text, event_type text,
+      timestamp timestamptz, duration_minutes int, revenue numeric, detection_mode text);
+    CREATE TABLE parking_sensors (sensor_id text PRIMARY KEY, model text, firmware_version text,
+      install_date timestamptz, zone_id text, bay_number text, status text, last_battery int,
+      last_signal int);
+    INSERT INTO parking_zones VALUES ('zone-001', 'Marina', NULL, 'Dubai', 2,
+      ST_SetSRID(ST_MakePoint(55.1403, 25.0805), 4326)::geography, 12.50,
+      '{"open":"08:00","close":"22:00"}', 'tenant-rta', '2024-05-01 09:00:00+04');
+    INSERT INTO parking_bays VALUES ('zone-001', 'A-001', 'S1', 'occupied', now(), now(), 'std',
+      NULL), ('zone-001', 'A-002', 'S2', 'parked', NULL, NULL, NULL, NULL);
+    INSERT INTO parking_events VALUES
+      ('zone-001', 'A-001', 'S1', 'ARRIVE', '2026-11-20 10:00:00.5+04', NULL, NULL, 'dual'),
+      ('zone-001', 'A-001', 'S1', 'ARRIVE', '2026-11-20 10:00:00.5+04', NULL, NULL, 'dual'),
+      ('zone-001', NULL, 'S1', 'LEAVE', '2026-11-20 11:00:00+04', 60, 12.50, 'dual'),
+      ('zone-001', 'A-001', 'S1', 'LEAVE', NULL, 60, 12.50, 'dual');
+  )sql");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto store = OpenOrDie(schema);
+  ASSERT_TRUE(store);
+
+  std::vector<Rejected> rejected;
+  auto events = ScanAll(*store, {}, &rejected);
+  ASSERT_EQ(events.size(), 2u);  // the duplicate key passed through, both rows
+  EXPECT_EQ(events[0], events[1]);
+  EXPECT_EQ(events[0].timestamp.ToIso(), "2026-11-20T06:00:00.500000Z");
+  ASSERT_EQ(rejected.size(), 2u);
+  std::set<std::string> wheres;
+  for (const Rejected& r : rejected) wheres.insert(r.where);
+  EXPECT_TRUE(wheres.contains(
+      "parking_events zone_id=zone-001 bay_number=NULL timestamp=2026-11-20 07:00:00+00"))
+      << rejected[0].where << " / " << rejected[1].where;
+  EXPECT_TRUE(wheres.contains("parking_events zone_id=zone-001 bay_number=A-001 timestamp=NULL"));
+  for (const Rejected& r : rejected) EXPECT_NE(r.reason.find("NULL"), std::string::npos);
+
+  rejected.clear();
+  auto m = store->ReadMetadata([&](Rejected r) { rejected.push_back(std::move(r)); });
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->zones.size(), 1u);
+  EXPECT_EQ(m->bays.size(), 1u);
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].where, "parking_bays zone_id=zone-001 bay_number=A-002");
+  EXPECT_NE(rejected[0].reason.find("parked"), std::string::npos);
+
+  // Writing into it works without a unique key, and stays idempotent.
+  std::vector<ParkingEvent> more = SampleEvents();
+  ASSERT_TRUE(store->WriteEvents(more).ok());
+  ASSERT_TRUE(store->WriteEvents(more).ok());
+  EXPECT_EQ(CountRows(schema, "parking_events"), 4u + more.size());
+}
+
+TEST(PostgresStoreTest, ScanEventsSince) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  ASSERT_TRUE(CreateSchema(schema).ok());
+  auto store = OpenOrDie(schema);
+  ASSERT_TRUE(store);
+  std::vector<ParkingEvent> events = SampleEvents();
+  ASSERT_TRUE(store->WriteEvents(events).ok());
+  EventScanOptions options;
+  options.since = events[1].timestamp;  // at or after
+  auto back = ScanAll(*store, options);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0], events[1]);
+  EXPECT_EQ(back[1], events[2]);
+}
+
+TEST(PostgresStoreTest, ParallelSlicesDeliverEveryEventExactlyOnce) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  ASSERT_TRUE(CreateSchema(schema).ok());
+  PostgresStoreOptions options;
+  options.scan_connections = 4;
+  options.slice_micros = 3 * kMicrosPerHour;
+  auto store = OpenOrDie(schema, options);
+  ASSERT_TRUE(store);
+  std::vector<ParkingEvent> events;
+  Timestamp start = T("2026-10-01T00:00:00Z");
+  for (int i = 0; i < 5000; ++i) {
+    ParkingEvent e;
+    e.zone_id = "zone-" + std::to_string(i % 7);
+    e.bay_number = "A-" + std::to_string(i % 13);
+    e.event_type = i % 2 ? EventType::kLeave : EventType::kArrive;
+    // Spread over ten days, with events on the slice boundaries themselves.
+    e.timestamp = start + (i % 3 == 0 ? (i / 3) * 3 * kMicrosPerHour % (10 * kMicrosPerDay)
+                                      : int64_t{i} * 172'800'000 + i);
+    events.push_back(e);
+  }
+  for (size_t off = 0; off < events.size(); off += 1000) {
+    ASSERT_TRUE(store->WriteEvents(std::span(events).subspan(off, 1000)).ok());
+  }
+  std::map<std::tuple<std::string, std::string, int64_t>, int> want, got;
+  for (const ParkingEvent& e : events) want[{e.zone_id, e.bay_number, e.timestamp.micros()}] = 1;
+  for (const ParkingEvent& e : ScanAll(*store)) {
+    ++got[{e.zone_id, e.bay_number, e.timestamp.micros()}];
+  }
+  EXPECT_EQ(got, want);
+
+  // A visitor's error stops the scan and comes back.
+  int seen = 0;
+  Status s = store->ScanEvents({},
+                               [&](ParkingEvent&&, const Origin&) {
+                                 return ++seen == 10 ? Status::Aborted("enough") : Status::OK();
+                               },
+                               {});
+  EXPECT_EQ(s.code(), Status::Code::kAborted);
+  EXPECT_EQ(seen, 10);
+}
+
+TEST(PostgresStoreTest, CsvToPostgresToCsvIsByteIdentical) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  ASSERT_TRUE(CreateSchema(schema).ok());
+  testing::TempDir dir;
+  StoreOptions truncate;
+  truncate.truncate = true;
+  auto source = OpenStore("csv:" + dir / "a", truncate);
+  ASSERT_TRUE(source.ok());
+  GenerateOptions g;
+  g.zones = 4;
+  g.bays_per_zone_min = 3;
+  g.bays_per_zone_max = 6;
+  g.days = 3;
+  ASSERT_TRUE(Generate(g, **source).ok());
+  ASSERT_TRUE((*source)->Flush().ok());
+
+  auto pg = OpenStore("timescale" + schema.url().substr(schema.url().find("://")), {});
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  auto copy = [](Store& from, Store& to) {
+    auto m = from.ReadMetadata([](Rejected r) { ADD_FAILURE() << r.where << ": " << r.reason; });
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_TRUE(to.WriteMetadata(*m).ok());
+    std::vector<ParkingEvent> batch;
+    Status s = from.ScanEvents(
+        {},
+        [&](ParkingEvent&& e, const Origin&) {
+          batch.push_back(std::move(e));
+          if (batch.size() < 500) return Status::OK();
+          Status w = to.WriteEvents(batch);
+          batch.clear();
+          return w;
+        },
+        [](Rejected r) { ADD_FAILURE() << r.where << ": " << r.reason; });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_TRUE(to.WriteEvents(batch).ok());
+    ASSERT_TRUE(to.Flush().ok());
+  };
+  copy(**source, **pg);
+  auto target = OpenStore("csv:" + dir / "b", truncate);
+  ASSERT_TRUE(target.ok());
+  copy(**pg, **target);
+
+  for (const char* file : {"zones.csv", "bays.csv", "sensors.csv"}) {
+    EXPECT_EQ(testing::ReadFile(dir / ("b/" + std::string(file))),
+              testing::ReadFile(dir / ("a/" + std::string(file))))
+        << file;
+  }
+  // Events come back in slice order, not the generator's: compared as sorted lines.
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto a = lines(testing::ReadFile(dir / "a/events.csv"));
+  auto b = lines(testing::ReadFile(dir / "b/events.csv"));
+  EXPECT_GT(a.size(), 100u);
+  EXPECT_EQ(a, b);
+}
+
+TEST(PostgresStoreTest, WrongPasswordErrorHidesThePassword) {
+  std::string base = testing::PostgresBaseUrl();
+  if (base.empty()) return;
+  size_t at = base.find('@');
+  size_t colon = base.find(':', base.find("://") + 3);
+  ASSERT_NE(at, std::string::npos);
+  std::string wrong = base.substr(0, colon + 1) + "not-the-Secret-42" + base.substr(at);
+  auto store = PostgresStore::Open(wrong);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(store.status().IsInvalidArgument()) << store.status().ToString();
+  EXPECT_EQ(store.status().message().find("not-the-Secret-42"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("password authentication failed"), std::string::npos)
+      << store.status().message();
+  EXPECT_EQ(PostgresStore::Open(base.substr(0, colon + 1) + "x" + base.substr(at)).ok(), false);
+}
+
+TEST(PostgresUrlTest, DisplayNameHasNoPassword) {
+  auto u = PostgresUrl::Parse("timescale://me:p%40ss@db.example:5433/park?sslmode=require");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->display, "timescale://me@db.example:5433/park?sslmode=require");
+  EXPECT_EQ(u->password, "p@ss");
+  EXPECT_EQ(u->conninfo, "postgresql://me:p%40ss@db.example:5433/park?sslmode=require");
+  auto q = PostgresUrl::Parse("postgres://me@h/db?password=s3cret&sslmode=disable");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->display, "postgres://me@h/db?sslmode=disable");
+  EXPECT_FALSE(PostgresUrl::Parse("mysql://h/db").ok());
+}
+
+}  // namespace
+}  // namespace vdpark

@@ -1,0 +1,274 @@
+// `vdpark migrate` killed with SIGKILL at random moments and started again with the same command:
+// every item is there exactly once and verify finds no difference (SPEC §7). Also --dry-run.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "parking_fixture.h"
+
+namespace vdpark {
+namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+CliRun Vdpark(const TempDir& tmp, const std::string& args) {
+  std::string cmd =
+      "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " 2>" + tmp / "stderr.txt";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = ReadFile(tmp / "stderr.txt");
+  return r;
+}
+
+boost::json::object Json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  return ec || !v.is_object() ? boost::json::object() : v.as_object();
+}
+
+uint64_t U(const boost::json::value& v) {
+  return v.to_number<uint64_t>();
+}
+
+// Events loaded as the checkpoint in `dir` records them; 0 while there is none (or mid-rename).
+uint64_t CheckpointedEvents(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+    if (f.path().extension() != ".json") continue;
+    auto j = Json(ReadFile(f.path().string()));
+    if (j.contains("eventsLoaded")) return U(j.at("eventsLoaded"));
+  }
+  return 0;
+}
+
+// Starts `args` in `cwd`, waits until `ready()` (polled) and then `delay` more, and kills it with
+// SIGKILL. True when it was killed (not finished first).
+template <typename Ready>
+bool StartAndKill(const std::string& cwd, const std::vector<std::string>& args, Ready ready,
+                  std::chrono::milliseconds delay) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(VDPARK_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(VDPARK_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
+  while (!ready()) {
+    if (exited()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::this_thread::sleep_for(delay);
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+// Generates an export, then migrates it with kills right after start, mid-load and near the
+// end, finishes it, and verifies.
+void KillResumeVerify(const std::string& generate, const std::string& source,
+                      const std::string& target) {
+  TempDir tmp;
+  CliRun gen =
+      Vdpark(tmp, "generate --out csv:export --end 2026-11-01T00:00:00Z --json " + generate);
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  const uint64_t events = U(Json(gen.out).at("events"));
+  ASSERT_GT(events, 1000u);
+  if (source != "csv:export") {
+    ASSERT_EQ(
+        Vdpark(tmp, "migrate --source csv:export --target " + source + " --retention-days 0").code,
+        0);
+  }
+  // About 40 checkpoints in all, so that some come after each kill point.
+  const std::vector<std::string> args = {"migrate",
+                                         "--source",
+                                         source,
+                                         "--target",
+                                         target,
+                                         "--retention-days",
+                                         "0",
+                                         "--checkpoint-every",
+                                         std::to_string(std::max<uint64_t>(events / 40, 1000)),
+                                         "--batch-size",
+                                         "1024"};
+  const std::string checkpoints = tmp / ".vdpark-migrate";
+  std::mt19937 rng(20261101);
+  auto ms = [&](int lo, int hi) {
+    return std::chrono::milliseconds(std::uniform_int_distribution<int>(lo, hi)(rng));
+  };
+  // Right after start: before or around the first checkpoint.
+  EXPECT_TRUE(StartAndKill(
+      tmp.path(), args, [] { return true; }, ms(5, 150)));
+  // Mid-load and near the end, once the checkpoint shows that much loaded.
+  for (double share : {0.45, 0.85}) {
+    const uint64_t at = static_cast<uint64_t>(events * share);
+    EXPECT_TRUE(StartAndKill(
+        tmp.path(), args, [&] { return CheckpointedEvents(checkpoints) >= at; }, ms(0, 40)))
+        << share;
+    EXPECT_GE(CheckpointedEvents(checkpoints), at);
+  }
+
+  std::string command = "migrate";
+  for (size_t i = 1; i < args.size(); ++i) command += " " + args[i];
+  CliRun last = Vdpark(tmp, command);
+  ASSERT_EQ(last.code, 0) << last.out << last.err;
+  EXPECT_NE(last.out.find("resumed from checkpoint: "), std::string::npos) << last.out;
+  const size_t at = last.out.find("resumed from checkpoint: ");
+  const uint64_t already = std::stoull(last.out.substr(at + 25));
+  EXPECT_GE(already, static_cast<uint64_t>(events * 0.85)) << last.out;
+  EXPECT_FALSE(std::filesystem::exists(checkpoints));  // done: nothing left to resume
+
+  CliRun verify =
+      Vdpark(tmp, "verify --source csv:export --target " + target + " --retention-days 0 --json");
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+  auto v = Json(verify.out);
+  ASSERT_TRUE(v.contains("events")) << verify.out;
+  const auto& e = v.at("events").as_object();
+  EXPECT_EQ(U(e.at("compared")), events);
+  EXPECT_EQ(U(e.at("target")), events);
+  EXPECT_EQ(U(e.at("missing")) + U(e.at("extra")) + U(e.at("different")), 0u);
+}
+
+TEST(MigrateResumeTest, CsvToEmbeddedKilledThreeTimesLoadsEveryEventOnce) {
+  // About 300,000 events.
+  KillResumeVerify("--zones 18 --days 30", "csv:export", "embedded:store");
+}
+
+TEST(MigrateResumeTest, EmbeddedToCsvKilledThreeTimesLoadsEveryEventOnce) {
+  // A csv target appends: rows written after the last checkpoint must be cut off.
+  KillResumeVerify("--zones 6 --days 30", "embedded:source", "csv:back");
+}
+
+TEST(MigrateResumeTest, ACheckpointOfAnotherMigrationIsRefused) {
+  TempDir tmp;
+  testing::WriteFixture(tmp, "export");
+  tmp.Write("other.json", "");
+  CliRun corrupt = Vdpark(tmp,
+                          "migrate --source csv:export --target embedded:store "
+                          "--checkpoint other.json");
+  EXPECT_EQ(corrupt.code, 2);
+  EXPECT_NE(corrupt.err.find("checkpoint other.json is not a migrate checkpoint"),
+            std::string::npos)
+      << corrupt.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "store"));
+
+  // A checkpoint left by a migration into `a`, offered to one into `b`.
+  ASSERT_EQ(Vdpark(tmp,
+                   "migrate --source csv:export --target embedded:a --checkpoint cp.json "
+                   "--retention-days 0 --dry-run")
+                .code,
+            0);
+  tmp.Write("export2/x", "");
+  std::string cp =
+      "{\"vdparkMigrateCheckpoint\":1,\"key\":\"0123\",\"source\":\"csv:export\","
+      "\"target\":\"embedded:a\",\"since\":null,\"metadataWritten\":true,"
+      "\"eventsScanned\":5,\"eventsLoaded\":5,\"sliceBounds\":[],\"slicesDone\":0,"
+      "\"targetEventsBytes\":null}";
+  tmp.Write("cp.json", cp);
+  CliRun other =
+      Vdpark(tmp, "migrate --source csv:export --target embedded:b --checkpoint cp.json");
+  EXPECT_EQ(other.code, 3);
+  EXPECT_NE(other.err.find("cp.json belongs to another migration (csv:export -> embedded:a)"),
+            std::string::npos)
+      << other.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "b"));
+  EXPECT_EQ(ReadFile(tmp / "cp.json"), cp);  // left as it was
+  // --restart drops it and starts from the beginning.
+  CliRun restart = Vdpark(tmp,
+                          "migrate --source csv:export --target embedded:b --checkpoint cp.json "
+                          "--retention-days 0 --restart --json");
+  ASSERT_EQ(restart.code, 0) << restart.err;
+  EXPECT_EQ(U(Json(restart.out).at("eventsWritten")), 10u);
+  EXPECT_FALSE(Json(restart.out).at("resumed").as_bool());
+  EXPECT_FALSE(std::filesystem::exists(tmp / "cp.json"));
+}
+
+// The fixture by hand: every item is under 1 KB, so each put costs 1 write unit, and each index
+// it is in 1 more: zones GSI1 (tenant), bays GSI2 (sensor, keys only), sensors GSI1 (zone),
+// events GSI1 (zone + time).
+TEST(MigrateDryRunTest, EstimatesItemsWriteUnitsCostAndTimeAndWritesNothing) {
+  TempDir tmp;
+  testing::WriteFixture(tmp, "export",
+                        "zone-001,A-001,ARRIVE,2026-11-31 10:00:00+04,,,dual\n"    // bad day
+                        "zone-404,A-001,ARRIVE,2026-11-22 10:00:00+04,,,dual\n");  // no zone
+  CliRun r = Vdpark(tmp,
+                    "migrate --source csv:export --target embedded:store --retention-days 0 "
+                    "--dry-run --max-wcu 4 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = Json(r.out);
+  auto kind = [&](const char* k) { return j.at(k).as_object(); };
+  EXPECT_EQ(U(kind("zones").at("items")), 2u);
+  EXPECT_EQ(U(kind("zones").at("writeUnits")), 2u);
+  EXPECT_EQ(U(kind("zones").at("indexWriteUnits")), 2u);
+  EXPECT_EQ(U(kind("bays").at("items")), 5u);
+  EXPECT_EQ(U(kind("bays").at("indexWriteUnits")), 5u);
+  EXPECT_EQ(U(kind("sensors").at("items")), 5u);
+  EXPECT_EQ(U(kind("sensors").at("indexWriteUnits")), 5u);
+  EXPECT_EQ(U(kind("events").at("items")), 10u);
+  EXPECT_EQ(U(kind("events").at("writeUnits")), 10u);
+  EXPECT_EQ(U(kind("events").at("indexWriteUnits")), 10u);
+  EXPECT_EQ(U(kind("total").at("items")), 22u);
+  EXPECT_EQ(U(j.at("writeUnits")), 44u);  // 22 puts + 22 index writes
+  EXPECT_DOUBLE_EQ(j.at("costUsd").as_double(), 44 * 0.625 / 1e6);
+  EXPECT_DOUBLE_EQ(j.at("seconds").as_double(), 11.0);  // 44 units at 4 per second
+  EXPECT_EQ(U(j.at("rejected")), 2u);
+  EXPECT_EQ(U(j.at("eventsRead")), 10u);
+  EXPECT_FALSE(std::filesystem::exists(tmp / "store"));
+  EXPECT_FALSE(std::filesystem::exists(tmp / ".vdpark-migrate"));
+
+  // One event's size, attribute by attribute (names + values; NULL is 1 byte):
+  //   PK "ZONE#zone-002#BAY#B-002" 2+23, SK "EVENT#2026-11-20T03:00:00.000000Z" 2+33,
+  //   GSI1PK "ZONE#zone-002" 6+13, GSI1SK 6+33, zoneId 6+8, bayNumber 9+5, sensorId 8+1,
+  //   eventType 9+6, timestamp 9+27, duration 8+1, revenue 7+1, detectionMode 13+4  = 240.
+  std::string one = testing::kEventsCsv;
+  one.erase(one.find('\n', one.find('\n') + 1) + 1);
+  tmp.Write("export/events.csv", one);
+  CliRun text = Vdpark(tmp,
+                       "migrate --source csv:export --target csv:out --retention-days 0 "
+                       "--dry-run --price-per-million-wru 1.25");
+  ASSERT_EQ(text.code, 0) << text.err;
+  CliRun json = Vdpark(tmp,
+                       "migrate --source csv:export --target csv:out --retention-days 0 "
+                       "--dry-run --json");
+  EXPECT_EQ(U(Json(json.out).at("events").as_object().at("bytes")), 240u);
+  EXPECT_TRUE(Json(json.out).at("seconds").is_null());  // no --max-wcu, no time
+  EXPECT_NE(text.out.find("items that would be written: 13"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("write units: 26 (13 for items, 13 for GSI1/GSI2): $0.0000 on demand "
+                          "at $1.250 per million"),
+            std::string::npos)
+      << text.out;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "out"));
+}
+
+}  // namespace
+}  // namespace vdpark
