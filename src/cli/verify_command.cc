@@ -29,6 +29,7 @@ boost::json::object ToJson(const VerifyReport& r) {
           {"events", ToJson(r.events)},
           {"zoneDays", r.zone_days},
           {"zoneDayMismatches", r.zone_day_mismatches.size()},
+          {"sqlZoneDays", r.sql_zone_days},
           {"sourceDuplicates", r.source_duplicates},
           {"rejected", r.rejected},
           {"sampled", r.sampled},
@@ -84,6 +85,10 @@ int RunVerify(const VerifyArgs& a) {
   PrintCounts("events", r.events);
   std::printf("  events per zone per day: %llu zone-days, %llu differ\n", u(r.zone_days),
               u(r.zone_day_mismatches.size()));
+  if (r.sql_zone_days) {
+    std::printf("  zone-day counts checked against the store's own SQL: %llu\n",
+                u(r.sql_zone_days));
+  }
   if (r.source_duplicates) {
     std::printf(
         "  the source has %llu rows whose key repeats an earlier row's; they count once, "

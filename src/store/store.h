@@ -8,11 +8,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -48,6 +50,9 @@ struct EventScanOptions {
   std::optional<Timestamp> until;
 };
 
+// Events per zone per UTC day: (zone_id, "YYYY-MM-DD") -> events with distinct keys.
+using ZoneDayCounts = std::map<std::pair<std::string, std::string>, uint64_t>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -75,6 +80,16 @@ class Store {
   virtual Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) {
     (void)key;
     return Status::NotSupported(DisplayName() + " cannot look up one event");
+  }
+
+  // Events per zone per UTC day, counted by the store's own engine (SQL) rather than by streaming
+  // them, distinct keys only (as a load collapses duplicates), within options' since/until (both
+  // exact here), rows of any kind (parseable or not) whose key columns are set. nullopt when the
+  // store has no such query: a caller then counts the stream itself.
+  virtual Result<std::optional<ZoneDayCounts>> CountEventsPerZoneDay(
+      const EventScanOptions& options) {
+    (void)options;
+    return std::optional<ZoneDayCounts>();
   }
 
   // About how many events ScanEvents will pass, for progress and ETA; nullopt when unknown.

@@ -33,6 +33,17 @@ class ZoneDayCounter {
     auto& c = (*last_)[Timestamp::FloorDiv(e.timestamp.micros(), kMicrosPerDay)];
     ++(source ? c.first : c.second);
   }
+  // One side's counts, keyed as Store::CountEventsPerZoneDay keys them.
+  ZoneDayCounts Side(bool source) const {
+    ZoneDayCounts out;
+    for (const auto& [zone, days] : zones_) {
+      for (const auto& [day, c] : days) {
+        uint64_t n = source ? c.first : c.second;
+        if (n > 0) out[{zone, Timestamp::FromMicros(day * kMicrosPerDay).DayIso()}] = n;
+      }
+    }
+    return out;
+  }
   void Report(VerifyReport* report) const {
     for (const auto& [zone, days] : zones_) {
       for (const auto& [day, c] : days) {
@@ -64,6 +75,10 @@ class Verifier {
     auto start = std::chrono::steady_clock::now();
     VDPARK_RETURN_IF_ERROR(CompareMetadata());
     VDPARK_RETURN_IF_ERROR(options_.sample > 0 ? SampleEvents() : CompareAllEvents());
+    if (options_.sample == 0 && rejected_ == 0) {
+      VDPARK_RETURN_IF_ERROR(CrossCheckSqlCounts(source_, true));
+      VDPARK_RETURN_IF_ERROR(CrossCheckSqlCounts(target_, false));
+    }
     counts_.Report(&report_);
     for (const auto& m : report_.zone_day_mismatches) {
       Note("zone-day", "count", m.zone_id + " " + m.day,
@@ -260,6 +275,41 @@ class Verifier {
     }
     VDPARK_RETURN_IF_ERROR(ca.status().WithContext("reading " + source_.DisplayName()));
     return cb.status().WithContext("reading " + target_.DisplayName());
+  }
+
+  // The window of Keep() as scan options: since, and the first instant the retention keeps.
+  EventScanOptions Window() const {
+    EventScanOptions w{options_.since, std::nullopt};
+    if (int64_t retention = options_.retention_days * 86400; retention > 0) {
+      Timestamp first = Timestamp::FromSeconds(options_.now.seconds() - retention + 1);
+      if (!w.since || *w.since < first) w.since = first;
+    }
+    return w;
+  }
+
+  // Compares the side's own per-zone-day counts (SQL), where it has them, with the streamed ones.
+  Status CrossCheckSqlCounts(Store& store, bool source) {
+    auto sql = store.CountEventsPerZoneDay(Window());
+    if (!sql.ok()) return sql.status().WithContext("counting " + store.DisplayName());
+    if (!*sql) return Status::OK();
+    ZoneDayCounts streamed = counts_.Side(source);
+    const ZoneDayCounts& counted = **sql;
+    auto check = [&](const std::pair<std::string, std::string>& key, uint64_t by_sql,
+                     uint64_t by_stream) {
+      ++report_.sql_zone_days;
+      if (by_sql == by_stream) return;
+      Note("zone-day", "sql-count", key.first + " " + key.second,
+           std::string(source ? "source" : "target") + " SQL counts " + std::to_string(by_sql) +
+               " events, its stream " + std::to_string(by_stream));
+    };
+    for (const auto& [key, n] : counted) {
+      auto it = streamed.find(key);
+      check(key, n, it == streamed.end() ? 0 : it->second);
+    }
+    for (const auto& [key, n] : streamed) {
+      if (!counted.contains(key)) check(key, 0, n);
+    }
+    return Status::OK();
   }
 
   // Counts every event on both sides, then compares a random sample of source events.

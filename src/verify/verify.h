@@ -8,6 +8,11 @@
 //    collapses duplicate source keys the way a load does (the last row wins). With `sample`, the
 //    events are counted in full and only a random sample of source events is compared, each looked
 //    up in the target.
+// 3. Where a side can count its events per zone per day itself (PostgreSQL, in SQL), those counts
+//    are checked against the ones streamed from that side: a disagreement is a difference of
+//    entity "zone-day", kind "sql-count". Skipped with `sample` (the sample does not collapse the
+//    target's duplicate keys) and when any record was rejected (the SQL counts rows the stream sets
+//    aside).
 // Fields that only the live system sets (a zone's occupiedBays, a bay's lastHeartbeat, a sensor's
 // lastSeen) are not compared; occupiedBays is checked against the store's own bays instead.
 #pragma once
@@ -43,7 +48,7 @@ struct EntityCounts {
 
 struct Difference {
   std::string entity;  // "zone", "bay", "sensor", "event", "zone-day"
-  std::string kind;    // "missing", "extra", "different", "count"
+  std::string kind;    // "missing", "extra", "different", "count", "sql-count"
   std::string key;     // zone-001, zone-001/A-001, zone-001/A-001/2026-...Z, zone-001 2026-01-12
   std::string detail;  // field by field: "revenue: 12.50 != 12.00"
 };
@@ -59,6 +64,8 @@ struct VerifyReport {
   EntityCounts zones, bays, sensors, events;
   uint64_t zone_days = 0;  // (zone, day) pairs compared
   std::vector<ZoneDayCount> zone_day_mismatches;
+  uint64_t sql_zone_days =
+      0;  // (zone, day) counts a side's own SQL gave, checked against its stream
   uint64_t source_duplicates = 0;  // source rows sharing a key with an earlier one
   uint64_t rejected = 0;  // records either side could not read or map (as a load rejects them):
                           // reported, not compared

@@ -1,6 +1,7 @@
 // PostgresStore's reading side: metadata and events through COPY ... TO STDOUT WITH CSV.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -263,6 +264,25 @@ Result<std::optional<ParkingEvent>> PostgresStore::GetEvent(const ParkingEvent& 
   std::string error = ParseEvent(fields, &e);
   if (!error.empty()) return Status::Corruption(EventWhere(fields) + ": " + error);
   return std::optional<ParkingEvent>(std::move(e));
+}
+
+Result<std::optional<ZoneDayCounts>> PostgresStore::CountEventsPerZoneDay(
+    const EventScanOptions& options) {
+  std::string where =
+      "zone_id IS NOT NULL AND bay_number IS NOT NULL AND \"timestamp\" IS NOT NULL";
+  if (options.since) where += " AND \"timestamp\" >= " + TimeLiteral(*options.since);
+  if (options.until) where += " AND \"timestamp\" < " + TimeLiteral(*options.until);
+  auto r = conn_->Query(
+      "SELECT zone_id, to_char(\"timestamp\"::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+      "count(DISTINCT (zone_id, bay_number, \"timestamp\")) FROM parking_events WHERE " +
+      where + " GROUP BY 1, 2");
+  if (!r.ok()) return r.status().WithContext("counting events per zone per day");
+  ZoneDayCounts counts;
+  for (int i = 0; i < r->rows(); ++i) {
+    counts[{std::string(r->value(i, 0)), std::string(r->value(i, 1))}] =
+        std::strtoull(std::string(r->value(i, 2)).c_str(), nullptr, 10);
+  }
+  return std::optional<ZoneDayCounts>(std::move(counts));
 }
 
 std::optional<uint64_t> PostgresStore::EstimateEventCount() {

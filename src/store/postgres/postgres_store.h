@@ -59,6 +59,9 @@ class PostgresStore : public Store {
   bool EventsInKeyOrder() const override { return false; }
   // The first row with the key (a table with duplicates may hold more); nullopt when none.
   Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) override;
+  // One GROUP BY query: count(DISTINCT (zone_id, bay_number, "timestamp")) per zone and UTC day.
+  Result<std::optional<ZoneDayCounts>> CountEventsPerZoneDay(
+      const EventScanOptions& options) override;
   // Counted exactly for a small table, otherwise pg_class.reltuples.
   std::optional<uint64_t> EstimateEventCount() override;
 
