@@ -140,8 +140,9 @@ Result<Metadata> PostgresStore::ReadMetadata(const RejectFn& rejects) {
 
 Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                                  const RejectFn& rejects) {
-  const std::string since =
-      options.since ? " AND \"timestamp\" >= " + TimeLiteral(*options.since) : "";
+  // The window asked for; a resumable load reads one time slice per call (since/until).
+  std::string since = options.since ? " AND \"timestamp\" >= " + TimeLiteral(*options.since) : "";
+  if (options.until) since += " AND \"timestamp\" < " + TimeLiteral(*options.until);
   auto range = conn_->Query(
       "SELECT min(\"timestamp\"), max(\"timestamp\"), EXISTS (SELECT 1 FROM pg_index i JOIN "
       "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
@@ -169,7 +170,9 @@ Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVis
       }
     }
   }
-  if (!options.since && (indexed || slices.empty())) slices.push_back("\"timestamp\" IS NULL");
+  if (!options.since && !options.until && (indexed || slices.empty())) {
+    slices.push_back("\"timestamp\" IS NULL");
+  }
 
   std::mutex mu;  // `visit` and `rejects` see one call at a time
   std::atomic<bool> stop{false};
