@@ -13,11 +13,6 @@
 
 namespace vdpark {
 
-std::string Origin::ToString() const {
-  if (line == 0) return std::string(source);
-  return std::string(source) + ":" + std::to_string(line);
-}
-
 namespace {
 
 Status BadUrl(std::string_view url, std::string_view why) {
