@@ -27,7 +27,7 @@ Result<AuditReport> Audit(Store& source, const AuditOptions& options) {
   std::unordered_set<std::string> bays;
   for (const Bay& b : md->bays) bays.insert(b.zone_id + '\0' + b.bay_number);
 
-  DuplicateDetector duplicates(source.EventsInKeyOrder());
+  DuplicateDetector duplicates(source.EventStreamOrder());
   std::unordered_set<std::string> sensors;
   Progress progress("events", source.EstimateEventCount());
   std::string key;

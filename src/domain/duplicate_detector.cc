@@ -1,8 +1,15 @@
 #include "domain/duplicate_detector.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace vdpark {
+
+DuplicateDetector::DuplicateDetector(EventOrder order, uint64_t max_remembered)
+    : mode_(order == EventOrder::kKey    ? Mode::kKeyOrder
+            : order == EventOrder::kTime ? Mode::kTimeOrder
+                                         : Mode::kHashAll),
+      max_remembered_(max_remembered) {}
 
 uint64_t DuplicateDetector::HashKey(const ParkingEvent& e) {
   // Two independent string hashes mixed with the time: a 64-bit key, so that ten million keys
@@ -10,7 +17,38 @@ uint64_t DuplicateDetector::HashKey(const ParkingEvent& e) {
   uint64_t h = std::hash<std::string_view>{}(e.zone_id);
   h ^= std::hash<std::string_view>{}(e.bay_number) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   h ^= static_cast<uint64_t>(e.timestamp.micros()) * 0xff51afd7ed558ccdULL;
-  return h;
+  h ^= h >> 33;  // the table indexes by the low bits: fold the high ones in
+  return h == 0 ? 1 : h;
+}
+
+bool DuplicateDetector::ContainsHash(uint64_t h) const {
+  if (hashes_.empty()) return false;
+  const size_t mask = hashes_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    if (hashes_[i] == h) return true;
+    if (hashes_[i] == 0) return false;
+  }
+}
+
+bool DuplicateDetector::InsertHash(uint64_t h) {
+  // A flat table at most half full: 8 bytes a slot, no allocation per key.
+  if ((hash_count_ + 1) * 2 > hashes_.size()) {
+    std::vector<uint64_t> old = std::move(hashes_);
+    hashes_.assign(std::max<size_t>(old.size() * 2, 1024), 0);
+    hash_count_ = 0;
+    for (uint64_t x : old) {
+      if (x != 0) InsertHash(x);
+    }
+  }
+  const size_t mask = hashes_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    if (hashes_[i] == h) return false;
+    if (hashes_[i] == 0) {
+      hashes_[i] = h;
+      ++hash_count_;
+      return true;
+    }
+  }
 }
 
 bool DuplicateDetector::Seen(const ParkingEvent& e) {
@@ -45,11 +83,12 @@ bool DuplicateDetector::Seen(const ParkingEvent& e) {
       break;
     }
     case Mode::kHashAll: {
-      if (all_hashes_.size() >= max_remembered_) {
+      const uint64_t h = HashKey(e);
+      if (hash_count_ >= max_remembered_) {
         exact_ = false;
-        seen = all_hashes_.count(HashKey(e)) > 0;
+        seen = ContainsHash(h);
       } else {
-        seen = !all_hashes_.insert(HashKey(e)).second;
+        seen = !InsertHash(h);
       }
       break;
     }

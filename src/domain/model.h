@@ -109,4 +109,11 @@ struct Metadata {
   std::vector<Sensor> sensors;
 };
 
+// The order a source delivers its events in, as far as it knows.
+enum class EventOrder {
+  kKey,   // zone, bay, timestamp: promised
+  kTime,  // timestamp: likely (a file), not promised
+  kNone,  // no order at all (parallel scans)
+};
+
 }  // namespace vdpark

@@ -16,30 +16,42 @@ namespace vdpark {
 
 namespace {
 
-// (zone, bay) pairs, looked up per event without allocating.
+// (zone, bay) pairs, looked up once per event: a flat open-addressing table of indexes into
+// the metadata's bays (which outlive it), so that a lookup costs two hashes and one comparison.
 class BayIndex {
  public:
-  explicit BayIndex(const Metadata& md) {
-    for (const Bay& b : md.bays) bays_.insert(Join(b.zone_id, b.bay_number));
+  explicit BayIndex(const Metadata& md) : bays_(md.bays) {
     for (const Zone& z : md.zones) zones_.insert(z.zone_id);
+    size_t size = 16;
+    while (size < bays_.size() * 2) size *= 2;
+    slots_.assign(size, kEmpty);
+    for (uint32_t i = 0; i < bays_.size(); ++i) {
+      size_t at = Hash(bays_[i].zone_id, bays_[i].bay_number) & (size - 1);
+      while (slots_[at] != kEmpty) at = (at + 1) & (size - 1);
+      slots_[at] = i;
+    }
   }
   bool HasZone(const std::string& zone) const { return zones_.count(zone) > 0; }
-  bool HasBay(const std::string& zone, const std::string& bay) {
-    scratch_.assign(zone);
-    scratch_ += '\0';
-    scratch_ += bay;
-    return bays_.count(scratch_) > 0;
+  bool HasBay(std::string_view zone, std::string_view bay) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t at = Hash(zone, bay) & mask; slots_[at] != kEmpty; at = (at + 1) & mask) {
+      const Bay& b = bays_[slots_[at]];
+      if (b.bay_number == bay && b.zone_id == zone) return true;
+    }
+    return false;
   }
 
  private:
-  static std::string Join(const std::string& a, const std::string& b) {
-    std::string s = a;
-    s += '\0';
-    s += b;
-    return s;
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  static size_t Hash(std::string_view zone, std::string_view bay) {
+    const size_t h = std::hash<std::string_view>{}(zone);
+    const size_t x = (h ^ (std::hash<std::string_view>{}(bay) + 0x9e3779b97f4a7c15ULL + (h << 6))) *
+                     0xff51afd7ed558ccdULL;
+    return x ^ (x >> 32);  // the table takes the low bits: fold the high ones in
   }
-  std::unordered_set<std::string> bays_, zones_;
-  std::string scratch_;
+  const std::vector<Bay>& bays_;
+  std::vector<uint32_t> slots_;
+  std::unordered_set<std::string> zones_;
 };
 
 // What the reader hands the writer: events, and where the stream is once they are written.
@@ -187,7 +199,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   });
 
   BayIndex bays(*md);
-  DuplicateDetector duplicates(source.EventsInKeyOrder());
+  DuplicateDetector duplicates(source.EventStreamOrder());
   Progress progress_line("events", source.EstimateEventCount(), false);
   const int64_t ttl_seconds = options.retention_days * 86400;
   Batch batch;

@@ -74,6 +74,11 @@ class Store {
   // Whether every scan passes the events in the same order (key order, or a file's order), so a
   // position in the stream means the same events on the next run: what a resumed load relies on.
   virtual bool EventOrderIsRepeatable() const { return EventsInKeyOrder(); }
+  // The order a DuplicateDetector may expect: key order when promised, otherwise time order
+  // (likely for files and exports) unless the store knows its scans have none.
+  virtual EventOrder EventStreamOrder() const {
+    return EventsInKeyOrder() ? EventOrder::kKey : EventOrder::kTime;
+  }
 
   // The event with `key`'s zone, bay and timestamp; nullopt when there is none. Stores that can
   // look one up directly (single-table stores) do; the others return kNotSupported.

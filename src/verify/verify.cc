@@ -211,7 +211,7 @@ class Verifier {
     auto opened = OpenStore("embedded:" + ScratchDir() + (source ? "/source" : "/target"), so);
     if (!opened.ok()) return opened.status();
     *staged = std::move(*opened);
-    DuplicateDetector dups(false);
+    DuplicateDetector dups(EventOrder::kTime);
     std::vector<ParkingEvent> batch;
     auto keep = Keep(source);
     Status write;
@@ -318,7 +318,7 @@ class Verifier {
     std::vector<ParkingEvent> sample;
     std::mt19937_64 rng(options_.seed);
     uint64_t seen = 0;
-    DuplicateDetector dups(source_.EventsInKeyOrder());
+    DuplicateDetector dups(source_.EventStreamOrder());
     auto keep_a = Keep(true);
     Status s = source_.ScanEvents(
         {options_.since},

@@ -11,8 +11,9 @@
 // Events are not checked for duplicate keys: they are passed through, as SPEC §3 asks.
 //
 // ScanEvents reads time slices (one day each by default, from MIN/MAX(timestamp)) side by side
-// on several connections, each slice in key order; `visit` is called one event at a time. A table
-// with no index leading on "timestamp" is read in one pass instead (each slice would scan it all).
+// on several connections, in no order (a sort would cost the server more than the copy);
+// `visit` is called one event at a time. A table with no index leading on "timestamp" is read in
+// one pass instead (each slice would scan it all).
 //
 // Writing: each call stages its rows with COPY ... FROM STDIN into a temporary table, then
 // merges them into the real table in the same transaction. Zones, bays and sensors: INSERT ... ON
@@ -36,7 +37,7 @@
 namespace vdpark {
 
 struct PostgresStoreOptions {
-  int scan_connections = 4;                // connections reading event slices side by side
+  int scan_connections = 0;  // connections reading event slices side by side; 0: one per core (2-8)
   int64_t slice_micros = kMicrosPerDay;    // the span of time one slice covers
   bool truncate = false;                   // empty the four tables before the first write
   uint64_t exact_count_below = 2'000'000;  // EstimateEventCount counts when the table is smaller
@@ -57,6 +58,7 @@ class PostgresStore : public Store {
   Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                     const RejectFn& rejects) override;
   bool EventsInKeyOrder() const override { return false; }
+  EventOrder EventStreamOrder() const override { return EventOrder::kNone; }
   // The first row with the key (a table with duplicates may hold more); nullopt when none.
   Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) override;
   // One GROUP BY query: count(DISTINCT (zone_id, bay_number, "timestamp")) per zone and UTC day.
