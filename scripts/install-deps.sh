@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
   python3
   postgresql-15 postgresql-15-postgis-3 libpq-dev
+  libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
 )
 # dynalite (the tests' DynamoDB) runs on Node.js. Node may come from elsewhere (NodeSource's
 # nodejs ships npm inside and conflicts with Debian's npm package), so the packages are asked

@@ -30,16 +30,30 @@ bool DuplicateDetector::ContainsHash(uint64_t h) const {
   }
 }
 
-bool DuplicateDetector::InsertHash(uint64_t h) {
-  // A flat table at most half full: 8 bytes a slot, no allocation per key.
-  if ((hash_count_ + 1) * 2 > hashes_.size()) {
-    std::vector<uint64_t> old = std::move(hashes_);
-    hashes_.assign(std::max<size_t>(old.size() * 2, 1024), 0);
-    hash_count_ = 0;
-    for (uint64_t x : old) {
-      if (x != 0) InsertHash(x);
-    }
+namespace {
+// Slots for `keys` keys at most three quarters full: a power of two, at least 1024.
+size_t SlotsFor(uint64_t keys) {
+  size_t slots = 1024;
+  while (slots / 4 * 3 < keys) slots *= 2;
+  return slots;
+}
+}  // namespace
+
+void DuplicateDetector::Reserve(uint64_t events) {
+  if (mode_ != Mode::kHashAll) return;
+  const size_t slots = SlotsFor(std::min(events, max_remembered_));
+  if (slots <= hashes_.size()) return;
+  std::vector<uint64_t> old = std::move(hashes_);
+  hashes_.assign(slots, 0);
+  hash_count_ = 0;
+  for (uint64_t x : old) {
+    if (x != 0) InsertHash(x);
   }
+}
+
+bool DuplicateDetector::InsertHash(uint64_t h) {
+  // A flat table at most three quarters full: 8 bytes a slot, no allocation per key.
+  if (hashes_.size() / 4 * 3 < hash_count_ + 1) Reserve(std::max<uint64_t>(hash_count_ * 2, 1));
   const size_t mask = hashes_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     if (hashes_[i] == h) return false;
@@ -51,7 +65,41 @@ bool DuplicateDetector::InsertHash(uint64_t h) {
   }
 }
 
+bool DuplicateDetector::Decide(uint64_t h) {
+  if (hash_count_ >= max_remembered_) {
+    exact_ = false;
+    return ContainsHash(h);
+  }
+  return !InsertHash(h);
+}
+
+void DuplicateDetector::Drain() const {
+  auto* self = const_cast<DuplicateDetector*>(this);
+  while (pending_count_ > 0) {
+    if (self->Decide(pending_[pending_head_])) ++duplicates_;
+    pending_head_ = (pending_head_ + 1) % kAhead;
+    --pending_count_;
+  }
+}
+
+void DuplicateDetector::Count(const ParkingEvent& e) {
+  if (mode_ != Mode::kHashAll) {
+    Seen(e);
+    return;
+  }
+  const uint64_t h = HashKey(e);
+  if (!hashes_.empty()) __builtin_prefetch(&hashes_[h & (hashes_.size() - 1)]);
+  if (pending_count_ == kAhead) {
+    if (Decide(pending_[pending_head_])) ++duplicates_;
+    pending_head_ = (pending_head_ + 1) % kAhead;
+    --pending_count_;
+  }
+  pending_[(pending_head_ + pending_count_) % kAhead] = h;
+  ++pending_count_;
+}
+
 bool DuplicateDetector::Seen(const ParkingEvent& e) {
+  Drain();  // in stream order
   bool seen = false;
   switch (mode_) {
     case Mode::kKeyOrder: {
@@ -83,13 +131,7 @@ bool DuplicateDetector::Seen(const ParkingEvent& e) {
       break;
     }
     case Mode::kHashAll: {
-      const uint64_t h = HashKey(e);
-      if (hash_count_ >= max_remembered_) {
-        exact_ = false;
-        seen = ContainsHash(h);
-      } else {
-        seen = !InsertHash(h);
-      }
+      seen = Decide(HashKey(e));
       break;
     }
   }

@@ -5,7 +5,7 @@
 // `ORDER BY timestamp` is) keeps only the keys of the current timestamp; when a timestamp goes
 // backwards, the detector switches to remembering a 64-bit hash of every key from then on, and
 // the count becomes a lower bound (exact() says so). A stream in no order remembers every key's
-// hash from the start (about 16 bytes an event), and stays exact. Either way at most
+// hash from the start (8 to 16 bytes an event), and stays exact. Either way at most
 // `max_remembered` hashes are kept; past that the count is a lower bound too.
 #pragma once
 
@@ -22,13 +22,28 @@ class DuplicateDetector {
  public:
   explicit DuplicateDetector(EventOrder order, uint64_t max_remembered = 50'000'000);
 
+  // Sizes the table of a stream in no order for about `events` keys at once, so that it does not
+  // grow (and hold the old table and the new one together) on the way.
+  void Reserve(uint64_t events);
+
   // True when `e`'s key was seen before in this stream.
   bool Seen(const ParkingEvent& e);
 
-  uint64_t duplicates() const { return duplicates_; }
+  // Counts `e` as Seen does, but in a stream in no order decides a few events later: it fetches
+  // the table slot ahead, so that a table far larger than the CPU's caches costs no wait per key.
+  void Count(const ParkingEvent& e);
+
+  // Includes every event passed to Seen or Count so far.
+  uint64_t duplicates() const {
+    Drain();
+    return duplicates_;
+  }
   // False when the count may be short: a time-ordered stream went backwards, or the keys outgrew
   // max_remembered.
-  bool exact() const { return exact_; }
+  bool exact() const {
+    Drain();
+    return exact_;
+  }
 
  private:
   enum class Mode { kKeyOrder, kTimeOrder, kHashAll };
@@ -36,6 +51,12 @@ class DuplicateDetector {
   // Inserts `h` (never 0) into the open-addressing table; false when it was there.
   bool InsertHash(uint64_t h);
   bool ContainsHash(uint64_t h) const;
+  // Whether hash `h` (kHashAll) was seen before; remembers it.
+  bool Decide(uint64_t h);
+  // Decides what Count left pending.
+  void Drain() const;
+
+  static constexpr size_t kAhead = 16;  // keys whose slots are being fetched
 
   Mode mode_;
   uint64_t max_remembered_;
@@ -45,8 +66,11 @@ class DuplicateDetector {
   std::unordered_set<std::string> current_keys_;  // zone \0 bay of events at current_
   std::vector<uint64_t> hashes_;                  // kHashAll: linear probing, 0 = empty slot
   uint64_t hash_count_ = 0;
-  uint64_t duplicates_ = 0;
-  bool exact_ = true;
+  // Drain() decides from const accessors: the pending keys are part of the count already.
+  mutable uint64_t duplicates_ = 0;
+  mutable bool exact_ = true;
+  mutable uint64_t pending_[kAhead] = {};
+  mutable size_t pending_count_ = 0, pending_head_ = 0;
 };
 
 }  // namespace vdpark

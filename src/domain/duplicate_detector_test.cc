@@ -51,6 +51,21 @@ TEST(DuplicateDetectorTest, StreamInNoOrderRemembersEveryKeyAndStaysExact) {
   EXPECT_TRUE(d.exact());
 }
 
+TEST(DuplicateDetectorTest, CountDecidesLaterButCountsTheSameAsSeen) {
+  DuplicateDetector seen(EventOrder::kNone), counted(EventOrder::kNone);
+  for (int i = 0; i < 5000; ++i) {
+    const ParkingEvent e = E(i % 3 ? "z1" : "z2", "A", (i * 37) % 1500);
+    seen.Seen(e);
+    counted.Count(e);
+  }
+  EXPECT_GT(seen.duplicates(), 0u);
+  EXPECT_EQ(counted.duplicates(), seen.duplicates());
+  counted.Count(E("z9", "A", 1));  // pending until asked
+  counted.Count(E("z9", "A", 1));
+  EXPECT_EQ(counted.duplicates(), seen.duplicates() + 1);
+  EXPECT_TRUE(counted.exact());
+}
+
 TEST(DuplicateDetectorTest, PastItsLimitTheCountIsALowerBound) {
   DuplicateDetector d(EventOrder::kNone, /*max_remembered=*/3);
   for (int i = 0; i < 5; ++i) d.Seen(E("z1", "A", i));

@@ -56,6 +56,9 @@ std::string_view ToString(EventType t) {
 }
 
 std::optional<EventType> ParseEventType(std::string_view s) {
+  // Exports write them in capitals: the common case costs one comparison.
+  if (s == "ARRIVE") return EventType::kArrive;
+  if (s == "LEAVE") return EventType::kLeave;
   if (EqualsIgnoreCase(s, "ARRIVE")) return EventType::kArrive;
   if (EqualsIgnoreCase(s, "LEAVE")) return EventType::kLeave;
   return std::nullopt;

@@ -62,10 +62,13 @@ struct Batch {
   uint64_t slices_done = 0;  // slice mode, with slice_end: slices done once this batch is
 };
 
-// The first and last event time at or after `since`; nullopt when there is no event. Rejects are
-// left to the scans that follow, so that each is reported once per slice it falls in.
+// The first and last event time at or after `since`; nullopt when there is no event. From the
+// store when it can tell, otherwise by a first pass; rejects are left to the scans that follow,
+// so that each is reported once per slice it falls in.
 Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
     Store& source, std::optional<Timestamp> since) {
+  auto known = source.EventTimeRange(since);
+  if (known.ok() || !known.status().IsNotSupported()) return known;
   std::optional<std::pair<Timestamp, Timestamp>> range;
   EventScanOptions scan;
   scan.since = since;
@@ -200,7 +203,9 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
 
   BayIndex bays(*md);
   DuplicateDetector duplicates(source.EventStreamOrder());
-  Progress progress_line("events", source.EstimateEventCount(), false);
+  const std::optional<uint64_t> estimate = source.EstimateEventCount();
+  if (estimate) duplicates.Reserve(*estimate + *estimate / 8);  // an estimate may fall short
+  Progress progress_line("events", estimate, false);
   const int64_t ttl_seconds = options.retention_days * 86400;
   Batch batch;
   batch.events.reserve(options.batch_size);
@@ -230,7 +235,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
       ++stats.expired;
       return Status::OK();
     }
-    duplicates.Seen(e);
+    duplicates.Count(e);
     // Read again only so that the counts cover the whole source; the target has it already.
     if (loaded_before) return Status::OK();
     batch.events.push_back(std::move(e));

@@ -7,4 +7,20 @@ std::string Origin::ToString() const {
   return std::string(source) + ":" + std::to_string(line);
 }
 
+Result<std::optional<Zone>> Store::GetZone(std::string_view) {
+  return Status::NotSupported(DisplayName() + " holds no live state");
+}
+Result<std::optional<Bay>> Store::GetBay(std::string_view, std::string_view) {
+  return Status::NotSupported(DisplayName() + " holds no live state");
+}
+Result<std::optional<Sensor>> Store::GetSensor(std::string_view) {
+  return Status::NotSupported(DisplayName() + " holds no live state");
+}
+Status Store::ApplyLiveChange(const LiveChange&) {
+  return Status::NotSupported(DisplayName() + " holds no live state");
+}
+Result<uint64_t> Store::ReconcileOccupancy() {
+  return Status::NotSupported(DisplayName() + " holds no live state");
+}
+
 }  // namespace vdpark

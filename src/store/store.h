@@ -53,6 +53,20 @@ struct EventScanOptions {
 // Events per zone per UTC day: (zone_id, "YYYY-MM-DD") -> events with distinct keys.
 using ZoneDayCounts = std::map<std::pair<std::string, std::string>, uint64_t>;
 
+// One message's worth of live change (SPEC §4), written all together or not at all.
+struct LiveChange {
+  // The bay as it was read: the change applies only while the stored bay still has this
+  // status, last_change and last_heartbeat (kConditionFailed otherwise, and nothing is written).
+  // nullopt: no bay in the change (a health message).
+  std::optional<Bay> bay_before;
+  std::optional<Bay> bay_after;       // the whole new bay; set whenever bay_before is
+  std::optional<ParkingEvent> event;  // put with the change (an event with its key is replaced)
+  int occupied_delta = 0;             // added to the zone of bay_after's occupiedBays
+  std::optional<Sensor> sensor;       // the whole sensor, written with the change
+
+  bool empty() const { return !bay_after && !event && occupied_delta == 0 && !sensor; }
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -97,6 +111,14 @@ class Store {
     return std::optional<ZoneDayCounts>();
   }
 
+  // The first and last event time at or after `since` (nullopt: no event), found by the store's
+  // own engine; kNotSupported when it has no cheaper way than a scan, which the caller then does.
+  virtual Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
+      std::optional<Timestamp> since) {
+    (void)since;
+    return Status::NotSupported(DisplayName() + " finds its event time range only by a scan");
+  }
+
   // About how many events ScanEvents will pass, for progress and ETA; nullopt when unknown.
   virtual std::optional<uint64_t> EstimateEventCount() { return std::nullopt; }
 
@@ -113,6 +135,26 @@ class Store {
 
   // What writing has cost so far (write units, throttling): zeros for stores without a server.
   virtual WriteStats GetWriteStats() const { return {}; }
+
+  // --- Live state: what ingest (SPEC §4) and the API (§5) read and change one record at a time.
+  // Stores that hold no live state (csv, postgres) return kNotSupported from each.
+
+  // The record with the key, strongly consistent; nullopt when there is none.
+  virtual Result<std::optional<Zone>> GetZone(std::string_view zone_id);
+  virtual Result<std::optional<Bay>> GetBay(std::string_view zone_id, std::string_view bay_number);
+  virtual Result<std::optional<Sensor>> GetSensor(std::string_view sensor_id);
+
+  // Writes `change` whole or not at all: embedded in one atomic batch, DynamoDB in one
+  // TransactWriteItems. Where the server has no transactions (dynalite), the bay's conditional
+  // write goes first and decides, then the event, the counter and the sensor follow; a crash
+  // between them can leave occupiedBays off, which ReconcileOccupancy repairs.
+  // kConditionFailed when the bay is no longer bay_before: the caller reads it again and decides
+  // again, so that two writers never both count one arrival.
+  virtual Status ApplyLiveChange(const LiveChange& change);
+
+  // Sets each zone's occupiedBays to the number of its bays that are occupied, where it differs;
+  // returns how many zones were corrected.
+  virtual Result<uint64_t> ReconcileOccupancy();
 };
 
 struct StoreOptions {

@@ -1,4 +1,5 @@
-// PostgresStore's reading side: metadata and events through COPY ... TO STDOUT WITH CSV.
+// PostgresStore's reading side: metadata through COPY ... TO STDOUT WITH CSV, events through
+// COPY ... TO STDOUT WITH (FORMAT binary).
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "store/csv/csv_format.h"
+#include "store/postgres/postgres_binary.h"
 #include "store/postgres/postgres_rows.h"
 #include "store/postgres/postgres_store.h"
 
@@ -138,41 +140,73 @@ Result<Metadata> PostgresStore::ReadMetadata(const RejectFn& rejects) {
   return m;
 }
 
-Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
-                                 const RejectFn& rejects) {
-  // The window asked for; a resumable load reads one time slice per call (since/until).
-  std::string since = options.since ? " AND \"timestamp\" >= " + TimeLiteral(*options.since) : "";
-  if (options.until) since += " AND \"timestamp\" < " + TimeLiteral(*options.until);
+Result<std::vector<std::string>> PostgresStore::EventSlices(const EventScanOptions& options,
+                                                            size_t workers) {
+  std::vector<std::string> slices;
+  if (!options.since && !options.until) {
+    // The whole table: ranges of its pages (TID range scans, PostgreSQL 14+), so that together
+    // the slices read it once, sequentially, as one COPY would. A hypertable's chunks are its
+    // inheritance children; each slice takes the same page range of every chunk.
+    auto pages = conn_->Query(
+        "SELECT max(pg_relation_size(c.oid)) / current_setting('block_size')::bigint FROM (SELECT "
+        "'parking_events'::regclass::oid AS oid UNION ALL SELECT inhrelid FROM pg_inherits WHERE "
+        "inhparent = 'parking_events'::regclass) c");
+    if (!pages.ok()) return pages.status();
+    const int64_t total = std::atoll(std::string(pages->value(0, 0)).c_str());
+    // A few slices per connection, so that one slow slice does not leave the others idle.
+    const int64_t count =
+        std::clamp<int64_t>(total / std::max<int64_t>(options_.pages_per_slice, 1), 1,
+                            static_cast<int64_t>(workers) * 4);
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t from = total * i / count, to = total * (i + 1) / count;
+      std::string slice = "ctid >= '(" + std::to_string(from) + ",0)'::tid";
+      // The last slice is open-ended: pages added while the scan runs are read too.
+      if (i + 1 < count) slice += " AND ctid < '(" + std::to_string(to) + ",0)'::tid";
+      slices.push_back(std::move(slice));
+    }
+    return slices;
+  }
+
+  // A window of time (a resumable load's slice, --since): read through the time index, one day
+  // per slice.
+  std::string window = options.since ? " AND \"timestamp\" >= " + TimeLiteral(*options.since) : "";
+  if (options.until) window += " AND \"timestamp\" < " + TimeLiteral(*options.until);
   auto range = conn_->Query(
       "SELECT min(\"timestamp\"), max(\"timestamp\"), EXISTS (SELECT 1 FROM pg_index i JOIN "
       "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
       "'parking_events'::regclass AND a.attname = 'timestamp') FROM parking_events WHERE TRUE" +
-      since);
+      window);
   if (!range.ok()) return range.status();
-  const bool indexed = range->value(0, 2) == "t";
+  if (range->is_null(0, 0)) return slices;  // nothing in the window
+  if (range->value(0, 2) != "t") {
+    // No index leads on "timestamp": each slice would scan the whole table, so read it once.
+    slices.push_back("TRUE" + window);
+    return slices;
+  }
+  auto lo = Timestamp::Parse(range->value(0, 0));
+  auto hi = Timestamp::Parse(range->value(0, 1));
+  if (!lo.ok()) return lo.status();
+  if (!hi.ok()) return hi.status();
+  const int64_t span = std::max<int64_t>(options_.slice_micros, 1);
+  for (int64_t start = Timestamp::FloorDiv(lo->micros(), span) * span; start <= hi->micros();
+       start += span) {
+    slices.push_back("\"timestamp\" >= " + TimeLiteral(Timestamp::FromMicros(start)) +
+                     " AND \"timestamp\" < " + TimeLiteral(Timestamp::FromMicros(start + span)) +
+                     window);
+  }
+  return slices;
+}
 
-  // NULL timestamps are outside every slice: they are read (and rejected) on their own.
-  std::vector<std::string> slices;
-  if (!range->is_null(0, 0)) {
-    auto lo = Timestamp::Parse(range->value(0, 0));
-    auto hi = Timestamp::Parse(range->value(0, 1));
-    if (!lo.ok()) return lo.status();
-    if (!hi.ok()) return hi.status();
-    const int64_t span = std::max<int64_t>(options_.slice_micros, 1);
-    if (!indexed) {
-      slices.push_back("TRUE");
-    } else {
-      for (int64_t start = Timestamp::FloorDiv(lo->micros(), span) * span; start <= hi->micros();
-           start += span) {
-        slices.push_back("\"timestamp\" >= " + TimeLiteral(Timestamp::FromMicros(start)) +
-                         " AND \"timestamp\" < " +
-                         TimeLiteral(Timestamp::FromMicros(start + span)));
-      }
-    }
-  }
-  if (!options.since && !options.until && (indexed || slices.empty())) {
-    slices.push_back("\"timestamp\" IS NULL");
-  }
+Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                                 const RejectFn& rejects) {
+  // More connections than cores only add switching when the server shares the machine; fewer
+  // leave a remote server's cores idle.
+  const int wanted = options_.scan_connections > 0
+                         ? options_.scan_connections
+                         : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+  auto sliced = EventSlices(options, static_cast<size_t>(wanted));
+  if (!sliced.ok()) return sliced.status();
+  const std::vector<std::string> slices = std::move(*sliced);
 
   std::mutex mu;  // `visit` and `rejects` see one call at a time
   std::atomic<bool> stop{false};
@@ -184,60 +218,63 @@ Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVis
     stop = true;
   };
 
-  // Each worker parses its rows on its own thread, then hands the events over under the lock.
+  // Each worker decodes its rows on its own thread, then hands the events over under the lock.
   struct Parsed {
     std::vector<ParkingEvent> events;
     std::vector<Rejected> rejected;
   };
-  auto deliver = [&](std::string&& batch, Parsed& parsed) -> Status {
-    parsed.events.clear();
-    parsed.rejected.clear();
-    Status s =
-        ForEachCsvRow(std::move(batch), "parking_events", [&](PgFields f, std::string_view raw) {
-          ParkingEvent& e = parsed.events.emplace_back();
-          std::string error = ParseEvent(f, &e);
-          if (!error.empty()) {
-            parsed.events.pop_back();
-            parsed.rejected.push_back({EventWhere(f), std::move(error), std::string(raw)});
-          }
-        });
-    if (!s.ok()) return s;
+  auto deliver = [&](Parsed& parsed) -> Status {
     std::lock_guard lock(mu);
     if (stop) return Status::Aborted("scan stopped");
     for (Rejected& r : parsed.rejected) {
       if (rejects) rejects(std::move(r));
     }
     for (ParkingEvent& e : parsed.events) {
-      s = visit(std::move(e), Origin{"parking_events", 0, {}});
+      Status s = visit(std::move(e), Origin{"parking_events", 0, {}});
       if (!s.ok()) {
         if (first_error.ok()) first_error = s;
         stop = true;
         return s;
       }
     }
+    parsed.events.clear();
+    parsed.rejected.clear();
     return Status::OK();
   };
 
   auto worker = [&](PgConnection* conn) {
     Parsed parsed;
+    const PgBinaryEventDecoder::OnEvent on_event = [&](ParkingEvent&& e) {
+      parsed.events.push_back(std::move(e));
+    };
+    const PgBinaryEventDecoder::OnReject on_reject = [&](Rejected&& r) {
+      parsed.rejected.push_back(std::move(r));
+    };
+    std::string buffer;  // COPY data not decoded yet
+    buffer.reserve(kBatchBytes + 4096);
     for (size_t i = next_slice++; i < slices.size() && !stop; i = next_slice++) {
-      // No ORDER BY: a sort costs the server more than the copy itself, and nothing downstream
-      // needs an order (EventStreamOrder() is kNone).
-      std::string sql = "COPY (SELECT " + std::string(kEventSelect) +
-                        " FROM parking_events WHERE " + slices[i] + since +
-                        ") TO STDOUT WITH (FORMAT csv)";
-      std::string batch;
-      batch.reserve(kBatchBytes + 4096);
+      // Binary, so that the server formats no text and we scan none; no ORDER BY: a sort costs
+      // the server more than the copy, and nothing downstream needs an order (kNone).
+      std::string sql = "COPY (SELECT " + std::string(kEventBinarySelect) +
+                        " FROM parking_events WHERE " + slices[i] +
+                        ") TO STDOUT WITH (FORMAT binary)";
+      PgBinaryEventDecoder decoder;
+      buffer.clear();
+      auto decode = [&]() -> Status {
+        auto used = decoder.Decode(buffer, on_event, on_reject);
+        if (!used.ok()) return used.status();
+        buffer.erase(0, *used);
+        return deliver(parsed);
+      };
       Status s = conn->CopyOut(sql, [&](std::string_view row) -> Status {
         if (stop) return Status::Aborted("scan stopped");
-        batch.append(row);
-        if (batch.size() < kBatchBytes) return Status::OK();
-        Status d = deliver(std::move(batch), parsed);
-        batch.clear();
-        batch.reserve(kBatchBytes + 4096);
-        return d;
+        buffer.append(row);
+        return buffer.size() < kBatchBytes ? Status::OK() : decode();
       });
-      if (s.ok() && !batch.empty()) s = deliver(std::move(batch), parsed);
+      if (s.ok()) s = decode();
+      if (s.ok() && (!decoder.finished() || !buffer.empty())) {
+        s = Status::Corruption("COPY BINARY of parking_events ended inside a tuple");
+      }
       if (!s.ok()) {
         if (!stop) fail(s);
         return;
@@ -245,11 +282,6 @@ Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVis
     }
   };
 
-  // More connections than cores only add switching when the server shares the machine; fewer
-  // leave a remote server's cores idle.
-  const int wanted = options_.scan_connections > 0
-                         ? options_.scan_connections
-                         : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
   const size_t workers =
       std::clamp<size_t>(static_cast<size_t>(wanted), 1, std::max<size_t>(slices.size(), 1));
   // The extra connections are opened first, so a refused one fails the scan before any visit.
@@ -301,6 +333,19 @@ Result<std::optional<ZoneDayCounts>> PostgresStore::CountEventsPerZoneDay(
         std::strtoull(std::string(r->value(i, 2)).c_str(), nullptr, 10);
   }
   return std::optional<ZoneDayCounts>(std::move(counts));
+}
+
+Result<std::optional<std::pair<Timestamp, Timestamp>>> PostgresStore::EventTimeRange(
+    std::optional<Timestamp> since) {
+  auto r = conn_->Query("SELECT min(\"timestamp\"), max(\"timestamp\") FROM parking_events" +
+                        (since ? " WHERE \"timestamp\" >= " + TimeLiteral(*since) : ""));
+  if (!r.ok()) return r.status().WithContext("finding the events' time range");
+  if (r->is_null(0, 0)) return std::optional<std::pair<Timestamp, Timestamp>>();
+  auto lo = Timestamp::Parse(r->value(0, 0));
+  auto hi = Timestamp::Parse(r->value(0, 1));
+  if (!lo.ok()) return lo.status();
+  if (!hi.ok()) return hi.status();
+  return std::optional(std::pair(*lo, *hi));
 }
 
 std::optional<uint64_t> PostgresStore::EstimateEventCount() {

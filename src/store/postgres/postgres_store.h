@@ -10,10 +10,12 @@
 // the RejectFn with where = "parking_bays zone_id=... bay_number=..." and the CSV row as raw.
 // Events are not checked for duplicate keys: they are passed through, as SPEC §3 asks.
 //
-// ScanEvents reads time slices (one day each by default, from MIN/MAX(timestamp)) side by side
-// on several connections, in no order (a sort would cost the server more than the copy);
-// `visit` is called one event at a time. A table with no index leading on "timestamp" is read in
-// one pass instead (each slice would scan it all).
+// ScanEvents reads slices side by side on several connections (one per core by default), in no
+// order (a sort would cost the server more than the copy), with COPY ... (FORMAT binary); `visit`
+// is called one event at a time. The whole table is sliced by page ranges (TID range scans), so
+// it is read once, sequentially; a window of time (since/until) is sliced by day (from
+// MIN/MAX(timestamp)) through the time index, or read in one pass when no index leads on
+// "timestamp".
 //
 // Writing: each call stages its rows with COPY ... FROM STDIN into a temporary table, then
 // merges them into the real table in the same transaction. Zones, bays and sensors: INSERT ... ON
@@ -30,6 +32,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/postgres/postgres_connection.h"
 #include "store/store.h"
@@ -38,7 +41,8 @@ namespace vdpark {
 
 struct PostgresStoreOptions {
   int scan_connections = 0;  // connections reading event slices side by side; 0: one per core (2-8)
-  int64_t slice_micros = kMicrosPerDay;    // the span of time one slice covers
+  int64_t slice_micros = kMicrosPerDay;    // the span of time one slice covers (a window's scan)
+  int64_t pages_per_slice = 1024;          // at least this many pages per slice (a whole scan)
   bool truncate = false;                   // empty the four tables before the first write
   uint64_t exact_count_below = 2'000'000;  // EstimateEventCount counts when the table is smaller
 };
@@ -64,6 +68,9 @@ class PostgresStore : public Store {
   // One GROUP BY query: count(DISTINCT (zone_id, bay_number, "timestamp")) per zone and UTC day.
   Result<std::optional<ZoneDayCounts>> CountEventsPerZoneDay(
       const EventScanOptions& options) override;
+  // min/max("timestamp"): two index probes where an index leads on "timestamp".
+  Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
+      std::optional<Timestamp> since) override;
   // Counted exactly for a small table, otherwise pg_class.reltuples.
   std::optional<uint64_t> EstimateEventCount() override;
 
@@ -77,6 +84,8 @@ class PostgresStore : public Store {
   PostgresStore(PostgresUrl url, std::unique_ptr<PgConnection> conn, PostgresStoreOptions o)
       : url_(std::move(url)), conn_(std::move(conn)), options_(o) {}
   Status TruncateOnce();
+  // The WHERE clauses of the slices ScanEvents reads side by side on `workers` connections.
+  Result<std::vector<std::string>> EventSlices(const EventScanOptions& options, size_t workers);
 
   PostgresUrl url_;
   std::unique_ptr<PgConnection> conn_;

@@ -287,6 +287,70 @@ TEST(PostgresStoreTest, CustomerSchemaByHandPassesDuplicatesAndRejectsNullKeys) 
   EXPECT_EQ(CountRows(schema, "parking_events"), 4u + more.size());
 }
 
+TEST(PostgresStoreTest, BinaryCopyReadsOtherColumnTypesAndRejectsWhatDoesNotMap) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  // Other types than ours, as a customer's table may have them: each is cast for the binary copy.
+  Status s = schema.Exec(R"sql(
+    CREATE TABLE parking_zones (zone_id text PRIMARY KEY, name text, address text, city text,
+      total_bays int, location geography(Point,4326), price_per_hour numeric,
+      operating_hours jsonb, tenant_id text, created_at timestamptz);
+    CREATE TABLE parking_bays (zone_id text, bay_number text, sensor_id text, status text,
+      last_change timestamptz, occupied_since timestamptz, bay_type text,
+      location geography(Point,4326));
+    CREATE TABLE parking_events (zone_id varchar(40), bay_number varchar(10), sensor_id text,
+      event_type varchar(8), timestamp timestamp, duration_minutes bigint,
+      revenue numeric, detection_mode text);
+    CREATE TABLE parking_sensors (sensor_id text PRIMARY KEY, model text, firmware_version text,
+      install_date timestamptz, zone_id text, bay_number text, status text, last_battery int,
+      last_signal int);
+    INSERT INTO parking_events VALUES
+      ('z', 'A-1', NULL, 'ARRIVE', '2026-11-20 10:00:00.000001', NULL, NULL, NULL),
+      ('z', 'A-1', 'S1', 'leave', '2026-11-20 11:00:00', 60, -12.5, 'dual'),
+      ('z', 'A-2', 'S2', 'LEAVE', '1999-12-31 23:59:59.999999', 3000000000, 123456789012.123456,
+       'magnetic'),
+      ('z', 'A-3', 'S3', 'LEAVE', '2026-11-20 12:00:00', 1, 0.00000001, 'dual'),
+      ('z', 'A-4', 'S4', 'PARK', '2026-11-20 12:00:00', 1, 1, 'dual'),
+      ('z', 'A-5', 'S5', 'LEAVE', 'infinity', 1, 1, 'dual'),
+      ('z', 'A-6', 'S6', 'LEAVE', '2026-11-20 12:00:00', 1, 'NaN', 'dual');
+  )sql");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto store = OpenOrDie(schema);
+  ASSERT_TRUE(store);
+  std::vector<Rejected> rejected;
+  auto events = ScanAll(*store, {}, &rejected);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].timestamp.ToIso(), "2026-11-20T10:00:00.000001Z");
+  EXPECT_FALSE(events[0].sensor_id || events[0].duration_minutes || events[0].revenue ||
+               events[0].detection_mode);
+  EXPECT_EQ(events[1].event_type, EventType::kLeave);
+  EXPECT_EQ(events[1].revenue->micros(), -12'500'000);
+  EXPECT_EQ(events[1].duration_minutes, 60);
+  EXPECT_EQ(events[2].timestamp.ToIso(), "1999-12-31T23:59:59.999999Z");  // before 2000: negative
+  EXPECT_EQ(events[2].duration_minutes, 3'000'000'000);
+  EXPECT_EQ(events[2].revenue->micros(), 123456789012'123456);
+  EXPECT_EQ(events[2].detection_mode, "magnetic");
+
+  ASSERT_EQ(rejected.size(), 4u);
+  std::map<std::string, Rejected> by_where;
+  for (Rejected& r : rejected) by_where[r.where] = r;
+  auto reason = [&](const std::string& where) {
+    auto it = by_where.find(where);
+    return it == by_where.end() ? "(not rejected: " + where + ")" : it->second.reason;
+  };
+  EXPECT_NE(reason("parking_events zone_id=z bay_number=A-3 timestamp=2026-11-20 12:00:00+00")
+                .find("column 'revenue'"),
+            std::string::npos);
+  EXPECT_NE(reason("parking_events zone_id=z bay_number=A-4 timestamp=2026-11-20 12:00:00+00")
+                .find("unknown event type 'PARK'"),
+            std::string::npos);
+  EXPECT_NE(reason("parking_events zone_id=z bay_number=A-5 timestamp=infinity").find("infinity"),
+            std::string::npos);
+  EXPECT_NE(reason("parking_events zone_id=z bay_number=A-6 timestamp=2026-11-20 12:00:00+00")
+                .find("column 'revenue'"),
+            std::string::npos);
+  for (const Rejected& r : rejected) EXPECT_EQ(r.raw.substr(0, 2), "z,") << r.raw;
+}
+
 TEST(PostgresStoreTest, ScanEventsSince) {
   VDPARK_REQUIRE_POSTGRES(schema);
   ASSERT_TRUE(CreateSchema(schema).ok());
@@ -308,6 +372,7 @@ TEST(PostgresStoreTest, ParallelSlicesDeliverEveryEventExactlyOnce) {
   PostgresStoreOptions options;
   options.scan_connections = 4;
   options.slice_micros = 3 * kMicrosPerHour;
+  options.pages_per_slice = 2;  // a whole scan in page ranges of two pages
   auto store = OpenOrDie(schema, options);
   ASSERT_TRUE(store);
   std::vector<ParkingEvent> events;
@@ -331,6 +396,28 @@ TEST(PostgresStoreTest, ParallelSlicesDeliverEveryEventExactlyOnce) {
     ++got[{e.zone_id, e.bay_number, e.timestamp.micros()}];
   }
   EXPECT_EQ(got, want);
+
+  // A window of time, read in time slices: exactly the events inside it.
+  EventScanOptions window;
+  window.since = start + 2 * kMicrosPerDay;
+  window.until = start + 5 * kMicrosPerDay + 7;
+  std::map<std::tuple<std::string, std::string, int64_t>, int> want_window, got_window;
+  for (const ParkingEvent& e : events) {
+    if (e.timestamp >= *window.since && e.timestamp < *window.until) {
+      want_window[{e.zone_id, e.bay_number, e.timestamp.micros()}] = 1;
+    }
+  }
+  for (const ParkingEvent& e : ScanAll(*store, window)) {
+    ++got_window[{e.zone_id, e.bay_number, e.timestamp.micros()}];
+  }
+  EXPECT_GT(want_window.size(), 1000u);
+  EXPECT_EQ(got_window, want_window);
+  auto range = store->EventTimeRange(window.since);
+  ASSERT_TRUE(range.ok() && *range) << range.status().ToString();
+  EXPECT_EQ((*range)->first, *window.since);  // an event sits on that boundary
+  EXPECT_EQ((*range)->second, std::max_element(events.begin(), events.end(), [](auto& a, auto& b) {
+                                return a.timestamp < b.timestamp;
+                              })->timestamp);
 
   // A visitor's error stops the scan and comes back.
   int seen = 0;
