@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/live_write_plan.h"
+
 namespace vdpark {
 
 namespace {
@@ -72,6 +74,30 @@ std::vector<size_t> LastOfEachKey(std::span<const ParkingEvent> events) {
 
 std::string KeyText(const Item& item) {
   return GetString(item, kPkAttr).value_or("?") + " / " + GetString(item, kSkAttr).value_or("?");
+}
+
+constexpr std::string_view kOccupiedBaysAttr = "occupiedBays";
+constexpr std::string_view kBayStatusAttr = "status";
+
+// Rounds of read, count and conditional SET for one zone before ReconcileOccupancy gives up: each
+// lost round means a live change moved the counter in between, so this many means a busy zone.
+constexpr int kReconcileAttempts = 20;
+
+std::string BayText(const LiveWritePlan& plan) {
+  return "bay " + plan.zone_id + "/" + plan.bay_number;
+}
+
+Status BayChanged(const LiveWritePlan& plan) {
+  return Status::ConditionFailed(BayText(plan) +
+                                 " does not exist or is no longer as read (status, lastChange, "
+                                 "lastHeartbeat): nothing was written");
+}
+
+// Whether an N attribute holds `n`.
+bool HoldsNumber(const AttributeValue* value, int64_t n) {
+  int cmp = 0;
+  return value != nullptr && value->is_n() &&
+         CompareNumbers(value->text(), std::to_string(n), &cmp) && cmp == 0;
 }
 
 }  // namespace
@@ -221,6 +247,171 @@ Status SingleTableStore::WriteEvents(std::span<const ParkingEvent> events) {
     mapper_.FillItem(events[keep[i]], &w.item);
   }
   return items_->BatchWrite(std::span<const WriteRequest>(writes.data(), keep.size()));
+}
+
+template <typename Record, typename ToRecord>
+Result<std::optional<Record>> SingleTableStore::GetRecord(const ItemKey& key, ToRecord to_record) {
+  auto item = items_->Get(key);
+  if (!item.ok()) return item.status();
+  if (!*item) return std::optional<Record>();
+  Result<Record> record = to_record(**item);
+  if (!record.ok()) {
+    // The mapper's messages name the item already ("item PK / SK, attribute ...").
+    const Status problem = record.status();
+    const std::string& why = problem.message();
+    return Status::Corruption(
+        display_name_ + ": " +
+        (why.starts_with("item ") ? why : "item " + key.pk + " / " + key.sk + ": " + why));
+  }
+  return std::optional<Record>(std::move(*record));
+}
+
+Result<std::optional<Zone>> SingleTableStore::GetZone(std::string_view zone_id) {
+  return GetRecord<Zone>(SingleTableMapper::ZoneKey(zone_id),
+                         [this](const Item& item) { return mapper_.ToZone(item); });
+}
+
+Result<std::optional<Bay>> SingleTableStore::GetBay(std::string_view zone_id,
+                                                    std::string_view bay_number) {
+  return GetRecord<Bay>(SingleTableMapper::BayKey(zone_id, bay_number),
+                        [this](const Item& item) { return mapper_.ToBay(item); });
+}
+
+Result<std::optional<Sensor>> SingleTableStore::GetSensor(std::string_view sensor_id) {
+  return GetRecord<Sensor>(SingleTableMapper::SensorKey(sensor_id),
+                           [this](const Item& item) { return mapper_.ToSensor(item); });
+}
+
+Status SingleTableStore::ApplyLiveChange(const LiveChange& change) {
+  auto plan = PlanLiveChange(change, mapper_);
+  if (!plan.ok()) return plan.status();
+  if (plan->writes.empty()) return Status::OK();
+  Status s = WriteLivePlan(*plan);
+  if (!s.IsConditionFailed() || !plan->has_bay) return s;
+  // The condition spells the bay as this mapper writes it; a bay another writer stored may say
+  // the same in other words. Read it, and when it still means bay_before, try once more on
+  // exactly what is stored (itself a condition, so a race in between still fails).
+  const Bay& before = *change.bay_before;
+  auto stored = items_->Get(SingleTableMapper::BayKey(before.zone_id, before.bay_number));
+  if (!stored.ok() || !*stored) return s;
+  std::optional<Condition> as_stored = BayUnchangedAsStored(**stored, before, mapper_);
+  if (!as_stored) return s;
+  plan->writes[0].condition = std::move(*as_stored);
+  return WriteLivePlan(*plan);
+}
+
+Status SingleTableStore::WriteLivePlan(const LiveWritePlan& plan) {
+  if (plan.writes.size() == 1 || no_transactions_.load()) return WriteOneByOne(plan);
+  Status s = items_->TransactWrite(plan.writes);
+  if (s.IsNotSupported()) {
+    // The server has no transactions (dynalite); nothing was written. Not asked again.
+    no_transactions_.store(true);
+    return WriteOneByOne(plan);
+  }
+  if (!s.IsConditionFailed()) return s;
+  // Only the bay's Put and the zone's ADD have conditions; the failed one is named by index.
+  if (plan.zone_index && FailedTransactItem(s) == plan.zone_index) {
+    return Status::NotFound("zone " + plan.zone_id + " does not exist: nothing was written");
+  }
+  return BayChanged(plan);
+}
+
+Status SingleTableStore::WriteOneByOne(const LiveWritePlan& plan) {
+  for (size_t i = 0; i < plan.writes.size(); ++i) {
+    const TransactItem& w = plan.writes[i];
+    Status s = w.kind == TransactItem::Kind::kUpdate
+                   ? items_->UpdateItem(w.key, w.update, w.condition).status()
+                   : items_->Put(w.item, w.condition);
+    if (s.ok()) continue;
+    const bool first = i == 0;
+    if (first && plan.has_bay && s.IsConditionFailed()) return BayChanged(plan);
+    const std::string written = first ? "nothing was written"
+                                      : std::to_string(i) + " of its " +
+                                            std::to_string(plan.writes.size()) +
+                                            " writes were made, the " + BayText(plan) +
+                                            "'s first; ReconcileOccupancy repairs occupiedBays";
+    if (plan.zone_index == i && s.IsConditionFailed()) {
+      return Status::NotFound("zone " + plan.zone_id + " does not exist (" + written + ")");
+    }
+    return s.WithContext("writing item " + std::to_string(i) + " of a live change (" + written +
+                         ")");
+  }
+  return Status::OK();
+}
+
+Result<uint64_t> SingleTableStore::ReconcileOccupancy() {
+  // Zones only: SK METADATA under a ZONE# partition (the zone key of an empty id is both prefixes).
+  const ItemKey zone_prefix = SingleTableMapper::ZoneKey("");
+  Condition zones;
+  zones.Add(ConditionClause::Op::kEq, std::string(kSkAttr), AttributeValue::S(zone_prefix.sk));
+  zones.Add(ConditionClause::Op::kBeginsWith, std::string(kPkAttr),
+            AttributeValue::S(zone_prefix.pk));
+  std::vector<ItemKey> keys;
+  VDPARK_RETURN_IF_ERROR(ScanItems(zones, [&](Item&& item) {
+    if (SingleTableMapper::KindOf(item) == EntityKind::kZone) keys.push_back(*KeyOf(item));
+    return Status::OK();
+  }));
+  std::sort(keys.begin(), keys.end(),
+            [](const ItemKey& a, const ItemKey& b) { return a.pk < b.pk; });
+  uint64_t corrected = 0;
+  for (const ItemKey& key : keys) {
+    auto changed = ReconcileZone(key);
+    if (!changed.ok()) return changed.status();
+    if (*changed) ++corrected;
+  }
+  return corrected;
+}
+
+Result<bool> SingleTableStore::ReconcileZone(const ItemKey& zone_key) {
+  const std::string zone_id = zone_key.pk.substr(SingleTableMapper::ZoneKey("").pk.size());
+  for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
+    // The counter is read before the bays are counted: a live change that lands after the read
+    // moves the counter, and the SET below, conditioned on the value read, then fails and the
+    // zone is done again.
+    auto zone = items_->Get(zone_key);
+    if (!zone.ok()) return zone.status();
+    if (!*zone) return false;  // deleted meanwhile
+    auto occupied = CountOccupiedBays(zone_id);
+    if (!occupied.ok()) return occupied.status();
+    const AttributeValue* current = FindAttribute(**zone, kOccupiedBaysAttr);
+    if (HoldsNumber(current, *occupied)) return false;
+    Update set;
+    set.set = {{std::string(kOccupiedBaysAttr), AttributeValue::N(*occupied)}};
+    Condition unchanged = Condition::Exists(std::string(kPkAttr));
+    if (current != nullptr) {
+      unchanged.Add(ConditionClause::Op::kEq, std::string(kOccupiedBaysAttr), *current);
+    } else {
+      unchanged.Add(ConditionClause::Op::kNotExists, std::string(kOccupiedBaysAttr));
+    }
+    auto updated = items_->UpdateItem(zone_key, set, unchanged);
+    if (updated.ok()) return true;
+    if (!updated.status().IsConditionFailed()) {
+      return updated.status().WithContext("zone " + zone_id + ": setting occupiedBays");
+    }
+  }
+  return Status::Aborted("zone " + zone_id + ": occupiedBays changed under each of " +
+                         std::to_string(kReconcileAttempts) + " attempts to reconcile it");
+}
+
+Result<int64_t> SingleTableStore::CountOccupiedBays(std::string_view zone_id) {
+  const ItemKey bays = SingleTableMapper::BayKey(zone_id, "");
+  QueryRequest request;
+  request.partition = bays.pk;
+  request.sort = {SortKeyCondition::Op::kBeginsWith, bays.sk, {}};
+  int64_t occupied = 0;
+  while (true) {
+    auto page = items_->Query(request);
+    if (!page.ok()) {
+      return page.status().WithContext("counting the bays of zone " + std::string(zone_id));
+    }
+    for (const Item& item : page->items) {
+      // The status as the mapper reads it (ToBay), without failing on the bay's other attributes.
+      auto status = GetString(item, kBayStatusAttr);
+      if (status && ParseBayStatus(*status) == BayStatus::kOccupied) ++occupied;
+    }
+    if (!page->last_evaluated_key) return occupied;
+    request.exclusive_start_key = std::move(page->last_evaluated_key);
+  }
 }
 
 Status SingleTableStore::Flush() {

@@ -4,15 +4,21 @@
 // and events: records go in as items, items come out as records. It owns no data of its own.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "store/item_store.h"
 #include "store/store.h"
 #include "table/single_table_mapper.h"
 
 namespace vdpark {
+
+struct LiveWritePlan;  // live_write_plan.h
 
 class SingleTableStore : public Store {
  public:
@@ -31,6 +37,41 @@ class SingleTableStore : public Store {
   Status Flush() override;
   WriteStats GetWriteStats() const override { return items_->GetWriteStats(); }
 
+  // --- Live state (store.h), over the item store.
+  //
+  // Get*: a strongly consistent Get of the record's item; kCorruption naming the item's key when
+  // it does not map to the record.
+  //
+  // ApplyLiveChange writes the change's LiveWritePlan (live_write_plan.h: the bay's conditional
+  // Put, the event, the zone's ADD occupiedBays, the sensor) in one TransactWrite. An item store
+  // that answers it with kNotSupported (dynalite 4 has no TransactWriteItems) is remembered as one
+  // without transactions, and from then on the writes go one by one in the plan's order: the
+  // bay's conditional Put decides (kConditionFailed there returns at once, nothing written), then
+  // the event, the zone's ADD and the sensor follow. A crash or an error between those steps can
+  // leave occupiedBays off (and so can a server retry of an ADD whose answer was lost);
+  // ReconcileOccupancy repairs it. An error after the bay's Put says what was written. A change
+  // of one write (a health message's sensor) is a plain Put.
+  // kConditionFailed: the bay is absent or no longer bay_before. A bay that another writer stored
+  // with the same meaning but another spelling (an absent attribute rather than NULL, a status in
+  // capitals) is matched on a second try, conditioned on exactly what is stored. kNotFound: the
+  // zone to count in does not exist (with a transaction, nothing was written). kInvalidArgument:
+  // the change does not hang together (see PlanLiveChange).
+  //
+  // ReconcileOccupancy scans the table for the zones (on DynamoDB a full, filtered Scan), then per
+  // zone reads occupiedBays, counts the zone's bays whose status is occupied (one strongly
+  // consistent Query) and SETs the count, conditioned on the value read; when a live change moved
+  // the counter in between, it reads and counts again. Without transactions a change caught
+  // between its bay's Put and its zone's ADD can still leave the counter one off until the next
+  // run.
+  Result<std::optional<Zone>> GetZone(std::string_view zone_id) override;
+  Result<std::optional<Bay>> GetBay(std::string_view zone_id, std::string_view bay_number) override;
+  Result<std::optional<Sensor>> GetSensor(std::string_view sensor_id) override;
+  Status ApplyLiveChange(const LiveChange& change) override;
+  Result<uint64_t> ReconcileOccupancy() override;
+
+  // False once the item store has answered a TransactWrite with kNotSupported.
+  bool UsesTransactions() const { return !no_transactions_.load(); }
+
   ItemStore& items() { return *items_; }
   const SingleTableMapper& mapper() const { return mapper_; }
 
@@ -41,10 +82,22 @@ class SingleTableStore : public Store {
   // Visits every item that `filter` keeps, page by page, one at a time.
   Status ScanItems(const Condition& filter, const std::function<Status(Item&&)>& visit);
 
+  // The item with `key` as the record `to_record` maps it to; nullopt when there is none.
+  template <typename Record, typename ToRecord>
+  Result<std::optional<Record>> GetRecord(const ItemKey& key, ToRecord to_record);
+  // A LiveWritePlan's writes in one transaction or one by one (see ApplyLiveChange).
+  Status WriteLivePlan(const LiveWritePlan& plan);
+  Status WriteOneByOne(const LiveWritePlan& plan);
+  // Sets the zone's occupiedBays to its occupied bays' count; whether it had to change it.
+  Result<bool> ReconcileZone(const ItemKey& zone_key);
+  // The number of the zone's bays whose status is occupied.
+  Result<int64_t> CountOccupiedBays(std::string_view zone_id);
+
   std::unique_ptr<ItemStore> items_;
   std::string display_name_;
   SingleTableMapper mapper_;
   std::function<Status()> flush_;
+  std::atomic<bool> no_transactions_{false};
 };
 
 }  // namespace vdpark

@@ -1,0 +1,244 @@
+#include "ingest/ingestor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+namespace vdpark {
+
+Ingestor::Ingestor(Store& store, IngestConfig config, ChangeSink on_change, ErrorSink on_error)
+    : store_(store),
+      config_(std::move(config)),
+      on_change_(std::move(on_change)),
+      on_error_(std::move(on_error)) {}
+
+void Ingestor::Reject(std::string_view topic, std::string_view payload, const MessageRejection& r) {
+  metrics_.errors.fetch_add(1, std::memory_order_relaxed);
+  metrics_.errors_by_reason[static_cast<size_t>(r.fault)].fetch_add(1, std::memory_order_relaxed);
+  std::string reason(ToString(r.fault));
+  reason += ": ";
+  reason += r.status.message();
+  spdlog::warn("ingest: message rejected, {}", reason);
+  if (on_error_) on_error_(topic, payload, reason);
+}
+
+Status Ingestor::StoreFailed(const SensorMessage& m, const Status& s) {
+  metrics_.store_failures.fetch_add(1, std::memory_order_relaxed);
+  Status failed = s.WithContext("topic '" + m.topic + "'");
+  spdlog::error("ingest: {} (left for redelivery)", failed.ToString());
+  return failed;
+}
+
+void Ingestor::Count(const BayDecision& d) {
+  auto bump = [](std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); };
+  switch (d.outcome) {
+    case IngestOutcome::kArrive:
+      bump(metrics_.arrivals);
+      break;
+    case IngestOutcome::kLeave:
+      bump(metrics_.departures);
+      break;
+    case IngestOutcome::kVacated:
+      bump(metrics_.vacated);
+      break;
+    case IngestOutcome::kHeartbeat:
+      bump(metrics_.heartbeats);
+      break;
+    case IngestOutcome::kLate:
+      bump(metrics_.late);
+      break;
+    case IngestOutcome::kDuplicate:
+      bump(metrics_.duplicates);
+      break;
+    case IngestOutcome::kHealth:
+    case IngestOutcome::kOffline:
+      break;
+  }
+  if (d.alerts.low_battery) bump(metrics_.low_battery_alerts);
+  if (d.alerts.back_online) bump(metrics_.back_online);
+}
+
+void Ingestor::Remember(const Sensor& sensor) {
+  Heard& h = heard_[sensor.sensor_id];
+  if (sensor.last_seen && *sensor.last_seen > h.last_seen) h.last_seen = *sensor.last_seen;
+  h.watched = sensor.status == std::nullopt || sensor.status == kSensorActive ||
+              sensor.status == kSensorLowBattery;
+}
+
+Status Ingestor::Replay(const SensorMessage& m, const Bay& bay, const std::optional<Sensor>& sensor,
+                        Timestamp received, Timestamp event_time) {
+  if (!on_change_) return Status::OK();
+  AppliedChange a;
+  a.outcome = IngestOutcome::kDuplicate;
+  a.replayed = true;
+  a.received = received;
+  a.event_time = event_time;
+  a.change.bay_after = bay;
+  a.change.sensor = sensor;
+  if (bay.last_change) {
+    ParkingEvent key{
+        .zone_id = bay.zone_id, .bay_number = bay.bay_number, .timestamp = *bay.last_change};
+    auto event = store_.GetEvent(key);
+    if (event.ok()) {
+      a.change.event = std::move(*event);
+    } else if (!event.status().IsNotSupported()) {
+      // The consumer may be missing this very event: better the message come again.
+      return StoreFailed(m, event.status());
+    }
+  }
+  on_change_(a);
+  return Status::OK();
+}
+
+Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timestamp received) {
+  const auto started = std::chrono::steady_clock::now();
+  metrics_.messages.fetch_add(1, std::memory_order_relaxed);
+  auto parsed = ParseOrRejectSensorMessage(topic, payload, config_.max_payload_bytes);
+  if (auto* rejected = std::get_if<MessageRejection>(&parsed)) {
+    Reject(topic, payload, *rejected);
+    return Status::OK();
+  }
+  const SensorMessage& m = std::get<SensorMessage>(parsed);
+  const bool is_status = m.kind == SensorMessageKind::kStatus;
+  (is_status ? metrics_.status : metrics_.health).fetch_add(1, std::memory_order_relaxed);
+  auto record_lag = [&] {
+    if (!m.ts) return;
+    auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    metrics_.lag.Record((received - *m.ts) + spent.count());
+  };
+
+  std::lock_guard lock(mu_);
+  for (int attempt = 0;; ++attempt) {
+    auto sensor = store_.GetSensor(m.device_id);
+    if (!sensor.ok()) return StoreFailed(m, sensor.status());
+    std::optional<Zone> zone;
+    std::optional<Bay> bay;
+    if (is_status && *sensor) {
+      auto z = store_.GetZone(m.zone_id);
+      if (!z.ok()) return StoreFailed(m, z.status());
+      auto b = store_.GetBay(m.zone_id, m.bay_number);
+      if (!b.ok()) return StoreFailed(m, b.status());
+      zone = std::move(*z);
+      bay = std::move(*b);
+    }
+    auto decided = DecideBayChange(m, received, zone, bay, *sensor, config_);
+    if (auto* rejected = std::get_if<MessageRejection>(&decided)) {
+      Reject(topic, payload, *rejected);
+      return Status::OK();
+    }
+    BayDecision& d = std::get<BayDecision>(decided);
+
+    if (d.outcome == IngestOutcome::kDuplicate) {
+      Count(d);
+      record_lag();
+      return Replay(m, *bay, *sensor, received, d.event_time);
+    }
+    Status s = store_.ApplyLiveChange(d.change);
+    if (s.IsConditionFailed()) {
+      if (attempt >= config_.max_conflict_retries) {
+        return StoreFailed(m, Status::ConditionFailed("bay " + m.zone_id + "/" + m.bay_number +
+                                                      " still changing after " +
+                                                      std::to_string(attempt + 1) + " tries"));
+      }
+      metrics_.conflicts_retried.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (!s.ok()) return StoreFailed(m, s);
+
+    Count(d);
+    if (d.change.sensor) Remember(*d.change.sensor);
+    record_lag();
+    if (on_change_) {
+      on_change_(AppliedChange{.change = std::move(d.change),
+                               .outcome = d.outcome,
+                               .alerts = d.alerts,
+                               .event_time = d.event_time,
+                               .received = received});
+    }
+    return Status::OK();
+  }
+}
+
+Status Ingestor::LoadSensors(Timestamp now) {
+  auto md = store_.ReadMetadata([](const Rejected& r) {
+    spdlog::warn("ingest: sensor sweep skips {}: {}", r.where, r.reason);
+  });
+  if (!md.ok()) return md.status().WithContext("loading sensors for the offline sweep");
+  std::lock_guard lock(mu_);
+  for (const Sensor& s : md->sensors) {
+    // A sensor never heard from counts as heard at the first sweep; one Handle saw meanwhile
+    // keeps the newer of the two.
+    auto [it, inserted] = heard_.try_emplace(s.sensor_id, Heard{s.last_seen.value_or(now)});
+    if (inserted) Remember(s);
+  }
+  return Status::OK();
+}
+
+Result<uint64_t> Ingestor::SweepOffline(Timestamp now) {
+  std::lock_guard sweep_lock(sweep_mu_);
+  if (!loaded_) {
+    Status s = LoadSensors(now);
+    if (!s.ok()) {
+      metrics_.store_failures.fetch_add(1, std::memory_order_relaxed);
+      return s;
+    }
+    loaded_ = true;
+  }
+  std::vector<std::string> silent;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, h] : heard_) {
+      if (h.watched && now - h.last_seen > config_.offline_after.count()) silent.push_back(id);
+    }
+  }
+
+  uint64_t marked = 0;
+  for (const std::string& id : silent) {
+    std::lock_guard lock(mu_);
+    // The stored sensor decides: another worker may have heard from it, or an operator changed it.
+    auto stored = store_.GetSensor(id);
+    if (!stored.ok()) {
+      metrics_.store_failures.fetch_add(1, std::memory_order_relaxed);
+      return stored.status().WithContext("offline sweep, sensor " + id);
+    }
+    if (!*stored) {
+      heard_.erase(id);
+      continue;
+    }
+    Heard& h = heard_[id];
+    Timestamp last_heard = h.last_seen;
+    if ((*stored)->last_seen && *(*stored)->last_seen > last_heard) {
+      last_heard = *(*stored)->last_seen;
+    }
+    std::optional<Sensor> offline = MarkOfflineIfSilent(**stored, last_heard, now, config_);
+    if (!offline) {
+      Remember(**stored);
+      continue;
+    }
+    LiveChange change;
+    change.sensor = std::move(offline);
+    Status s = store_.ApplyLiveChange(change);
+    if (!s.ok()) {
+      metrics_.store_failures.fetch_add(1, std::memory_order_relaxed);
+      return s.WithContext("offline sweep, sensor " + id);
+    }
+    Remember(*change.sensor);
+    metrics_.offline.fetch_add(1, std::memory_order_relaxed);
+    ++marked;
+    spdlog::info("ingest: sensor {} offline, last heard {}", id, last_heard.ToIso());
+    if (on_change_) {
+      AppliedChange a{.change = std::move(change),
+                      .outcome = IngestOutcome::kOffline,
+                      .event_time = now,
+                      .received = now};
+      a.alerts.offline = true;
+      on_change_(a);
+    }
+  }
+  return marked;
+}
+
+}  // namespace vdpark
