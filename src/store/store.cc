@@ -23,4 +23,17 @@ Result<uint64_t> Store::ReconcileOccupancy() {
   return Status::NotSupported(DisplayName() + " holds no live state");
 }
 
+Result<std::vector<Zone>> Store::ListZones(std::optional<std::string_view>) {
+  return Status::NotSupported(DisplayName() + " cannot be queried by the API");
+}
+Result<std::vector<Bay>> Store::ListBays(std::string_view) {
+  return Status::NotSupported(DisplayName() + " cannot be queried by the API");
+}
+Result<std::vector<Sensor>> Store::ListSensors(std::optional<std::string_view>) {
+  return Status::NotSupported(DisplayName() + " cannot be queried by the API");
+}
+Result<EventPage> Store::QueryEvents(const EventQuery&) {
+  return Status::NotSupported(DisplayName() + " cannot be queried by the API");
+}
+
 }  // namespace vdpark

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -65,6 +66,22 @@ struct LiveChange {
   std::optional<Sensor> sensor;       // the whole sensor, written with the change
 
   bool empty() const { return !bay_after && !event && occupied_delta == 0 && !sensor; }
+};
+
+// Which events the API asks for: a zone's (GSI1 ZONE#id, EVENT#ts) or one bay's (PK
+// ZONE#id#BAY#bay), in [from, to), of one type or both, newest first, at most `limit`, continuing
+// after `cursor` (what the previous page returned as next_cursor; opaque to the caller).
+struct EventQuery {
+  std::string zone_id;
+  std::optional<std::string> bay_number;
+  std::optional<Timestamp> from, to;
+  std::optional<EventType> event_type;
+  size_t limit = 100;
+  std::string cursor;
+};
+struct EventPage {
+  std::vector<ParkingEvent> events;
+  std::string next_cursor;  // "" when there are no more
 };
 
 class Store {
@@ -155,6 +172,19 @@ class Store {
   // Sets each zone's occupiedBays to the number of its bays that are occupied, where it differs;
   // returns how many zones were corrected.
   virtual Result<uint64_t> ReconcileOccupancy();
+
+  // --- Queries of the REST API (SPEC §5). Single-table stores answer them with Query on the
+  // table and its indexes, PostgreSQL with SQL (the "old API" of plan §6.2); csv returns
+  // kNotSupported. Lists come sorted by key.
+
+  // Every zone, or a tenant's (GSI1 TENANT#id).
+  virtual Result<std::vector<Zone>> ListZones(std::optional<std::string_view> tenant_id);
+  // A zone's bays (PK ZONE#id, SK BAY#...); empty when the zone has none or is not there.
+  virtual Result<std::vector<Bay>> ListBays(std::string_view zone_id);
+  // Every sensor, or a zone's (GSI1 ZONE#id).
+  virtual Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id);
+  // One page of events, newest first (see EventQuery).
+  virtual Result<EventPage> QueryEvents(const EventQuery& query);
 };
 
 struct StoreOptions {
