@@ -10,15 +10,21 @@ scripts/build.sh -DVDPARK_BUILD_TESTS=ON -DVDPARK_BUILD_BENCH=ON
 ROOT="$PWD"
 export DYNALITE_PID_FILE="$ROOT/.deps/dynalite-test.$$.pid" DYNALITE_LOG="$ROOT/.deps/dynalite-test.$$.log"
 # The PostgreSQL tests run against a throw-away cluster (PostGIS, on a free loopback port) in a
-# folder of this run's own, removed on exit. One trap stops both servers.
+# folder of this run's own, removed on exit. One trap stops every server.
 export PG_TEST_DIR="$ROOT/.deps/pg-test.$$"
-trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-postgres.sh"' EXIT
+# The MQTT tests run against a private Mosquitto (config/mosquitto.conf, on a free loopback port)
+# in a folder of this run's own, removed on exit.
+export MOSQUITTO_DIR="$ROOT/.deps/mosquitto-test.$$"
+trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"' EXIT
 dynalite_env="$(scripts/start-dynalite.sh)"  # its own line: a failure to start stops the run
 eval "$dynalite_env"
 export VDPARK_DYNAMODB_ENDPOINT
 postgres_env="$(scripts/start-postgres.sh)"
 eval "$postgres_env"
 export VDPARK_POSTGRES_URL
+mosquitto_env="$(scripts/start-mosquitto.sh)"
+eval "$mosquitto_env"
+export VDPARK_MQTT_URL
 # dynalite checks that requests are signed, not by whom: the tests sign with dummy keys, never
 # with the caller's own.
 export AWS_ACCESS_KEY_ID=AKIDVDPARKTEST AWS_SECRET_ACCESS_KEY=vdpark-test-secret AWS_REGION=me-central-1

@@ -10,6 +10,7 @@ PACKAGES=(
   python3
   postgresql-15 postgresql-15-postgis-3 libpq-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
+  chromium  # the dashboard's browser test (tests/browser), driven by playwright-core from npm
 )
 # dynalite (the tests' DynamoDB) runs on Node.js. Node may come from elsewhere (NodeSource's
 # nodejs ships npm inside and conflicts with Debian's npm package), so the packages are asked
@@ -21,11 +22,14 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "installing: ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# From npm, into ./.deps: playwright-core, which drives the chromium above in tests/browser.
+"$(dirname "$0")/install-playwright.sh"

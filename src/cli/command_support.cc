@@ -20,15 +20,28 @@ int Fail(const Status& s) {
   return s.IsInvalidArgument() ? kExitUsage : kExitFailed;
 }
 
+Result<int64_t> ParseDurationMicros(std::string_view flag, const std::string& text) {
+  constexpr std::pair<std::string_view, int64_t> kUnits[] = {{"ms", 1000},
+                                                             {"d", kMicrosPerDay},
+                                                             {"h", kMicrosPerHour},
+                                                             {"m", kMicrosPerMinute},
+                                                             {"s", 1'000'000}};
+  for (auto [suffix, unit] : kUnits) {
+    if (text.size() <= suffix.size() || !std::string_view(text).ends_with(suffix)) continue;
+    int64_t n = 0;
+    const char* end = text.data() + text.size() - suffix.size();
+    auto [p, ec] = std::from_chars(text.data(), end, n);
+    if (ec == std::errc() && p == end && n >= 0) return n * unit;
+    break;
+  }
+  return Status::InvalidArgument(std::string(flag) + " '" + text +
+                                 "': expected a duration such as 90d, 36h, 15m, 30s or 500ms");
+}
+
 Result<Timestamp> ParseSince(const std::string& text, Timestamp now) {
   if (!text.empty() && (text.back() == 'd' || text.back() == 'h' || text.back() == 'm')) {
-    int64_t n = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
-    if (ec == std::errc() && p == text.data() + text.size() - 1 && n >= 0) {
-      int64_t unit = text.back() == 'd' ? kMicrosPerDay
-                                        : (text.back() == 'h' ? kMicrosPerHour : kMicrosPerMinute);
-      return Timestamp::FromMicros(now.micros() - n * unit);
-    }
+    auto span = ParseDurationMicros("--since", text);
+    if (span.ok()) return Timestamp::FromMicros(now.micros() - *span);
   }
   auto t = Timestamp::Parse(text);
   if (!t.ok()) {

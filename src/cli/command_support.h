@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "store/store.h"
@@ -23,6 +24,9 @@ void SetUpLogging(bool verbose, bool quiet);
 
 // Logs `s` as an error and returns kExitFailed (kExitUsage for bad input).
 int Fail(const Status& s);
+
+// "90d", "36h", "15m", "30s", "500ms" in microseconds; InvalidArgument naming `flag` otherwise.
+Result<int64_t> ParseDurationMicros(std::string_view flag, const std::string& text);
 
 // "90d", "36h", "15m" before `now`, or a timestamp in any form Timestamp::Parse takes.
 Result<Timestamp> ParseSince(const std::string& text, Timestamp now);

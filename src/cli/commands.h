@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <string>
 
 #include "common/result.h"
@@ -17,6 +18,10 @@ void AddVerifyCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 void AddTableCommand(CLI::App& app, int* exit_code);
 void AddSchemaCommand(CLI::App& app, int* exit_code);
+void AddSimulateCommand(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
+void AddVerifyApiCommand(CLI::App& app, int* exit_code);
+void AddProbeCommand(CLI::App& app, int* exit_code);
 
 // The commands' work, shared with demo. Each prints its summary and returns its exit code.
 Result<Timestamp> ParseEnd(const std::string& text);  // --end: "today" or a timestamp
@@ -45,5 +50,37 @@ struct VerifyArgs {
   bool json = false;
 };
 int RunVerify(const VerifyArgs& args);
+
+struct ServeArgs {
+  std::string store = "embedded:var/demo/store";
+  std::string listen = "127.0.0.1:8080";  // the API and the dashboard; "" = none
+  std::string api_keys;                   // file of "KEY TENANT" lines; "" = loopback, no keys
+  std::string mqtt;                       // "" = no ingest from a broker
+  std::string client_id, share;
+  std::string max_skew = "5m", offline_after = "90m", sweep_every = "60s";
+  int64_t low_battery = 20;
+  std::string timezone = "Asia/Dubai";
+  size_t max_payload = 4096;
+  int64_t retention_days = 90;
+  std::string mirror;  // "" = $TIMESCALE_URL
+  std::string mirror_queue = "var/mirror-queue";
+  std::string stop_after;        // "" = until SIGINT/SIGTERM; else a duration ("90s")
+  std::string api_cache = "1s";  // the API's answers kept at most this long; "0s" = not kept
+  // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
+  int simulate_sensors = 0;
+  double simulate_speed = 60;
+};
+// Serves `args.store` until a signal (or stop_after); returns the exit code.
+int RunServe(const ServeArgs& args);
+
+// One GET of a REST API (verify-api, probe): the status and body, with X-Api-Key when `api_key`
+// is set. Unavailable (naming the URL) when no answer came within `timeout`. Each thread keeps
+// its connection open from one call to the next. Defined in verify_api_command.cc.
+struct ApiReply {
+  long status = 0;
+  std::string body;
+};
+Result<ApiReply> ApiGet(const std::string& url, const std::string& api_key,
+                        std::chrono::milliseconds timeout);
 
 }  // namespace vdpark::cli

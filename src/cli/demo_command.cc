@@ -1,5 +1,6 @@
 // vdpark demo: the main job on one machine with no server. Generates a realistic export, migrates
-// it into an embedded store, verifies the copy item by item, and says where everything is.
+// it into an embedded store, verifies the copy item by item, then serves the API and the
+// dashboard over it with a simulated sensor fleet fed to ingest inside the process.
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -17,6 +18,11 @@ struct DemoArgs {
   int zones = 40;
   int days = 30;
   uint64_t seed = 42;
+  std::string listen = "127.0.0.1:8080";
+  int sensors = 200;      // simulated in-process while serving
+  double speed = 60;      // simulated seconds per second
+  std::string serve_for;  // "" = until Ctrl-C
+  bool serve = true;
 };
 
 int RunDemo(const DemoArgs& a) {
@@ -27,7 +33,7 @@ int RunDemo(const DemoArgs& a) {
   fs::remove_all(store_dir, ec);  // a demo starts from nothing; the export is rewritten too
   fs::create_directories(a.dir, ec);
 
-  std::printf("== 1/3 generate: a synthetic TimescaleDB export (plan §5.1) in csv:%s\n",
+  std::printf("== 1/4 generate: a synthetic TimescaleDB export (plan §5.1) in csv:%s\n",
               export_dir.c_str());
   GenerateOptions go;
   go.seed = a.seed;
@@ -39,7 +45,7 @@ int RunDemo(const DemoArgs& a) {
   go.end = *end;
   if (int rc = RunGenerate("csv:" + export_dir, go, false); rc != kExitOk) return rc;
 
-  std::printf("\n== 2/3 migrate: csv:%s -> embedded:%s (the single table of SPEC §3)\n",
+  std::printf("\n== 2/4 migrate: csv:%s -> embedded:%s (the single table of SPEC §3)\n",
               export_dir.c_str(), store_dir.c_str());
   MigrateArgs ma;
   ma.source = "csv:" + export_dir;
@@ -48,7 +54,7 @@ int RunDemo(const DemoArgs& a) {
   ma.restart = true;  // the export was just made anew: a checkpoint of an earlier demo is stale
   if (int rc = RunMigrate(ma); rc != kExitOk) return rc;
 
-  std::printf("\n== 3/3 verify: every zone, bay, sensor and event compared\n");
+  std::printf("\n== 3/4 verify: every zone, bay, sensor and event compared\n");
   VerifyArgs va;
   va.source = ma.source;
   va.target = ma.target;
@@ -62,7 +68,18 @@ int RunDemo(const DemoArgs& a) {
       "Try:\n  build/vdpark audit --source embedded:%s\n"
       "  build/vdpark verify --source csv:%s --target embedded:%s --sample 100\n",
       store_dir.c_str(), export_dir.c_str(), store_dir.c_str());
-  return rc;
+  if (rc != kExitOk || !a.serve) return rc;
+
+  std::printf(
+      "\n== 4/4 serve: the API and the dashboard, %d sensors simulated at %gx (Ctrl-C stops)\n",
+      a.sensors, a.speed);
+  ServeArgs sa;
+  sa.store = ma.target;
+  sa.listen = a.listen;
+  sa.simulate_sensors = a.sensors;
+  sa.simulate_speed = a.speed;
+  sa.stop_after = a.serve_for;
+  return RunServe(sa);
 }
 
 }  // namespace
@@ -70,12 +87,21 @@ int RunDemo(const DemoArgs& a) {
 void AddDemoCommand(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<DemoArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "Generate an export, migrate it into an embedded store and verify it: no server");
+      "demo",
+      "Generate an export, migrate it into an embedded store, verify it, then serve the API and "
+      "dashboard with simulated sensors: no server needed");
   cmd->add_option("--dir", a->dir, "Folder for the export and the store")->capture_default_str();
   cmd->add_option("--events", a->events, "About this many events")->capture_default_str();
   cmd->add_option("--zones", a->zones, "Parking zones")->capture_default_str();
   cmd->add_option("--days", a->days, "Days of history")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Same seed, same data")->capture_default_str();
+  cmd->add_option("--listen", a->listen, "HOST:PORT of the API and dashboard")
+      ->capture_default_str();
+  cmd->add_option("--sensors", a->sensors, "Sensors simulated while serving")
+      ->capture_default_str();
+  cmd->add_option("--speed", a->speed, "Simulated seconds per second")->capture_default_str();
+  cmd->add_option("--serve-for", a->serve_for, "Stop serving after this long (90s, 10m)");
+  cmd->add_flag("!--no-serve", a->serve, "Stop after verify: no API, no dashboard");
   cmd->callback([a, exit_code] { *exit_code = RunDemo(*a); });
 }
 

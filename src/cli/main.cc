@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   AddVerifyCommand(app, &exit_code);
   AddTableCommand(app, &exit_code);
   AddSchemaCommand(app, &exit_code);
+  AddSimulateCommand(app, &exit_code);
+  AddServeCommand(app, &exit_code);
+  AddVerifyApiCommand(app, &exit_code);
+  AddProbeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -150,6 +150,10 @@ class Store {
   // Makes everything written so far durable (files flushed and closed, memtables synced).
   virtual Status Flush() = 0;
 
+  // Whether several threads may call this store at once (the API's threads, ingest's): true for
+  // the single-table stores; a store on one connection (PostgreSQL) says false.
+  virtual bool SafeForConcurrentCalls() const { return true; }
+
   // What writing has cost so far (write units, throttling): zeros for stores without a server.
   virtual WriteStats GetWriteStats() const { return {}; }
 
@@ -174,8 +178,10 @@ class Store {
   virtual Result<uint64_t> ReconcileOccupancy();
 
   // --- Queries of the REST API (SPEC §5). Single-table stores answer them with Query on the
-  // table and its indexes, PostgreSQL with SQL (the "old API" of plan §6.2); csv returns
-  // kNotSupported. Lists come sorted by key.
+  // table and its indexes where there is one (all zones and all sensors have none: a Scan on
+  // DynamoDB, a walk of the key ranges on embedded), PostgreSQL with SQL (the "old API" of plan
+  // §6.2); csv returns kNotSupported. Lists come sorted by key; events of one instant in one zone
+  // in no promised order; limit 0 is kInvalidArgument.
 
   // Every zone, or a tenant's (GSI1 TENANT#id).
   virtual Result<std::vector<Zone>> ListZones(std::optional<std::string_view> tenant_id);

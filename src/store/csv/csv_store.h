@@ -66,6 +66,7 @@ class CsvStore : public Store {
                     const RejectFn& rejects) override;
   bool EventsInKeyOrder() const override { return false; }
   bool EventOrderIsRepeatable() const override { return true; }  // the file, front to back
+  bool SafeForConcurrentCalls() const override { return false; }
 
   // Exact for a small events.csv; otherwise the file's size over the mean size of the records in
   // its first MiB. nullopt when events.csv cannot be read.

@@ -1,0 +1,163 @@
+// GET /analytics/occupancy[?zoneId=]: occupancy now, over the caller's zones and per zone.
+// GET /analytics/revenue?zoneId=&from=&to=: per local day, arrivals, departures, revenue and the
+// average stay, counted from the zone's events (all the caller's zones without zoneId).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "api/route_table.h"
+
+namespace vdpark {
+
+namespace {
+
+constexpr int64_t kDefaultDays = 7;
+constexpr int64_t kMaxDays = 366;
+constexpr size_t kPage = 1000;
+
+// The zones asked for: the one of ?zoneId= or all the caller sees.
+ApiResult<std::vector<Zone>> ZonesAsked(const RouteCall& call) {
+  if (auto zone_id = call.request.Query("zoneId"); zone_id && !zone_id->empty()) {
+    auto zone = VisibleZone(call, *zone_id);
+    if (!zone.ok()) return zone.error();
+    return std::vector<Zone>{std::move(*zone)};
+  }
+  return VisibleZones(call);
+}
+
+json::value ZoneIdJson(const ApiRequest& request) {
+  auto zone_id = request.Query("zoneId");
+  if (!zone_id || zone_id->empty()) return nullptr;
+  return json::value(*zone_id);
+}
+
+ApiResponse Occupancy(const RouteCall& call) {
+  auto zones = ZonesAsked(call);
+  if (!zones.ok()) return ErrorResponse(zones.error());
+  int64_t total = 0, occupied = 0;
+  json::array items;
+  for (const Zone& z : *zones) {
+    const int64_t zt = z.total_bays.value_or(0), zo = z.occupied_bays.value_or(0);
+    total += zt;
+    occupied += zo;
+    items.push_back(json::object{{"zoneId", z.zone_id},
+                                 {"name", z.name ? json::value(*z.name) : json::value(nullptr)},
+                                 {"occupancyRate", OccupancyRate(zo, zt)}});
+  }
+  return JsonResponse(200, json::object{{"period", "current"},
+                                        {"totalBays", total},
+                                        {"occupiedBays", occupied},
+                                        {"vacantBays", std::max<int64_t>(total - occupied, 0)},
+                                        {"occupancyRate", OccupancyRate(occupied, total)},
+                                        {"zones", std::move(items)}});
+}
+
+struct DayFigures {
+  int64_t arrivals = 0;
+  int64_t departures = 0;
+  int64_t revenue_micros = 0;
+  int64_t stays = 0;  // departures with a duration
+  int64_t stay_minutes = 0;
+
+  void Add(const ParkingEvent& e) {
+    if (e.event_type == EventType::kArrive) {
+      ++arrivals;
+      return;
+    }
+    ++departures;
+    if (e.revenue) revenue_micros += e.revenue->micros();
+    if (e.duration_minutes) {
+      ++stays;
+      stay_minutes += *e.duration_minutes;
+    }
+  }
+  void Add(const DayFigures& o) {
+    arrivals += o.arrivals;
+    departures += o.departures;
+    revenue_micros += o.revenue_micros;
+    stays += o.stays;
+    stay_minutes += o.stay_minutes;
+  }
+  json::object ToJson() const {
+    json::object o{{"arrivals", arrivals},
+                   {"departures", departures},
+                   {"revenue", MoneyJson(Decimal::FromMicros(revenue_micros, 2))}};
+    // Minutes, to one decimal; null on a day with no departure.
+    o["averageStay"] = stays == 0
+                           ? json::value(nullptr)
+                           : json::value(std::round(10.0 * static_cast<double>(stay_minutes) /
+                                                    static_cast<double>(stays)) /
+                                         10.0);
+    return o;
+  }
+};
+
+std::string OffsetText(UtcOffset offset) {
+  const int m = std::abs(offset.minutes);
+  return fmt::format("{}{:02}:{:02}", offset.minutes < 0 ? '-' : '+', m / 60, m % 60);
+}
+
+ApiResponse Revenue(const RouteCall& call) {
+  auto from_param = TimeParam(call.request, "from");
+  if (!from_param.ok()) return ErrorResponse(from_param.error());
+  auto to_param = TimeParam(call.request, "to");
+  if (!to_param.ok()) return ErrorResponse(to_param.error());
+  const Timestamp to = to_param->value_or(call.now);
+  const Timestamp from = from_param->value_or(to + -kDefaultDays * kMicrosPerDay);
+  if (from > to) return ErrorResponse(ApiError::BadRequest("from: after to"));
+  if (to - from > kMaxDays * kMicrosPerDay) {
+    return ErrorResponse(
+        ApiError::BadRequest("from: at most " + std::to_string(kMaxDays) + " days before to"));
+  }
+  auto zones = ZonesAsked(call);
+  if (!zones.ok()) return ErrorResponse(zones.error());
+
+  const int64_t offset_micros = int64_t{call.context.zone_offset.minutes} * kMicrosPerMinute;
+  auto local_day = [&](Timestamp t) { return (t + offset_micros).DayIso(); };
+  // Every day of the range, those without events too.
+  std::map<std::string, DayFigures> days;
+  for (Timestamp d = from; d < to; d = d + kMicrosPerDay) days[local_day(d)];
+  if (from < to) days[local_day(to + -1)];
+
+  for (const Zone& z : *zones) {
+    EventQuery q;
+    q.zone_id = z.zone_id;
+    q.from = from;
+    q.to = to;
+    q.limit = kPage;
+    do {
+      auto page = call.store().QueryEvents(q);
+      if (!page.ok()) return ErrorResponse(ApiError::FromStore(page.status(), "QueryEvents"));
+      for (const ParkingEvent& e : page->events) {
+        if (e.zone_id == z.zone_id && e.timestamp >= from && e.timestamp < to) {
+          days[local_day(e.timestamp)].Add(e);
+        }
+      }
+      q.cursor = std::move(page->next_cursor);
+    } while (!q.cursor.empty());
+  }
+
+  DayFigures totals;
+  json::array items;
+  for (const auto& [day, figures] : days) {
+    json::object o{{"date", day}};
+    for (auto& [k, v] : figures.ToJson()) o[k] = v;
+    items.push_back(std::move(o));
+    totals.Add(figures);
+  }
+  return JsonResponse(200, json::object{{"zoneId", ZoneIdJson(call.request)},
+                                        {"from", from.ToIso()},
+                                        {"to", to.ToIso()},
+                                        {"timezone", OffsetText(call.context.zone_offset)},
+                                        {"days", std::move(items)},
+                                        {"totals", totals.ToJson()}});
+}
+
+}  // namespace
+
+std::vector<Route> AnalyticsRoutes() {
+  return {{"GET", "/analytics/occupancy", &Occupancy}, {"GET", "/analytics/revenue", &Revenue}};
+}
+
+}  // namespace vdpark

@@ -1,0 +1,71 @@
+// GET /zones/{zoneId}/bays, GET /zones/{zoneId}/bays/{bayNumber}.
+#include <unordered_map>
+
+#include "api/route_table.h"
+
+namespace vdpark {
+
+namespace {
+
+ApiResponse ListBays(const RouteCall& call) {
+  auto zone = VisibleZone(call, call.Param("zoneId"));
+  if (!zone.ok()) return ErrorResponse(zone.error());
+  auto bays = call.store().ListBays(zone->zone_id);
+  if (!bays.ok()) return ErrorResponse(ApiError::FromStore(bays.status(), "ListBays"));
+  auto sensors = call.store().ListSensors(std::string_view(zone->zone_id));
+  if (!sensors.ok()) return ErrorResponse(ApiError::FromStore(sensors.status(), "ListSensors"));
+  std::unordered_map<std::string_view, const Sensor*> by_id;
+  for (const Sensor& s : *sensors) by_id.emplace(s.sensor_id, &s);
+
+  json::array items;
+  int64_t occupied = 0, vacant = 0, unknown = 0;
+  for (const Bay& b : *bays) {
+    const Sensor* sensor = nullptr;
+    if (b.sensor_id) {
+      if (auto it = by_id.find(*b.sensor_id); it != by_id.end()) sensor = it->second;
+    }
+    items.push_back(BayJson(b, sensor, call.now, false));
+    switch (b.status) {
+      case BayStatus::kOccupied:
+        ++occupied;
+        break;
+      case BayStatus::kVacant:
+        ++vacant;
+        break;
+      case BayStatus::kUnknown:
+        ++unknown;
+        break;
+    }
+  }
+  const int64_t total = static_cast<int64_t>(items.size());
+  return JsonResponse(200, json::object{{"bays", std::move(items)},
+                                        {"summary", json::object{{"total", total},
+                                                                 {"occupied", occupied},
+                                                                 {"vacant", vacant},
+                                                                 {"unknown", unknown}}}});
+}
+
+ApiResponse GetBay(const RouteCall& call) {
+  auto zone = VisibleZone(call, call.Param("zoneId"));
+  if (!zone.ok()) return ErrorResponse(zone.error());
+  const std::string& bay_number = call.Param("bayNumber");
+  auto bay = call.store().GetBay(zone->zone_id, bay_number);
+  if (!bay.ok()) return ErrorResponse(ApiError::FromStore(bay.status(), "GetBay"));
+  if (!*bay) return ErrorResponse(BayNotFound(zone->zone_id, bay_number));
+  std::optional<Sensor> sensor;
+  if ((*bay)->sensor_id) {
+    auto found = call.store().GetSensor(*(*bay)->sensor_id);
+    if (!found.ok()) return ErrorResponse(ApiError::FromStore(found.status(), "GetSensor"));
+    sensor = std::move(*found);
+  }
+  return JsonResponse(200, BayJson(**bay, sensor ? &*sensor : nullptr, call.now, true));
+}
+
+}  // namespace
+
+std::vector<Route> BayRoutes() {
+  return {{"GET", "/zones/{zoneId}/bays", &ListBays},
+          {"GET", "/zones/{zoneId}/bays/{bayNumber}", &GetBay}};
+}
+
+}  // namespace vdpark

@@ -1,0 +1,454 @@
+#include "api/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "api/api_error.h"
+
+namespace vdpark {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kStreamPath = "/stream";
+
+using Clock = std::chrono::steady_clock;
+
+int64_t MicrosSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+// HOST and PORT of "HOST:PORT" or "[V6]:PORT"; nullopt when it is not that.
+std::optional<std::pair<std::string, uint16_t>> SplitListen(std::string_view listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == listen.size()) {
+    return std::nullopt;
+  }
+  std::string_view host = listen.substr(0, colon), port = listen.substr(colon + 1);
+  if (host.starts_with('[')) {
+    if (!host.ends_with(']') || host.size() < 3) return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address needs brackets
+  }
+  uint32_t p = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || (p = p * 10 + (c - '0')) > 65535) return std::nullopt;
+  }
+  return std::pair{std::string(host), static_cast<uint16_t>(p)};
+}
+
+std::string FormatEndpoint(const tcp::endpoint& e) {
+  const std::string host = e.address().to_string();
+  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+}
+
+// What one connection shares with Stop(): touched on the connection's strand only.
+struct Connection {
+  asio::any_io_executor executor;
+  beast::tcp_stream* stream = nullptr;
+  asio::steady_timer* wake = nullptr;  // set while the connection is a /stream
+  bool alive = true;
+  bool busy = false;  // a request is being read, answered or written
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ApiContext& context, EventStream* stream, HttpServerOptions options)
+      : context(context),
+        stream(stream),
+        options(std::move(options)),
+        io(std::max(this->options.threads, 1)),
+        acceptor(asio::make_strand(io)) {}
+
+  asio::awaitable<void> Accept();
+  asio::awaitable<void> Session(tcp::socket socket);
+  asio::awaitable<void> Serve(beast::tcp_stream& tcp, Connection& conn);
+  asio::awaitable<void> ServeStream(beast::tcp_stream& tcp, Connection& conn,
+                                    const ApiRequest& request, unsigned version);
+  asio::awaitable<bool> Write(beast::tcp_stream& tcp, const ApiResponse& response, unsigned version,
+                              bool keep_alive);
+  ApiResponse Answer(const ApiRequest& request);
+
+  ApiContext& context;
+  EventStream* const stream;
+  const HttpServerOptions options;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable idle;                       // signalled when connections empties
+  std::set<std::shared_ptr<Connection>> connections;  // guarded by mu
+  std::string bound;
+  uint16_t port = 0;
+  // Declared after what the connections' coroutines touch as they unwind, so that a coroutine
+  // destroyed with the io_context still finds those alive.
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+};
+
+namespace {
+
+// Logs what escaped a coroutine: nothing should, but a server thread must not die of it.
+void LogException(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    spdlog::error("api: connection failed: {}", x.what());
+  } catch (...) {
+    spdlog::error("api: connection failed");
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::Impl::Accept() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+    if (stopping || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of file descriptors, most likely: wait a little rather than spin.
+      spdlog::warn("api: accept: {}", ec.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    tcp::socket s(std::move(socket));
+    auto executor = s.get_executor();
+    asio::co_spawn(executor, Session(std::move(s)), LogException);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
+  beast::tcp_stream tcp(std::move(socket));
+  auto conn = std::make_shared<Connection>();
+  conn->executor = tcp.get_executor();
+  conn->stream = &tcp;
+  {
+    std::lock_guard lock(mu);
+    connections.insert(conn);
+  }
+  // Unregisters however the coroutine ends (also when destroyed unfinished at shutdown).
+  struct Unregister {
+    Impl* impl;
+    std::shared_ptr<Connection> conn;
+    ~Unregister() {
+      conn->alive = false;
+      std::lock_guard lock(impl->mu);
+      impl->connections.erase(conn);
+      if (impl->connections.empty()) impl->idle.notify_all();
+    }
+  } unregister{this, conn};
+
+  co_await Serve(tcp, *conn);
+  beast::error_code ignored;
+  tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Closing with unread input would reset the connection, and the client could lose the answer
+  // just sent (a 413 before the body it was still sending): read what still comes, briefly.
+  if (!stopping && tcp.socket().is_open()) {
+    std::array<char, 8192> sink;
+    size_t drained = 0;
+    tcp.expires_after(std::chrono::seconds(1));
+    while (drained < 1024 * 1024) {
+      auto [ec, n] = co_await tcp.async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
+  tcp.close();
+}
+
+ApiResponse HttpServer::Impl::Answer(const ApiRequest& request) {
+  if (options.static_files && (request.method == "GET") && !MatchesRoute(request.path)) {
+    const auto start = Clock::now();
+    if (auto file = options.static_files(request.path)) {
+      ApiResponse r;
+      r.content_type = std::move(file->content_type);
+      r.body = std::move(file->body);
+      r.route = "static";
+      r.headers.emplace_back("Cache-Control", "no-cache");
+      AddCorsHeaders(&r);
+      context.metrics.Record(r.route, request.method, r.status, MicrosSince(start));
+      return r;
+    }
+  }
+  return HandleRequest(request, context);
+}
+
+asio::awaitable<bool> HttpServer::Impl::Write(beast::tcp_stream& tcp, const ApiResponse& r,
+                                              unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "vdpark");
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) res.insert(name, value);
+  res.body() = r.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  tcp.expires_after(options.write_timeout);
+  auto [ec, n] = co_await http::async_write(tcp, res, kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<void> HttpServer::Impl::Serve(beast::tcp_stream& tcp, Connection& conn) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    conn.busy = false;
+    if (stopping) co_return;
+    if (buffer.size() == 0) {
+      // Waiting for the next request: the idle timeout, and Stop() may cancel the read.
+      tcp.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await tcp.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    conn.busy = true;
+    const auto start = Clock::now();
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    tcp.expires_after(options.header_timeout);
+    auto [ec, n] = co_await http::async_read_header(tcp, buffer, parser, kTuple);
+    if (!ec && !parser.is_done()) {
+      if (auto expect = parser.get()[http::field::expect]; beast::iequals(expect, "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+        tcp.expires_after(options.write_timeout);
+        std::tie(ec, n) = co_await http::async_write(tcp, go_on, kTuple);
+      }
+      if (!ec) {
+        tcp.expires_after(options.body_timeout);
+        std::tie(ec, n) = co_await http::async_read(tcp, buffer, parser, kTuple);
+      }
+    }
+    if (ec) {
+      // A timeout or a closed connection has nobody to answer to; a request too large or
+      // malformed is answered, and the connection closed (its rest is not read).
+      std::optional<ApiError> error;
+      if (ec == http::error::body_limit) {
+        error = ApiError::PayloadTooLarge("the body is larger than " +
+                                          std::to_string(options.max_body_bytes) + " bytes");
+      } else if (ec == http::error::header_limit) {
+        error = ApiError{
+            431, "Request header fields too large",
+            "the headers are larger than " + std::to_string(options.max_header_bytes) + " bytes"};
+      } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        error = ApiError::BadRequest("malformed HTTP request: " + ec.message());
+      }
+      if (error && tcp.socket().is_open()) {
+        ApiResponse r = ErrorResponse(*error);
+        AddCorsHeaders(&r);
+        context.metrics.Record("", parser.get().method_string(), r.status, MicrosSince(start));
+        co_await Write(tcp, r, 11, false);
+      }
+      co_return;
+    }
+
+    http::request<http::string_body> req = parser.release();
+    auto parsed = ApiRequest::FromTarget(req.method_string(), req.target());
+    ApiResponse response;
+    if (!parsed.ok()) {
+      response = ErrorResponse(ApiError::BadRequest(parsed.status().message()));
+      AddCorsHeaders(&response);
+      context.metrics.Record("", req.method_string(), response.status, MicrosSince(start));
+    } else {
+      ApiRequest& request = *parsed;
+      request.api_key = std::string(req["X-Api-Key"]);
+      request.origin = std::string(req[http::field::origin]);
+      request.body = std::move(req.body());
+      if (request.method == "GET" && WithoutVersion(request.path) == kStreamPath && stream) {
+        co_await ServeStream(tcp, conn, request, req.version());
+        co_return;
+      }
+      response = Answer(request);
+    }
+    const bool keep_alive = req.keep_alive() && !stopping;
+    if (!co_await Write(tcp, response, req.version(), keep_alive) || !keep_alive) co_return;
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::ServeStream(beast::tcp_stream& tcp, Connection& conn,
+                                                    const ApiRequest& request, unsigned version) {
+  const auto start = Clock::now();
+  // A browser's EventSource cannot send headers: the key may come as ?apiKey= instead.
+  std::string key = request.api_key;
+  if (key.empty()) key = std::string(request.Query("apiKey").value_or(""));
+  auto caller = context.keys.Authenticate(key);
+  if (!caller) {
+    ApiResponse r = ErrorResponse(
+        ApiError::Unauthorized(key.empty() ? "an X-Api-Key header (or apiKey parameter) is required"
+                                           : "the API key is not a known key"));
+    AddCorsHeaders(&r);
+    context.metrics.Record(kStreamPath, request.method, r.status, MicrosSince(start));
+    co_await Write(tcp, r, version, false);
+    co_return;
+  }
+
+  auto wake = std::make_shared<asio::steady_timer>(tcp.get_executor());
+  std::weak_ptr<asio::steady_timer> weak = wake;
+  auto executor = tcp.get_executor();
+  auto subscription = stream->Subscribe(*caller, [executor, weak] {
+    asio::post(executor, [weak] {
+      if (auto timer = weak.lock()) timer->cancel();
+    });
+  });
+  struct Leave {
+    EventStream* stream;
+    std::shared_ptr<EventStream::Subscription> subscription;
+    Connection* conn;
+    ~Leave() {
+      stream->Unsubscribe(subscription);
+      conn->wake = nullptr;
+    }
+  } leave{stream, subscription, &conn};
+  conn.wake = wake.get();
+  conn.busy = false;  // Stop() wakes a stream rather than waiting for it
+  context.metrics.Record(kStreamPath, request.method, 200, MicrosSince(start));
+
+  http::response<http::empty_body> res{http::status::ok, version};
+  res.set(http::field::server, "vdpark");
+  res.set(http::field::content_type, "text/event-stream");
+  res.set(http::field::cache_control, "no-cache");
+  res.set("X-Accel-Buffering", "no");  // no proxy buffering of the events
+  ApiResponse cors;
+  AddCorsHeaders(&cors);
+  for (const auto& [name, value] : cors.headers) res.insert(name, value);
+  res.keep_alive(false);  // the events run until the connection closes
+  http::response_serializer<http::empty_body> serializer{res};
+  tcp.expires_after(options.write_timeout);
+  if (auto [ec, n] = co_await http::async_write_header(tcp, serializer, kTuple); ec) co_return;
+
+  std::string out = "retry: 3000\n: connected\n\n";
+  for (;;) {
+    if (!out.empty()) {
+      tcp.expires_after(options.write_timeout);
+      auto [ec, n] = co_await asio::async_write(tcp, asio::buffer(out), kTuple);
+      if (ec) co_return;
+      out.clear();
+    }
+    if (stopping || subscription->closed()) co_return;
+    for (const std::string& line : subscription->Take()) {
+      out += "data: ";
+      out += line;
+      out += "\n\n";
+    }
+    if (!out.empty()) continue;
+    wake->expires_after(stream->options().heartbeat);
+    auto [ec] = co_await wake->async_wait(kTuple);
+    if (!ec) out = ": heartbeat\n\n";  // quiet for a while: keeps proxies from closing it
+  }
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+}
+
+uint16_t HttpServer::port() const {
+  return impl_->port;
+}
+std::string HttpServer::address() const {
+  return impl_->bound;
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(ApiContext& context, EventStream* stream,
+                                                      HttpServerOptions options) {
+  const std::string listen = options.listen;
+  auto host_port = SplitListen(listen);
+  if (!host_port) {
+    return Status::InvalidArgument("--listen '" + listen +
+                                   "': expected HOST:PORT, such as 127.0.0.1:8080");
+  }
+  auto impl = std::make_unique<Impl>(context, stream, std::move(options));
+  boost::system::error_code ec;
+  tcp::resolver resolver(impl->io);
+  auto found = resolver.resolve(host_port->first, std::to_string(host_port->second),
+                                tcp::resolver::passive, ec);
+  if (ec || found.empty()) {
+    return Status::InvalidArgument("--listen '" + listen + "': cannot resolve '" +
+                                   host_port->first + "': " + ec.message());
+  }
+  const tcp::endpoint endpoint = found.begin()->endpoint();
+  if (context.keys.empty() && !endpoint.address().is_loopback()) {
+    return Status::InvalidArgument(
+        "--listen '" + listen +
+        "': with no API keys configured the API is served on loopback only (127.0.0.1, ::1); "
+        "give a key file to serve other addresses");
+  }
+  tcp::acceptor& acceptor = impl->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); !ec) {
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    acceptor.bind(endpoint, ec);
+  }
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IOError("--listen '" + listen + "': " + ec.message());
+  const tcp::endpoint local = acceptor.local_endpoint(ec);
+  impl->port = local.port();
+  impl->bound = FormatEndpoint(local);
+
+  spdlog::info("api: listening on http://{}", impl->bound);
+  if (context.keys.empty()) {
+    spdlog::warn(
+        "api: no API keys configured: every request is served without a key, on loopback only");
+  }
+  asio::co_spawn(acceptor.get_executor(), impl->Accept(), LogException);
+  Impl* raw = impl.get();
+  for (int i = 0; i < std::max(raw->options.threads, 1); ++i) {
+    raw->threads.emplace_back([raw] { raw->io.run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+void HttpServer::Stop() {
+  Impl& s = *impl_;
+  if (!s.stopping.exchange(true)) {
+    asio::post(s.acceptor.get_executor(), [&s] {
+      beast::error_code ignored;
+      s.acceptor.close(ignored);
+    });
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+      std::lock_guard lock(s.mu);
+      open.assign(s.connections.begin(), s.connections.end());
+    }
+    for (const auto& conn : open) {
+      asio::post(conn->executor, [conn] {
+        if (!conn->alive) return;
+        if (conn->wake != nullptr) {
+          conn->wake->cancel();
+        } else if (!conn->busy) {
+          conn->stream->cancel();  // waiting for a next request that need not come
+        }
+      });
+    }
+    std::unique_lock lock(s.mu);
+    s.idle.wait_for(lock, s.options.stop_grace, [&s] { return s.connections.empty(); });
+  }
+  s.io.stop();
+  for (std::thread& t : s.threads) {
+    if (t.joinable()) t.join();
+  }
+  // The close posted above may not have run before io.stop(); no thread runs now, so it is safe
+  // to close here.
+  beast::error_code ignored;
+  s.acceptor.close(ignored);
+}
+
+}  // namespace vdpark

@@ -1,0 +1,50 @@
+// The records as the API shows them (SPEC §5): field names and shapes of the API the platform
+// already serves. A value the record does not have is null, never left out, so that every item of
+// a list has the same fields.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/http_types.h"
+#include "domain/model.h"
+#include "domain/timestamp.h"
+
+namespace vdpark {
+
+namespace json = boost::json;
+
+// {zoneId,name,address,city,totalBays,occupiedBays,vacantBays,occupancyRate,location{lat,lng},
+//  pricePerHour,operatingHours{open,close}}; with `detail` also tenantId and createdAt.
+// occupancyRate is a percentage, 0 to 100, to one decimal.
+json::object ZoneJson(const Zone& zone, bool detail);
+
+// {zoneId,bayNumber,sensorId,status,lastChange,occupiedSince,currentDuration,batteryLevel,
+//  signalStrength,bayType,location}; with `detail` also lastHeartbeat. currentDuration: whole
+// minutes occupied at `now` (null unless occupied); batteryLevel and signalStrength from
+// `sensor`, the bay's sensor when known.
+json::object BayJson(const Bay& bay, const Sensor* sensor, Timestamp now, bool detail);
+
+// {zoneId,bayNumber,eventType,timestamp,duration,revenue,detectionMode}.
+json::object EventJson(const ParkingEvent& event);
+
+// {sensorId,model,zoneId,bayNumber,status,batteryLevel,signalStrength,lastSeen,firmwareVersion,
+//  installDate}.
+json::object SensorJson(const Sensor& sensor);
+
+// occupied / total as a percentage to one decimal; 0 when total is 0.
+double OccupancyRate(int64_t occupied, int64_t total);
+
+// Timestamps as the store keeps them (ISO-8601 UTC with microseconds); null when absent.
+json::value TimeJson(const std::optional<Timestamp>& t);
+// Money as a JSON number with no more digits than it has (12.5, 6.25).
+json::value MoneyJson(const std::optional<Decimal>& d);
+
+// JSON text with numbers written as people write them (25.0805, not Boost.JSON's 2.50805E1).
+std::string ToJsonText(const json::value& value);
+
+// A response of `status` whose body is `value`.
+ApiResponse JsonResponse(int status, const json::value& value);
+
+}  // namespace vdpark

@@ -1,0 +1,80 @@
+// What the route files share: the shape of a route and its handler, and the checks every handler
+// makes (parameters, the caller's access to a zone, a store's failure). Internal to src/api.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api_error.h"
+#include "api/api_keys.h"
+#include "api/http_types.h"
+#include "api/json_views.h"
+#include "api/router.h"
+
+namespace vdpark {
+
+// One request as a handler sees it: the request, the context, who asks, and the path's
+// parameters by name ("zoneId"), decoded.
+struct RouteCall {
+  const ApiRequest& request;
+  ApiContext& context;
+  const Caller& caller;
+  const std::map<std::string, std::string, std::less<>>& params;
+  Timestamp now;
+
+  const std::string& Param(std::string_view name) const;
+  Store& store() const { return context.store; }
+};
+
+using RouteHandler = ApiResponse (*)(const RouteCall& call);
+
+struct Route {
+  std::string_view method;   // "GET", "POST"
+  std::string_view pattern;  // "/zones/{zoneId}/bays": a "{name}" segment matches any segment
+  RouteHandler handler;
+  bool needs_key = true;  // false for /healthz and /metrics
+};
+
+// The routes of each resource, one file each.
+std::vector<Route> ZoneRoutes();
+std::vector<Route> BayRoutes();
+std::vector<Route> EventRoutes();
+std::vector<Route> SensorRoutes();
+std::vector<Route> AnalyticsRoutes();
+
+// The zone `zone_id` when it exists and the caller may see it; 404 "Zone not found" otherwise
+// (another tenant's zone is answered exactly as a missing one, so keys cannot probe for ids).
+ApiResult<Zone> VisibleZone(const RouteCall& call, std::string_view zone_id);
+
+// The zones the caller may see, sorted by id: all, or its tenant's.
+ApiResult<std::vector<Zone>> VisibleZones(const RouteCall& call);
+
+// Query parameters, checked: nullopt when absent, 400 naming the parameter when malformed.
+ApiResult<std::optional<Timestamp>> TimeParam(const ApiRequest& request, std::string_view name);
+ApiResult<std::optional<int64_t>> IntParam(const ApiRequest& request, std::string_view name,
+                                           int64_t min, int64_t max);
+
+// The request body as a JSON object; 400 "body: ..." when it is not one.
+ApiResult<json::object> BodyObject(const ApiRequest& request);
+
+// Fields of a request body, checked: nullopt when absent or null, 400 "body.NAME: ..." when of
+// the wrong kind.
+ApiResult<std::optional<std::string>> StringField(const json::object& body, std::string_view name);
+ApiResult<std::optional<int64_t>> IntField(const json::object& body, std::string_view name,
+                                           int64_t min, int64_t max);
+ApiResult<std::optional<GeoPoint>> LocationField(const json::object& body, std::string_view name);
+ApiResult<std::optional<Timestamp>> TimeField(const json::object& body, std::string_view name);
+
+// 404 bodies for each kind of record.
+ApiError ZoneNotFound(std::string_view zone_id);
+ApiError BayNotFound(std::string_view zone_id, std::string_view bay_number);
+ApiError SensorNotFound(std::string_view sensor_id);
+
+// An id as the single-table keys can hold it: 1 to 128 printable characters, no '#' (the keys'
+// separator), no '/', no blank. "" when fine, otherwise why not.
+std::string CheckId(std::string_view id);
+
+}  // namespace vdpark

@@ -1,0 +1,147 @@
+#include "ingest/ingest_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+namespace vdpark {
+
+IngestService::IngestService(Store& store, IngestServiceOptions options, ChangeSink on_change)
+    : store_(store), options_(std::move(options)) {
+  ingestor_ = std::make_unique<Ingestor>(
+      store_, options_.ingest, std::move(on_change),
+      [this](std::string_view topic, std::string_view payload, std::string_view reason) {
+        PublishError(topic, payload, reason);
+      });
+}
+
+Result<std::unique_ptr<IngestService>> IngestService::Start(
+    Store& store, IngestServiceOptions options, ChangeSink on_change,
+    std::chrono::milliseconds connect_timeout) {
+  auto broker = ParseMqttUrl(options.mqtt_url);
+  if (!broker.ok()) return broker.status();
+  if (options.reconcile_on_start) {
+    auto fixed = store.ReconcileOccupancy();
+    if (!fixed.ok()) return fixed.status().WithContext("reconciling occupiedBays");
+    if (*fixed > 0) spdlog::warn("reconciled occupiedBays of {} zones with their bays", *fixed);
+  }
+  std::unique_ptr<IngestService> service(
+      new IngestService(store, std::move(options), std::move(on_change)));
+  const IngestServiceOptions& o = service->options_;
+
+  MqttPublisherOptions pub;
+  pub.client_id = o.client_id + "-errors";
+  pub.connect_timeout = std::chrono::duration_cast<std::chrono::seconds>(connect_timeout);
+  auto errors = MqttPublisher::Connect(*broker, pub);
+  if (!errors.ok()) return errors.status().WithContext("connecting the errors publisher");
+  service->errors_ = std::move(*errors);
+
+  MqttSubscriberOptions sub;
+  sub.topics = {o.topic_root + "/+/+/status", o.topic_root + "/+/+/health"};
+  sub.shared_group = o.shared_group;
+  sub.client_id = o.client_id;
+  IngestService* self = service.get();
+  auto subscriber = MqttSubscriber::Start(
+      *broker, sub, [self](std::string_view topic, std::string_view payload, bool) {
+        return self->OnMessage(topic, payload);
+      });
+  if (!subscriber.ok()) return subscriber.status();
+  service->subscriber_ = std::move(*subscriber);
+  VDPARK_RETURN_IF_ERROR(service->subscriber_->WaitConnected(connect_timeout)
+                             .WithContext("subscribing at " + broker->display));
+  service->sweeper_ = std::thread([self] { self->SweepLoop(); });
+  spdlog::info("ingesting {}/+/+/status|health from {} as {}{}", o.topic_root, broker->display,
+               o.client_id, o.shared_group.empty() ? "" : " in group " + o.shared_group);
+  return service;
+}
+
+IngestService::~IngestService() {
+  (void)Stop();
+}
+
+Status IngestService::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Status::OK();
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  Status s = subscriber_ ? subscriber_->Stop() : Status::OK();
+  if (sweeper_.joinable()) sweeper_.join();
+  if (errors_) {
+    Status flushed = errors_->Flush(std::chrono::seconds(5));
+    if (!flushed.ok()) spdlog::warn("errors topic: {}", flushed.ToString());
+  }
+  return s;
+}
+
+bool IngestService::OnMessage(std::string_view topic, std::string_view payload) {
+  Status s = ingestor_->Handle(topic, payload, Timestamp::Now());
+  if (s.ok()) return true;
+  // The store failed: leave the message unacknowledged, so that it comes again.
+  spdlog::error("topic {}: not acknowledged, will come again: {}", topic, s.ToString());
+  return false;
+}
+
+void IngestService::PublishError(std::string_view topic, std::string_view payload,
+                                 std::string_view reason) {
+  // The original payload, with where it came from and why it was refused, for whoever watches
+  // the errors topic; a payload that is not text is kept as it was (JSON escapes it).
+  boost::json::object o;
+  o["topic"] = topic;
+  o["reason"] = reason;
+  o["payload"] = payload;
+  o["receivedAt"] = Timestamp::Now().ToIso();
+  Status s = errors_->PublishAsync(options_.topic_root + "/errors", boost::json::serialize(o), 1);
+  if (s.ok()) {
+    ++errors_published_;
+  } else {
+    ++errors_unpublished_;  // counted and logged by the Ingestor already: nothing is lost
+    spdlog::warn("could not publish to {}/errors: {}", options_.topic_root, s.ToString());
+  }
+}
+
+void IngestService::SweepLoop() {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, options_.sweep_every, [this] { return stopping_; })) {
+    lock.unlock();
+    auto marked = ingestor_->SweepOffline(Timestamp::Now());
+    if (!marked.ok()) {
+      spdlog::warn("offline sweep: {}", marked.status().ToString());
+    } else if (*marked > 0) {
+      spdlog::warn(
+          "{} sensors offline (silent for more than {} min)", *marked,
+          std::chrono::duration_cast<std::chrono::minutes>(options_.ingest.offline_after).count());
+    }
+    lock.lock();
+  }
+}
+
+std::string IngestService::MetricsText() const {
+  std::string out = ingestor_->MetricsText();
+  const MqttSubscriber::Stats st = subscriber_->stats();
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += " counter\n";
+    out += name;
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+  };
+  counter("vdpark_mqtt_received_total", "Messages handed to the processor.", st.received);
+  counter("vdpark_mqtt_redelivered_total", "Messages the broker sent again (DUP flag).",
+          st.duplicates);
+  counter("vdpark_mqtt_not_acknowledged_total", "Messages left for the broker to send again.",
+          st.rejected);
+  counter("vdpark_mqtt_reconnects_total", "Connections made after the first.", st.reconnects);
+  counter("vdpark_mqtt_errors_published_total", "Unusable messages published to the errors topic.",
+          errors_published_);
+  return out;
+}
+
+}  // namespace vdpark

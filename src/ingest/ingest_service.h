@@ -1,0 +1,80 @@
+// IngestService: the ingest half of `vdpark serve` (SPEC §4): sensor messages from an MQTT
+// broker into the Ingestor, unusable ones out to the errors topic, and the offline sweep.
+//
+// A message is acknowledged to the broker only once the Ingestor has written it (or found it to
+// be a duplicate, late, or unusable): a process killed at any moment gets its unacknowledged
+// messages again from its persistent session, and the Ingestor's conditional writes make the
+// second delivery change nothing. When the store fails, the message is left unacknowledged and
+// comes again after a reconnect.
+//
+// Before subscribing, each zone's occupiedBays is reconciled with its bays
+// (Store::ReconcileOccupancy): a store without transactions (dynalite) could have been left off by
+// a crash between its writes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/result.h"
+#include "ingest/ingestor.h"
+#include "ingest/mqtt_client.h"
+#include "store/store.h"
+
+namespace vdpark {
+
+struct IngestServiceOptions {
+  std::string mqtt_url;  // mqtt://host:port or mqtts://host:8883?ca=...&cert=...&key=...
+  // The broker keeps the session (and the messages not yet acknowledged) under this id: keep it
+  // the same across restarts, and different for each process.
+  std::string client_id = "vdpark-serve";
+  std::string shared_group;  // "" or an MQTT 5 shared-subscription group to split sensors over
+  std::string topic_root = "visiondrive/parking";  // {root}/{zone}/{bay}/status|health
+  IngestConfig ingest;
+  std::chrono::milliseconds sweep_every{std::chrono::seconds(60)};  // the offline sweep
+  bool reconcile_on_start = true;
+};
+
+class IngestService {
+ public:
+  // Reconciles the counters, connects the errors publisher and subscribes; returns once
+  // subscribed (Unavailable when the broker cannot be reached within `connect_timeout`).
+  // `on_change` (may be empty) sees every committed change: the mirror, the live stream.
+  static Result<std::unique_ptr<IngestService>> Start(
+      Store& store, IngestServiceOptions options, ChangeSink on_change,
+      std::chrono::milliseconds connect_timeout = std::chrono::seconds(10));
+  ~IngestService();  // Stop()s
+
+  // Disconnects (a message being handled finishes first), stops the sweep. Idempotent.
+  Status Stop();
+
+  const IngestMetrics& metrics() const { return ingestor_->metrics(); }
+  MqttSubscriber::Stats mqtt_stats() const { return subscriber_->stats(); }
+  uint64_t errors_published() const { return errors_published_; }
+  // Ingest and MQTT metrics in Prometheus text format.
+  std::string MetricsText() const;
+
+ private:
+  IngestService(Store& store, IngestServiceOptions options, ChangeSink on_change);
+  bool OnMessage(std::string_view topic, std::string_view payload);
+  void PublishError(std::string_view topic, std::string_view payload, std::string_view reason);
+  void SweepLoop();
+
+  Store& store_;
+  const IngestServiceOptions options_;
+  std::unique_ptr<Ingestor> ingestor_;
+  std::unique_ptr<MqttPublisher> errors_;  // visiondrive/parking/errors
+  std::unique_ptr<MqttSubscriber> subscriber_;
+  std::atomic<uint64_t> errors_published_{0}, errors_unpublished_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread sweeper_;
+};
+
+}  // namespace vdpark

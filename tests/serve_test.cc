@@ -1,0 +1,456 @@
+// `vdpark serve` end to end, against a real Mosquitto: a simulated fleet's messages in, then the
+// store compared with what the simulator says a correct processor makes of them (bay states,
+// events per bay, every zone's occupiedBays). Also with the serve process killed with SIGKILL and
+// restarted, the broker restarted mid-stream, and two processes sharing the sensors of one store.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "dynalite.h"
+#include "ingest/mqtt_client.h"
+#include "mosquitto.h"
+#include "postgres.h"
+#include "simulate/fleet_simulator.h"
+#include "store/store.h"
+#include "test_dirs.h"
+
+namespace vdpark {
+namespace {
+
+using testing::PrivateBroker;
+using testing::ReadFile;
+using testing::TempDir;
+
+// The simulated window starts after the generated history, so that the events made here are
+// told apart from the loaded ones by their time.
+const Timestamp kSimStart = Timestamp::FromSeconds(1798761600);  // 2027-01-01T00:00Z
+
+int RunCli(const TempDir& tmp, const std::string& args) {
+  std::string cmd =
+      "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " >>" + tmp / "cli.log" + " 2>&1";
+  int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A `vdpark serve` child process with its output in a log file.
+class ServeProcess {
+ public:
+  ServeProcess(const TempDir& tmp, std::vector<std::string> args, std::string log_name)
+      : log_(tmp / log_name) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      if (chdir(tmp.path().c_str()) != 0) _exit(127);
+      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv{const_cast<char*>(VDPARK_BINARY), const_cast<char*>("serve")};
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(VDPARK_BINARY, argv.data());
+      _exit(127);
+    }
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) Kill(SIGKILL);
+  }
+  // Waits until it says it is serving, or has exited.
+  bool WaitServing(std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (ReadFile(log_).find("serving: ") != std::string::npos) return true;
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // Sends `sig` and waits for the exit; the exit code, or -signal.
+  int Kill(int sig) {
+    if (pid_ <= 0) return -999;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  std::string log() const { return ReadFile(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+// A fleet made by `vdpark generate` and loaded with `vdpark migrate` into `store_url`; returns
+// its metadata as the store holds it.
+Metadata LoadFleet(const TempDir& tmp, const std::string& store_url, int zones) {
+  EXPECT_EQ(RunCli(tmp, "generate --out csv:export --end 2026-12-01T00:00:00Z --days 1 --zones " +
+                            std::to_string(zones)),
+            0)
+      << ReadFile(tmp / "cli.log");
+  EXPECT_EQ(RunCli(tmp, "migrate --source csv:export --target '" + store_url +
+                            "' --retention-days 0 --restart"),
+            0)
+      << ReadFile(tmp / "cli.log");
+  auto store = OpenStore(
+      store_url.starts_with("embedded:") ? "embedded:" + tmp / store_url.substr(9) : store_url);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return {};
+  auto md = (*store)->ReadMetadata({});
+  EXPECT_TRUE(md.ok()) << md.status().ToString();
+  return md.ok() ? std::move(*md) : Metadata{};
+}
+
+// Publishes every message, retrying each until the broker has it (it may be restarting);
+// `between(i)` runs before message i.
+template <typename Between>
+void PublishAll(const std::string& url, const std::vector<SimulatedMessage>& messages,
+                Between between) {
+  auto broker = ParseMqttUrl(url);
+  ASSERT_TRUE(broker.ok());
+  MqttPublisherOptions po;
+  po.min_reconnect_delay = std::chrono::seconds(1);
+  auto pub = MqttPublisher::Connect(*broker, po);
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    between(i);
+    for (int attempt = 0;; ++attempt) {
+      Status s = (*pub)->Publish(messages[i].topic, messages[i].payload, 1);
+      if (s.ok()) break;
+      ASSERT_LT(attempt, 300) << s.ToString();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+std::vector<SimulatedMessage> Simulate(const Metadata& fleet, int sensors, int64_t hours,
+                                       ExpectedState* expected, double duplicates = 0.05,
+                                       double bad = 0.02) {
+  SimulateOptions o;
+  o.seed = 7;
+  o.sensors = sensors;
+  o.start = kSimStart;
+  o.duration_micros = hours * kMicrosPerHour;
+  o.duplicate_rate = duplicates;
+  o.bad_rate = bad;
+  EXPECT_TRUE(ValidateSimulateOptions(o).ok());
+  FleetSimulator sim(fleet, o);
+  std::vector<SimulatedMessage> out;
+  while (auto m = sim.Next()) out.push_back(std::move(*m));
+  *expected = sim.Expected();
+  return out;
+}
+
+// The store against the simulator's expectation: each simulated bay's status and its ARRIVE and
+// LEAVE events since kSimStart, and every zone's occupiedBays, both as expected and as its bays
+// say.
+void ExpectStoreMatches(Store& store, const ExpectedState& expected, bool exact_events = true) {
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> events;
+  EventScanOptions since;
+  since.since = kSimStart;
+  Status s = store.ScanEvents(since,
+                              [&](ParkingEvent&& e, const Origin&) {
+                                if (e.timestamp < kSimStart) return Status::OK();
+                                auto& [arrivals, departures] = events[{e.zone_id, e.bay_number}];
+                                ++(e.event_type == EventType::kArrive ? arrivals : departures);
+                                return Status::OK();
+                              },
+                              {});
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  int checked = 0;
+  for (const ExpectedBay& b : expected.bays) {
+    auto bay = store.GetBay(b.zone_id, b.bay_number);
+    ASSERT_TRUE(bay.ok() && *bay) << b.zone_id << "/" << b.bay_number;
+    EXPECT_EQ((*bay)->status, b.status) << b.zone_id << "/" << b.bay_number;
+    auto [arrivals, departures] = events[{b.zone_id, b.bay_number}];
+    if (exact_events) {
+      EXPECT_EQ(arrivals, b.arrivals) << b.zone_id << "/" << b.bay_number;
+      EXPECT_EQ(departures, b.departures) << b.zone_id << "/" << b.bay_number;
+    } else {
+      EXPECT_LE(arrivals, b.arrivals) << b.zone_id << "/" << b.bay_number;
+      EXPECT_LE(departures, b.departures) << b.zone_id << "/" << b.bay_number;
+      // Arrivals and departures alternate: never two arrivals without a departure between.
+      EXPECT_LE(arrivals - departures, 1) << b.zone_id << "/" << b.bay_number;
+      EXPECT_GE(arrivals - departures, -1) << b.zone_id << "/" << b.bay_number;
+    }
+    checked += arrivals > 0;
+  }
+  EXPECT_GT(checked, 5);  // the stream did move bays
+  auto md = store.ReadMetadata({});
+  ASSERT_TRUE(md.ok());
+  std::map<std::string, int64_t> occupied;
+  for (const Bay& b : md->bays) occupied[b.zone_id] += b.status == BayStatus::kOccupied;
+  for (const ExpectedZone& z : expected.zones) {
+    auto zone = store.GetZone(z.zone_id);
+    ASSERT_TRUE(zone.ok() && *zone) << z.zone_id;
+    EXPECT_EQ((*zone)->occupied_bays.value_or(-1), z.occupied_bays) << z.zone_id;
+    EXPECT_EQ((*zone)->occupied_bays.value_or(-1), occupied[z.zone_id]) << z.zone_id;
+  }
+}
+
+std::vector<std::string> ServeArgs(const std::string& store, const std::string& mqtt,
+                                   const std::string& client) {
+  // Simulated times are far from now: let every message's ts count.
+  // The API on a port of its own: tests run side by side.
+  return {"--store",  store,         "--mqtt",     mqtt,     "--client-id",      client,
+          "--listen", "127.0.0.1:0", "--max-skew", "10000d", "--retention-days", "0"};
+}
+
+// Waits until `done()` or the timeout.
+template <typename Done>
+bool WaitFor(Done done, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+// Waits until serve has handled everything published before: publishes `count` unusable
+// messages and waits for each on the errors topic. A session delivers in order, so once a
+// process has refused its sentinel, it has handled every message published before it.
+void Drain(const std::string& url, int count) {
+  std::atomic<int> seen{0};
+  auto watcher =
+      MqttSubscriber::Start(*ParseMqttUrl(url),
+                            MqttSubscriberOptions{.topics = {"visiondrive/parking/errors"},
+                                                  .client_id = testing::UniqueMqttName("drain")},
+                            [&](std::string_view, std::string_view payload, bool) {
+                              if (payload.find("sentinel-") != std::string_view::npos) ++seen;
+                              return true;
+                            });
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE((*watcher)->WaitConnected(std::chrono::seconds(10)).ok());
+  std::vector<SimulatedMessage> sentinels;
+  for (int i = 0; i < count; ++i) {
+    sentinels.push_back({Timestamp(), "visiondrive/parking/zone-x/bay-x/status",
+                         "sentinel-" + std::to_string(i), true, false});
+  }
+  PublishAll(url, sentinels, [](size_t) {});
+  EXPECT_TRUE(WaitFor([&] { return seen >= count; }, std::chrono::seconds(120)))
+      << seen << " of " << count << " sentinels came back";
+}
+
+// How many messages serve reported handling, from its "stopped:" line.
+uint64_t StoppedMessages(const std::string& log) {
+  size_t at = log.rfind("stopped: ");
+  return at == std::string::npos ? 0 : std::stoull(log.substr(at + 9));
+}
+
+TEST(ServeTest, SimulatedFleetEndsInExactlyTheStatesItShould) {
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  Metadata fleet = LoadFleet(tmp, "embedded:store", 3);
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 60, 12, &expected);
+  ASSERT_GT(messages.size(), 1000u);
+
+  // Whoever watches the errors topic gets each bad message with its reason.
+  std::atomic<int> errors{0};
+  std::string first_error;
+  std::mutex mu;
+  auto watcher = MqttSubscriber::Start(
+      *ParseMqttUrl(broker.url()),
+      MqttSubscriberOptions{.topics = {"visiondrive/parking/errors"}, .client_id = "watcher"},
+      [&](std::string_view, std::string_view payload, bool) {
+        std::lock_guard lock(mu);
+        if (errors++ == 0) first_error = payload;
+        return true;
+      });
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE((*watcher)->WaitConnected(std::chrono::seconds(10)).ok());
+
+  ServeProcess serve(tmp, ServeArgs("embedded:store", broker.url(), "serve-a"), "serve.log");
+  ASSERT_TRUE(serve.WaitServing()) << serve.log();
+  PublishAll(broker.url(), messages, [](size_t) {});
+  uint64_t bad = 0;
+  for (const auto& m : messages) bad += m.bad;
+  Drain(broker.url(), 1);
+  EXPECT_EQ(serve.Kill(SIGTERM), 0) << serve.log();
+  EXPECT_EQ(StoppedMessages(serve.log()), messages.size() + 1) << serve.log();
+  {
+    std::lock_guard lock(mu);
+    EXPECT_NE(first_error.find("\"reason\""), std::string::npos) << first_error;
+    EXPECT_NE(first_error.find("\"payload\""), std::string::npos) << first_error;
+  }
+  EXPECT_TRUE(
+      WaitFor([&] { return errors >= static_cast<int>(bad) + 1; }, std::chrono::seconds(10)));
+  EXPECT_EQ(errors.load(), static_cast<int>(bad) + 1);
+
+  auto store = OpenStore("embedded:" + tmp / "store");
+  ASSERT_TRUE(store.ok());
+  ExpectStoreMatches(**store, expected);
+}
+
+TEST(ServeTest, KilledWithSigkillAndRestartedLosesNothingAndCountsNothingTwice) {
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  Metadata fleet = LoadFleet(tmp, "embedded:store", 3);
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 80, 24, &expected);
+  ASSERT_GT(messages.size(), 3000u);
+
+  // The session is made first, so that everything published while serve is down waits for it.
+  auto serve = std::make_unique<ServeProcess>(
+      tmp, ServeArgs("embedded:store", broker.url(), "serve-k"), "serve.log");
+  ASSERT_TRUE(serve->WaitServing()) << serve->log();
+  std::mt19937 rng(20261127);
+  std::set<size_t> kill_at;
+  while (kill_at.size() < 3) {
+    kill_at.insert(std::uniform_int_distribution<size_t>(100, messages.size() - 100)(rng));
+  }
+  int kills = 0;
+  PublishAll(broker.url(), messages, [&](size_t i) {
+    if (!kill_at.contains(i)) return;
+    // Mid-stream, at a random moment of whatever it is doing.
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
+    EXPECT_EQ(serve->Kill(SIGKILL), -SIGKILL);
+    ++kills;
+    serve = std::make_unique<ServeProcess>(
+        tmp, ServeArgs("embedded:store", broker.url(), "serve-k"), "serve.log");
+    ASSERT_TRUE(serve->WaitServing()) << serve->log();
+  });
+  EXPECT_EQ(kills, 3);
+  Drain(broker.url(), 1);
+  EXPECT_EQ(serve->Kill(SIGTERM), 0) << serve->log();
+  EXPECT_NE(serve->log().find("stopped: "), std::string::npos);
+  auto store = OpenStore("embedded:" + tmp / "store");
+  ASSERT_TRUE(store.ok());
+  ExpectStoreMatches(**store, expected);
+}
+
+TEST(ServeTest, BrokerRestartedMidStreamLosesNothing) {
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  Metadata fleet = LoadFleet(tmp, "embedded:store", 2);
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 40, 12, &expected);
+  ServeProcess serve(tmp, ServeArgs("embedded:store", broker.url(), "serve-b"), "serve.log");
+  ASSERT_TRUE(serve.WaitServing()) << serve.log();
+  const size_t restart_at = messages.size() / 2;
+  PublishAll(broker.url(), messages, [&](size_t i) {
+    if (i == restart_at) {
+      ASSERT_TRUE(broker.Restart().ok()) << broker.log();
+    }
+  });
+  Drain(broker.url(), 1);
+  EXPECT_EQ(serve.Kill(SIGTERM), 0) << serve.log();
+  EXPECT_NE(serve.log().find("stopped: "), std::string::npos);
+  auto store = OpenStore("embedded:" + tmp / "store");
+  ASSERT_TRUE(store.ok());
+  ExpectStoreMatches(**store, expected);
+}
+
+TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
+  VDPARK_REQUIRE_DYNALITE(endpoint);
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  const std::string table = testing::UniqueTableName("serve-two");
+  const std::string url = "dynamodb://" + table + "?endpoint=" + endpoint;
+  ASSERT_EQ(RunCli(tmp, "table create --target '" + url + "'"), 0) << ReadFile(tmp / "cli.log");
+  Metadata fleet = LoadFleet(tmp, url, 2);
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 30, 8, &expected, 0.1, 0.01);
+
+  std::vector<std::string> a = ServeArgs(url, broker.url(), "serve-one");
+  std::vector<std::string> b = ServeArgs(url, broker.url(), "serve-two");
+  for (auto* args : {&a, &b}) args->insert(args->end(), {"--share", "ingest"});
+  ServeProcess one(tmp, a, "one.log"), two(tmp, b, "two.log");
+  ASSERT_TRUE(one.WaitServing()) << one.log();
+  ASSERT_TRUE(two.WaitServing()) << two.log();
+  PublishAll(broker.url(), messages, [](size_t) {});
+  Drain(broker.url(), 8);  // the group hands them out in turn: some reach each process
+  EXPECT_EQ(one.Kill(SIGTERM), 0) << one.log();
+  EXPECT_EQ(two.Kill(SIGTERM), 0) << two.log();
+  const uint64_t handled = StoppedMessages(one.log()) + StoppedMessages(two.log());
+  EXPECT_EQ(handled, messages.size() + 8) << one.log() << two.log();
+  EXPECT_GT(StoppedMessages(one.log()), 0u);  // the group split the work
+  EXPECT_GT(StoppedMessages(two.log()), 0u);
+  // A group hands one bay's messages to either process, so they may be taken out of order: an
+  // older one then counts as late and makes no event. What must hold is every bay ending as its
+  // newest message says, and no arrival counted twice.
+  auto store = OpenStore(url);
+  ASSERT_TRUE(store.ok());
+  ExpectStoreMatches(**store, expected, /*exact_events=*/false);
+}
+
+TEST(ServeTest, DualWriteMirrorsEveryChangeToPostgres) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  const std::string pg = "'" + schema.url() + "'";
+  ASSERT_EQ(RunCli(tmp, "schema create --target " + pg), 0) << ReadFile(tmp / "cli.log");
+  Metadata fleet = LoadFleet(tmp, "embedded:store", 2);
+  // TimescaleDB holds the same fleet, as it does before the migration starts.
+  ASSERT_EQ(RunCli(tmp, "migrate --source csv:export --target " + pg + " --retention-days 0"), 0)
+      << ReadFile(tmp / "cli.log");
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 30, 12, &expected);
+
+  std::vector<std::string> args = ServeArgs("embedded:store", broker.url(), "serve-dual");
+  args.insert(args.end(), {"--mirror", schema.url(), "--mirror-queue", "mirror-queue"});
+  setenv("DUAL_WRITE_ENABLED", "true", 1);
+  ServeProcess serve(tmp, args, "serve.log");
+  unsetenv("DUAL_WRITE_ENABLED");
+  ASSERT_TRUE(serve.WaitServing()) << serve.log();
+  EXPECT_NE(serve.log().find("dual-write: every change also to"), std::string::npos);
+  PublishAll(broker.url(), messages, [](size_t) {});
+  Drain(broker.url(), 1);
+  EXPECT_EQ(serve.Kill(SIGTERM), 0) << serve.log();  // drains the queue into PostgreSQL
+
+  // PostgreSQL now holds what the single table holds: each bay's status and its new events.
+  auto mirror = OpenStore(schema.url());
+  ASSERT_TRUE(mirror.ok()) << mirror.status().ToString();
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> events;
+  EventScanOptions since;
+  since.since = kSimStart;
+  ASSERT_TRUE((*mirror)
+                  ->ScanEvents(since,
+                               [&](ParkingEvent&& e, const Origin&) {
+                                 auto& [arrivals, departures] = events[{e.zone_id, e.bay_number}];
+                                 ++(e.event_type == EventType::kArrive ? arrivals : departures);
+                                 return Status::OK();
+                               },
+                               {})
+                  .ok());
+  auto md = (*mirror)->ReadMetadata({});
+  ASSERT_TRUE(md.ok());
+  std::map<std::pair<std::string, std::string>, BayStatus> status;
+  for (const Bay& b : md->bays) status[{b.zone_id, b.bay_number}] = b.status;
+  int moved = 0;
+  for (const ExpectedBay& b : expected.bays) {
+    EXPECT_EQ(status[std::pair(b.zone_id, b.bay_number)], b.status)
+        << b.zone_id << "/" << b.bay_number;
+    auto [arrivals, departures] = events[{b.zone_id, b.bay_number}];
+    EXPECT_EQ(arrivals, b.arrivals) << b.zone_id << "/" << b.bay_number;
+    EXPECT_EQ(departures, b.departures) << b.zone_id << "/" << b.bay_number;
+    moved += b.arrivals > 0;
+  }
+  EXPECT_GT(moved, 5);
+}
+
+}  // namespace
+}  // namespace vdpark

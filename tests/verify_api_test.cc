@@ -1,0 +1,207 @@
+// `vdpark verify-api` end to end: one generated fleet migrated into two embedded stores, each
+// served by `vdpark serve` (the "old" API's routes read at the root, the new one's under /v1).
+// The two agree; then one bay is changed in one store, and verify-api reports exactly that
+// bay's field; a zone on one side only is reported from the zone list.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+#include "test_dirs.h"
+
+namespace vdpark {
+namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+
+// A JSON string's text; anything else as JSON.
+std::string Str(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
+}
+
+// Runs `vdpark ARGS` in `tmp`; its stdout is in tmp/out.txt, everything in tmp/cli.log.
+int RunCli(const TempDir& tmp, const std::string& args) {
+  std::string cmd = "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " >" +
+                    tmp / "out.txt" + " 2>>" + tmp / "cli.log" + "; s=$?; cat " + tmp / "out.txt" +
+                    " >>" + tmp / "cli.log" + "; exit $s";
+  int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// `vdpark serve --store STORE --listen 127.0.0.1:0` as a child process.
+class Server {
+ public:
+  Server(const TempDir& tmp, const std::string& store, const std::string& log_name)
+      : log_(tmp / log_name) {
+    // Emptied here, before the child starts: never an earlier server's address read from it.
+    ::close(::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    pid_ = fork();
+    if (pid_ == 0) {
+      if (chdir(tmp.path().c_str()) != 0) _exit(127);
+      int fd = ::open(log_.c_str(), O_WRONLY | O_APPEND);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      execl(VDPARK_BINARY, VDPARK_BINARY, "serve", "--store", store.c_str(), "--listen",
+            "127.0.0.1:0", "--retention-days", "0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~Server() { Stop(); }
+
+  // http://HOST:PORT from its "dashboard: http://HOST:PORT/ ..." line; "" when it did not start.
+  std::string WaitUrl() {
+    for (int i = 0; i < 600; ++i) {
+      const std::string log = ReadFile(log_);
+      const size_t at = log.find("dashboard: ");
+      const size_t end = at == std::string::npos ? at : log.find("/ ", at + 18);
+      if (end != std::string::npos) return log.substr(at + 11, end - at - 11);
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return "";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return "";
+  }
+
+  // SIGTERM, and waits: the store is closed (and unlocked) when this returns.
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  std::string log() const { return ReadFile(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+std::unique_ptr<Store> OpenClosedStore(const std::string& dir) {
+  StoreOptions so;
+  so.create_if_missing = false;
+  so.retention_days = 0;
+  auto store = OpenStore("embedded:" + dir, so);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+TEST(VerifyApiTest, FindsNoDifferenceThenExactlyTheChangedBay) {
+  TempDir tmp;
+  ASSERT_EQ(RunCli(tmp, "generate --out csv:export --zones 3 --days 2"), 0)
+      << ReadFile(tmp / "cli.log");
+  for (const char* store : {"old", "new"}) {
+    ASSERT_EQ(RunCli(tmp, "migrate --source csv:export --target embedded:" + std::string(store) +
+                              " --retention-days 0"),
+              0)
+        << ReadFile(tmp / "cli.log");
+  }
+
+  Server old_api(tmp, "embedded:old", "old.log");
+  const std::string old_url = old_api.WaitUrl();
+  ASSERT_FALSE(old_url.empty()) << old_api.log();
+  const std::string compare = "verify-api --old " + old_url + " --new ";
+  {
+    Server new_api(tmp, "embedded:new", "new1.log");
+    const std::string new_url = new_api.WaitUrl();
+    ASSERT_FALSE(new_url.empty()) << new_api.log();
+    ASSERT_EQ(RunCli(tmp, compare + new_url), 0) << ReadFile(tmp / "cli.log");
+    EXPECT_NE(ReadFile(tmp / "out.txt").find("OK: 0 differences in 0 of 16 routes"),
+              std::string::npos)
+        << ReadFile(tmp / "out.txt");
+  }
+
+  // One bay of the new store gets another bay type, with the server stopped.
+  Bay changed;
+  {
+    auto store = OpenClosedStore(tmp / "new");
+    ASSERT_TRUE(store);
+    auto md = store->ReadMetadata({});
+    ASSERT_TRUE(md.ok() && md->bays.size() > 10);
+    changed = md->bays[md->bays.size() / 2];
+    LiveChange c;
+    c.bay_before = changed;
+    changed.bay_type = changed.bay_type == "ev" ? "standard" : "ev";
+    c.bay_after = changed;
+    ASSERT_TRUE(store->ApplyLiveChange(c).ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  const std::string before_type = changed.bay_type == "ev" ? "standard" : "ev";
+  {
+    Server new_api(tmp, "embedded:new", "new2.log");
+    const std::string new_url = new_api.WaitUrl();
+    ASSERT_FALSE(new_url.empty()) << new_api.log();
+    ASSERT_EQ(RunCli(tmp, compare + new_url), 1) << ReadFile(tmp / "cli.log");
+    const std::string out = ReadFile(tmp / "out.txt");
+    const std::string expected =
+        "  GET /zones/" + changed.zone_id + "/bays: bays[bayNumber=" + changed.bay_number +
+        "].bayType: old \"" + before_type + "\", new \"" + *changed.bay_type + "\"\n";
+    EXPECT_NE(out.find(expected), std::string::npos) << out;
+    EXPECT_NE(out.find("DIFFERENT: 1 differences in 1 of 16 routes"), std::string::npos) << out;
+
+    // As JSON: the one difference, by route and path.
+    ASSERT_EQ(RunCli(tmp, compare + new_url + " --json"), 1) << ReadFile(tmp / "cli.log");
+    boost::json::value report = boost::json::parse(ReadFile(tmp / "out.txt"));
+    const auto& r = report.as_object();
+    EXPECT_EQ(r.at("ok").as_bool(), false);
+    EXPECT_EQ(r.at("totalDifferences").to_number<int64_t>(), 1);
+    ASSERT_EQ(r.at("differences").as_array().size(), 1u);
+    const auto& d = r.at("differences").as_array()[0].as_object();
+    EXPECT_EQ(Str(d.at("route")), "GET /zones/" + changed.zone_id + "/bays");
+    EXPECT_EQ(Str(d.at("path")), "bays[bayNumber=" + changed.bay_number + "].bayType");
+    EXPECT_EQ(Str(d.at("old")), "\"" + before_type + "\"");
+    EXPECT_EQ(Str(d.at("new")), "\"" + *changed.bay_type + "\"");
+
+    // A field known to differ, ignored.
+    EXPECT_EQ(RunCli(tmp, compare + new_url + " --ignore bayType"), 0) << ReadFile(tmp / "cli.log");
+    // Both read at the same mount: the same answer.
+    EXPECT_EQ(RunCli(tmp, compare + new_url + " --old-prefix /v1 --new-prefix ''"), 1)
+        << ReadFile(tmp / "cli.log");
+    // A server that is not there: the work failed.
+    EXPECT_EQ(RunCli(tmp, "verify-api --old http://127.0.0.1:1 --new " + new_url), 2)
+        << ReadFile(tmp / "cli.log");
+    EXPECT_EQ(RunCli(tmp, "verify-api --old 127.0.0.1:1 --new " + new_url), 3)
+        << ReadFile(tmp / "cli.log");
+  }
+
+  // A zone only the new store has: listed from the zone lists, its routes not fetched.
+  {
+    auto store = OpenClosedStore(tmp / "new");
+    ASSERT_TRUE(store);
+    Metadata m;
+    Zone z;
+    z.zone_id = "zone-new";
+    z.name = "Only New";
+    z.total_bays = 0;
+    m.zones.push_back(z);
+    ASSERT_TRUE(store->WriteMetadata(m).ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  {
+    Server new_api(tmp, "embedded:new", "new3.log");
+    const std::string new_url = new_api.WaitUrl();
+    ASSERT_FALSE(new_url.empty()) << new_api.log();
+    ASSERT_EQ(RunCli(tmp, compare + new_url + " --ignore bayType"), 1) << ReadFile(tmp / "cli.log");
+    const std::string out = ReadFile(tmp / "out.txt");
+    EXPECT_NE(out.find("  GET /zones: zones[zoneId=zone-new]: old absent, new {\"zoneId\":"
+                       "\"zone-new\",\"name\":\"Only New\""),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("  GET /zones: count: old 3, new 4\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("zones: old 3, new 4, compared 3"), std::string::npos) << out;
+    EXPECT_NE(out.find("DIFFERENT: 2 differences in 1 of 16 routes"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace vdpark
