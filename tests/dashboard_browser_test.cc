@@ -38,8 +38,7 @@ TEST(DashboardBrowserTest, ShowsTheStoresZonesAndUpdatesWhenABayChanges) {
                       tmp / "cli.log" + " 2>&1";
     return std::system(cmd.c_str());
   };
-  ASSERT_EQ(run("generate --out csv:export --zones 4 --days 1"), 0)
-      << ReadFile(tmp / "cli.log");
+  ASSERT_EQ(run("generate --out csv:export --zones 4 --days 1"), 0) << ReadFile(tmp / "cli.log");
   ASSERT_EQ(run("migrate --source csv:export --target embedded:store --retention-days 0"), 0)
       << ReadFile(tmp / "cli.log");
 

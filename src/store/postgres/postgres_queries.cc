@@ -107,9 +107,9 @@ Result<std::optional<Bay>> PostgresStore::GetBay(std::string_view zone_id,
 }
 
 Result<std::optional<Sensor>> PostgresStore::GetSensor(std::string_view sensor_id) {
-  auto r = conn_->Query("SELECT " + std::string(kSensorSelect) +
-                            " FROM parking_sensors WHERE sensor_id = $1 LIMIT 1",
-                        {std::string(sensor_id)});
+  auto r = conn_->Query(
+      "SELECT " + std::string(kSensorSelect) + " FROM parking_sensors WHERE sensor_id = $1 LIMIT 1",
+      {std::string(sensor_id)});
   if (!r.ok()) return r.status().WithContext("reading a sensor");
   auto sensors = Records<Sensor>(*r, &ParseSensor, &SensorWhere);
   if (!sensors.ok()) return sensors.status();

@@ -100,8 +100,7 @@ class PostgresStore : public Store {
   // "timestamp") would make it a range read. A limit of 0 is kInvalidArgument.
   // Point reads for the API (the "old API" of plan §6.2); occupied_bays counted from the bays.
   Result<std::optional<Zone>> GetZone(std::string_view zone_id) override;
-  Result<std::optional<Bay>> GetBay(std::string_view zone_id,
-                                    std::string_view bay_number) override;
+  Result<std::optional<Bay>> GetBay(std::string_view zone_id, std::string_view bay_number) override;
   Result<std::optional<Sensor>> GetSensor(std::string_view sensor_id) override;
   Result<std::vector<Zone>> ListZones(std::optional<std::string_view> tenant_id) override;
   Result<std::vector<Bay>> ListBays(std::string_view zone_id) override;
