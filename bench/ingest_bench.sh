@@ -141,6 +141,32 @@ serve_end_to_end() {
 }
 serve=$(serve_end_to_end)
 
+# 5. Latency: publish -> the bay's state written (readable), at the pace sensors really publish:
+#    `vdpark simulate --speed 1 --start now` (ts = the moment of publishing) for LATENCY_S seconds
+#    into a serve of its own; serve's lag histogram (receive time - ts + the write) gives p50 and
+#    p99. ts has millisecond resolution. Prints "p50_ms p99_ms samples".
+LATENCY_S=${LATENCY_S:-45}
+serve_latency() {
+  "$BIN/vdpark" -q generate --out "embedded:$DIR/latency-store" "${FLEET_ARGS[@]}" >/dev/null
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$BIN/vdpark" -q serve --store "embedded:$DIR/latency-store" --mqtt "$VDPARK_MQTT_URL" \
+    --listen "127.0.0.1:$port" --client-id bench-latency --retention-days 0 \
+    >"$DIR/latency-serve.log" 2>&1 &
+  local serve_pid=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break; sleep 0.1; done
+  "$BIN/vdpark" -q simulate --mqtt "$VDPARK_MQTT_URL" "${FLEET_ARGS[@]}" --speed 1 \
+    --duration "${LATENCY_S}s" --json >"$DIR/latency-simulate.json"
+  sleep 1
+  curl -sf "http://127.0.0.1:$port/metrics" >"$DIR/latency-metrics.txt"
+  kill "$serve_pid" && wait "$serve_pid" || true
+  awk '/^vdpark_ingest_lag_p50_seconds /{p50=$2*1000} /^vdpark_ingest_lag_p99_seconds /{p99=$2*1000}
+       /^vdpark_ingest_lag_seconds_count /{n=$2} END{printf "%.1f %.1f %d\n", p50, p99, n}' \
+    "$DIR/latency-metrics.txt"
+}
+latency=$(serve_latency)
+echo "latency: publish -> state written, p50/p99 ms and samples: $latency" >&2
+
 python3 - "$N" "$DIR" "$REPEAT" "$WINDOW" "$serve" "${processor[*]}" "${ceiling[*]}" \
   "${broker_busy[*]}" "${publisher[*]}" <<'PY'
 import json, sys

@@ -236,7 +236,15 @@ RunTotals Publish(FleetSimulator& sim, MqttPublisher& pub, const SimulateArgs& a
   Progress progress("messages",
                     a.messages > 0 ? std::optional<uint64_t>(a.messages) : std::nullopt);
   const auto wall_start = std::chrono::steady_clock::now();
-  const Pacer pacer(a.speed, sim_start);
+  // With --start now, simulated time began when the flags were read, before the fleet was built
+  // and the broker connected: pace from the simulated moment that is now, so that each message
+  // goes out when its ts says (what a latency measurement relies on).
+  Timestamp paced_from = sim_start;
+  if (a.start == "now" && a.speed > 0) {
+    paced_from = sim_start +
+                 static_cast<int64_t>(static_cast<double>(Timestamp::Now() - sim_start) * a.speed);
+  }
+  const Pacer pacer(a.speed, paced_from);
   while (a.messages == 0 || t.sent < a.messages) {
     if (g_stop.load()) {
       t.interrupted = true;
