@@ -142,8 +142,16 @@ Result<std::unique_ptr<RocksDbItemStore>> RocksDbItemStore::Open(const std::stri
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
-  // A new store gets its indexes; an existing one without them was not made by us.
-  db_options.create_missing_column_families = !exists;
+  // A new store gets its indexes; an existing one without them was not made by us, unless its
+  // creation was cut short (killed after RocksDB wrote CURRENT, before the index families were
+  // made): a database of the default family alone is finished.
+  bool interrupted_creation = false;
+  if (exists && options.create_if_missing) {
+    std::vector<std::string> names;
+    interrupted_creation = rocksdb::DB::ListColumnFamilies(db_options, dir, &names).ok() &&
+                           names == std::vector<std::string>{rocksdb::kDefaultColumnFamilyName};
+  }
+  db_options.create_missing_column_families = !exists || interrupted_creation;
   // Items and their index entries live in three column families: with the WAL off, only an
   // atomic flush keeps them from disagreeing after a crash.
   db_options.atomic_flush = true;

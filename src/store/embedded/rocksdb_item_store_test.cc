@@ -289,5 +289,22 @@ TEST_F(RocksDbItemStoreTest, ADamagedValueIsReportedAsCorruption) {
   EXPECT_EQ(store->Scan({}).status().code(), Status::Code::kCorruption);
 }
 
+TEST_F(RocksDbItemStoreTest, ACreationCutShortBeforeTheIndexesIsFinishedOnTheNextOpen) {
+  {
+    // What a process killed during creation leaves: RocksDB's files, the default family only.
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir_.path(), &raw).ok());
+    delete raw;
+  }
+  RocksDbOptions no_create;
+  no_create.create_if_missing = false;
+  EXPECT_FALSE(RocksDbItemStore::Open(dir_.path(), no_create).ok());  // not made: refused
+  auto store = Open();  // allowed to create: finishes the job
+  ASSERT_OK(store->Put(MakeItem("P", "S")));
+  EXPECT_TRUE(store->Get({"P", "S"}).ok());
+}
+
 }  // namespace
 }  // namespace vdpark
