@@ -143,13 +143,16 @@ Result<std::unique_ptr<RocksDbItemStore>> RocksDbItemStore::Open(const std::stri
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   // A new store gets its indexes; an existing one without them was not made by us, unless its
-  // creation was cut short (killed after RocksDB wrote CURRENT, before the index families were
-  // made): a database of the default family alone is finished.
+  // creation was cut short (killed after RocksDB wrote CURRENT, before every index family was
+  // made): a database holding only families of ours is finished.
   bool interrupted_creation = false;
   if (exists && options.create_if_missing) {
     std::vector<std::string> names;
-    interrupted_creation = rocksdb::DB::ListColumnFamilies(db_options, dir, &names).ok() &&
-                           names == std::vector<std::string>{rocksdb::kDefaultColumnFamilyName};
+    interrupted_creation =
+        rocksdb::DB::ListColumnFamilies(db_options, dir, &names).ok() && names.size() < 3 &&
+        std::all_of(names.begin(), names.end(), [](const std::string& n) {
+          return n == rocksdb::kDefaultColumnFamilyName || n == "gsi1" || n == "gsi2";
+        });
   }
   db_options.create_missing_column_families = !exists || interrupted_creation;
   // Items and their index entries live in three column families: with the WAL off, only an

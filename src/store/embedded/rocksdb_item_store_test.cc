@@ -291,11 +291,14 @@ TEST_F(RocksDbItemStoreTest, ADamagedValueIsReportedAsCorruption) {
 
 TEST_F(RocksDbItemStoreTest, ACreationCutShortBeforeTheIndexesIsFinishedOnTheNextOpen) {
   {
-    // What a process killed during creation leaves: RocksDB's files, the default family only.
+    // What a process killed during creation leaves: RocksDB's files, one index family of two.
     rocksdb::DB* raw = nullptr;
     rocksdb::Options o;
     o.create_if_missing = true;
     ASSERT_TRUE(rocksdb::DB::Open(o, dir_.path(), &raw).ok());
+    rocksdb::ColumnFamilyHandle* gsi1 = nullptr;
+    ASSERT_TRUE(raw->CreateColumnFamily({}, "gsi1", &gsi1).ok());
+    raw->DestroyColumnFamilyHandle(gsi1);
     delete raw;
   }
   RocksDbOptions no_create;
