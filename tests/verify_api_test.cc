@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "served_api.h"
 #include "store/store.h"
 #include "test_dirs.h"
 
@@ -21,71 +22,10 @@ namespace vdpark {
 namespace {
 
 using testing::ReadFile;
+using testing::RunCli;
+using testing::Server;
+using testing::Str;
 using testing::TempDir;
-
-// A JSON string's text; anything else as JSON.
-std::string Str(const boost::json::value& v) {
-  return v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
-}
-
-// Runs `vdpark ARGS` in `tmp`; its stdout is in tmp/out.txt, everything in tmp/cli.log.
-int RunCli(const TempDir& tmp, const std::string& args) {
-  std::string cmd = "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " >" +
-                    tmp / "out.txt" + " 2>>" + tmp / "cli.log" + "; s=$?; cat " + tmp / "out.txt" +
-                    " >>" + tmp / "cli.log" + "; exit $s";
-  int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// `vdpark serve --store STORE --listen 127.0.0.1:0` as a child process.
-class Server {
- public:
-  Server(const TempDir& tmp, const std::string& store, const std::string& log_name)
-      : log_(tmp / log_name) {
-    // Emptied here, before the child starts: never an earlier server's address read from it.
-    ::close(::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (chdir(tmp.path().c_str()) != 0) _exit(127);
-      int fd = ::open(log_.c_str(), O_WRONLY | O_APPEND);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execl(VDPARK_BINARY, VDPARK_BINARY, "serve", "--store", store.c_str(), "--listen",
-            "127.0.0.1:0", "--retention-days", "0", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~Server() { Stop(); }
-
-  // http://HOST:PORT from its "dashboard: http://HOST:PORT/ ..." line; "" when it did not start.
-  std::string WaitUrl() {
-    for (int i = 0; i < 600; ++i) {
-      const std::string log = ReadFile(log_);
-      const size_t at = log.find("dashboard: ");
-      const size_t end = at == std::string::npos ? at : log.find("/ ", at + 18);
-      if (end != std::string::npos) return log.substr(at + 11, end - at - 11);
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return "";
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return "";
-  }
-
-  // SIGTERM, and waits: the store is closed (and unlocked) when this returns.
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-};
 
 std::unique_ptr<Store> OpenClosedStore(const std::string& dir) {
   StoreOptions so;
@@ -107,12 +47,12 @@ TEST(VerifyApiTest, FindsNoDifferenceThenExactlyTheChangedBay) {
         << ReadFile(tmp / "cli.log");
   }
 
-  Server old_api(tmp, "embedded:old", "old.log");
+  Server old_api(tmp, {"--store", "embedded:old"}, "old.log");
   const std::string old_url = old_api.WaitUrl();
   ASSERT_FALSE(old_url.empty()) << old_api.log();
   const std::string compare = "verify-api --old " + old_url + " --new ";
   {
-    Server new_api(tmp, "embedded:new", "new1.log");
+    Server new_api(tmp, {"--store", "embedded:new"}, "new1.log");
     const std::string new_url = new_api.WaitUrl();
     ASSERT_FALSE(new_url.empty()) << new_api.log();
     ASSERT_EQ(RunCli(tmp, compare + new_url), 0) << ReadFile(tmp / "cli.log");
@@ -138,7 +78,7 @@ TEST(VerifyApiTest, FindsNoDifferenceThenExactlyTheChangedBay) {
   }
   const std::string before_type = changed.bay_type == "ev" ? "standard" : "ev";
   {
-    Server new_api(tmp, "embedded:new", "new2.log");
+    Server new_api(tmp, {"--store", "embedded:new"}, "new2.log");
     const std::string new_url = new_api.WaitUrl();
     ASSERT_FALSE(new_url.empty()) << new_api.log();
     ASSERT_EQ(RunCli(tmp, compare + new_url), 1) << ReadFile(tmp / "cli.log");
@@ -188,7 +128,7 @@ TEST(VerifyApiTest, FindsNoDifferenceThenExactlyTheChangedBay) {
     ASSERT_TRUE(store->Flush().ok());
   }
   {
-    Server new_api(tmp, "embedded:new", "new3.log");
+    Server new_api(tmp, {"--store", "embedded:new"}, "new3.log");
     const std::string new_url = new_api.WaitUrl();
     ASSERT_FALSE(new_url.empty()) << new_api.log();
     ASSERT_EQ(RunCli(tmp, compare + new_url + " --ignore bayType"), 1) << ReadFile(tmp / "cli.log");
