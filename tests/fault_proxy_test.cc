@@ -297,7 +297,10 @@ TEST_F(FaultProxyTest, WithNoFaultsItIsTransparentAndKeepsTheConnectionAlive) {
   ASSERT_TRUE(proxy);
   TestClient via(proxy->endpoint());
 
-  EXPECT_EQ(via.Ok("ListTables", json::object{}), direct_->Ok("ListTables", json::object{}));
+  // The same answer through the proxy as without it (of this test's own table: other tests
+  // create and delete tables on the same server meanwhile, so ListTables is not stable).
+  EXPECT_EQ(via.Ok("DescribeTable", {{"TableName", table_}}),
+            direct_->Ok("DescribeTable", {{"TableName", table_}}));
   via.Ok("PutItem",
          {{"TableName", table_}, {"Item", PutEntry("p", "1").at("PutRequest").at("Item")}});
   json::object got = via.Ok("GetItem", {{"TableName", table_}, {"Key", Key("p", "1")}});

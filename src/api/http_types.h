@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/percent_encoding.h"
 #include "common/result.h"
 
 namespace vdpark {
@@ -43,10 +44,5 @@ struct ApiResponse {
   // The value of the extra header `name` (case-insensitive); nullopt when absent.
   std::optional<std::string_view> Header(std::string_view name) const;
 };
-
-// Decodes %XX escapes (and '+' as a space when `plus_is_space`); nullopt when an escape is broken.
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
-// Encodes everything but unreserved characters (RFC 3986: letters, digits, -._~).
-std::string PercentEncode(std::string_view text);
 
 }  // namespace vdpark
