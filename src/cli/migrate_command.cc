@@ -65,7 +65,7 @@ MigrateOptions CommonOptions(const MigrateArgs& a, RejectsFile& rejects) {
   mo.batch_size = a.batch_size;
   mo.on_reject = rejects.Sink();
   mo.checkpoint_every = a.checkpoint_every;
-  mo.time_slices = a.time_slices;
+  mo.slices = a.time_slices;
   return mo;
 }
 
@@ -249,8 +249,11 @@ int RunMigrate(const MigrateArgs& a) {
   auto stats = Migrate(**source, **target, mo);
   if (!stats.ok()) {
     int rc = Fail(stats.status());
-    spdlog::info("what was loaded is recorded in {}: the same command carries on from there",
-                 checkpoint_path);
+    // A failed precondition (the source was rewritten under the load) says to start again.
+    if (!stats.status().IsFailedPrecondition()) {
+      spdlog::info("what was loaded is recorded in {}: the same command carries on from there",
+                   checkpoint_path);
+    }
     return rc;
   }
   if (Status s = RemoveCheckpoint(checkpoint_path); !s.ok()) spdlog::warn("{}", s.ToString());
@@ -295,8 +298,9 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
                   "Events loaded between checkpoints (sources read in a repeatable order)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--time-slices", args->time_slices,
-                  "Slices of the time range, each checkpointed (sources read in no set order)")
+  cmd->add_option("--slices,--time-slices", args->time_slices,
+                  "Pieces the events are cut into, each checkpointed, for sources read in no set "
+                  "order (PostgreSQL: page ranges; others: time slices)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   cmd->add_flag("--restart", args->restart, "Ignore any checkpoint and start from the beginning");

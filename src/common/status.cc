@@ -14,6 +14,8 @@ const char* CodeName(Status::Code code) {
       return "invalid argument";
     case Status::Code::kConditionFailed:
       return "condition failed";
+    case Status::Code::kFailedPrecondition:
+      return "failed precondition";
     case Status::Code::kIOError:
       return "I/O error";
     case Status::Code::kCorruption:

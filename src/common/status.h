@@ -15,16 +15,17 @@ class Status {
  public:
   enum class Code {
     kOk = 0,
-    kNotFound,         // the item, file or table does not exist
-    kInvalidArgument,  // bad input: the message names the place and the reason
-    kConditionFailed,  // a conditional write's condition did not hold
-    kIOError,          // the operating system or a server failed to do what was asked
-    kCorruption,       // stored data cannot be decoded
-    kThrottled,        // the server asked us to slow down; retryable
-    kUnavailable,      // a server could not be reached; retryable
-    kAborted,          // stopped on purpose (a visitor asked to stop, a signal)
-    kNotSupported,     // this store or build cannot do that
-    kInternal,         // a bug or an unexpected answer
+    kNotFound,            // the item, file or table does not exist
+    kInvalidArgument,     // bad input: the message names the place and the reason
+    kConditionFailed,     // a conditional write's condition did not hold
+    kFailedPrecondition,  // the state the operation relies on has changed (start it again)
+    kIOError,             // the operating system or a server failed to do what was asked
+    kCorruption,          // stored data cannot be decoded
+    kThrottled,           // the server asked us to slow down; retryable
+    kUnavailable,         // a server could not be reached; retryable
+    kAborted,             // stopped on purpose (a visitor asked to stop, a signal)
+    kNotSupported,        // this store or build cannot do that
+    kInternal,            // a bug or an unexpected answer
   };
 
   Status() = default;
@@ -35,6 +36,9 @@ class Status {
   }
   static Status ConditionFailed(std::string_view msg) {
     return Status(Code::kConditionFailed, msg);
+  }
+  static Status FailedPrecondition(std::string_view msg) {
+    return Status(Code::kFailedPrecondition, msg);
   }
   static Status IOError(std::string_view msg) { return Status(Code::kIOError, msg); }
   static Status Corruption(std::string_view msg) { return Status(Code::kCorruption, msg); }
@@ -48,6 +52,7 @@ class Status {
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsConditionFailed() const { return code_ == Code::kConditionFailed; }
+  bool IsFailedPrecondition() const { return code_ == Code::kFailedPrecondition; }
   bool IsNotSupported() const { return code_ == Code::kNotSupported; }
   bool IsRetryable() const { return code_ == Code::kThrottled || code_ == Code::kUnavailable; }
   Code code() const { return code_; }

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kFormatField = "vdparkMigrateCheckpoint";
-constexpr int64_t kFormatVersion = 1;
+// 2: slices by id ("slices", "readTogether"); 1 (still read): time slices by "sliceBounds".
+constexpr int64_t kFormatVersion = 2;
+constexpr int64_t kTimeBoundsFormatVersion = 1;
 
 std::string Errno(std::string_view what, const std::string& path) {
   return std::string(what) + " " + path + ": " + std::strerror(errno);
@@ -64,8 +66,8 @@ boost::json::value TimeOrNull(const std::optional<Timestamp>& t) {
 }
 
 boost::json::object ToJson(const MigrateCheckpoint& c) {
-  boost::json::array bounds;
-  for (Timestamp t : c.progress.slice_bounds) bounds.emplace_back(t.ToIso());
+  boost::json::array slices;
+  for (const std::string& id : c.progress.slices) slices.emplace_back(id);
   boost::json::object o;
   o[kFormatField] = kFormatVersion;
   o["key"] = c.key;
@@ -75,8 +77,9 @@ boost::json::object ToJson(const MigrateCheckpoint& c) {
   o["metadataWritten"] = c.progress.metadata_written;
   o["eventsScanned"] = c.progress.events_scanned;
   o["eventsLoaded"] = c.progress.events_loaded;
-  o["sliceBounds"] = std::move(bounds);
+  o["slices"] = std::move(slices);
   o["slicesDone"] = c.progress.slices_done;
+  o["readTogether"] = c.progress.read_together;
   if (c.target_events_bytes) {
     o["targetEventsBytes"] = *c.target_events_bytes;
   } else {
@@ -91,10 +94,36 @@ Timestamp TimeFrom(const boost::json::value& v, std::string_view field) {
   return *t;
 }
 
+// The slice ids of a checkpoint: format 2's "slices", or format 1's "sliceBounds" (slice i was
+// [bounds[i], bounds[i+1])) as time slice ids, so that a load begun by the previous release
+// carries on.
+std::vector<std::string> SlicesFrom(const boost::json::object& o, int64_t version) {
+  std::vector<std::string> slices;
+  if (version == kTimeBoundsFormatVersion) {
+    std::vector<Timestamp> bounds;
+    for (const auto& b : o.at("sliceBounds").as_array()) {
+      bounds.push_back(TimeFrom(b, "sliceBounds"));
+    }
+    if (bounds.size() == 1) throw std::invalid_argument("sliceBounds holds one bound");
+    for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+      slices.push_back(TimeSliceId(bounds[i], bounds[i + 1]));
+    }
+    return slices;
+  }
+  for (const auto& id : o.at("slices").as_array()) {
+    slices.emplace_back(id.as_string());
+    if (slices.back().starts_with("time:") && !ParseTimeSliceId(slices.back())) {
+      throw std::invalid_argument("slices: '" + slices.back() + "' is not a time slice");
+    }
+  }
+  return slices;
+}
+
 // Throws (boost's system_error, invalid_argument) on anything out of shape; the caller turns that
 // into one kCorruption naming the file.
 MigrateCheckpoint FromJson(const boost::json::object& o) {
-  if (o.at(kFormatField).to_number<int64_t>() != kFormatVersion) {
+  const int64_t version = o.at(kFormatField).to_number<int64_t>();
+  if (version != kFormatVersion && version != kTimeBoundsFormatVersion) {
     throw std::invalid_argument("unknown format version");
   }
   MigrateCheckpoint c;
@@ -105,13 +134,14 @@ MigrateCheckpoint FromJson(const boost::json::object& o) {
   c.progress.metadata_written = o.at("metadataWritten").as_bool();
   c.progress.events_scanned = o.at("eventsScanned").to_number<uint64_t>();
   c.progress.events_loaded = o.at("eventsLoaded").to_number<uint64_t>();
-  for (const auto& b : o.at("sliceBounds").as_array()) {
-    c.progress.slice_bounds.push_back(TimeFrom(b, "sliceBounds"));
-  }
+  c.progress.slices = SlicesFrom(o, version);
   c.progress.slices_done = o.at("slicesDone").to_number<uint64_t>();
-  if (c.progress.slice_bounds.size() == 1 ||
-      c.progress.slices_done + 1 > std::max<size_t>(c.progress.slice_bounds.size(), 1)) {
+  if (c.progress.slices_done > c.progress.slices.size()) {
     throw std::invalid_argument("slicesDone is past the slices");
+  }
+  if (version == kFormatVersion) {
+    c.progress.read_together = o.at("readTogether").to_number<size_t>();
+    if (c.progress.read_together == 0) throw std::invalid_argument("readTogether is 0");
   }
   if (!o.at("targetEventsBytes").is_null()) {
     c.target_events_bytes = o.at("targetEventsBytes").to_number<uint64_t>();

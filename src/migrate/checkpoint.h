@@ -6,7 +6,9 @@
 // up, and a checkpoint given by path that belongs to another migration is refused. Saving is
 // atomic (a temporary file beside it, fsynced, renamed over it, the folder fsynced): a crash
 // leaves the old checkpoint or the new one, never half of one. The file holds display names only,
-// never a URL's secrets.
+// never a URL's secrets. A checkpoint of the previous format (time slices kept as their bounds,
+// "sliceBounds") still loads, its slices as time slice ids, so a load begun by the previous
+// release carries on.
 #pragma once
 
 #include <cstdint>

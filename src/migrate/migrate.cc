@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <set>
+#include <span>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
@@ -98,7 +101,43 @@ std::vector<Timestamp> CutIntoSlices(Timestamp first, Timestamp last, int n) {
   return bounds;
 }
 
+// The slices of a new load: the source's own partitions when it has them, otherwise equal slices
+// of the time range of the events at or after `since` (none when there is no event).
+Result<EventPartitions> PlanSlices(Store& source, const MigrateOptions& options) {
+  auto partitions = source.PartitionEvents(options.since, options.slices);
+  if (!partitions.ok()) return partitions.status();
+  if (*partitions) return std::move(**partitions);
+  auto range = EventTimeRange(source, options.since);
+  if (!range.ok()) return range.status();
+  EventPartitions time_slices;
+  if (*range) {
+    const std::vector<Timestamp> bounds =
+        CutIntoSlices((*range)->first, (*range)->second, options.slices);
+    for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+      time_slices.ids.push_back(TimeSliceId(bounds[i], bounds[i + 1]));
+    }
+  }
+  return time_slices;
+}
+
 }  // namespace
+
+std::string TimeSliceId(Timestamp from, Timestamp to) {
+  return "time:" + std::to_string(from.micros()) + ":" + std::to_string(to.micros());
+}
+
+std::optional<std::pair<Timestamp, Timestamp>> ParseTimeSliceId(std::string_view id) {
+  constexpr std::string_view kPrefix = "time:";
+  if (!id.starts_with(kPrefix)) return std::nullopt;
+  id.remove_prefix(kPrefix.size());
+  int64_t from = 0, to = 0;
+  const char* end = id.data() + id.size();
+  auto first = std::from_chars(id.data(), end, from);
+  if (first.ec != std::errc() || first.ptr == end || *first.ptr != ':') return std::nullopt;
+  auto second = std::from_chars(first.ptr + 1, end, to);
+  if (second.ec != std::errc() || second.ptr != end || to <= from) return std::nullopt;
+  return std::pair(Timestamp::FromMicros(from), Timestamp::FromMicros(to));
+}
 
 uint64_t RejectDanglingMetadata(Metadata* md, std::string_view source_name,
                                 const RejectFn& rejects) {
@@ -139,7 +178,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   stats.events_already_loaded = progress.events_loaded;
   // Slices cost a first pass and a scan each: worth it only when progress is recorded.
   const bool sliced =
-      options.on_durable && (options.force_time_slices || !source.EventOrderIsRepeatable());
+      options.on_durable && (options.force_slices || !source.EventOrderIsRepeatable());
   stats.sliced = sliced;
   // Flushes the target, then records `p`: a checkpoint never claims what a crash could lose.
   auto checkpoint = [&](const MigrateProgress& p) -> Status {
@@ -154,10 +193,10 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   stats.bays = md->bays.size();
   stats.sensors = md->sensors.size();
   if (sliced && !progress.sliced()) {  // a resumed load keeps the slices it started with
-    auto range = EventTimeRange(source, options.since);
-    if (!range.ok()) return range.status().WithContext("reading " + source.DisplayName());
-    if (*range)
-      progress.slice_bounds = CutIntoSlices((*range)->first, (*range)->second, options.time_slices);
+    auto plan = PlanSlices(source, options);
+    if (!plan.ok()) return plan.status().WithContext("reading " + source.DisplayName());
+    progress.slices = std::move(plan->ids);
+    progress.read_together = std::max<size_t>(plan->read_together, 1);
     progress.slices_done = 0;
   }
   if (!progress.metadata_written) {
@@ -168,7 +207,8 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   }
   // The reader's view of where to start; `progress` belongs to the writer from here on.
   const uint64_t skip = sliced ? 0 : progress.events_scanned;
-  const std::vector<Timestamp> bounds = progress.slice_bounds;
+  const std::vector<std::string> slices = progress.slices;
+  const size_t read_together = std::max<size_t>(progress.read_together, 1);
   const uint64_t first_slice = progress.slices_done;
 
   // The writer runs beside the reader; the queue bounds what is in flight between them.
@@ -216,7 +256,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
     return Status::OK();
   };
   uint64_t scanned = 0;                           // visits so far: the position in the stream
-  std::optional<Timestamp> slice_from, slice_to;  // the slice being read (slice mode)
+  std::optional<Timestamp> slice_from, slice_to;  // the time slice being read (slice mode)
   EventVisitor visit = [&](ParkingEvent&& e, const Origin& origin) -> Status {
     // A store may pass events outside the slice (csv ignores until): they belong to another.
     if (slice_to && (e.timestamp < *slice_from || e.timestamp >= *slice_to)) return Status::OK();
@@ -254,16 +294,30 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
     batch.scanned = scanned;
     if (read_status.ok() && !batch.events.empty()) read_status = push();
   } else {
-    for (uint64_t i = first_slice; read_status.ok() && i + 1 < bounds.size(); ++i) {
-      slice_from = bounds[i];
-      slice_to = bounds[i + 1];
-      EventScanOptions scan;
-      scan.since = bounds[i];
-      scan.until = bounds[i + 1];
-      read_status = source.ScanEvents(scan, visit, reject);
+    // A time slice is read alone; a source's partitions `read_together` at a time, in one call
+    // that reads them side by side. Either way the writer checkpoints only at the end of a call,
+    // when every slice read so far is complete. Not in the middle: a partition half delivered
+    // would be read again whole on resume, and where the target appends (csv, cut back only to
+    // the checkpoint's length) its rows before the cut would be there twice.
+    for (size_t i = first_slice; read_status.ok() && i < slices.size();) {
+      size_t end = i + 1;
+      if (auto window = ParseTimeSliceId(slices[i])) {
+        std::tie(slice_from, slice_to) = *window;
+        EventScanOptions scan;
+        scan.since = window->first;
+        scan.until = window->second;
+        read_status = source.ScanEvents(scan, visit, reject);
+      } else {
+        end = std::min(slices.size(), i + read_together);
+        slice_from.reset();
+        slice_to.reset();
+        read_status = source.ScanEventPartitions(std::span(slices).subspan(i, end - i),
+                                                 options.since, visit, reject);
+      }
       batch.slice_end = true;
-      batch.slices_done = i + 1;
+      batch.slices_done = end;
       if (read_status.ok()) read_status = push();
+      i = end;
     }
   }
   queue.Close();

@@ -15,10 +15,15 @@
 //   - a position in the event stream, when the stream comes in the same order on every scan
 //     (csv: file order; a store that scans in key order, as embedded does): events before it are
 //     read again (so counts, rejects and duplicates still cover the whole source) but not written;
-//   - time slices, when it does not (dynamodb's parallel scan, postgres's parallel slices): a first
-//     pass finds the first and last event, the range is cut into `time_slices` equal slices, each
-//     scanned with since/until, and a slice counts once all of it is durable. On resume the slices
-//     already done are not read at all (counts then cover only the rest).
+//   - slices, when it does not (dynamodb's parallel scan, postgres's parallel reading): the events
+//     are cut into about `slices` pieces named by ids, and a slice counts once all of it is
+//     durable. A source with partitions of its own (Store::PartitionEvents; PostgreSQL: page
+//     ranges) names them, and they are read `read_together` at a time with ScanEventPartitions;
+//     otherwise a first pass finds the first and last event and the range is cut into equal time
+//     slices, "time:<fromMicros>:<toMicros>", each scanned with since/until. The ids are kept
+//     from the first run on, and on resume the slices already done are not read at all (counts
+//     then cover only the rest). A source whose partitions no longer name the same rows fails
+//     the load with kFailedPrecondition, telling the user to start again (--restart).
 // A csv target appends, so writing again would duplicate rows: the caller cuts events.csv back to
 // the length it had at the checkpoint before resuming (see migrate_command.cc).
 #pragma once
@@ -26,6 +31,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -36,12 +44,18 @@ namespace vdpark {
 // How far a load got; everything it counts is durable in the target.
 struct MigrateProgress {
   bool metadata_written = false;
-  uint64_t events_scanned = 0;          // position mode: events of the source's stream done
-  uint64_t events_loaded = 0;           // events handed to the target in all runs so far
-  std::vector<Timestamp> slice_bounds;  // slice mode: slice i is [bounds[i], bounds[i+1])
-  uint64_t slices_done = 0;             // slice mode: the first slices_done slices are done
-  bool sliced() const { return !slice_bounds.empty(); }
+  uint64_t events_scanned = 0;      // position mode: events of the source's stream done
+  uint64_t events_loaded = 0;       // events handed to the target in all runs so far
+  std::vector<std::string> slices;  // slice mode: the slices' ids, in the order they are read
+  uint64_t slices_done = 0;         // slice mode: the first slices_done slices are done
+  size_t read_together = 1;         // slice mode: partitions read side by side (PartitionEvents)
+  bool sliced() const { return !slices.empty(); }
 };
+
+// The id of the time slice [from, to): "time:<fromMicros>:<toMicros>".
+std::string TimeSliceId(Timestamp from, Timestamp to);
+// The bounds a TimeSliceId() names; nullopt when `id` is not one (a store's partition).
+std::optional<std::pair<Timestamp, Timestamp>> ParseTimeSliceId(std::string_view id);
 // Records `progress` (after the target's Flush); an error stops the load.
 using ProgressFn = std::function<Status(const MigrateProgress& progress)>;
 
@@ -57,8 +71,8 @@ struct MigrateOptions {
   std::optional<MigrateProgress> resume;
   ProgressFn on_durable;                // empty: no checkpoints, the target is flushed at the end
   uint64_t checkpoint_every = 200'000;  // position mode: events written between checkpoints
-  int time_slices = 16;                 // slice mode: slices the source's time range is cut into
-  bool force_time_slices = false;       // slice mode even when the source's order is repeatable
+  int slices = 16;                      // slice mode: about how many slices the events are cut into
+  bool force_slices = false;            // slice mode even when the source's order is repeatable
 };
 
 struct MigrateStats {
@@ -74,7 +88,7 @@ struct MigrateStats {
   double seconds = 0;
   bool resumed = false;                // carried on from options.resume
   uint64_t events_already_loaded = 0;  // loaded by earlier runs (not written again)
-  bool sliced = false;                 // progress was kept in time slices
+  bool sliced = false;                 // progress was kept in slices
 };
 
 Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions& options);

@@ -51,6 +51,12 @@ struct EventScanOptions {
   std::optional<Timestamp> until;
 };
 
+// A store's own pieces of its events, for reading them resumably (Store::PartitionEvents).
+struct EventPartitions {
+  std::vector<std::string> ids;  // each names one piece; in the order they should be read
+  size_t read_together = 1;      // how many of them ScanEventPartitions reads side by side
+};
+
 // Events per zone per UTC day: (zone_id, "YYYY-MM-DD") -> events with distinct keys.
 using ZoneDayCounts = std::map<std::pair<std::string, std::string>, uint64_t>;
 
@@ -102,6 +108,7 @@ class Store {
   virtual Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                             const RejectFn& rejects) = 0;
   virtual bool EventsInKeyOrder() const = 0;
+
   // Whether every scan passes the events in the same order (key order, or a file's order), so a
   // position in the stream means the same events on the next run: what a resumed load relies on.
   virtual bool EventOrderIsRepeatable() const { return EventsInKeyOrder(); }
@@ -109,6 +116,35 @@ class Store {
   // (likely for files and exports) unless the store knows its scans have none.
   virtual EventOrder EventStreamOrder() const {
     return EventsInKeyOrder() ? EventOrder::kKey : EventOrder::kTime;
+  }
+
+  // Resumable reading in pieces (migrate's checkpoints, migrate.h), for a store that reads its
+  // events in no repeatable order. PartitionEvents cuts the events at or after `since` into about
+  // `wanted` partitions of the store's own (PostgreSQL: page ranges of its tables). Their ids name
+  // the same events on every run, however the store is opened (what a resumed load relies on), and
+  // come in the order they should be read; read_together (at least 1, at most the number of ids)
+  // is how many of them ScanEventPartitions reads side by side. nullopt (the default) when the
+  // store has no partitions of its own, or would read this `since` better another way: migrate
+  // then cuts the time range into slices.
+  virtual Result<std::optional<EventPartitions>> PartitionEvents(std::optional<Timestamp> since,
+                                                                 int wanted) {
+    (void)since;
+    (void)wanted;
+    return std::optional<EventPartitions>();
+  }
+  // Passes every event of the partitions `ids` (PartitionEvents' ids, from this run or an earlier
+  // one) at or after `since`, read side by side in no order (no two partitions share an event);
+  // bad rows go to `rejects`. kInvalidArgument naming an id that is not one of the store's;
+  // kFailedPrecondition naming the table when an id no longer names the same rows (the load must
+  // start again); kNotSupported (the default) for a store without partitions.
+  virtual Status ScanEventPartitions(std::span<const std::string> ids,
+                                     std::optional<Timestamp> since, const EventVisitor& visit,
+                                     const RejectFn& rejects) {
+    (void)ids;
+    (void)since;
+    (void)visit;
+    (void)rejects;
+    return Status::NotSupported(DisplayName() + " has no event partitions");
   }
 
   // The event with `key`'s zone, bay and timestamp; nullopt when there is none. Stores that can

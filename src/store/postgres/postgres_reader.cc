@@ -68,13 +68,6 @@ Status ReadTable(PgConnection& conn, std::string_view select, std::string_view t
   });
 }
 
-std::string TimeLiteral(Timestamp t) {
-  std::string out = "'";
-  t.AppendIso(&out);
-  out += "'::timestamptz";
-  return out;
-}
-
 }  // namespace
 
 Result<Metadata> PostgresStore::ReadMetadata(const RejectFn& rejects) {
@@ -197,20 +190,28 @@ Result<std::vector<std::string>> PostgresStore::EventSlices(const EventScanOptio
   return slices;
 }
 
-Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
-                                 const RejectFn& rejects) {
+size_t PostgresStore::ScanConnections() const {
   // More connections than cores only add switching when the server shares the machine; fewer
   // leave a remote server's cores idle.
-  const int wanted = options_.scan_connections > 0
-                         ? options_.scan_connections
-                         : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
-  auto sliced = EventSlices(options, static_cast<size_t>(wanted));
-  if (!sliced.ok()) return sliced.status();
-  const std::vector<std::string> slices = std::move(*sliced);
+  return options_.scan_connections > 0
+             ? static_cast<size_t>(options_.scan_connections)
+             : std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 8);
+}
 
+Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                                 const RejectFn& rejects) {
+  auto slices = EventSlices(options, ScanConnections());
+  if (!slices.ok()) return slices.status();
+  std::vector<std::string> sources;
+  for (const std::string& where : *slices) sources.push_back("parking_events WHERE " + where);
+  return CopyEventsSideBySide(sources, visit, rejects);
+}
+
+Status PostgresStore::CopyEventsSideBySide(std::span<const std::string> sources,
+                                           const EventVisitor& visit, const RejectFn& rejects) {
   std::mutex mu;  // `visit` and `rejects` see one call at a time
   std::atomic<bool> stop{false};
-  std::atomic<size_t> next_slice{0};
+  std::atomic<size_t> next_source{0};
   Status first_error;
   auto fail = [&](const Status& s) {
     std::lock_guard lock(mu);
@@ -252,11 +253,10 @@ Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVis
     };
     std::string buffer;  // COPY data not decoded yet
     buffer.reserve(kBatchBytes + 4096);
-    for (size_t i = next_slice++; i < slices.size() && !stop; i = next_slice++) {
+    for (size_t i = next_source++; i < sources.size() && !stop; i = next_source++) {
       // Binary, so that the server formats no text and we scan none; no ORDER BY: a sort costs
       // the server more than the copy, and nothing downstream needs an order (kNone).
-      std::string sql = "COPY (SELECT " + std::string(kEventBinarySelect) +
-                        " FROM parking_events WHERE " + slices[i] +
+      std::string sql = "COPY (SELECT " + std::string(kEventBinarySelect) + " FROM " + sources[i] +
                         ") TO STDOUT WITH (FORMAT binary)";
       PgBinaryEventDecoder decoder;
       buffer.clear();
@@ -283,7 +283,7 @@ Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVis
   };
 
   const size_t workers =
-      std::clamp<size_t>(static_cast<size_t>(wanted), 1, std::max<size_t>(slices.size(), 1));
+      std::clamp<size_t>(ScanConnections(), 1, std::max<size_t>(sources.size(), 1));
   // The extra connections are opened first, so a refused one fails the scan before any visit.
   std::vector<std::unique_ptr<PgConnection>> extra;
   for (size_t i = 1; i < workers; ++i) {

@@ -17,6 +17,13 @@ const std::string_view kEventSelect =
     "zone_id, bay_number, sensor_id, event_type, \"timestamp\", duration_minutes, revenue, "
     "detection_mode";
 
+std::string TimeLiteral(Timestamp t) {
+  std::string out = "'";
+  t.AppendIso(&out);
+  out += "'::timestamptz";
+  return out;
+}
+
 namespace {
 
 // Typed access to one row; the first problem is kept and later accessors return nothing.

@@ -21,6 +21,9 @@ extern const std::string_view kBaySelect;     // FROM parking_bays
 extern const std::string_view kSensorSelect;  // FROM parking_sensors
 extern const std::string_view kEventSelect;   // FROM parking_events
 
+// `t` as an SQL literal: '2026-01-12T19:59:43.123456Z'::timestamptz.
+std::string TimeLiteral(Timestamp t);
+
 // Each fills its record from `f` and returns "" or the reason the row cannot be used, naming the
 // column: a NULL key column, a value that does not parse, an unknown bay status or event type,
 // only one of lng/lat, or the wrong number of columns.

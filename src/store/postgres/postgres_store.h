@@ -17,6 +17,16 @@
 // MIN/MAX(timestamp)) through the time index, or read in one pass when no index leads on
 // "timestamp".
 //
+// A resumable load (migrate's checkpoints) reads the events in partitions instead, which name the
+// same rows on every run: PartitionEvents cuts the pages of parking_events and of each of its
+// inheritance children (a hypertable's chunks) into ranges, "pg:<oid>:<relfilenode>:<from>:<to>"
+// (the last range of each table open-ended, so rows added at its end are read too), and
+// ScanEventPartitions reads a few of them side by side with the same TID range scans and binary
+// COPY as ScanEvents. A table that has since been rewritten (VACUUM FULL, CLUSTER: a new
+// relfilenode) no longer has the same rows on the same pages, and reading it is refused; a
+// dropped chunk has nothing left to read. With --since a load keeps to time slices: a window is
+// read better through the time index.
+//
 // Writing: each call stages its rows with COPY ... FROM STDIN into a temporary table, then
 // merges them into the real table in the same transaction. Zones, bays and sensors: INSERT ... ON
 // CONFLICT (key) DO UPDATE (they need their primary keys). Events need no unique key (a
@@ -25,7 +35,7 @@
 // of the events sharing a key wins. Two stores writing the same new key at the same moment could
 // both insert it; the loaders give each key to one writer.
 //
-// One thread at a time (ScanEvents uses threads of its own inside).
+// One thread at a time (ScanEvents and ScanEventPartitions use threads of their own inside).
 #pragma once
 
 #include <memory>
@@ -62,6 +72,11 @@ class PostgresStore : public Store {
   Status ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                     const RejectFn& rejects) override;
   bool EventsInKeyOrder() const override { return false; }
+  // Page ranges (see above); nullopt when `since` is set. read_together: the scan connections.
+  Result<std::optional<EventPartitions>> PartitionEvents(std::optional<Timestamp> since,
+                                                         int wanted) override;
+  Status ScanEventPartitions(std::span<const std::string> ids, std::optional<Timestamp> since,
+                             const EventVisitor& visit, const RejectFn& rejects) override;
   EventOrder EventStreamOrder() const override { return EventOrder::kNone; }
   bool SafeForConcurrentCalls() const override { return false; }  // one connection
   // The first row with the key (a table with duplicates may hold more); nullopt when none.
@@ -115,6 +130,13 @@ class PostgresStore : public Store {
                                        const std::vector<std::string>& params);
   // The WHERE clauses of the slices ScanEvents reads side by side on `workers` connections.
   Result<std::vector<std::string>> EventSlices(const EventScanOptions& options, size_t workers);
+  // Connections reading events side by side: scan_connections, or one per core (2-8).
+  size_t ScanConnections() const;
+  // Reads `SELECT kEventBinarySelect FROM <source>` for every source ("parking_events WHERE
+  // ..."), side by side on up to ScanConnections() connections, each source whole on one, and
+  // passes the events to `visit` one at a time, in no order.
+  Status CopyEventsSideBySide(std::span<const std::string> sources, const EventVisitor& visit,
+                              const RejectFn& rejects);
 
   PostgresUrl url_;
   std::unique_ptr<PgConnection> conn_;

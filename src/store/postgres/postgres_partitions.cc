@@ -1,0 +1,179 @@
+// PostgresStore's partitions for a resumable load (store.h: PartitionEvents,
+// ScanEventPartitions): page ranges of parking_events and of its inheritance children, named by
+// the table's oid and relfilenode so that a later run can tell whether they still hold the same
+// rows.
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/postgres/postgres_rows.h"
+#include "store/postgres/postgres_store.h"
+
+namespace vdpark {
+
+namespace {
+
+// Reads all of `text` as a number; false when it is not one.
+template <typename T>
+bool ParseNumber(std::string_view text, T* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+// A table holding events: parking_events itself, or one of its inheritance descendants.
+struct EventTable {
+  uint32_t oid = 0;          // pg_class.oid: the same while the table exists
+  uint32_t relfilenode = 0;  // its file: a new one when the table is rewritten
+  std::string name;          // as regclass prints it (quoted, qualified where the path needs it)
+  int64_t pages = 0;         // its size in pages when it was looked up
+  char kind = 'r';           // pg_class.relkind: 'r' a table, 'p' a partitioned one (no rows)
+};
+
+// parking_events and its inheritance descendants at any depth (a hypertable's chunks are its
+// children), by oid.
+Result<std::vector<EventTable>> EventTables(PgConnection& conn) {
+  auto r = conn.Query(
+      "WITH RECURSIVE t(oid) AS (SELECT 'parking_events'::regclass::oid UNION ALL SELECT "
+      "i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid) SELECT c.oid, c.relfilenode, "
+      "c.oid::regclass::text, pg_relation_size(c.oid) / current_setting('block_size')::bigint, "
+      "c.relkind FROM t JOIN pg_class c ON c.oid = t.oid ORDER BY c.oid");
+  if (!r.ok()) return r.status().WithContext("listing the tables of parking_events");
+  std::vector<EventTable> tables;
+  for (int i = 0; i < r->rows(); ++i) {
+    EventTable t;
+    t.name = std::string(r->value(i, 2));
+    t.kind = r->value(i, 4).empty() ? '?' : r->value(i, 4)[0];
+    if (!ParseNumber(r->value(i, 0), &t.oid) || !ParseNumber(r->value(i, 1), &t.relfilenode) ||
+        !ParseNumber(r->value(i, 3), &t.pages)) {
+      return Status::Internal("unexpected size or oid of " + t.name + " in pg_class");
+    }
+    tables.push_back(std::move(t));
+  }
+  return tables;
+}
+
+// One partition: pages [from, to) of one table; no `to`: to its end, however far it grows.
+struct PageRange {
+  uint32_t oid = 0;
+  uint32_t relfilenode = 0;
+  int64_t from = 0;
+  std::optional<int64_t> to;
+
+  // "pg:<oid>:<relfilenode>:<from>:<to or empty>".
+  std::string Id() const {
+    return "pg:" + std::to_string(oid) + ":" + std::to_string(relfilenode) + ":" +
+           std::to_string(from) + ":" + (to ? std::to_string(*to) : "");
+  }
+
+  // The range an Id() names; nullopt when `id` is not one.
+  static std::optional<PageRange> Parse(std::string_view id) {
+    std::vector<std::string_view> parts;
+    for (size_t at = 0;;) {
+      const size_t colon = id.find(':', at);
+      parts.push_back(id.substr(at, colon - at));
+      if (colon == std::string_view::npos) break;
+      at = colon + 1;
+    }
+    if (parts.size() != 5 || parts[0] != "pg") return std::nullopt;
+    PageRange r;
+    if (!ParseNumber(parts[1], &r.oid) || !ParseNumber(parts[2], &r.relfilenode) ||
+        !ParseNumber(parts[3], &r.from) || r.from < 0) {
+      return std::nullopt;
+    }
+    if (!parts[4].empty()) {
+      int64_t to = 0;
+      if (!ParseNumber(parts[4], &to) || to <= r.from) return std::nullopt;
+      r.to = to;
+    }
+    return r;
+  }
+
+  // What to read for it from `table`: the FROM and WHERE of a TID range scan.
+  std::string Source(const std::string& table, std::optional<Timestamp> since) const {
+    // ONLY: the parent's rows alone; each child has partitions of its own.
+    std::string source = "ONLY " + table + " WHERE ctid >= '(" + std::to_string(from) + ",0)'::tid";
+    if (to) source += " AND ctid < '(" + std::to_string(*to) + ",0)'::tid";
+    if (since) source += " AND \"timestamp\" >= " + TimeLiteral(*since);
+    return source;
+  }
+};
+
+// About `wanted` ranges in all, shared out in proportion to the tables' sizes, at least one per
+// table and at least one page per range; the last range of each table is open-ended. A
+// partitioned parent has no rows of its own, and none.
+std::vector<PageRange> CutIntoPageRanges(const std::vector<EventTable>& tables, int wanted) {
+  int64_t total = 0;
+  for (const EventTable& t : tables) total += t.pages;
+  std::vector<PageRange> ranges;
+  for (const EventTable& t : tables) {
+    if (t.kind == 'p') continue;
+    const int64_t share = total > 0 ? (std::max(wanted, 1) * t.pages + total / 2) / total : 0;
+    const int64_t count = std::clamp<int64_t>(share, 1, std::max<int64_t>(t.pages, 1));
+    for (int64_t i = 0; i < count; ++i) {
+      PageRange r{t.oid, t.relfilenode, t.pages * i / count, std::nullopt};
+      if (i + 1 < count) r.to = t.pages * (i + 1) / count;
+      ranges.push_back(r);
+    }
+  }
+  return ranges;
+}
+
+}  // namespace
+
+Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
+    std::optional<Timestamp> since, int wanted) {
+  // A window of time is read better through the time index (migrate's time slices) than by
+  // reading every page and keeping the rows inside it.
+  if (since) return std::optional<EventPartitions>();
+  auto tables = EventTables(*conn_);
+  if (!tables.ok()) return tables.status();
+  // Pages can be read only from tables: events in a view, a foreign table or nowhere at all are
+  // left to migrate's time slices.
+  const bool all_tables = std::all_of(tables->begin(), tables->end(), [](const EventTable& t) {
+    return t.kind == 'r' || t.kind == 'p';
+  });
+  EventPartitions partitions;
+  for (const PageRange& r : CutIntoPageRanges(*tables, wanted)) partitions.ids.push_back(r.Id());
+  if (!all_tables || partitions.ids.empty()) return std::optional<EventPartitions>();
+  partitions.read_together = std::min(ScanConnections(), partitions.ids.size());
+  return std::optional<EventPartitions>(std::move(partitions));
+}
+
+Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
+                                          std::optional<Timestamp> since, const EventVisitor& visit,
+                                          const RejectFn& rejects) {
+  std::vector<PageRange> ranges;
+  for (const std::string& id : ids) {
+    auto range = PageRange::Parse(id);
+    if (!range) {
+      return Status::InvalidArgument("'" + id + "' names no page range of " + DisplayName() +
+                                     "'s events");
+    }
+    ranges.push_back(*range);
+  }
+  auto tables = EventTables(*conn_);
+  if (!tables.ok()) return tables.status();
+  std::map<uint32_t, const EventTable*> by_oid;
+  for (const EventTable& t : *tables) by_oid[t.oid] = &t;
+  std::vector<std::string> sources;
+  for (const PageRange& r : ranges) {
+    auto it = by_oid.find(r.oid);
+    if (it == by_oid.end()) continue;  // dropped (a chunk past its retention): nothing to read
+    const EventTable& table = *it->second;
+    if (table.relfilenode != r.relfilenode) {
+      return Status::FailedPrecondition(
+          table.name +
+          " was rewritten since this load began (VACUUM FULL, CLUSTER): its page ranges no "
+          "longer name the same rows; start again with --restart");
+    }
+    sources.push_back(r.Source(table.name, since));
+  }
+  return CopyEventsSideBySide(sources, visit, rejects);
+}
+
+}  // namespace vdpark
