@@ -148,19 +148,50 @@ Result<Timestamp> Timestamp::Parse(std::string_view text) {
   return FromMicros(DaysFromCivil(year, month, day) * kMicrosPerDay + us);
 }
 
-void Timestamp::AppendIso(std::string* out) const {
-  int64_t days = FloorDiv(us_, kMicrosPerDay);
-  int64_t rem = us_ - days * kMicrosPerDay;
+bool WriteCivilSeconds(Timestamp t, char sep, char* out, int64_t* frac_micros) {
+  const int64_t days = Timestamp::FloorDiv(t.micros(), kMicrosPerDay);
+  const int64_t rem = t.micros() - days * kMicrosPerDay;
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  int64_t secs = rem / kMicrosPerSecond;
-  int64_t frac = rem % kMicrosPerSecond;
+  if (y < 0 || y > 9999) return false;
+  const int64_t secs = rem / kMicrosPerSecond;
+  WriteDigits(out, y, 4);
+  out[4] = '-';
+  WriteDigits(out + 5, m, 2);
+  out[7] = '-';
+  WriteDigits(out + 8, d, 2);
+  out[10] = sep;
+  WriteDigits(out + 11, secs / 3600, 2);
+  out[13] = ':';
+  WriteDigits(out + 14, secs / 60 % 60, 2);
+  out[16] = ':';
+  WriteDigits(out + 17, secs % 60, 2);
+  *frac_micros = rem % kMicrosPerSecond;
+  return true;
+}
+
+void Timestamp::AppendIso(std::string* out) const {
   char buf[40];
+  int64_t frac = 0;
+  if (WriteCivilSeconds(*this, 'T', buf, &frac)) {
+    buf[19] = '.';
+    WriteDigits(buf + 20, frac, 6);
+    buf[26] = 'Z';
+    out->append(buf, 27);
+    return;
+  }
+  // A year that is not four digits: printf spells the sign and the width.
+  const int64_t days = FloorDiv(us_, kMicrosPerDay);
+  const int64_t rem = us_ - days * kMicrosPerDay;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  const int64_t secs = rem / kMicrosPerSecond;
   int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
                         static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
                         static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
-                        static_cast<long long>(frac));
+                        static_cast<long long>(rem % kMicrosPerSecond));
   out->append(buf, n);
 }
 

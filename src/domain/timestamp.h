@@ -63,4 +63,15 @@ inline constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d);
 
+// Writes "YYYY-MM-DD<sep>HH:MM:SS" (19 characters, UTC) of `t` at `out`, and its microseconds
+// past the second to *frac_micros. False, writing nothing, when the year is outside 0-9999 (not
+// fixed width). By hand: the single table's items and the csv export format times by the million,
+// and snprintf cost more than the rest of a row together.
+bool WriteCivilSeconds(Timestamp t, char sep, char* out, int64_t* frac_micros);
+
+// Writes `v` as exactly `width` decimal digits at `out` (v >= 0, leading zeros).
+inline void WriteDigits(char* out, int64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+}
+
 }  // namespace vdpark

@@ -4,6 +4,13 @@
 
 namespace vdpark {
 
+Result<std::shared_ptr<const Item>> ItemStore::GetShared(const ItemKey& key) {
+  auto item = Get(key);
+  if (!item.ok()) return item.status();
+  if (!*item) return std::shared_ptr<const Item>();
+  return std::shared_ptr<const Item>(std::make_shared<const Item>(std::move(**item)));
+}
+
 std::optional<ItemKey> KeyOf(const Item& item) {
   auto pk = GetString(item, kPkAttr);
   auto sk = GetString(item, kSkAttr);

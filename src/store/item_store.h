@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -155,6 +156,9 @@ class ItemStore {
 
   // The item with `key`, strongly consistent; nullopt when there is none (or it has expired).
   virtual Result<std::optional<Item>> Get(const ItemKey& key) = 0;
+  // The same, shared rather than copied (null when there is none): a store that keeps items in
+  // memory hands out its own, read-only. The default copies Get's.
+  virtual Result<std::shared_ptr<const Item>> GetShared(const ItemKey& key);
 
   // Writes `item` whole, replacing any item with its key, when `condition` holds on the current
   // item. kConditionFailed when it does not; kInvalidArgument when PK/SK are missing or empty.

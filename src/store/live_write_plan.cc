@@ -76,7 +76,7 @@ Result<LiveWritePlan> PlanLiveChange(const LiveChange& change, const SingleTable
 
 Condition BayUnchangedCondition(const Bay& before, const SingleTableMapper& mapper) {
   // The values as the mapper writes them, so that a bay this store wrote matches at the first try.
-  const Item as_written = mapper.ToItem(before);
+  const Item as_written = mapper.BayStateAttributes(before);
   Condition condition = Condition::Exists(std::string(kPkAttr));
   for (std::string_view name : kLiveBayAttributes) {
     const AttributeValue* value = FindAttribute(as_written, name);
@@ -93,7 +93,7 @@ std::optional<Condition> BayUnchangedAsStored(const Item& stored, const Bay& bef
       bay->last_heartbeat != before.last_heartbeat) {
     return std::nullopt;
   }
-  const Item as_written = mapper.ToItem(before);
+  const Item as_written = mapper.BayStateAttributes(before);
   Condition condition = Condition::Exists(std::string(kPkAttr));
   bool spelled_otherwise = false;
   for (std::string_view name : kLiveBayAttributes) {

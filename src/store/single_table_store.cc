@@ -250,25 +250,47 @@ Status SingleTableStore::WriteEvents(std::span<const ParkingEvent> events) {
 }
 
 template <typename Record, typename ToRecord>
+Result<Record> SingleTableStore::MakeRecord(const ItemKey& key, const Item& item,
+                                            ToRecord to_record) const {
+  Result<Record> record = to_record(item);
+  if (record.ok()) return record;
+  // The mapper's messages name the item already ("item PK / SK, attribute ...").
+  const Status problem = record.status();
+  const std::string& why = problem.message();
+  return Status::Corruption(
+      display_name_ + ": " +
+      (why.starts_with("item ") ? why : "item " + key.pk + " / " + key.sk + ": " + why));
+}
+
+template <typename Record, typename ToRecord>
 Result<std::optional<Record>> SingleTableStore::GetRecord(const ItemKey& key, ToRecord to_record) {
-  auto item = items_->Get(key);
+  auto item = items_->GetShared(key);
   if (!item.ok()) return item.status();
   if (!*item) return std::optional<Record>();
-  Result<Record> record = to_record(**item);
-  if (!record.ok()) {
-    // The mapper's messages name the item already ("item PK / SK, attribute ...").
-    const Status problem = record.status();
-    const std::string& why = problem.message();
-    return Status::Corruption(
-        display_name_ + ": " +
-        (why.starts_with("item ") ? why : "item " + key.pk + " / " + key.sk + ": " + why));
-  }
+  auto record = MakeRecord<Record>(key, **item, to_record);
+  if (!record.ok()) return record.status();
   return std::optional<Record>(std::move(*record));
 }
 
 Result<std::optional<Zone>> SingleTableStore::GetZone(std::string_view zone_id) {
-  return GetRecord<Zone>(SingleTableMapper::ZoneKey(zone_id),
-                         [this](const Item& item) { return mapper_.ToZone(item); });
+  const ItemKey key = SingleTableMapper::ZoneKey(zone_id);
+  auto item = items_->GetShared(key);
+  if (!item.ok()) return item.status();
+  std::unique_lock lock(zones_made_mu_);
+  auto made = zones_made_.find(zone_id);
+  if (!*item) {
+    if (made != zones_made_.end()) zones_made_.erase(made);
+    return std::optional<Zone>();
+  }
+  if (made != zones_made_.end() && made->second.item == *item) {
+    return std::optional<Zone>(made->second.zone);
+  }
+  lock.unlock();
+  auto zone = MakeRecord<Zone>(key, **item, [this](const Item& i) { return mapper_.ToZone(i); });
+  if (!zone.ok()) return zone.status();
+  lock.lock();
+  zones_made_.insert_or_assign(std::string(zone_id), ZoneMade{*item, *zone});
+  return std::optional<Zone>(std::move(*zone));
 }
 
 Result<std::optional<Bay>> SingleTableStore::GetBay(std::string_view zone_id,

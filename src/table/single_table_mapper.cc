@@ -198,21 +198,27 @@ Item SingleTableMapper::ToItem(const Zone& z) const {
   return item;
 }
 
+Item SingleTableMapper::BayStateAttributes(const Bay& b) const {
+  return Item{
+      {"status", AttributeValue::S(std::string(ToString(b.status)))},
+      {"lastChange", OptTime(b.last_change)},
+      {"occupiedSince", OptTime(b.occupied_since)},
+      {"lastHeartbeat", OptTime(b.last_heartbeat)},
+  };
+}
+
 Item SingleTableMapper::ToItem(const Bay& b) const {
   ItemKey key = BayKey(b.zone_id, b.bay_number);
-  Item item{
+  Item item = BayStateAttributes(b);
+  item.insert({
       {"PK", AttributeValue::S(std::move(key.pk))},
       {"SK", AttributeValue::S(std::move(key.sk))},
       {"zoneId", AttributeValue::S(b.zone_id)},
       {"bayNumber", AttributeValue::S(b.bay_number)},
       {"sensorId", OptS(b.sensor_id)},
-      {"status", AttributeValue::S(std::string(ToString(b.status)))},
-      {"lastChange", OptTime(b.last_change)},
-      {"occupiedSince", OptTime(b.occupied_since)},
-      {"lastHeartbeat", OptTime(b.last_heartbeat)},
       {"bayType", OptS(b.bay_type)},
       {"location", OptPoint(b.location)},
-  };
+  });
   if (b.sensor_id) {
     item["GSI2PK"] = AttributeValue::S(Cat({kSensorPrefix, *b.sensor_id}));
     item["GSI2SK"] = AttributeValue::S("BAY");

@@ -33,6 +33,9 @@ class SingleTableMapper {
 
   Item ToItem(const Zone& zone) const;
   Item ToItem(const Bay& bay) const;
+  // Of ToItem(bay), only the attributes that change with the bay's state: status, lastChange,
+  // occupiedSince, lastHeartbeat, spelled the same (what a live change's condition compares).
+  Item BayStateAttributes(const Bay& bay) const;
   Item ToItem(const Sensor& sensor) const;
   Item ToItem(const ParkingEvent& event) const;
   // The same as ToItem(event), written into `item` in place: a loader that refills the same items

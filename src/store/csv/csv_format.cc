@@ -336,36 +336,16 @@ void AppendFloat8(std::string* out, double v) {
 }
 
 void AppendPsqlTimestamp(std::string* out, Timestamp t) {
-  const int64_t days = Timestamp::FloorDiv(t.micros(), kMicrosPerDay);
-  const int64_t rem = t.micros() - days * kMicrosPerDay;
-  int64_t year;
-  unsigned month, day;
-  CivilFromDays(days, &year, &month, &day);
-  if (year < 0 || year > 9999) {  // not fixed width: leave it to the general code
+  char buf[32];
+  int64_t frac = 0;
+  if (!WriteCivilSeconds(t, ' ', buf, &frac)) {  // not fixed width: leave it to the general code
     out->append(t.ToPsql());
     return;
   }
-  // snprintf would cost more than the rest of the row together.
-  char buf[32];
-  auto put = [](char* p, int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
-  };
-  const int64_t secs = rem / kMicrosPerSecond;
-  put(buf, year, 4);
-  buf[4] = '-';
-  put(buf + 5, month, 2);
-  buf[7] = '-';
-  put(buf + 8, day, 2);
-  buf[10] = ' ';
-  put(buf + 11, secs / 3600, 2);
-  buf[13] = ':';
-  put(buf + 14, secs / 60 % 60, 2);
-  buf[16] = ':';
-  put(buf + 17, secs % 60, 2);
   size_t n = 19;
-  if (int64_t frac = rem % kMicrosPerSecond; frac != 0) {
+  if (frac != 0) {
     buf[n++] = '.';
-    put(buf + n, frac, 6);
+    WriteDigits(buf + n, frac, 6);
     n += 6;
     while (buf[n - 1] == '0') --n;
   }

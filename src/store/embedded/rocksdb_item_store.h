@@ -31,6 +31,7 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "store/embedded/stored_value_cache.h"
 #include "store/item_store.h"
 
 namespace rocksdb {
@@ -59,6 +60,9 @@ struct RocksDbOptions {
   size_t block_cache_bytes = size_t{128} << 20;  // shared by the three column families
   // "Now" in epoch seconds for ttl; empty means the system clock. Called from any thread.
   std::function<int64_t()> now_seconds;
+  // Base items read lately, kept in step with every write (stored_value_cache.h): at most this
+  // many bytes; 0 turns it off.
+  size_t item_cache_bytes = size_t{32} << 20;
   bool background_purge = true;  // a thread compacts every purge_interval to drop expired items
   std::chrono::milliseconds purge_interval = std::chrono::hours(24);
 };
@@ -77,6 +81,8 @@ class RocksDbItemStore : public ItemStore {
   RocksDbItemStore& operator=(const RocksDbItemStore&) = delete;
 
   Result<std::optional<Item>> Get(const ItemKey& key) override;
+  // From the StoredValueCache when it has the item: no copy.
+  Result<std::shared_ptr<const Item>> GetShared(const ItemKey& key) override;
   Status Put(const Item& item, const Condition& condition = {}) override;
   Result<Item> UpdateItem(const ItemKey& key, const Update& update,
                           const Condition& condition = {}) override;
@@ -123,7 +129,9 @@ class RocksDbItemStore : public ItemStore {
                                               bool decode);
   // Adds to `batch` the writes that replace `old` by `write` (its item, or nothing).
   void Stage(rocksdb::WriteBatch* batch, const StoredState& old, const PendingWrite& write) const;
-  Status Commit(rocksdb::WriteBatch* batch);
+  // Writes `batch` and tells the cache; `items`: what it puts, as the caller had them.
+  Status Commit(rocksdb::WriteBatch* batch,
+                std::span<const StoredValueCache::WrittenItem> items = {});
   Status PurgeFamily(size_t family);
   void PurgeLoop();
 
@@ -132,7 +140,8 @@ class RocksDbItemStore : public ItemStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;  // default, gsi1, gsi2; owned, closed last
 
-  std::mutex mu_;  // held while a write checks its conditions and commits
+  std::mutex mu_;                            // held while a write checks its conditions and commits
+  std::unique_ptr<StoredValueCache> cache_;  // point reads of the base items; see Commit
 
   std::mutex purge_mu_;  // guards stop_ for the background thread
   std::condition_variable purge_cv_;

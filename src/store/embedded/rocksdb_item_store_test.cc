@@ -311,3 +311,107 @@ TEST_F(RocksDbItemStoreTest, ACreationCutShortBeforeTheIndexesIsFinishedOnTheNex
 
 }  // namespace
 }  // namespace vdpark
+
+namespace vdpark {
+namespace {
+
+// The number in the N attribute `name` of `item`; -1 when there is none.
+int64_t NumberOf(const Item& item, std::string_view name) {
+  const AttributeValue* v = FindAttribute(item, name);
+  return v != nullptr && v->is_n() ? std::stoll(v->text()) : -1;
+}
+
+// Point reads come from the StoredValueCache once an item has been read (stored_value_cache.h):
+// each kind of write must show in the next read, a write that fails must not, and a cached item
+// expires as a stored one does.
+TEST_F(RocksDbItemStoreTest, PointReadsFollowEveryKindOfWrite) {
+  auto store = Open();
+  auto value_of = [&](const std::string& sk) -> std::string {
+    auto got = store->Get({"P", sk});
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    if (!got.ok() || !*got) return "none";
+    return GetString(**got, "v").value_or("?");
+  };
+  auto put = [](const std::string& sk, const std::string& v) {
+    return MakeItem("P", sk, {{"v", AV::S(v)}});
+  };
+  EXPECT_EQ(value_of("a"), "none");  // now known to be absent
+  ASSERT_OK(store->Put(put("a", "1")));
+  EXPECT_EQ(value_of("a"), "1");
+  ASSERT_OK(store->Put(put("a", "2")));
+  EXPECT_EQ(value_of("a"), "2");
+  EXPECT_EQ(store->Put(put("a", "3"), Condition::NotExists("PK")).code(),
+            Status::Code::kConditionFailed);
+  EXPECT_EQ(value_of("a"), "2");
+  ASSERT_OK(store->UpdateItem({"P", "a"}, Update{.set = {{"v", AV::S("4")}}}));
+  EXPECT_EQ(value_of("a"), "4");
+  const TransactItem both[] = {{.kind = TransactItem::Kind::kPut, .item = put("a", "5")},
+                               {.kind = TransactItem::Kind::kPut, .item = put("b", "5")}};
+  EXPECT_EQ(value_of("b"), "none");
+  ASSERT_OK(store->TransactWrite(both));
+  EXPECT_EQ(value_of("a"), "5");
+  EXPECT_EQ(value_of("b"), "5");
+  const WriteRequest batch[] = {WriteRequest::Put(put("a", "6")), WriteRequest::Delete({"P", "b"})};
+  ASSERT_OK(store->BatchWrite(batch));
+  EXPECT_EQ(value_of("a"), "6");
+  EXPECT_EQ(value_of("b"), "none");
+  ASSERT_OK(store->Delete({"P", "a"}));
+  EXPECT_EQ(value_of("a"), "none");
+
+  Item expiring = put("t", "1");
+  expiring["ttl"] = Num(2000);
+  ASSERT_OK(store->Put(expiring));
+  EXPECT_EQ(value_of("t"), "1");
+  now_->store(2000);
+  EXPECT_EQ(value_of("t"), "none");
+}
+
+// Readers on other threads while one thread writes a counter: a read that missed the cache and
+// fills it must never put back a value a write has replaced, so no reader sees the counter go
+// back, and the last read sees the last write.
+TEST_F(RocksDbItemStoreTest, ReadsRacingWritesNeverGoBack) {
+  auto store = Open();
+  auto counter = [&](int64_t n) { return MakeItem("C", "n", {{"v", Num(n)}}); };
+  ASSERT_OK(store->Put(counter(0)));
+  constexpr int64_t kWrites = 3000;
+  std::atomic<bool> done{false};
+  std::atomic<int> went_back{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      int64_t last = 0;
+      while (!done.load()) {
+        auto got = store->Get({"C", "n"});
+        if (!got.ok() || !*got) continue;
+        const int64_t n = NumberOf(**got, "v");
+        if (n < last) went_back++;
+        last = n;
+      }
+    });
+  }
+  for (int64_t n = 1; n <= kWrites; ++n) {
+    ASSERT_OK(store->Put(counter(n)));
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(went_back.load(), 0);
+  auto last = store->Get({"C", "n"});
+  ASSERT_OK(last);
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(NumberOf(**last, "v"), kWrites);
+}
+
+TEST_F(RocksDbItemStoreTest, WorksTheSameWithoutItsCache) {
+  RocksDbOptions options = Quiet();
+  options.item_cache_bytes = 0;
+  auto store = Open(options);
+  ASSERT_OK(store->Put(MakeItem("P", "a", {{"v", Num(1)}})));
+  ASSERT_OK(store->UpdateItem({"P", "a"}, Update{.add = {{"v", 2}}}));
+  auto got = store->Get({"P", "a"});
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(NumberOf(**got, "v"), 3);
+}
+
+}  // namespace
+}  // namespace vdpark

@@ -18,10 +18,10 @@
 namespace vdpark::embedded_detail {
 
 struct StoredState {
-  bool found = false;        // a value is stored, live or expired
-  int64_t ttl = 0;           // its ttl prefix
-  IndexEntries index;        // the stored item's index entries: they go when it is replaced
-  std::optional<Item> live;  // the item when asked for and not expired
+  bool found = false;                // a value is stored, live or expired
+  int64_t ttl = 0;                   // its ttl prefix
+  IndexEntries index;                // the stored item's index entries: they go when it is replaced
+  std::shared_ptr<const Item> live;  // the item when asked for and not expired
 };
 
 struct PendingWrite {

@@ -1,0 +1,115 @@
+// StoredValueCache: the base items the embedded store has been asked for lately, as they are
+// stored (ttl prefix and all) and decoded once, kept in step with every write the store commits.
+//
+// Why: live ingest reads the same few thousand items (bays, sensors, zones) on every message,
+// and writes most of them again. Every write adds a version to the memtable's skip list, so a
+// point read from RocksDB descends a list of hundreds of thousands of versions, and then decodes
+// the item; from here it is one hash lookup, and the item is decoded once per version (measured:
+// reads and their decoding were a fifth of the processor's time).
+//
+// Coherent because the store is this process's alone (RocksDB locks its folder) and every write
+// goes through RocksDbItemStore::Commit, which hands the committed batch to Written(). A read
+// that missed fills its entry only when no write was committed between the read's start and the
+// fill (Epoch()), so a fill never puts back a value a write has just replaced. Bounded: past
+// max_bytes it is emptied, and the working set fills it again. Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/result.h"
+#include "store/item_store.h"
+
+namespace rocksdb {
+class WriteBatch;
+}
+
+namespace vdpark {
+
+// An item decoded from `value` (a stored value, ttl prefix and all), owned by the caller.
+Result<std::shared_ptr<const Item>> SharedDecode(std::string_view value);
+
+// One stored value; its item is decoded by the first reader that asks, once.
+class CachedValue : public std::enable_shared_from_this<CachedValue> {
+ public:
+  explicit CachedValue(std::string value) : value_(std::move(value)) {}
+  // `item` is `value` decoded already.
+  CachedValue(std::string value, Item item)
+      : value_(std::move(value)), predecoded_(true), item_(std::move(item)) {}
+  std::string_view value() const { return value_; }
+  // The item, decoded on first use; kCorruption when the value does not decode. The pointer
+  // shares this value's lifetime.
+  Result<std::shared_ptr<const Item>> shared_item() const;
+
+ private:
+  std::string value_;
+  const bool predecoded_ = false;  // item_ was set at construction and never changes
+  mutable std::once_flag decoded_;
+  mutable std::optional<Result<Item>> item_;
+};
+
+class StoredValueCache {
+ public:
+  // max_bytes 0: nothing is ever cached.
+  explicit StoredValueCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  struct Hit {
+    bool known = false;                        // false: a miss, ask the database
+    std::shared_ptr<const CachedValue> value;  // when known: the value, or null for nothing
+  };
+  Hit Lookup(std::string_view key) const;
+
+  // Read before reading the database, passed to Fill after.
+  uint64_t Epoch() const;
+  // Remembers what the database held for `key` (nullopt: nothing), unless a write was committed
+  // since `epoch`; returns the entry made (null when none was, or for nothing).
+  std::shared_ptr<const CachedValue> Fill(std::string_view key,
+                                          std::optional<std::string_view> value, uint64_t epoch);
+
+  // An item a committed batch put, as the writer had it: kept as it is rather than decoded again
+  // from the value on the next read.
+  struct WrittenItem {
+    std::string_view key;  // the stored key
+    const Item* item;
+  };
+  // After `batch` was committed: its writes to column family `family_id` replace the entries of
+  // their keys (with the item of `items` where it is there). Any other family's writes are
+  // ignored; every call starts a new epoch.
+  void Written(const rocksdb::WriteBatch& batch, uint32_t family_id,
+               std::span<const WrittenItem> items = {});
+
+  // Forgets everything (and starts a new epoch): after a write whose outcome is unknown.
+  void Clear();
+
+  size_t bytes() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Entry = std::shared_ptr<const CachedValue>;  // null: the key holds nothing
+  // An entry's share of max_bytes: its key, its value twice (stored and decoded, about) and the
+  // map's own overhead.
+  static size_t Cost(std::string_view key, const Entry& value) {
+    return key.size() + (value ? 2 * value->value().size() : 0) + 96;
+  }
+  void Set(std::string_view key, std::optional<std::string_view> value,
+           const Item* item);  // mu_ held
+  void ClearLocked();
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map_;
+  size_t bytes_ = 0;
+  const size_t max_bytes_;
+  uint64_t epoch_ = 0;
+};
+
+}  // namespace vdpark

@@ -1,0 +1,123 @@
+#include "store/embedded/stored_value_cache.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "store/embedded/item_codec.h"
+#include "store_contract.h"
+
+namespace vdpark {
+namespace {
+
+using contract::MakeItem;
+
+// A column family handle that only has an id: what WriteBatch records of a write.
+class FamilyWithId : public rocksdb::ColumnFamilyHandle {
+ public:
+  explicit FamilyWithId(uint32_t id) : id_(id) {}
+  const std::string& GetName() const override { return name_; }
+  uint32_t GetID() const override { return id_; }
+  rocksdb::Status GetDescriptor(rocksdb::ColumnFamilyDescriptor*) override {
+    return rocksdb::Status::NotSupported();
+  }
+  const rocksdb::Comparator* GetComparator() const override { return nullptr; }
+
+ private:
+  uint32_t id_;
+  std::string name_ = "test";
+};
+
+std::string Stored(const std::string& sk, const std::string& v) {
+  return EncodeItem(MakeItem("P", sk, {{"v", AttributeValue::S(v)}}));
+}
+
+// What the cache answers for `key`: "miss", "absent", or the stored value.
+std::string Look(const StoredValueCache& cache, std::string_view key) {
+  auto hit = cache.Lookup(key);
+  if (!hit.known) return "miss";
+  return hit.value ? std::string(hit.value->value()) : "absent";
+}
+
+TEST(StoredValueCacheTest, KeepsWhatWasReadAndForgetsNothingItWasNotTold) {
+  StoredValueCache cache(1 << 20);
+  EXPECT_EQ(Look(cache, "a"), "miss");
+  cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  cache.Fill("b", std::nullopt, cache.Epoch());
+  EXPECT_EQ(Look(cache, "a"), Stored("a", "1"));
+  EXPECT_EQ(Look(cache, "b"), "absent");
+  EXPECT_EQ(Look(cache, "c"), "miss");
+}
+
+TEST(StoredValueCacheTest, AFillStartedBeforeAWriteIsDropped) {
+  StoredValueCache cache(1 << 20);
+  const uint64_t before = cache.Epoch();
+  rocksdb::WriteBatch batch;
+  batch.Put("a", Stored("a", "2"));
+  cache.Written(batch, 0);
+  // What the reader read before the write may be the old value: it must not stay.
+  cache.Fill("a", Stored("a", "1"), before);
+  EXPECT_EQ(Look(cache, "a"), "miss");
+  cache.Fill("a", Stored("a", "2"), cache.Epoch());
+  EXPECT_EQ(Look(cache, "a"), Stored("a", "2"));
+}
+
+TEST(StoredValueCacheTest, CommittedWritesReplaceTheEntriesOfTheirKeysOnly) {
+  StoredValueCache cache(1 << 20);
+  cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  cache.Fill("b", Stored("b", "1"), cache.Epoch());
+  cache.Fill("c", std::nullopt, cache.Epoch());
+  FamilyWithId index(1);
+  rocksdb::WriteBatch batch;
+  batch.Put("a", Stored("a", "2"));
+  batch.Delete("b");
+  batch.Put("c", Stored("c", "1"));
+  batch.Put("d", Stored("d", "1"));       // never read: not kept
+  batch.Put(&index, "a", "index entry");  // another family: not the item
+  cache.Written(batch, 0);
+  EXPECT_EQ(Look(cache, "a"), Stored("a", "2"));
+  EXPECT_EQ(Look(cache, "b"), "absent");
+  EXPECT_EQ(Look(cache, "c"), Stored("c", "1"));
+  EXPECT_EQ(Look(cache, "d"), "miss");
+}
+
+TEST(StoredValueCacheTest, ADeleteRangeForgetsEverything) {
+  StoredValueCache cache(1 << 20);
+  cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange("x", "y");
+  cache.Written(batch, 0);
+  EXPECT_EQ(Look(cache, "a"), "miss");
+}
+
+TEST(StoredValueCacheTest, StaysWithinItsBound) {
+  const std::string value = Stored("a", std::string(1000, 'x'));
+  StoredValueCache cache(10 * value.size());
+  for (int i = 0; i < 100; ++i) {
+    std::string key = "k";
+    key += std::to_string(i);
+    cache.Fill(key, value, cache.Epoch());
+    EXPECT_LE(cache.bytes(), 10 * value.size()) << i;
+  }
+  EXPECT_EQ(Look(cache, "k99"), value);  // emptied when full, then the newest kept
+  StoredValueCache off(0);
+  off.Fill("a", value, off.Epoch());
+  EXPECT_EQ(Look(off, "a"), "miss");
+}
+
+TEST(StoredValueCacheTest, DecodesOnceAndSharesTheItem) {
+  StoredValueCache cache(1 << 20);
+  const Item item = MakeItem("P", "S", {{"v", AttributeValue::S("1")}});
+  auto filled = cache.Fill("a", EncodeItem(item), cache.Epoch());
+  ASSERT_NE(filled, nullptr);
+  auto first = filled->shared_item();
+  auto second = cache.Lookup("a").value->shared_item();
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(**first, item);
+  EXPECT_EQ(first->get(), second->get());  // the same decoded item, not a copy
+  auto damaged = cache.Fill("b", EncodeItem(item) + '\x09', cache.Epoch());
+  EXPECT_EQ(damaged->shared_item().status().code(), Status::Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace vdpark
