@@ -5,7 +5,8 @@
 // Every write is one rocksdb::WriteBatch covering the item and its index entries, and conditions
 // are checked and writes applied under one mutex, so the indexes never disagree with the table,
 // TransactWrite is all or nothing, and conditional writes are race-free between threads. Reads
-// take no lock: each reads one consistent snapshot.
+// take no lock of the store's: each reads one consistent snapshot. Get of an item read before is
+// answered from memory (stored_value_cache.h), kept in step with every committed write.
 //
 // As DynamoDB does, writes refuse (kInvalidArgument) a PK over 2048 bytes or an SK over 1024, an
 // empty index key string, M/L nesting over 32 levels, and an update that changes PK or SK.

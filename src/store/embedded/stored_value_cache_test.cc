@@ -119,5 +119,21 @@ TEST(StoredValueCacheTest, DecodesOnceAndSharesTheItem) {
   EXPECT_EQ(damaged->shared_item().status().code(), Status::Code::kCorruption);
 }
 
+TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
+  StoredValueCache cache(1 << 20);
+  const Item item = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
+  cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  rocksdb::WriteBatch batch;
+  batch.Put("a", EncodeItem(item));
+  const StoredValueCache::WrittenItem written[] = {{"a", &item}};
+  cache.Written(batch, 0, written);
+  auto hit = cache.Lookup("a");
+  ASSERT_TRUE(hit.known && hit.value);
+  EXPECT_EQ(hit.value->value(), EncodeItem(item));
+  auto got = hit.value->shared_item();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(**got, item);
+}
+
 }  // namespace
 }  // namespace vdpark
