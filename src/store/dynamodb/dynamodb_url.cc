@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <utility>
+
+#include "common/percent_encoding.h"
 
 namespace vdpark {
 
@@ -14,36 +17,9 @@ Status UrlError(std::string_view url, std::string_view why) {
   return Status::InvalidArgument("dynamodb URL '" + std::string(url) + "': " + std::string(why));
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// RFC 3986 %-decoding. '+' is left alone: in a URL's query it is a plus only by convention, and
-// endpoint URLs and profile names are where a literal '+' would matter.
-Result<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    int hi = i + 2 < text.size() ? HexDigit(text[i + 1]) : -1;
-    int lo = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      return Status::InvalidArgument("bad %-escape '" + std::string(text.substr(i, 3)) + "'");
-    }
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-// "%"-encodes what would change the meaning of a query value.
-std::string PercentEncode(std::string_view text) {
+// "%"-encodes what would change the meaning of a query value, and nothing else: the URL stays
+// readable when it is shown (an endpoint keeps its "://" and ':').
+std::string EscapeQueryValue(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (char c : text) {
@@ -160,9 +136,12 @@ Result<DynamoDbUrl> ParseDynamoDbUrl(std::string_view url, const Environment& en
                                "' (expected region, endpoint, profile)");
     }
     if (!field->empty()) return UrlError(url, "parameter '" + std::string(name) + "' given twice");
-    Result<std::string> value = PercentDecode(raw);
-    if (!value.ok()) {
-      return UrlError(url, "parameter '" + std::string(name) + "': " + value.status().message());
+    // '+' stays itself: in a query it is a space only by convention, and endpoint URLs and
+    // profile names are where a literal '+' would matter.
+    std::optional<std::string> value = PercentDecode(raw, false);
+    if (!value) {
+      return UrlError(url, "parameter '" + std::string(name) + "': a broken %-escape in '" +
+                               std::string(raw) + "'");
     }
     if (value->empty()) return UrlError(url, "parameter '" + std::string(name) + "' is empty");
     *field = std::move(*value);
@@ -181,7 +160,7 @@ std::string DynamoDbUrl::ToString() const {
     out += separator;
     out += name;
     out += '=';
-    out += PercentEncode(value);
+    out += EscapeQueryValue(value);
     separator = '&';
   };
   add("region", overrides.region);

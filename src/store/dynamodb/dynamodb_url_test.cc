@@ -79,8 +79,10 @@ TEST(DynamoDbUrlTest, ErrorsNameTheUrlAndThePart) {
   EXPECT_NE(ErrorOf("dynamodb://t01?region=a&region=b").find("'region' given twice"),
             std::string::npos);
   EXPECT_NE(ErrorOf("dynamodb://t01?region=").find("'region' is empty"), std::string::npos);
-  EXPECT_NE(ErrorOf("dynamodb://t01?profile=%zz").find("bad %-escape '%zz'"), std::string::npos);
-  EXPECT_NE(ErrorOf("dynamodb://t01?profile=ab%2").find("bad %-escape"), std::string::npos);
+  EXPECT_NE(ErrorOf("dynamodb://t01?profile=%zz").find("a broken %-escape in '%zz'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("dynamodb://t01?profile=ab%2").find("a broken %-escape in 'ab%2'"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("dynamo://t01").find("expected dynamodb://TABLE"), std::string::npos);
 }
 

@@ -2,28 +2,16 @@
 
 #include <string>
 
+#include "common/percent_encoding.h"
+
 namespace vdpark {
 
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
+// A password as the URL spells it, %-escapes decoded; a broken escape is taken as it is written,
+// as libpq takes it.
+std::string DecodePassword(std::string_view s) {
+  return PercentDecode(s, false).value_or(std::string(s));
 }
 
 void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
@@ -69,7 +57,7 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
     std::string_view userinfo = authority.substr(0, at);
     size_t colon = userinfo.find(':');
     if (colon != std::string_view::npos) {
-      out.password = PercentDecode(userinfo.substr(colon + 1));
+      out.password = DecodePassword(userinfo.substr(colon + 1));
       shown_authority = std::string(userinfo.substr(0, colon)) + std::string(authority.substr(at));
     }
   }
@@ -83,7 +71,7 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
       size_t amp = query.find('&');
       std::string_view param = query.substr(0, amp);
       if (param.starts_with("password=")) {
-        out.password = PercentDecode(param.substr(9));
+        out.password = DecodePassword(param.substr(9));
       } else if (!param.empty()) {
         kept += kept.empty() ? "?" : "&";
         kept += param;
