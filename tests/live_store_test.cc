@@ -20,6 +20,7 @@
 
 #include "dynalite.h"
 #include "parking_fixture.h"
+#include "record_test_support.h"
 #include "store/dynamodb/dynamodb_error.h"
 #include "store/dynamodb/table_admin.h"
 #include "store/embedded/rocksdb_item_store.h"
@@ -29,43 +30,10 @@
 
 namespace vdpark {
 
-// Failures print records as their items (internal linkage: found by ADL, clashing with nothing).
-static void PrintTo(const Zone& z, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(z));
-}
-static void PrintTo(const Bay& b, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(b));
-}
-static void PrintTo(const Sensor& s, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(s));
-}
-static void PrintTo(const ParkingEvent& e, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(e));
-}
-
 namespace {
 
+using record_test::Ts;
 using testing::TempDir;
-
-#define LIVE_ASSERT_OK(expr)                                             \
-  do {                                                                   \
-    const auto& _live_result = (expr);                                   \
-    ASSERT_TRUE(_live_result.ok()) << StatusOf(_live_result).ToString(); \
-  } while (0)
-
-Status StatusOf(const Status& s) {
-  return s;
-}
-template <typename T>
-Status StatusOf(const Result<T>& r) {
-  return r.status();
-}
-
-Timestamp Ts(const char* iso) {
-  auto t = Timestamp::Parse(iso);
-  EXPECT_TRUE(t.ok()) << iso;
-  return t.ok() ? *t : Timestamp();
-}
 
 // An ItemStore passing everything to `inner` but answering TransactWrite with `transact`'s status
 // (by default what DynamoDbError makes of dynalite's UnknownOperationException).
@@ -157,7 +125,7 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
     switch (GetParam()) {
       case Backend::kEmbedded: {
         auto opened = OpenStore("embedded:" + tmp_ / "db");
-        LIVE_ASSERT_OK(opened);
+        RECORD_ASSERT_OK(opened);
         store_ = std::move(*opened);
         break;
       }
@@ -171,15 +139,15 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
         setenv("AWS_ACCESS_KEY_ID", "AKIDVDPARKTEST", 0);
         setenv("AWS_SECRET_ACCESS_KEY", "vdpark-test-secret", 0);
         auto client = DynamoDbClient::Create(testing::DynaliteClientOptions(endpoint));
-        LIVE_ASSERT_OK(client);
+        RECORD_ASSERT_OK(client);
         client_ = std::move(*client);
         table_ = testing::UniqueTableName("live");
         TableAdminOptions admin;
         admin.poll_interval = std::chrono::milliseconds(20);
-        LIVE_ASSERT_OK(CreateTable(*client_, table_, admin));
+        RECORD_ASSERT_OK(CreateTable(*client_, table_, admin));
         auto opened =
             OpenStore("dynamodb://" + table_ + "?region=me-central-1&endpoint=" + endpoint);
-        LIVE_ASSERT_OK(opened);
+        RECORD_ASSERT_OK(opened);
         store_ = std::move(*opened);
         break;
       }
@@ -188,7 +156,7 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
     ASSERT_NE(single_, nullptr) << store_->DisplayName() << " is not a SingleTableStore";
     md_ = FixtureMetadata(tmp_);
     ASSERT_EQ(md_.bays.size(), 5u);
-    LIVE_ASSERT_OK(store_->WriteMetadata(md_));
+    RECORD_ASSERT_OK(store_->WriteMetadata(md_));
   }
 
   void TearDown() override {
@@ -306,13 +274,13 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
 
 TEST_P(LiveStoreTest, GetOfAMissingRecordIsNullopt) {
   auto zone = store().GetZone("zone-999");
-  LIVE_ASSERT_OK(zone);
+  RECORD_ASSERT_OK(zone);
   EXPECT_FALSE(zone->has_value());
   auto bay = store().GetBay("zone-001", "Z-999");
-  LIVE_ASSERT_OK(bay);
+  RECORD_ASSERT_OK(bay);
   EXPECT_FALSE(bay->has_value());
   auto sensor = store().GetSensor("PSL01B-999999");
-  LIVE_ASSERT_OK(sensor);
+  RECORD_ASSERT_OK(sensor);
   EXPECT_FALSE(sensor->has_value());
 }
 
@@ -332,7 +300,7 @@ TEST_P(LiveStoreTest, GetReturnsTheRecordsAsWritten) {
 TEST_P(LiveStoreTest, GetOfAnItemThatDoesNotMapIsCorruptionNamingItsKey) {
   Update bad;
   bad.set = {{"totalBays", AttributeValue::S("many")}};
-  LIVE_ASSERT_OK(items().UpdateItem(SingleTableMapper::ZoneKey("zone-001"), bad));
+  RECORD_ASSERT_OK(items().UpdateItem(SingleTableMapper::ZoneKey("zone-001"), bad));
   auto zone = store().GetZone("zone-001");
   ASSERT_FALSE(zone.ok());
   EXPECT_EQ(zone.status().code(), Status::Code::kCorruption) << zone.status().ToString();
@@ -340,7 +308,7 @@ TEST_P(LiveStoreTest, GetOfAnItemThatDoesNotMapIsCorruptionNamingItsKey) {
       << zone.status().ToString();
 
   bad.set = {{"status", AttributeValue::S("parked")}};
-  LIVE_ASSERT_OK(items().UpdateItem(SingleTableMapper::BayKey("zone-001", "A-002"), bad));
+  RECORD_ASSERT_OK(items().UpdateItem(SingleTableMapper::BayKey("zone-001", "A-002"), bad));
   auto bay = store().GetBay("zone-001", "A-002");
   ASSERT_FALSE(bay.ok());
   EXPECT_EQ(bay.status().code(), Status::Code::kCorruption) << bay.status().ToString();
@@ -348,7 +316,7 @@ TEST_P(LiveStoreTest, GetOfAnItemThatDoesNotMapIsCorruptionNamingItsKey) {
       << bay.status().ToString();
 
   bad.set = {{"lastSeen", AttributeValue::S("yesterday")}};
-  LIVE_ASSERT_OK(items().UpdateItem(SingleTableMapper::SensorKey("PSL01B-000002"), bad));
+  RECORD_ASSERT_OK(items().UpdateItem(SingleTableMapper::SensorKey("PSL01B-000002"), bad));
   auto sensor = store().GetSensor("PSL01B-000002");
   ASSERT_FALSE(sensor.ok());
   EXPECT_EQ(sensor.status().code(), Status::Code::kCorruption) << sensor.status().ToString();
@@ -361,7 +329,7 @@ TEST_P(LiveStoreTest, AnArrivalIsVisibleInTheBayTheEventAndTheZone) {
   ASSERT_EQ(vacant.status, BayStatus::kVacant);
   ASSERT_FALSE(vacant.last_heartbeat) << "the condition must also match a NULL lastHeartbeat";
   const LiveChange arrival = Arrival(vacant, Ts("2026-11-21T08:00:00.123456Z"));
-  LIVE_ASSERT_OK(store().ApplyLiveChange(arrival));
+  RECORD_ASSERT_OK(store().ApplyLiveChange(arrival));
 
   EXPECT_EQ(ReadBay("zone-001", "A-002"), arrival.bay_after);
   EXPECT_EQ(ReadEvent(*arrival.event), arrival.event);
@@ -370,20 +338,20 @@ TEST_P(LiveStoreTest, AnArrivalIsVisibleInTheBayTheEventAndTheZone) {
   EXPECT_EQ(ReadSensor(*vacant.sensor_id), arrival.sensor);
   // The event carries the ttl the mapper computes; the sensor keeps its GSI1 keys.
   auto event_item = items().Get(SingleTableMapper::EventKey(*arrival.event));
-  LIVE_ASSERT_OK(event_item);
+  RECORD_ASSERT_OK(event_item);
   ASSERT_TRUE(event_item->has_value());
   EXPECT_EQ(GetString(**event_item, "GSI1PK"), "ZONE#zone-001");
   const AttributeValue* ttl = FindAttribute(**event_item, kTtlAttr);
   ASSERT_NE(ttl, nullptr);
   EXPECT_EQ(*ttl, AttributeValue::N(single_->mapper().TtlOf(arrival.event->timestamp)));
   auto sensor_item = items().Get(SingleTableMapper::SensorKey(*vacant.sensor_id));
-  LIVE_ASSERT_OK(sensor_item);
+  RECORD_ASSERT_OK(sensor_item);
   ASSERT_TRUE(sensor_item->has_value());
   EXPECT_EQ(**sensor_item, single_->mapper().ToItem(*arrival.sensor));
 
   // The way back: a departure from the bay as it now is.
   const LiveChange departure = Departure(*arrival.bay_after, Ts("2026-11-21T08:05:00Z"));
-  LIVE_ASSERT_OK(store().ApplyLiveChange(departure));
+  RECORD_ASSERT_OK(store().ApplyLiveChange(departure));
   EXPECT_EQ(ReadBay("zone-001", "A-002"), departure.bay_after);
   EXPECT_EQ(ReadEvent(*departure.event), departure.event);
   EXPECT_EQ(Occupied("zone-001"), 1);
@@ -405,7 +373,7 @@ TEST_P(LiveStoreTest, AStaleBayBeforeFailsAndWritesNothing) {
 
   // A change applied once makes its own bay_before stale: the second try fails the same way.
   const LiveChange first = Arrival(FixtureBay("zone-001", "A-002"), Ts("2026-11-21T09:00:00Z"));
-  LIVE_ASSERT_OK(store().ApplyLiveChange(first));
+  RECORD_ASSERT_OK(store().ApplyLiveChange(first));
   LiveChange again = Arrival(FixtureBay("zone-001", "A-002"), Ts("2026-11-21T09:00:01Z"));
   s = store().ApplyLiveChange(again);
   EXPECT_TRUE(s.IsConditionFailed()) << s.ToString();
@@ -489,7 +457,7 @@ TEST_P(LiveStoreTest, AHealthOnlyChangeWritesJustTheSensor) {
   health.sensor->last_signal = -104;
   health.sensor->last_seen = Ts("2026-11-21T11:00:00Z");
   ASSERT_FALSE(health.empty());
-  LIVE_ASSERT_OK(store().ApplyLiveChange(health));
+  RECORD_ASSERT_OK(store().ApplyLiveChange(health));
   EXPECT_EQ(ReadSensor("PSL01B-000003"), health.sensor);
   EXPECT_EQ(ReadBay("zone-001", "A-003"), FixtureBay("zone-001", "A-003"));
   EXPECT_EQ(Occupied("zone-001"), 1);
@@ -500,11 +468,11 @@ TEST_P(LiveStoreTest, AHealthOnlyChangeWritesJustTheSensor) {
   by_zone.partition = "ZONE#zone-001";
   by_zone.sort = {SortKeyCondition::Op::kEq, "SENSOR#PSL01B-000003", {}};
   auto found = items().Query(by_zone);
-  LIVE_ASSERT_OK(found);
+  RECORD_ASSERT_OK(found);
   ASSERT_EQ(found->items.size(), 1u);
   EXPECT_EQ(*FindAttribute(found->items[0], "lastBattery"), AttributeValue::N(int64_t{12}));
 
-  LIVE_ASSERT_OK(store().ApplyLiveChange(LiveChange{}));  // nothing to write
+  RECORD_ASSERT_OK(store().ApplyLiveChange(LiveChange{}));  // nothing to write
   EXPECT_EQ(ReadSensor("PSL01B-000003"), health.sensor);
 }
 
@@ -514,7 +482,7 @@ TEST_P(LiveStoreTest, ABayStoredWithOtherSpellingsStillMatchesItsMeaning) {
   Update foreign;
   foreign.remove = {"lastHeartbeat", "occupiedSince"};
   foreign.set = {{"status", AttributeValue::S("VACANT")}};
-  LIVE_ASSERT_OK(items().UpdateItem(SingleTableMapper::BayKey("zone-002", "B-002"), foreign));
+  RECORD_ASSERT_OK(items().UpdateItem(SingleTableMapper::BayKey("zone-002", "B-002"), foreign));
   const std::optional<Bay> read = ReadBay("zone-002", "B-002");
   ASSERT_EQ(read, FixtureBay("zone-002", "B-002"));
 
@@ -526,7 +494,7 @@ TEST_P(LiveStoreTest, ABayStoredWithOtherSpellingsStillMatchesItsMeaning) {
   EXPECT_EQ(ReadEvent(*stale_change.event), std::nullopt);
 
   const LiveChange arrival = Arrival(*read, Ts("2026-11-21T12:00:00Z"));
-  LIVE_ASSERT_OK(store().ApplyLiveChange(arrival));
+  RECORD_ASSERT_OK(store().ApplyLiveChange(arrival));
   EXPECT_EQ(ReadBay("zone-002", "B-002"), arrival.bay_after);
   EXPECT_EQ(ReadEvent(*arrival.event), arrival.event);
   EXPECT_EQ(Occupied("zone-002"), 2);
@@ -537,13 +505,13 @@ TEST_P(LiveStoreTest, ACountInAZoneThatDoesNotExistIsNotFound) {
   orphan.zone_id = "zone-gone";
   Metadata md;
   md.bays = {orphan};
-  LIVE_ASSERT_OK(store().WriteMetadata(md));
+  RECORD_ASSERT_OK(store().WriteMetadata(md));
   const LiveChange change = Arrival(orphan, Ts("2026-11-21T13:00:00Z"));
   Status s = store().ApplyLiveChange(change);
   EXPECT_TRUE(s.IsNotFound()) << s.ToString();
   EXPECT_NE(s.message().find("zone-gone"), std::string::npos) << s.ToString();
   auto zone_item = items().Get(SingleTableMapper::ZoneKey("zone-gone"));
-  LIVE_ASSERT_OK(zone_item);
+  RECORD_ASSERT_OK(zone_item);
   EXPECT_FALSE(zone_item->has_value()) << "the ADD made a zone";
   if (Transactional()) {
     EXPECT_EQ(ReadBay("zone-gone", "A-002"), orphan);
@@ -573,30 +541,30 @@ TEST_P(LiveStoreTest, AChangeThatDoesNotHangTogetherIsInvalid) {
 
 TEST_P(LiveStoreTest, ReconcileOccupancyFixesAWrongCounter) {
   auto first = store().ReconcileOccupancy();
-  LIVE_ASSERT_OK(first);
+  RECORD_ASSERT_OK(first);
   EXPECT_EQ(*first, 0u) << "WriteMetadata counted the bays already";
 
   Update wrong;
   wrong.set = {{"occupiedBays", AttributeValue::N(int64_t{7})}};
-  LIVE_ASSERT_OK(items().UpdateItem(SingleTableMapper::ZoneKey("zone-001"), wrong));
+  RECORD_ASSERT_OK(items().UpdateItem(SingleTableMapper::ZoneKey("zone-001"), wrong));
   ASSERT_EQ(Occupied("zone-001"), 7);
   auto fixed = store().ReconcileOccupancy();
-  LIVE_ASSERT_OK(fixed);
+  RECORD_ASSERT_OK(fixed);
   EXPECT_EQ(*fixed, 1u);
   EXPECT_EQ(Occupied("zone-001"), 1);
   EXPECT_EQ(Occupied("zone-002"), 1);
   auto again = store().ReconcileOccupancy();
-  LIVE_ASSERT_OK(again);
+  RECORD_ASSERT_OK(again);
   EXPECT_EQ(*again, 0u);
 
   // A counter that is missing altogether, and one after live changes, are counted too.
-  LIVE_ASSERT_OK(store().ApplyLiveChange(
+  RECORD_ASSERT_OK(store().ApplyLiveChange(
       Arrival(FixtureBay("zone-002", "B-002"), Ts("2026-11-21T15:00:00Z"))));
   Update gone;
   gone.remove = {"occupiedBays"};
-  LIVE_ASSERT_OK(items().UpdateItem(SingleTableMapper::ZoneKey("zone-001"), gone));
+  RECORD_ASSERT_OK(items().UpdateItem(SingleTableMapper::ZoneKey("zone-001"), gone));
   auto both = store().ReconcileOccupancy();
-  LIVE_ASSERT_OK(both);
+  RECORD_ASSERT_OK(both);
   EXPECT_EQ(*both, 1u);
   EXPECT_EQ(Occupied("zone-001"), 1);
   EXPECT_EQ(Occupied("zone-002"), 2);
@@ -650,7 +618,7 @@ TEST(LiveStoreTransactionTest, ACancelledTransactionMapsToTheConditionThatFailed
     auto store = OpenEmbeddedAnswering(tmp / "bay",
                                        Canceled({"ConditionalCheckFailed", "None", "None"}), &fake);
     ASSERT_NE(store, nullptr);
-    LIVE_ASSERT_OK(store->WriteMetadata(md));
+    RECORD_ASSERT_OK(store->WriteMetadata(md));
     Status s = store->ApplyLiveChange(change);
     EXPECT_TRUE(s.IsConditionFailed()) << s.ToString();
     EXPECT_EQ(fake->transact_calls.load(), 1)
@@ -661,7 +629,7 @@ TEST(LiveStoreTransactionTest, ACancelledTransactionMapsToTheConditionThatFailed
     auto store =
         OpenEmbeddedAnswering(tmp / "zone", Canceled({"None", "None", "ConditionalCheckFailed"}));
     ASSERT_NE(store, nullptr);
-    LIVE_ASSERT_OK(store->WriteMetadata(md));
+    RECORD_ASSERT_OK(store->WriteMetadata(md));
     Status s = store->ApplyLiveChange(change);
     EXPECT_TRUE(s.IsNotFound()) << s.ToString();
     EXPECT_NE(s.message().find("zone-001"), std::string::npos) << s.ToString();
@@ -671,7 +639,7 @@ TEST(LiveStoreTransactionTest, ACancelledTransactionMapsToTheConditionThatFailed
     auto store =
         OpenEmbeddedAnswering(tmp / "busy", Canceled({"TransactionConflict", "None", "None"}));
     ASSERT_NE(store, nullptr);
-    LIVE_ASSERT_OK(store->WriteMetadata(md));
+    RECORD_ASSERT_OK(store->WriteMetadata(md));
     Status s = store->ApplyLiveChange(change);
     EXPECT_TRUE(s.IsRetryable()) << s.ToString();
   }

@@ -22,6 +22,7 @@
 
 #include "dynalite.h"
 #include "postgres.h"
+#include "record_test_support.h"
 #include "store/dynamodb/table_admin.h"
 #include "store/embedded/rocksdb_item_store.h"
 #include "store/postgres/postgres_schema.h"
@@ -31,44 +32,10 @@
 
 namespace vdpark {
 
-// Failures print records as their items (internal linkage: found by ADL, clashing with nothing).
-static void PrintTo(const Zone& z, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(z));
-}
-static void PrintTo(const Bay& b, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(b));
-}
-static void PrintTo(const Sensor& s, std::ostream* os) {
-  *os << ItemToDynamoJson(SingleTableMapper().ToItem(s));
-}
-static void PrintTo(const ParkingEvent& e, std::ostream* os) {
-  *os << e.zone_id << "/" << e.bay_number << " " << ToString(e.event_type) << " "
-      << e.timestamp.ToIso();
-}
-
 namespace {
 
+using record_test::Ts;
 using testing::TempDir;
-
-#define QUERY_ASSERT_OK(expr)                                      \
-  do {                                                             \
-    const auto& _q_result = (expr);                                \
-    ASSERT_TRUE(_q_result.ok()) << StatusOf(_q_result).ToString(); \
-  } while (0)
-
-Status StatusOf(const Status& s) {
-  return s;
-}
-template <typename T>
-Status StatusOf(const Result<T>& r) {
-  return r.status();
-}
-
-Timestamp Ts(const char* iso) {
-  auto t = Timestamp::Parse(iso);
-  EXPECT_TRUE(t.ok()) << iso;
-  return t.ok() ? *t : Timestamp();
-}
 
 // --- The fleet.
 
@@ -381,7 +348,7 @@ class StoreQueriesTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     backend_ = std::make_unique<BackendStore>(GetParam());
     ASSERT_NE(backend_->store(), nullptr);
-    QUERY_ASSERT_OK(backend_->WriteFleet());
+    RECORD_ASSERT_OK(backend_->WriteFleet());
   }
   void TearDown() override { backend_.reset(); }
 
@@ -416,63 +383,63 @@ class StoreQueriesTest : public ::testing::TestWithParam<Backend> {
 
 TEST_P(StoreQueriesTest, ListsEveryZoneOrATenants) {
   auto all = store().ListZones(std::nullopt);
-  QUERY_ASSERT_OK(all);
+  RECORD_ASSERT_OK(all);
   EXPECT_EQ(*all, ExpectedZones(std::nullopt));
   ASSERT_EQ(all->size(), 5u);
   EXPECT_EQ((*all)[0].zone_id, "zone-a1");
   EXPECT_EQ((*all)[0].occupied_bays, 2);
 
   auto a = store().ListZones("tenant-a");
-  QUERY_ASSERT_OK(a);
+  RECORD_ASSERT_OK(a);
   EXPECT_EQ(*a, ExpectedZones("tenant-a"));
   EXPECT_EQ(a->size(), 2u);
   auto b = store().ListZones("tenant-b");
-  QUERY_ASSERT_OK(b);
+  RECORD_ASSERT_OK(b);
   EXPECT_EQ(*b, ExpectedZones("tenant-b"));
   EXPECT_EQ(b->size(), 2u);
 
   auto none = store().ListZones("tenant-nobody");
-  QUERY_ASSERT_OK(none);
+  RECORD_ASSERT_OK(none);
   EXPECT_TRUE(none->empty());
 }
 
 TEST_P(StoreQueriesTest, ListsAZonesBaysSortedByNumber) {
   auto a1 = store().ListBays("zone-a1");
-  QUERY_ASSERT_OK(a1);
+  RECORD_ASSERT_OK(a1);
   EXPECT_EQ(*a1, ExpectedBays("zone-a1"));
   std::vector<std::string> numbers;
   for (const Bay& b : *a1) numbers.push_back(b.bay_number);
   EXPECT_EQ(numbers, (std::vector<std::string>{"A-001", "A-002", "A-003", "A-010"}));
 
   auto b1 = store().ListBays("zone-b1");  // byte order: capitals first
-  QUERY_ASSERT_OK(b1);
+  RECORD_ASSERT_OK(b1);
   EXPECT_EQ(*b1, ExpectedBays("zone-b1"));
   ASSERT_EQ(b1->size(), 3u);
   EXPECT_EQ((*b1)[2].bay_number, "b-003");
 
   auto a10 = store().ListBays("zone-a10");
-  QUERY_ASSERT_OK(a10);
+  RECORD_ASSERT_OK(a10);
   EXPECT_EQ(*a10, ExpectedBays("zone-a10"));
 
   auto empty = store().ListBays("zone-b2");
-  QUERY_ASSERT_OK(empty);
+  RECORD_ASSERT_OK(empty);
   EXPECT_TRUE(empty->empty());
 }
 
 TEST_P(StoreQueriesTest, ListsEverySensorOrAZones) {
   auto all = store().ListSensors(std::nullopt);
-  QUERY_ASSERT_OK(all);
+  RECORD_ASSERT_OK(all);
   EXPECT_EQ(*all, ExpectedSensors(std::nullopt));
   EXPECT_EQ(all->size(), 9u);  // the spare sensor, of no zone, too
 
   for (const char* zone : {"zone-a1", "zone-a10", "zone-b1"}) {
     auto sensors = store().ListSensors(zone);
-    QUERY_ASSERT_OK(sensors);
+    RECORD_ASSERT_OK(sensors);
     EXPECT_EQ(*sensors, ExpectedSensors(zone)) << zone;
     EXPECT_FALSE(sensors->empty()) << zone;
   }
   auto x = store().ListSensors("zone-x");  // its bay has no sensor
-  QUERY_ASSERT_OK(x);
+  RECORD_ASSERT_OK(x);
   EXPECT_TRUE(x->empty());
 }
 
@@ -482,7 +449,7 @@ TEST_P(StoreQueriesTest, QueriesAZonesEventsNewestFirst) {
     query.zone_id = zone;
     query.limit = 10000;
     auto page = store().QueryEvents(query);
-    QUERY_ASSERT_OK(page);
+    RECORD_ASSERT_OK(page);
     EXPECT_TRUE(page->next_cursor.empty());
     const std::vector<ParkingEvent> expected = ExpectedEvents(query);
     EXPECT_GT(expected.size(), 20u) << zone;
@@ -502,7 +469,7 @@ TEST_P(StoreQueriesTest, QueriesABaysEventsNewestFirst) {
   query.bay_number = "A-001";
   query.limit = 10000;
   auto page = store().QueryEvents(query);
-  QUERY_ASSERT_OK(page);
+  RECORD_ASSERT_OK(page);
   EXPECT_TRUE(page->next_cursor.empty());
   // One bay's events never share an instant: the order is exact.
   EXPECT_EQ(page->events, ExpectedEvents(query));
@@ -510,7 +477,7 @@ TEST_P(StoreQueriesTest, QueriesABaysEventsNewestFirst) {
 
   query.zone_id = "zone-a10";  // the same bay number in another zone: its own events
   auto other = store().QueryEvents(query);
-  QUERY_ASSERT_OK(other);
+  RECORD_ASSERT_OK(other);
   EXPECT_EQ(other->events, ExpectedEvents(query));
 }
 
@@ -524,7 +491,7 @@ TEST_P(StoreQueriesTest, FromIsInclusiveAndToExclusive) {
   window.from = from;
   window.to = to;
   auto page = store().QueryEvents(window);
-  QUERY_ASSERT_OK(page);
+  RECORD_ASSERT_OK(page);
   const std::vector<ParkingEvent> expected = ExpectedEvents(window);
   ExpectNewestFirst(page->events, expected, "zone window");
   ASSERT_FALSE(page->events.empty());
@@ -536,26 +503,26 @@ TEST_P(StoreQueriesTest, FromIsInclusiveAndToExclusive) {
   EventQuery from_tie = all;
   from_tie.from = tie;
   auto newer = store().QueryEvents(from_tie);
-  QUERY_ASSERT_OK(newer);
+  RECORD_ASSERT_OK(newer);
   ExpectNewestFirst(newer->events, ExpectedEvents(from_tie), "from the tie");
   EventQuery to_tie = all;
   to_tie.to = tie;
   auto older = store().QueryEvents(to_tie);
-  QUERY_ASSERT_OK(older);
+  RECORD_ASSERT_OK(older);
   ExpectNewestFirst(older->events, ExpectedEvents(to_tie), "to the tie");
   EXPECT_EQ(newer->events.size() + older->events.size(), every.size());
 
   EventQuery bay = window;  // the same on one bay
   bay.bay_number = "A-002";
   auto bay_page = store().QueryEvents(bay);
-  QUERY_ASSERT_OK(bay_page);
+  RECORD_ASSERT_OK(bay_page);
   EXPECT_EQ(bay_page->events, ExpectedEvents(bay));
 
   EventQuery empty = all;  // from == to: nothing
   empty.from = from;
   empty.to = from;
   auto nothing = store().QueryEvents(empty);
-  QUERY_ASSERT_OK(nothing);
+  RECORD_ASSERT_OK(nothing);
   EXPECT_TRUE(nothing->events.empty());
   EXPECT_TRUE(nothing->next_cursor.empty());
 }
@@ -564,7 +531,7 @@ TEST_P(StoreQueriesTest, FiltersByEventType) {
   for (EventType type : {EventType::kArrive, EventType::kLeave}) {
     EventQuery query{.zone_id = "zone-b1", .event_type = type, .limit = 10000};
     auto page = store().QueryEvents(query);
-    QUERY_ASSERT_OK(page);
+    RECORD_ASSERT_OK(page);
     const std::vector<ParkingEvent> expected = ExpectedEvents(query);
     EXPECT_GT(expected.size(), 10u);
     ExpectNewestFirst(page->events, expected, std::string(ToString(type)));
@@ -572,7 +539,7 @@ TEST_P(StoreQueriesTest, FiltersByEventType) {
     query.bay_number = "B-002";
     query.limit = 3;  // short pages of the Query: reading goes on until the page is full
     auto bay_page = store().QueryEvents(query);
-    QUERY_ASSERT_OK(bay_page);
+    RECORD_ASSERT_OK(bay_page);
     const std::vector<ParkingEvent> bay_expected = ExpectedEvents(query);
     ASSERT_GT(bay_expected.size(), 3u);
     EXPECT_EQ(bay_page->events,
@@ -624,14 +591,14 @@ TEST_P(StoreQueriesTest, AnExactMultipleOfTheLimitEndsWithoutAnEmptyPage) {
 TEST_P(StoreQueriesTest, ABadCursorIsAnInvalidArgumentNamingIt) {
   EventQuery query{.zone_id = "zone-a1", .limit = 7};
   auto first = store().QueryEvents(query);
-  QUERY_ASSERT_OK(first);
+  RECORD_ASSERT_OK(first);
   ASSERT_FALSE(first->next_cursor.empty());
   EventQuery b1{.zone_id = "zone-b1", .limit = 7};
   auto other_zone = store().QueryEvents(b1);
-  QUERY_ASSERT_OK(other_zone);
+  RECORD_ASSERT_OK(other_zone);
   EventQuery bay{.zone_id = "zone-a1", .bay_number = "A-001", .limit = 7};
   auto bay_first = store().QueryEvents(bay);
-  QUERY_ASSERT_OK(bay_first);
+  RECORD_ASSERT_OK(bay_first);
 
   struct Bad {
     EventQuery query;
@@ -660,34 +627,34 @@ TEST_P(StoreQueriesTest, ABadCursorIsAnInvalidArgumentNamingIt) {
 
   // A bay's cursor continues its zone's events too: it names a place in them.
   query.cursor = bay_first->next_cursor;
-  QUERY_ASSERT_OK(store().QueryEvents(query));
+  RECORD_ASSERT_OK(store().QueryEvents(query));
   EventQuery zero{.zone_id = "zone-a1", .limit = 0};
   EXPECT_TRUE(store().QueryEvents(zero).status().IsInvalidArgument());
 }
 
 TEST_P(StoreQueriesTest, AnUnknownZoneGivesEmptyLists) {
   auto bays = store().ListBays("zone-nowhere");
-  QUERY_ASSERT_OK(bays);
+  RECORD_ASSERT_OK(bays);
   EXPECT_TRUE(bays->empty());
   auto sensors = store().ListSensors("zone-nowhere");
-  QUERY_ASSERT_OK(sensors);
+  RECORD_ASSERT_OK(sensors);
   EXPECT_TRUE(sensors->empty());
   EventQuery query{.zone_id = "zone-nowhere", .limit = 7};
   auto events = store().QueryEvents(query);
-  QUERY_ASSERT_OK(events);
+  RECORD_ASSERT_OK(events);
   EXPECT_TRUE(events->events.empty());
   EXPECT_TRUE(events->next_cursor.empty());
   query.bay_number = "A-001";
   auto bay_events = store().QueryEvents(query);
-  QUERY_ASSERT_OK(bay_events);
+  RECORD_ASSERT_OK(bay_events);
   EXPECT_TRUE(bay_events->events.empty());
   // A zone's prefix is not the zone: zone-a (of zone-a1, zone-a10) has nothing.
   auto prefix = store().ListBays("zone-a");
-  QUERY_ASSERT_OK(prefix);
+  RECORD_ASSERT_OK(prefix);
   EXPECT_TRUE(prefix->empty());
   EventQuery prefix_events{.zone_id = "zone-a", .limit = 7};
   auto none = store().QueryEvents(prefix_events);
-  QUERY_ASSERT_OK(none);
+  RECORD_ASSERT_OK(none);
   EXPECT_TRUE(none->events.empty());
 }
 
@@ -705,7 +672,7 @@ TEST(StoreQueriesCursorTest, IsTheSameOnEveryStore) {
   for (Backend b : {Backend::kEmbedded, Backend::kDynalite, Backend::kPostgres}) {
     stores.push_back(std::make_unique<BackendStore>(b));
     ASSERT_NE(stores.back()->store(), nullptr) << BackendName(b);
-    QUERY_ASSERT_OK(stores.back()->WriteFleet());
+    RECORD_ASSERT_OK(stores.back()->WriteFleet());
   }
   const EventQuery queries[] = {
       {.zone_id = "zone-a1", .bay_number = "A-002", .limit = 7},
@@ -716,7 +683,7 @@ TEST(StoreQueriesCursorTest, IsTheSameOnEveryStore) {
       std::string cursor;
       for (size_t i = 0; i < stores.size(); ++i) {
         auto page = stores[i]->store()->QueryEvents(query);
-        QUERY_ASSERT_OK(page);
+        RECORD_ASSERT_OK(page);
         ASSERT_FALSE(page->next_cursor.empty());
         if (i == 0) cursor = page->next_cursor;
         EXPECT_EQ(page->next_cursor, cursor) << stores[i]->store()->DisplayName();
@@ -771,26 +738,26 @@ class CountingItemStore : public ItemStore {
 TEST(StoreQueriesCostTest, EmbeddedListsReadTwoItemsPerZone) {
   TempDir tmp;
   auto rocks = RocksDbItemStore::Open(tmp / "db", RocksDbOptions{});
-  QUERY_ASSERT_OK(rocks);
+  RECORD_ASSERT_OK(rocks);
   auto items = std::make_unique<CountingItemStore>(std::move(*rocks));
   CountingItemStore* counter = items.get();
   SingleTableStore store(std::move(items), "embedded-counting:" + tmp.path(), MapperOptions{0},
                          nullptr);
   const Fleet& f = TheFleet();
-  QUERY_ASSERT_OK(store.WriteMetadata(f.md));
-  QUERY_ASSERT_OK(store.WriteEvents(f.events));
+  RECORD_ASSERT_OK(store.WriteMetadata(f.md));
+  RECORD_ASSERT_OK(store.WriteEvents(f.events));
 
   counter->scanned = 0;
   counter->gets = 0;
   auto zones = store.ListZones(std::nullopt);
-  QUERY_ASSERT_OK(zones);
+  RECORD_ASSERT_OK(zones);
   EXPECT_EQ(*zones, ExpectedZones(std::nullopt));
   EXPECT_LE(counter->scanned.load(), 2 * f.md.zones.size());
   EXPECT_LE(counter->gets.load(), f.md.zones.size());
 
   counter->scanned = 0;
   auto sensors = store.ListSensors(std::nullopt);
-  QUERY_ASSERT_OK(sensors);
+  RECORD_ASSERT_OK(sensors);
   EXPECT_EQ(*sensors, ExpectedSensors(std::nullopt));
   EXPECT_LE(counter->scanned.load(), f.md.sensors.size() + RocksDbItemStore::kPageItems);
 }
