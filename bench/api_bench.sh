@@ -28,7 +28,7 @@ print(min(n, key=lambda z: abs(n[z] - 50)))
 PY
 )
 bays=$(awk -F, -v z="$zone" '$1 == z' "$DIR/export/bays.csv" | wc -l)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(scripts/free-port.sh)
 $BIN/vdpark serve --store "embedded:$DIR/store" --listen "127.0.0.1:$port" >"$DIR/serve.log" 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null || true' EXIT

@@ -41,33 +41,10 @@ export NODE_NO_WARNINGS=1
 
 # --- 1. dynalite, stopped however the script ends -------------------------------------------------
 export DYNALITE_PID_FILE=$DIR/dynalite.pid DYNALITE_LOG=$DIR/dynalite.log
-stop_dynalite() {
-  if [ -x scripts/stop-dynalite.sh ]; then
-    scripts/stop-dynalite.sh
-  elif [ -f "$DYNALITE_PID_FILE" ]; then
-    kill "$(cat "$DYNALITE_PID_FILE")" 2>/dev/null || true
-    rm -f "$DYNALITE_PID_FILE"
-  fi
-}
-trap stop_dynalite EXIT
+trap scripts/stop-dynalite.sh EXIT
 unset VDPARK_DYNAMODB_ENDPOINT  # this run's own server, never one found in the environment
-if [ -x scripts/start-dynalite.sh ]; then
-  started=$(scripts/start-dynalite.sh)  # on its own line, so that a failed start stops the script
-  eval "$started"
-else
-  # Until scripts/start-dynalite.sh exists: the same server, started the same way.
-  [ -f .deps/node_modules/dynalite/cli.js ] ||
-    npm install --prefix .deps --no-audit --no-fund --loglevel=error dynalite@4 >&2
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  nohup node .deps/node_modules/dynalite/cli.js --host 127.0.0.1 --port "$port" \
-    --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >"$DYNALITE_LOG" 2>&1 </dev/null &
-  echo $! >"$DYNALITE_PID_FILE"
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  VDPARK_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
-fi
+started=$(scripts/start-dynalite.sh)  # on its own line, so that a failed start stops the script
+eval "$started"
 ENDPOINT=$VDPARK_DYNAMODB_ENDPOINT
 [ -d "$NODE_DIR/node_modules/@aws-sdk/client-dynamodb" ] ||
   npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error >&2

@@ -165,7 +165,7 @@ serve_end_to_end() {
   rm -rf "$DIR/serve-store"
   "$BIN/vdpark" -q generate --out "embedded:$DIR/serve-store" "${FLEET_ARGS[@]}" >/dev/null
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(scripts/free-port.sh)
   "$BIN/vdpark" -q serve --store "embedded:$DIR/serve-store" --mqtt "$VDPARK_MQTT_URL" \
     --listen "127.0.0.1:$port" --client-id "bench-serve-$run" --retention-days 0 \
     >"$DIR/serve-$run.log" 2>&1 &
@@ -208,7 +208,7 @@ serve_latency() {
   fresh_broker
   "$BIN/vdpark" -q generate --out "embedded:$DIR/latency-store" "${FLEET_ARGS[@]}" >/dev/null
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(scripts/free-port.sh)
   "$BIN/vdpark" -q serve --store "embedded:$DIR/latency-store" --mqtt "$VDPARK_MQTT_URL" \
     --listen "127.0.0.1:$port" --client-id bench-latency --retention-days 0 \
     >"$DIR/latency-serve.log" 2>&1 &

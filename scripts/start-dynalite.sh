@@ -32,20 +32,9 @@ if [ -f "$PID_FILE" ]; then
   rm -f "$PID_FILE"
 fi
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null && return
-  # Without python3: a random high port that nothing is listening on.
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
-
 # The port is free when chosen but could be taken before dynalite binds it: try a few.
 for _ in 1 2 3; do
-  PORT="$(free_port)"
+  PORT="$("$ROOT/scripts/free-port.sh")"
   nohup node "$BIN" --host 127.0.0.1 --port "$PORT" \
     --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >"$LOG" 2>&1 </dev/null &
   PID=$!

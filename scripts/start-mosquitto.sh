@@ -22,19 +22,9 @@ if [ -d "$DIR" ]; then MOSQUITTO_DIR="$DIR" "$ROOT/scripts/stop-mosquitto.sh" ||
 mkdir -p "$DIR/data"
 DIR="$(cd "$DIR" && pwd)"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null && return
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
-
 # The port is free when chosen but could be taken before the broker binds it: try a few.
 for _ in 1 2 3; do
-  PORT="$(free_port)"
+  PORT="$("$ROOT/scripts/free-port.sh")"
   sed -e "s|@PORT@|$PORT|g" -e "s|@DATA_DIR@|$DIR/data/|g" -e "s|@PID_FILE@|$DIR/mosquitto.pid|g" \
     -e "s|@LOG_FILE@|$DIR/mosquitto.log|g" -e "s|@USER@|$(id -un)|g" \
     "$ROOT/config/mosquitto.conf" >"$DIR/mosquitto.conf"

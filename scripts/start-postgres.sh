@@ -48,20 +48,10 @@ if [ -f /usr/share/postgresql/15/extension/timescaledb.control ]; then
   timescale=1
 fi
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null && return
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
-
 # The port is free when chosen but could be taken before the server binds it: try a few.
 started=0
 for _ in 1 2 3; do
-  PORT="$(free_port)"
+  PORT="$("$ROOT/scripts/free-port.sh")"
   # fsync off: a test cluster is thrown away, and durability costs the tests time.
   if "${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
       -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $preload" \

@@ -6,39 +6,17 @@
 #include <cstdio>
 #include <string>
 
+#include "cli_run.h"
 #include "parking_fixture.h"
 
 namespace vdpark {
 namespace {
 
+using testing::CliRun;
+using testing::Json;
 using testing::ReadFile;
 using testing::TempDir;
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun Vdpark(const TempDir& tmp, const std::string& args) {
-  std::string err_file = tmp / "stderr.txt";
-  std::string cmd = "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " 2>" + err_file;
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadFile(err_file);
-  return r;
-}
-
-boost::json::object Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  return ec ? boost::json::object() : v.as_object();
-}
+using testing::Vdpark;
 
 TEST(CliTest, HelpAndUsageErrors) {
   TempDir tmp;

@@ -15,40 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include "cli_run.h"
 #include "parking_fixture.h"
 #include "postgres.h"
 
 namespace vdpark {
 namespace {
 
+using testing::CliRun;
+using testing::Json;
 using testing::ReadFile;
 using testing::TempDir;
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun Vdpark(const TempDir& tmp, const std::string& args) {
-  std::string cmd =
-      "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " 2>" + tmp / "stderr.txt";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadFile(tmp / "stderr.txt");
-  return r;
-}
-
-boost::json::object Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  return ec || !v.is_object() ? boost::json::object() : v.as_object();
-}
+using testing::Vdpark;
 
 uint64_t U(const boost::json::value& v) {
   return v.to_number<uint64_t>();

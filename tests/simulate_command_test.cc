@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_run.h"
 #include "ingest/mqtt_client.h"
 #include "mosquitto.h"
 #include "simulate/expected_state.h"
@@ -26,39 +27,16 @@ namespace vdpark {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::CliRun;
+using testing::Json;
 using testing::ReadFile;
 using testing::TempDir;
+using testing::Vdpark;
 
 // A small generated city at a fixed time, so that runs are repeatable.
 const std::string kFleet =
     "--zones 2 --bays-min 10 --bays-max 20 --days 1 --end 2026-11-01T00:00:00Z "
     "--start 2026-11-01T00:00:00Z";
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun Vdpark(const TempDir& tmp, const std::string& args) {
-  std::string err_file = tmp / "stderr.txt";
-  std::string cmd = "cd " + tmp.path() + " && " + VDPARK_BINARY + " " + args + " 2>" + err_file;
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadFile(err_file);
-  return r;
-}
-
-boost::json::object Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  return ec || !v.is_object() ? boost::json::object() : v.as_object();
-}
 
 uint64_t Count(const boost::json::object& o, const char* key) {
   return o.contains(key) ? o.at(key).to_number<uint64_t>() : 0;
