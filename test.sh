@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts what the tests need, and runs the whole suite with ctest.
+# Installs what is missing, builds, starts what the tests need (dynalite, PostgreSQL + PostGIS,
+# Mosquitto, TimescaleDB), and runs the whole suite with ctest.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
@@ -15,7 +16,10 @@ export PG_TEST_DIR="$ROOT/.deps/pg-test.$$"
 # The MQTT tests run against a private Mosquitto (config/mosquitto.conf, on a free loopback port)
 # in a folder of this run's own, removed on exit.
 export MOSQUITTO_DIR="$ROOT/.deps/mosquitto-test.$$"
-trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"' EXIT
+# The TimescaleDB tests (tests/timescaledb) run against TimescaleDB with compression, built to
+# WebAssembly (scripts/start-timescaledb.sh), in memory on a free loopback port.
+export TIMESCALE_PID_FILE="$ROOT/.deps/timescaledb-test.$$.pid" TIMESCALE_LOG="$ROOT/.deps/timescaledb-test.$$.log"
+trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"; "$ROOT/scripts/stop-timescaledb.sh"; rm -f "$TIMESCALE_LOG"' EXIT
 dynalite_env="$(scripts/start-dynalite.sh)"  # its own line: a failure to start stops the run
 eval "$dynalite_env"
 export VDPARK_DYNAMODB_ENDPOINT
@@ -25,6 +29,9 @@ export VDPARK_POSTGRES_URL
 mosquitto_env="$(scripts/start-mosquitto.sh)"
 eval "$mosquitto_env"
 export VDPARK_MQTT_URL
+timescale_env="$(scripts/start-timescaledb.sh)"
+eval "$timescale_env"
+export VDPARK_TIMESCALE_URL
 # dynalite checks that requests are signed, not by whom: the tests sign with dummy keys, never
 # with the caller's own.
 export AWS_ACCESS_KEY_ID=AKIDVDPARKTEST AWS_SECRET_ACCESS_KEY=vdpark-test-secret AWS_REGION=me-central-1

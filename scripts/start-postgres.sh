@@ -4,9 +4,10 @@
 # A fresh cluster in $PG_TEST_DIR (default .deps/pg-test): data, unix socket and log all inside
 # it. Listens on a free loopback port; TCP connections authenticate with a password (so a wrong
 # one is an error, as on a real server), the unix socket trusts. Creates the superuser `vdpark`
-# (password `vdpark-test`), the database `vdpark_test`, and there the extensions postgis and, when
-# installed (it is not in Debian), timescaledb. When it answers, prints on stdout the line to
-# evaluate:
+# (password `vdpark-test`), the database `vdpark_test`, and there the extension postgis. Never
+# timescaledb, even where it is installed: these tests mean plain PostgreSQL + PostGIS on every
+# machine, and TimescaleDB is tested on its own server (scripts/start-timescaledb.sh). When it
+# answers, prints on stdout the line to evaluate:
 #   export VDPARK_POSTGRES_URL=postgres://vdpark:vdpark-test@127.0.0.1:PORT/vdpark_test
 # Stop it (and remove the folder) with scripts/stop-postgres.sh, with the same PG_TEST_DIR.
 # As root the server runs as the unprivileged `postgres` user, which PostgreSQL requires.
@@ -41,20 +42,13 @@ pwfile="$DIR/pwfile"
   || { echo "start-postgres: initdb failed:" >&2; cat "$DIR/initdb.log" >&2; exit 1; }
 rm -f "$pwfile"
 
-preload=""
-timescale=0
-if [ -f /usr/share/postgresql/15/extension/timescaledb.control ]; then
-  preload="-c shared_preload_libraries=timescaledb"
-  timescale=1
-fi
-
 # The port is free when chosen but could be taken before the server binds it: try a few.
 started=0
 for _ in 1 2 3; do
   PORT="$("$ROOT/scripts/free-port.sh")"
   # fsync off: a test cluster is thrown away, and durability costs the tests time.
   if "${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-      -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $preload" \
+      -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
       start >/dev/null 2>&1; then
     started=1
     break
@@ -70,7 +64,6 @@ echo "$PORT" >"$DIR/port"
 psql_local() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U vdpark "$@"; }
 psql_local -d postgres -c "CREATE DATABASE vdpark_test" >&2
 psql_local -d vdpark_test -c "CREATE EXTENSION IF NOT EXISTS postgis" >&2
-[ "$timescale" -eq 1 ] && psql_local -d vdpark_test -c "CREATE EXTENSION IF NOT EXISTS timescaledb" >&2
 
-echo "start-postgres: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') in $DIR on 127.0.0.1:$PORT (timescaledb: $([ "$timescale" -eq 1 ] && echo yes || echo no))" >&2
+echo "start-postgres: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') in $DIR on 127.0.0.1:$PORT" >&2
 echo "export VDPARK_POSTGRES_URL=postgres://vdpark:$PASSWORD@127.0.0.1:$PORT/vdpark_test"

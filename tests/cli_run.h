@@ -2,12 +2,18 @@
 // output as an object.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "test_dirs.h"
 
@@ -40,6 +46,40 @@ inline boost::json::object Json(const std::string& text) {
   auto v = boost::json::parse(text, ec);
   EXPECT_FALSE(ec || !v.is_object()) << text;
   return ec || !v.is_object() ? boost::json::object() : v.as_object();
+}
+
+// Starts `args` in `cwd`, waits until `ready()` (polled) and then `delay` more, and kills it with
+// SIGKILL. True when it was killed (not finished first); otherwise what it printed is reported.
+template <typename Ready>
+inline bool StartAndKill(const std::string& cwd, const std::vector<std::string>& args, Ready ready,
+                         std::chrono::milliseconds delay) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    int log = ::open("killed-run.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(VDPARK_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(VDPARK_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
+  while (!ready()) {
+    if (exited()) {
+      ADD_FAILURE() << "the run ended by itself (status " << status << "):\n"
+                    << ReadFile(cwd + "/killed-run.log");
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::this_thread::sleep_for(delay);
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 }  // namespace vdpark::testing

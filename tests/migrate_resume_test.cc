@@ -25,6 +25,7 @@ namespace {
 using testing::CliRun;
 using testing::Json;
 using testing::ReadFile;
+using testing::StartAndKill;
 using testing::TempDir;
 using testing::Vdpark;
 
@@ -47,40 +48,6 @@ boost::json::value CheckpointField(const std::string& dir, std::string_view name
 uint64_t CheckpointedEvents(const std::string& dir) {
   const boost::json::value v = CheckpointField(dir, "eventsLoaded");
   return v.is_null() ? 0 : U(v);
-}
-
-// Starts `args` in `cwd`, waits until `ready()` (polled) and then `delay` more, and kills it with
-// SIGKILL. True when it was killed (not finished first); otherwise what it printed is reported.
-template <typename Ready>
-bool StartAndKill(const std::string& cwd, const std::vector<std::string>& args, Ready ready,
-                  std::chrono::milliseconds delay) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    int log = ::open("killed-run.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(log, 1);
-    dup2(log, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(VDPARK_BINARY));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(VDPARK_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
-  while (!ready()) {
-    if (exited()) {
-      ADD_FAILURE() << "the run ended by itself (status " << status << "):\n"
-                    << ReadFile(cwd + "/killed-run.log");
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  std::this_thread::sleep_for(delay);
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 // Generates an export, then migrates it with kills right after start, mid-load and near the

@@ -16,16 +16,16 @@
 namespace vdpark {
 
 // Failures print records as their items (internal linkage: found by ADL, clashing with nothing).
-static void PrintTo(const Zone& z, std::ostream* os) {
+inline void PrintTo(const Zone& z, std::ostream* os) {
   *os << ItemToDynamoJson(SingleTableMapper().ToItem(z));
 }
-static void PrintTo(const Bay& b, std::ostream* os) {
+inline void PrintTo(const Bay& b, std::ostream* os) {
   *os << ItemToDynamoJson(SingleTableMapper().ToItem(b));
 }
-static void PrintTo(const Sensor& s, std::ostream* os) {
+inline void PrintTo(const Sensor& s, std::ostream* os) {
   *os << ItemToDynamoJson(SingleTableMapper().ToItem(s));
 }
-static void PrintTo(const ParkingEvent& e, std::ostream* os) {
+inline void PrintTo(const ParkingEvent& e, std::ostream* os) {
   *os << ItemToDynamoJson(SingleTableMapper().ToItem(e));
 }
 

@@ -24,13 +24,15 @@ int RunSchemaCreate(const SchemaArgs& a) {
   auto r = CreatePostgresSchema(**conn);
   if (!r.ok()) return Fail(r.status());
   if (a.json) {
-    PrintJson(boost::json::object{{"target", url->display}, {"hypertable", r->hypertable}});
+    PrintJson(boost::json::object{
+        {"target", url->display}, {"hypertable", r->hypertable}, {"location", r->location}});
   } else {
     std::printf(
         "schema ready at %s: parking_zones, parking_bays, parking_events (%s), "
-        "parking_sensors\n",
+        "parking_sensors; locations as %s\n",
         url->display.c_str(),
-        r->hypertable ? "TimescaleDB hypertable" : "plain table: no timescaledb");
+        r->hypertable ? "TimescaleDB hypertable" : "plain table: no timescaledb in the database",
+        r->location.c_str());
   }
   return kExitOk;
 }
@@ -44,8 +46,9 @@ void AddSchemaCommand(CLI::App& app, int* exit_code) {
   schema->require_subcommand(1);
   CLI::App* create = schema->add_subcommand(
       "create",
-      "Create postgis and the four tables (parking_events a hypertable where TimescaleDB is "
-      "installed); what exists is left as it is");
+      "Create the four tables (parking_events a hypertable where the database has the "
+      "timescaledb extension; locations as PostGIS geography, or point without PostGIS); what "
+      "exists is left as it is");
   create->add_option("--target", args->target, "The database: postgres://user:pw@host:port/db")
       ->required();
   create->add_flag("--json", args->json, "Print the result as JSON");

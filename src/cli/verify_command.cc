@@ -68,7 +68,11 @@ int RunVerify(const VerifyArgs& a) {
   RejectsFile rejects(a.rejects);
   vo.on_reject = rejects.Sink();
   auto report = Verify(**source, **target, vo);
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) {
+    // Once both stores are open, a failure is the work's, whatever its kind: never bad usage.
+    (void)Fail(report.status());
+    return kExitFailed;
+  }
   const VerifyReport& r = *report;
   int code = r.ok() ? kExitOk : kExitDifferences;
   if (a.json) {

@@ -80,6 +80,12 @@ boost::json::object ToJson(const MigrateCheckpoint& c) {
   o["slices"] = std::move(slices);
   o["slicesDone"] = c.progress.slices_done;
   o["readTogether"] = c.progress.read_together;
+  if (c.progress.source_events) {
+    o["sourceEvents"] = *c.progress.source_events;
+  } else {
+    o["sourceEvents"] = nullptr;
+  }
+  o["rowsRead"] = c.progress.rows_read;
   if (c.target_events_bytes) {
     o["targetEventsBytes"] = *c.target_events_bytes;
   } else {
@@ -143,6 +149,11 @@ MigrateCheckpoint FromJson(const boost::json::object& o) {
     c.progress.read_together = o.at("readTogether").to_number<size_t>();
     if (c.progress.read_together == 0) throw std::invalid_argument("readTogether is 0");
   }
+  // Absent from checkpoints written before loads counted their source: not counted then.
+  if (const auto* n = o.if_contains("sourceEvents"); n && !n->is_null()) {
+    c.progress.source_events = n->to_number<uint64_t>();
+  }
+  if (const auto* n = o.if_contains("rowsRead")) c.progress.rows_read = n->to_number<uint64_t>();
   if (!o.at("targetEventsBytes").is_null()) {
     c.target_events_bytes = o.at("targetEventsBytes").to_number<uint64_t>();
   }

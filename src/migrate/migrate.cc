@@ -61,6 +61,7 @@ class BayIndex {
 struct Batch {
   std::vector<ParkingEvent> events;
   uint64_t scanned = 0;      // position mode: events of the stream done once this batch is
+  uint64_t rows_read = 0;    // slice mode, with slice_end: rows read by the slices done
   bool slice_end = false;    // slice mode: the last batch of a slice
   uint64_t slices_done = 0;  // slice mode, with slice_end: slices done once this batch is
 };
@@ -199,6 +200,17 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
     progress.read_together = std::max<size_t>(plan->read_together, 1);
     progress.slices_done = 0;
   }
+  // The completeness guard's count, before anything is read: rows written while the load runs
+  // can only make the source hold more than it counted. Position mode reads everything again on
+  // every run, so counts again; a resumed slice load keeps the count its slices began with (a
+  // checkpoint from before the guard has none, and that load is not checked).
+  if (!sliced || progress.slices_done == 0) {
+    auto count = source.CountEvents(options.since);
+    if (!count.ok())
+      return count.status().WithContext("counting the events of " + source.DisplayName());
+    progress.source_events = *count;
+    progress.rows_read = 0;
+  }
   if (!progress.metadata_written) {
     VDPARK_RETURN_IF_ERROR(
         target.WriteMetadata(*md).WithContext("writing " + target.DisplayName()));
@@ -210,6 +222,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   const std::vector<std::string> slices = progress.slices;
   const size_t read_together = std::max<size_t>(progress.read_together, 1);
   const uint64_t first_slice = progress.slices_done;
+  const uint64_t rows_read_before = sliced ? progress.rows_read : 0;
 
   // The writer runs beside the reader; the queue bounds what is in flight between them.
   BlockingQueue<Batch> queue(options.queue_batches);
@@ -230,6 +243,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
       if (write_status.ok() && due) {
         if (sliced) {
           progress.slices_done = batch->slices_done;
+          progress.rows_read = batch->rows_read;
         } else {
           progress.events_scanned = batch->scanned;
         }
@@ -256,10 +270,18 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
     return Status::OK();
   };
   uint64_t scanned = 0;                           // visits so far: the position in the stream
+  uint64_t rows = 0;                              // event rows read in the window, this run
   std::optional<Timestamp> slice_from, slice_to;  // the time slice being read (slice mode)
+  // Rows the source could not read count as read: the guard asks whether the source passed
+  // everything it holds, not whether everything was usable (rejects are counted apart).
+  const RejectFn scan_reject = [&](Rejected r) {
+    ++rows;
+    reject(std::move(r));
+  };
   EventVisitor visit = [&](ParkingEvent&& e, const Origin& origin) -> Status {
     // A store may pass events outside the slice (csv ignores until): they belong to another.
     if (slice_to && (e.timestamp < *slice_from || e.timestamp >= *slice_to)) return Status::OK();
+    if (!options.since || e.timestamp >= *options.since) ++rows;
     const bool loaded_before = scanned++ < skip;
     if (!bays.HasBay(e.zone_id, e.bay_number)) {
       std::string why = bays.HasZone(e.zone_id) ? "bay '" + e.bay_number + "' is not among zone '" +
@@ -290,7 +312,7 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
   if (!sliced) {
     EventScanOptions scan;
     scan.since = options.since;
-    read_status = source.ScanEvents(scan, visit, reject);
+    read_status = source.ScanEvents(scan, visit, scan_reject);
     batch.scanned = scanned;
     if (read_status.ok() && !batch.events.empty()) read_status = push();
   } else {
@@ -306,16 +328,17 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
         EventScanOptions scan;
         scan.since = window->first;
         scan.until = window->second;
-        read_status = source.ScanEvents(scan, visit, reject);
+        read_status = source.ScanEvents(scan, visit, scan_reject);
       } else {
         end = std::min(slices.size(), i + read_together);
         slice_from.reset();
         slice_to.reset();
         read_status = source.ScanEventPartitions(std::span(slices).subspan(i, end - i),
-                                                 options.since, visit, reject);
+                                                 options.since, visit, scan_reject);
       }
       batch.slice_end = true;
       batch.slices_done = end;
+      batch.rows_read = rows_read_before + rows;
       if (read_status.ok()) read_status = push();
       i = end;
     }
@@ -334,6 +357,17 @@ Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions&
                          writes_after.throttled - writes_before.throttled,
                          writes_after.retried_items - writes_before.retried_items,
                          writes_after.concurrency_cuts - writes_before.concurrency_cuts};
+  stats.source_events = progress.source_events;
+  stats.rows_read = rows_read_before + rows;
+  if (stats.source_events && stats.rows_read < *stats.source_events) {
+    return Status::Corruption(
+        "incomplete: " + source.DisplayName() + " held " + std::to_string(*stats.source_events) +
+        " events when this load began, and " + std::to_string(stats.rows_read) +
+        " were read from it: " + std::to_string(*stats.source_events - stats.rows_read) +
+        " missing. What was read is in " + target.DisplayName() +
+        "; find why the source passed fewer (its log, its partitions) and load again with "
+        "--restart");
+  }
   stats.duplicates = duplicates.duplicates();
   stats.duplicates_exact = duplicates.exact();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

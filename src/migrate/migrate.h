@@ -24,6 +24,16 @@
 //     from the first run on, and on resume the slices already done are not read at all (counts
 //     then cover only the rest). A source whose partitions no longer name the same rows fails
 //     the load with kFailedPrecondition, telling the user to start again (--restart).
+// Completeness (SPEC §1: every load proves it). Before reading, the source counts its events in
+// the window by its own engine (Store::CountEvents: SQL count(*) through a hypertable, a csv
+// file's records, a single table's event items), and the count is kept with the progress. Every
+// event row the source then passes in the window is counted as read, whatever becomes of it
+// (loaded, a duplicate, past the retention, rejected as unreadable or for an unknown bay). A load
+// that read fewer rows than the source held fails with kCorruption naming the source and both
+// counts, after writing what it read: nothing it was given is lost, and no success is reported
+// with less. A source that can also check each partition as it reads it does (a hypertable's
+// time ranges: count and copy in one snapshot), and names the partition.
+//
 // A csv target appends, so writing again would duplicate rows: the caller cuts events.csv back to
 // the length it had at the checkpoint before resuming (see migrate_command.cc).
 #pragma once
@@ -49,6 +59,11 @@ struct MigrateProgress {
   std::vector<std::string> slices;  // slice mode: the slices' ids, in the order they are read
   uint64_t slices_done = 0;         // slice mode: the first slices_done slices are done
   size_t read_together = 1;         // slice mode: partitions read side by side (PartitionEvents)
+  // The completeness guard: the events the source held when the load began (Store::CountEvents;
+  // nullopt when it cannot count them), and the event rows read so far (slice mode: by the
+  // slices done, in all runs).
+  std::optional<uint64_t> source_events;
+  uint64_t rows_read = 0;
   bool sliced() const { return !slices.empty(); }
 };
 
@@ -86,6 +101,11 @@ struct MigrateStats {
   uint64_t expired = 0;          // skipped: older than the retention
   WriteStats target_writes;      // what the writes cost the target (write units, throttling)
   double seconds = 0;
+  // The completeness guard: what the source held when the load began (nullopt: it cannot say),
+  // and the event rows read from it in all runs (events, and rows rejected as unreadable). A
+  // load that read fewer fails (kCorruption); more is rows written while it ran.
+  std::optional<uint64_t> source_events;
+  uint64_t rows_read = 0;
   bool resumed = false;                // carried on from options.resume
   uint64_t events_already_loaded = 0;  // loaded by earlier runs (not written again)
   bool sliced = false;                 // progress was kept in slices

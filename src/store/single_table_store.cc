@@ -187,17 +187,32 @@ Result<Metadata> SingleTableStore::ReadMetadata(const RejectFn& rejects) {
   return md;
 }
 
-Status SingleTableStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
-                                    const RejectFn& rejects) {
+namespace {
+
+// The event items in [since, until).
+Condition EventFilter(std::optional<Timestamp> since, std::optional<Timestamp> until) {
   Condition filter;
   filter.Add(ConditionClause::Op::kBeginsWith, std::string(kSkAttr), AttributeValue::S("EVENT#"));
-  if (options.since) {
-    filter.Add(ConditionClause::Op::kGe, "timestamp", AttributeValue::S(options.since->ToIso()));
-  }
-  if (options.until) {
-    filter.Add(ConditionClause::Op::kLt, "timestamp", AttributeValue::S(options.until->ToIso()));
-  }
-  return ScanItems(filter, [&](Item&& item) {
+  if (since) filter.Add(ConditionClause::Op::kGe, "timestamp", AttributeValue::S(since->ToIso()));
+  if (until) filter.Add(ConditionClause::Op::kLt, "timestamp", AttributeValue::S(until->ToIso()));
+  return filter;
+}
+
+}  // namespace
+
+Result<std::optional<uint64_t>> SingleTableStore::CountEvents(std::optional<Timestamp> since) {
+  uint64_t count = 0;
+  Status s = ScanItems(EventFilter(since, std::nullopt), [&](Item&&) {
+    ++count;
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  return std::optional<uint64_t>(count);
+}
+
+Status SingleTableStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
+                                    const RejectFn& rejects) {
+  return ScanItems(EventFilter(options.since, options.until), [&](Item&& item) {
     auto e = mapper_.ToEvent(item);
     if (!e.ok()) {
       if (rejects) rejects({KeyText(item), e.status().message(), ItemToDynamoJson(item)});

@@ -172,6 +172,15 @@ class Store {
     return Status::NotSupported(DisplayName() + " finds its event time range only by a scan");
   }
 
+  // How many event rows the store holds at or after `since` (all of them, with no `since`),
+  // counted by its own engine apart from any scan, rows that will not parse included: what a
+  // load checks its completeness against (migrate.h). nullopt when it has no way to count them
+  // but the scan itself.
+  virtual Result<std::optional<uint64_t>> CountEvents(std::optional<Timestamp> since) {
+    (void)since;
+    return std::optional<uint64_t>();
+  }
+
   // About how many events ScanEvents will pass, for progress and ETA; nullopt when unknown.
   virtual std::optional<uint64_t> EstimateEventCount() { return std::nullopt; }
 

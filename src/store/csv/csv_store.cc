@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "store/csv/csv_format.h"
+#include "store/csv/csv_record_count.h"
 
 namespace vdpark {
 
@@ -529,6 +530,18 @@ Status CsvStore::ScanEvents(const EventScanOptions& options, const EventVisitor&
     if (row.failed()) return Status::OK();
     return visit(std::move(event), Origin{kEventsFile, row.line(), row.raw()});
   });
+}
+
+Result<std::optional<uint64_t>> CsvStore::CountEvents(std::optional<Timestamp> since) {
+  // A window is known only by reading each row's time: that is the scan itself.
+  if (since) return std::optional<uint64_t>();
+  if (events_) VDPARK_RETURN_IF_ERROR(events_->Flush());
+  auto records = CountCsvRecords(PathOf(kEventsFile));
+  if (!records.ok()) {
+    if (records.status().IsNotFound()) return std::optional<uint64_t>(0);
+    return records.status();
+  }
+  return std::optional<uint64_t>(*records > 0 ? *records - 1 : 0);  // less the header
 }
 
 std::optional<uint64_t> CsvStore::EstimateEventCount() {

@@ -70,6 +70,10 @@ class CsvStore : public Store {
 
   // Exact for a small events.csv; otherwise the file's size over the mean size of the records in
   // its first MiB. nullopt when events.csv cannot be read.
+  // The records of events.csv (its header aside), counted by their line ends outside quotes
+  // (csv_record_count.h), not parsed; nullopt for a window (`since`), which only the rows' times
+  // tell.
+  Result<std::optional<uint64_t>> CountEvents(std::optional<Timestamp> since) override;
   std::optional<uint64_t> EstimateEventCount() override;
 
   // Replaces zones.csv, bays.csv and sensors.csv (each written to a temporary file, synced and

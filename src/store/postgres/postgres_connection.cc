@@ -1,5 +1,6 @@
 #include "store/postgres/postgres_connection.h"
 
+#include <charconv>
 #include <string>
 
 #include "common/percent_encoding.h"
@@ -61,27 +62,39 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
       shown_authority = std::string(userinfo.substr(0, colon)) + std::string(authority.substr(at));
     }
   }
-  // A password may also come as a query parameter; it is not shown either.
-  std::string shown_tail(tail);
+  // A password may also come as a query parameter; it is not shown either. connections= is
+  // vdpark's, not libpq's: libpq would refuse it.
+  std::string shown_tail(tail), libpq_tail(tail);
   size_t q = tail.find('?');
   if (q != std::string_view::npos) {
-    std::string kept;
+    std::string shown, for_libpq;
     std::string_view query = tail.substr(q + 1);
     while (!query.empty()) {
       size_t amp = query.find('&');
       std::string_view param = query.substr(0, amp);
+      if (param.starts_with("connections=")) {
+        const std::string_view n = param.substr(12);
+        auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), out.connections);
+        if (ec != std::errc() || end != n.data() + n.size() || out.connections < 1 ||
+            out.connections > 64) {
+          return bad("connections=" + std::string(n).substr(0, 20) +
+                     ": expected a number from 1 to 64");
+        }
+      } else if (!param.empty()) {
+        for_libpq += (for_libpq.empty() ? "?" : "&") + std::string(param);
+      }
       if (param.starts_with("password=")) {
         out.password = DecodePassword(param.substr(9));
       } else if (!param.empty()) {
-        kept += kept.empty() ? "?" : "&";
-        kept += param;
+        shown += (shown.empty() ? "?" : "&") + std::string(param);
       }
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);
     }
-    shown_tail = std::string(tail.substr(0, q)) + kept;
+    shown_tail = std::string(tail.substr(0, q)) + shown;
+    libpq_tail = std::string(tail.substr(0, q)) + for_libpq;
   }
-  out.conninfo = "postgresql://" + std::string(rest);
+  out.conninfo = "postgresql://" + std::string(authority) + libpq_tail;
   out.display = std::string(scheme) + "://" + shown_authority + shown_tail;
   return out;
 }

@@ -20,11 +20,15 @@
 namespace vdpark {
 
 // A store URL taken apart for libpq: "postgres://user:pw@host:port/db?sslmode=require" (also
-// "postgresql://" and "timescale://"); query parameters go to libpq as they are.
+// "postgresql://" and "timescale://"); query parameters go to libpq as they are, but for
+// vdpark's own `connections=N`: how many connections vdpark may open to the server at once
+// (default: one per core, 2-8). `connections=1` is for a server that serves one client at a
+// time (PGlite over its socket server) or a pool with one slot: everything then goes over one.
 struct PostgresUrl {
   std::string conninfo;  // what libpq connects with (a postgresql:// URI)
   std::string display;   // the URL without the password: safe to print
   std::string password;  // to scrub from messages; "" when none
+  int connections = 0;   // connections=N; 0 when not given
 
   // InvalidArgument naming the part of `url` that is wrong.
   static Result<PostgresUrl> Parse(std::string_view url);

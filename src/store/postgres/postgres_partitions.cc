@@ -1,7 +1,11 @@
 // PostgresStore's partitions for a resumable load (store.h: PartitionEvents,
-// ScanEventPartitions): page ranges of parking_events and of its inheritance children, named by
-// the table's oid and relfilenode so that a later run can tell whether they still hold the same
-// rows.
+// ScanEventPartitions), in one of two forms:
+//   - a TimescaleDB hypertable: time ranges cut at its chunks' boundaries, read through the
+//     hypertable (which decompresses compressed chunks), each naming the chunks it covered so
+//     that a later run can tell when one has been dropped;
+//   - any other table: page ranges of parking_events and of its inheritance children (a
+//     declarative partitioning's leaves), named by the table's oid and relfilenode so that a later
+//     run can tell whether they still hold the same rows.
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -123,6 +127,113 @@ std::vector<PageRange> CutIntoPageRanges(const std::vector<EventTable>& tables, 
   return ranges;
 }
 
+// A chunk of the hypertable parking_events, from TimescaleDB's catalog.
+struct Chunk {
+  std::string name;          // schema-qualified, quoted where needed
+  int64_t from = 0, to = 0;  // its time range [from, to), in microseconds since the epoch
+  bool compressed = false;
+};
+
+Result<std::vector<Chunk>> HypertableChunks(PgConnection& conn) {
+  auto r = conn.Query(
+      "SELECT format('%I.%I', chunk_schema, chunk_name), (extract(epoch FROM range_start) * "
+      "1000000)::int8, (extract(epoch FROM range_end) * 1000000)::int8, is_compressed FROM "
+      "timescaledb_information.chunks WHERE format('%I.%I', hypertable_schema, "
+      "hypertable_name)::regclass = 'parking_events'::regclass ORDER BY range_start, 1");
+  if (!r.ok()) return r.status().WithContext("listing the chunks of parking_events");
+  std::vector<Chunk> chunks;
+  for (int i = 0; i < r->rows(); ++i) {
+    Chunk c;
+    c.name = std::string(r->value(i, 0));
+    c.compressed = r->value(i, 3) == "t";
+    if (r->is_null(i, 1) || r->is_null(i, 2) || !ParseNumber(r->value(i, 1), &c.from) ||
+        !ParseNumber(r->value(i, 2), &c.to)) {
+      return Status::NotSupported(
+          "chunk " + c.name +
+          " of parking_events has no time range: its time dimension is not a timestamp");
+    }
+    chunks.push_back(std::move(c));
+  }
+  return chunks;
+}
+
+// One partition of a hypertable: the events in [from, to) (an open end: no bound), and the
+// chunks that held events of that range when the partitions were cut.
+struct TimeRange {
+  std::optional<int64_t> from, to;
+  std::vector<std::string> chunks;
+
+  // "ts:<from or empty>:<to or empty>:<chunk>,<chunk>...".
+  std::string Id() const {
+    std::string id =
+        "ts:" + (from ? std::to_string(*from) : "") + ":" + (to ? std::to_string(*to) : "") + ":";
+    for (size_t i = 0; i < chunks.size(); ++i) id += (i ? "," : "") + chunks[i];
+    return id;
+  }
+
+  static std::optional<TimeRange> Parse(std::string_view id) {
+    if (!id.starts_with("ts:")) return std::nullopt;
+    id.remove_prefix(3);
+    TimeRange r;
+    for (std::optional<int64_t>* bound : {&r.from, &r.to}) {
+      const size_t colon = id.find(':');
+      if (colon == std::string_view::npos) return std::nullopt;
+      if (colon > 0) {
+        int64_t v = 0;
+        if (!ParseNumber(id.substr(0, colon), &v)) return std::nullopt;
+        *bound = v;
+      }
+      id.remove_prefix(colon + 1);
+    }
+    if (r.from && r.to && *r.to <= *r.from) return std::nullopt;
+    while (!id.empty()) {
+      const size_t comma = id.find(',');
+      r.chunks.emplace_back(id.substr(0, comma));
+      if (comma == std::string_view::npos) break;
+      id.remove_prefix(comma + 1);
+    }
+    return r;
+  }
+
+  // The WHERE clause of its events (and of those at or after `since`).
+  std::string Where(std::optional<Timestamp> since) const {
+    std::string where = "TRUE";
+    if (from) where += " AND \"timestamp\" >= " + TimeLiteral(Timestamp::FromMicros(*from));
+    if (to) where += " AND \"timestamp\" < " + TimeLiteral(Timestamp::FromMicros(*to));
+    if (since) where += " AND \"timestamp\" >= " + TimeLiteral(*since);
+    return where;
+  }
+
+  // For messages: "[2026-01-12T00:00:00Z, 2026-01-13T00:00:00Z)".
+  std::string Describe() const {
+    return "[" + (from ? Timestamp::FromMicros(*from).ToIso() : std::string("-infinity")) + ", " +
+           (to ? Timestamp::FromMicros(*to).ToIso() : std::string("infinity")) + ")";
+  }
+};
+
+// Time ranges that together cover all time, cut where a chunk begins: one per chunk (several
+// where a space dimension gives one time range several chunks). The first is open below and the
+// last open above, and each ends where the next begins, so that a chunk made after the cut (new
+// data, late data, a range that had none) falls inside one of them and is read with it.
+std::vector<TimeRange> CutAtChunks(const std::vector<Chunk>& chunks) {
+  std::vector<int64_t> starts;
+  for (const Chunk& c : chunks) starts.push_back(c.from);
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  std::vector<TimeRange> ranges;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    TimeRange r;
+    if (i > 0) r.from = starts[i];
+    if (i + 1 < starts.size()) r.to = starts[i + 1];
+    for (const Chunk& c : chunks) {
+      if ((!r.to || c.from < *r.to) && (!r.from || c.to > *r.from)) r.chunks.push_back(c.name);
+    }
+    ranges.push_back(std::move(r));
+  }
+  if (ranges.empty()) ranges.emplace_back();  // no chunk yet: one range, all time
+  return ranges;
+}
+
 }  // namespace
 
 Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
@@ -130,6 +241,14 @@ Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
   // A window of time is read better through the time index (migrate's time slices) than by
   // reading every page and keeping the rows inside it.
   if (since) return std::optional<EventPartitions>();
+  EventPartitions partitions;
+  if (layout_.events == EventTableKind::kHypertable) {
+    auto chunks = HypertableChunks(*conn_);
+    if (!chunks.ok()) return chunks.status();
+    for (const TimeRange& r : CutAtChunks(*chunks)) partitions.ids.push_back(r.Id());
+    partitions.read_together = std::min(ScanConnections(), partitions.ids.size());
+    return std::optional<EventPartitions>(std::move(partitions));
+  }
   auto tables = EventTables(*conn_);
   if (!tables.ok()) return tables.status();
   // Pages can be read only from tables: events in a view, a foreign table or nowhere at all are
@@ -137,22 +256,59 @@ Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
   const bool all_tables = std::all_of(tables->begin(), tables->end(), [](const EventTable& t) {
     return t.kind == 'r' || t.kind == 'p';
   });
-  EventPartitions partitions;
   for (const PageRange& r : CutIntoPageRanges(*tables, wanted)) partitions.ids.push_back(r.Id());
   if (!all_tables || partitions.ids.empty()) return std::optional<EventPartitions>();
   partitions.read_together = std::min(ScanConnections(), partitions.ids.size());
   return std::optional<EventPartitions>(std::move(partitions));
 }
 
+Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources(
+    std::span<const std::string> ids, std::optional<Timestamp> since) {
+  auto chunks = HypertableChunks(*conn_);
+  if (!chunks.ok()) return chunks.status();
+  std::map<std::string, const Chunk*, std::less<>> now;
+  for (const Chunk& c : *chunks) now[c.name] = &c;
+  std::vector<EventSource> sources;
+  for (const std::string& id : ids) {
+    auto range = TimeRange::Parse(id);
+    if (!range) {
+      return Status::InvalidArgument("'" + id.substr(0, 200) + "' names no time range of " +
+                                     DisplayName() + "'s hypertable parking_events");
+    }
+    // A chunk that held events of this range when the load began and is gone now took them
+    // with it: reading the range would pass over them in silence.
+    for (const std::string& chunk : range->chunks) {
+      if (!now.contains(chunk)) {
+        return Status::FailedPrecondition(
+            "chunk " + chunk + " of parking_events, which held events of " + range->Describe() +
+            " when this load began, has been dropped since (a retention policy, drop_chunks): "
+            "those events can no longer be read; start again with --restart");
+      }
+    }
+    std::string names;
+    for (const std::string& chunk : range->chunks) names += (names.empty() ? "" : ", ") + chunk;
+    sources.push_back(
+        {"parking_events WHERE " + range->Where(since),
+         "parking_events " + range->Describe() + (names.empty() ? "" : " (chunks " + names + ")"),
+         true});
+  }
+  return sources;
+}
+
 Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
                                           std::optional<Timestamp> since, const EventVisitor& visit,
                                           const RejectFn& rejects) {
+  if (layout_.events == EventTableKind::kHypertable) {
+    auto sources = HypertableSources(ids, since);
+    if (!sources.ok()) return sources.status();
+    return CopyEventsSideBySide(*sources, visit, rejects);
+  }
   std::vector<PageRange> ranges;
   for (const std::string& id : ids) {
     auto range = PageRange::Parse(id);
     if (!range) {
-      return Status::InvalidArgument("'" + id + "' names no page range of " + DisplayName() +
-                                     "'s events");
+      return Status::InvalidArgument("'" + id.substr(0, 200) + "' names no page range of " +
+                                     DisplayName() + "'s events");
     }
     ranges.push_back(*range);
   }
@@ -160,10 +316,15 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
   if (!tables.ok()) return tables.status();
   std::map<uint32_t, const EventTable*> by_oid;
   for (const EventTable& t : *tables) by_oid[t.oid] = &t;
-  std::vector<std::string> sources;
+  std::vector<EventSource> sources;
   for (const PageRange& r : ranges) {
     auto it = by_oid.find(r.oid);
-    if (it == by_oid.end()) continue;  // dropped (a chunk past its retention): nothing to read
+    if (it == by_oid.end()) {
+      return Status::FailedPrecondition(
+          "a table of parking_events (oid " + std::to_string(r.oid) +
+          ") that held events when this load began has been dropped since: those events can no "
+          "longer be read; start again with --restart");
+    }
     const EventTable& table = *it->second;
     if (table.relfilenode != r.relfilenode) {
       return Status::FailedPrecondition(
@@ -171,9 +332,15 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
           " was rewritten since this load began (VACUUM FULL, CLUSTER): its page ranges no "
           "longer name the same rows; start again with --restart");
     }
-    sources.push_back(r.Source(table.name, since));
+    sources.push_back({r.Source(table.name, since), table.name + " pages " + r.Id(), false});
   }
   return CopyEventsSideBySide(sources, visit, rejects);
+}
+
+Result<std::vector<PostgresStore::EventSource>> PostgresStore::AllHypertableSources() {
+  auto partitions = PartitionEvents(std::nullopt, 0);
+  if (!partitions.ok()) return partitions.status();
+  return HypertableSources((*partitions)->ids, std::nullopt);
 }
 
 }  // namespace vdpark

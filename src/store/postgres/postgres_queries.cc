@@ -64,7 +64,7 @@ class Params {
 // (SQL over z, with its parameters in `params`) holds, sorted by key.
 Result<std::vector<Zone>> PostgresStore::QueryZones(const std::string& where,
                                                     const std::vector<std::string>& params) {
-  const std::string sql = "SELECT " + std::string(kZoneSelect) +
+  const std::string sql = "SELECT " + ZoneSelect(layout_.zone_location) +
                           ", (SELECT count(*) FROM parking_bays b WHERE b.zone_id = z.zone_id AND "
                           "lower(b.status) = 'occupied') FROM parking_zones z WHERE " +
                           where + " ORDER BY z.zone_id COLLATE \"C\"";
@@ -96,7 +96,7 @@ Result<std::optional<Zone>> PostgresStore::GetZone(std::string_view zone_id) {
 
 Result<std::optional<Bay>> PostgresStore::GetBay(std::string_view zone_id,
                                                  std::string_view bay_number) {
-  auto r = conn_->Query("SELECT " + std::string(kBaySelect) +
+  auto r = conn_->Query("SELECT " + BaySelect(layout_.bay_location) +
                             " FROM parking_bays WHERE zone_id = $1 AND bay_number = $2 LIMIT 1",
                         {std::string(zone_id), std::string(bay_number)});
   if (!r.ok()) return r.status().WithContext("reading a bay");
@@ -118,7 +118,7 @@ Result<std::optional<Sensor>> PostgresStore::GetSensor(std::string_view sensor_i
 }
 
 Result<std::vector<Bay>> PostgresStore::ListBays(std::string_view zone_id) {
-  auto r = conn_->Query("SELECT " + std::string(kBaySelect) +
+  auto r = conn_->Query("SELECT " + BaySelect(layout_.bay_location) +
                             " FROM parking_bays WHERE zone_id = $1 ORDER BY bay_number COLLATE "
                             "\"C\"",
                         {std::string(zone_id)});

@@ -72,10 +72,11 @@ Status ReadTable(PgConnection& conn, std::string_view select, std::string_view t
 
 Result<Metadata> PostgresStore::ReadMetadata(const RejectFn& rejects) {
   Metadata m;
-  Status s =
-      ReadTable(*conn_, kZoneSelect, "parking_zones", &m.zones, ParseZone, ZoneWhere, rejects);
+  Status s = ReadTable(*conn_, ZoneSelect(layout_.zone_location), "parking_zones", &m.zones,
+                       ParseZone, ZoneWhere, rejects);
   if (s.ok()) {
-    s = ReadTable(*conn_, kBaySelect, "parking_bays", &m.bays, ParseBay, BayWhere, rejects);
+    s = ReadTable(*conn_, BaySelect(layout_.bay_location), "parking_bays", &m.bays, ParseBay,
+                  BayWhere, rejects);
   }
   if (s.ok()) {
     s = ReadTable(*conn_, kSensorSelect, "parking_sensors", &m.sensors, ParseSensor, SensorWhere,
@@ -193,21 +194,32 @@ Result<std::vector<std::string>> PostgresStore::EventSlices(const EventScanOptio
 size_t PostgresStore::ScanConnections() const {
   // More connections than cores only add switching when the server shares the machine; fewer
   // leave a remote server's cores idle.
-  return options_.scan_connections > 0
-             ? static_cast<size_t>(options_.scan_connections)
-             : std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 8);
+  const size_t wanted = options_.scan_connections > 0
+                            ? static_cast<size_t>(options_.scan_connections)
+                            : std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 8);
+  // The URL's connections= is a ceiling the server sets (one client at a time, a pool's slots).
+  return url_.connections > 0 ? std::min<size_t>(wanted, url_.connections) : wanted;
 }
 
 Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVisitor& visit,
                                  const RejectFn& rejects) {
+  // A hypertable is read by its chunks' time ranges: a TID range condition through it fails as
+  // soon as one chunk is compressed ("transparent decompression only supports tableoid").
+  if (layout_.events == EventTableKind::kHypertable && !options.since && !options.until) {
+    auto sources = AllHypertableSources();
+    if (!sources.ok()) return sources.status();
+    return CopyEventsSideBySide(*sources, visit, rejects);
+  }
   auto slices = EventSlices(options, ScanConnections());
   if (!slices.ok()) return slices.status();
-  std::vector<std::string> sources;
-  for (const std::string& where : *slices) sources.push_back("parking_events WHERE " + where);
+  std::vector<EventSource> sources;
+  for (const std::string& where : *slices) {
+    sources.push_back({"parking_events WHERE " + where, "parking_events WHERE " + where, false});
+  }
   return CopyEventsSideBySide(sources, visit, rejects);
 }
 
-Status PostgresStore::CopyEventsSideBySide(std::span<const std::string> sources,
+Status PostgresStore::CopyEventsSideBySide(std::span<const EventSource> sources,
                                            const EventVisitor& visit, const RejectFn& rejects) {
   std::mutex mu;  // `visit` and `rejects` see one call at a time
   std::atomic<bool> stop{false};
@@ -245,19 +257,38 @@ Status PostgresStore::CopyEventsSideBySide(std::span<const std::string> sources,
 
   auto worker = [&](PgConnection* conn) {
     Parsed parsed;
+    uint64_t decoded = 0;  // tuples of the current source: events and rejects
     const PgBinaryEventDecoder::OnEvent on_event = [&](ParkingEvent&& e) {
+      ++decoded;
       parsed.events.push_back(std::move(e));
     };
     const PgBinaryEventDecoder::OnReject on_reject = [&](Rejected&& r) {
+      ++decoded;
       parsed.rejected.push_back(std::move(r));
     };
     std::string buffer;  // COPY data not decoded yet
     buffer.reserve(kBatchBytes + 4096);
     for (size_t i = next_source++; i < sources.size() && !stop; i = next_source++) {
+      const EventSource& source = sources[i];
       // Binary, so that the server formats no text and we scan none; no ORDER BY: a sort costs
       // the server more than the copy, and nothing downstream needs an order (kNone).
-      std::string sql = "COPY (SELECT " + std::string(kEventBinarySelect) + " FROM " + sources[i] +
-                        ") TO STDOUT WITH (FORMAT binary)";
+      std::string sql = "COPY (SELECT " + std::string(kEventBinarySelect) + " FROM " +
+                        source.from_where + ") TO STDOUT WITH (FORMAT binary)";
+      // A counted source is counted and copied in one snapshot, so the two must agree exactly.
+      std::optional<uint64_t> expected;
+      if (source.count) {
+        Status s = conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        auto n =
+            s.ok() ? conn->Query("SELECT count(*) FROM " + source.from_where) : Result<PgResult>(s);
+        if (n.ok()) {
+          expected = std::strtoull(std::string(n->value(0, 0)).c_str(), nullptr, 10);
+        } else {
+          (void)conn->Exec("ROLLBACK");
+          if (!stop) fail(n.status().WithContext("counting " + source.name));
+          return;
+        }
+      }
+      decoded = 0;
       PgBinaryEventDecoder decoder;
       buffer.clear();
       auto decode = [&]() -> Status {
@@ -274,6 +305,14 @@ Status PostgresStore::CopyEventsSideBySide(std::span<const std::string> sources,
       if (s.ok()) s = decode();
       if (s.ok() && (!decoder.finished() || !buffer.empty())) {
         s = Status::Corruption("COPY BINARY of parking_events ended inside a tuple");
+      }
+      if (expected) {
+        Status end = conn->Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+        if (s.ok()) s = end;
+        if (s.ok() && decoded != *expected) {
+          s = Status::Corruption(source.name + ": the server counts " + std::to_string(*expected) +
+                                 " events, the copy delivered " + std::to_string(decoded));
+        }
       }
       if (!s.ok()) {
         if (!stop) fail(s);
@@ -348,11 +387,21 @@ Result<std::optional<std::pair<Timestamp, Timestamp>>> PostgresStore::EventTimeR
   return std::optional(std::pair(*lo, *hi));
 }
 
+Result<std::optional<uint64_t>> PostgresStore::CountEvents(std::optional<Timestamp> since) {
+  auto r = conn_->Query("SELECT count(*) FROM parking_events" +
+                        (since ? " WHERE \"timestamp\" >= " + TimeLiteral(*since) : ""));
+  if (!r.ok()) return r.status().WithContext("counting the events");
+  return std::optional<uint64_t>(std::strtoull(std::string(r->value(0, 0)).c_str(), nullptr, 10));
+}
+
 std::optional<uint64_t> PostgresStore::EstimateEventCount() {
   // reltuples is -1 before the first ANALYZE, and 0 for a hypertable's parent (its rows live in
-  // chunks): count those, and small tables, exactly.
-  auto r =
-      conn_->Query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'parking_events'::regclass");
+  // chunks, which TimescaleDB's approximate_row_count adds up): count those, and small tables,
+  // exactly.
+  auto r = conn_->Query(layout_.events == EventTableKind::kHypertable
+                            ? "SELECT approximate_row_count('parking_events')"
+                            : "SELECT reltuples::bigint FROM pg_class WHERE oid = "
+                              "'parking_events'::regclass");
   if (r.ok() && r->rows() == 1) {
     long long n = std::atoll(std::string(r->value(0, 0)).c_str());
     if (n > 0 && static_cast<uint64_t>(n) >= options_.exact_count_below) {

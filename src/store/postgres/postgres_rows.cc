@@ -4,12 +4,14 @@
 
 namespace vdpark {
 
-const std::string_view kZoneSelect =
-    "zone_id, name, address, city, total_bays, ST_X(location::geometry) AS lng, "
-    "ST_Y(location::geometry) AS lat, price_per_hour, operating_hours, tenant_id, created_at";
-const std::string_view kBaySelect =
-    "zone_id, bay_number, sensor_id, status, last_change, occupied_since, bay_type, "
-    "ST_X(location::geometry) AS lng, ST_Y(location::geometry) AS lat";
+std::string ZoneSelect(const LocationColumns& location) {
+  return "zone_id, name, address, city, total_bays, " + location.SelectLngLat() +
+         ", price_per_hour, operating_hours, tenant_id, created_at";
+}
+std::string BaySelect(const LocationColumns& location) {
+  return "zone_id, bay_number, sensor_id, status, last_change, occupied_since, bay_type, " +
+         location.SelectLngLat();
+}
 const std::string_view kSensorSelect =
     "sensor_id, model, firmware_version, install_date, zone_id, bay_number, status, "
     "last_battery, last_signal";

@@ -9,17 +9,19 @@
 #include <string_view>
 
 #include "domain/model.h"
+#include "store/postgres/postgres_layout.h"
 
 namespace vdpark {
 
 // One row's values in text form as PostgreSQL prints them; nullopt is SQL NULL.
 using PgFields = std::span<const std::optional<std::string_view>>;
 
-// The select lists, in the order the Parse* functions read them (locations as lng, lat).
-extern const std::string_view kZoneSelect;    // FROM parking_zones
-extern const std::string_view kBaySelect;     // FROM parking_bays
-extern const std::string_view kSensorSelect;  // FROM parking_sensors
-extern const std::string_view kEventSelect;   // FROM parking_events
+// The select lists, in the order the Parse* functions read them (locations as lng, lat, from
+// wherever the table keeps them: postgres_layout.h).
+std::string ZoneSelect(const LocationColumns& location);  // FROM parking_zones
+std::string BaySelect(const LocationColumns& location);   // FROM parking_bays
+extern const std::string_view kSensorSelect;              // FROM parking_sensors
+extern const std::string_view kEventSelect;               // FROM parking_events
 
 // `t` as an SQL literal: '2026-01-12T19:59:43.123456Z'::timestamptz.
 std::string TimeLiteral(Timestamp t);

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS parking_zones (
   address         text,
   city            text,
   total_bays      integer,
-  location        geography(Point, 4326),
+  location        %LOCATION%,
   price_per_hour  numeric,
   operating_hours jsonb,
   tenant_id       text,
@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS parking_bays (
   last_change    timestamptz,
   occupied_since timestamptz,
   bay_type       text,
-  location       geography(Point, 4326),
+  location       %LOCATION%,
   PRIMARY KEY (zone_id, bay_number)
 );
 CREATE TABLE IF NOT EXISTS parking_events (
@@ -67,16 +67,24 @@ Result<SchemaCreateResult> CreatePostgresSchema(PgConnection& conn) {
   SchemaCreateResult result;
   VDPARK_RETURN_IF_ERROR(conn.Exec("BEGIN"));
   auto run = [&]() -> Status {
-    VDPARK_RETURN_IF_ERROR(conn.Exec("CREATE EXTENSION IF NOT EXISTS postgis"));
+    // A hypertable where the database has the timescaledb extension. Not created here when it
+    // is merely installed: it must be preloaded by the server's configuration, and whether a
+    // database uses it is its owner's choice.
     auto available = conn.Query(
-        "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'), "
-        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')");
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'), "
+        "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')");
     if (!available.ok()) return available.status();
     const bool can_timescale = available->value(0, 0) == "t";
-    if (can_timescale && available->value(0, 1) != "t") {
-      VDPARK_RETURN_IF_ERROR(conn.Exec("CREATE EXTENSION IF NOT EXISTS timescaledb"));
+    // SPEC §2's geography where PostGIS is there; PostgreSQL's own point where it is not (vdpark
+    // reads and writes either: postgres_layout.h).
+    const bool postgis = available->value(0, 1) == "t";
+    if (postgis) VDPARK_RETURN_IF_ERROR(conn.Exec("CREATE EXTENSION IF NOT EXISTS postgis"));
+    result.location = postgis ? "geography(Point, 4326)" : "point";
+    std::string ddl(kTablesDdl);
+    for (size_t at; (at = ddl.find("%LOCATION%")) != std::string::npos;) {
+      ddl.replace(at, 10, result.location);
     }
-    VDPARK_RETURN_IF_ERROR(conn.Exec(kTablesDdl));
+    VDPARK_RETURN_IF_ERROR(conn.Exec(ddl));
     if (!can_timescale) {
       // Slices of ScanEvents read by time: without this index each would scan the whole table
       // (a hypertable has its own time index).

@@ -17,15 +17,25 @@
 // MIN/MAX(timestamp)) through the time index, or read in one pass when no index leads on
 // "timestamp".
 //
+// A TimescaleDB hypertable (PgLayout) is read through the hypertable by its chunks' time ranges
+// instead of by pages: TimescaleDB decompresses compressed chunks on the way, and a TID range
+// condition through a hypertable with a compressed chunk is an error. Each range is counted
+// (count(*), through the hypertable) and copied in one REPEATABLE READ snapshot, and a copy that
+// delivers another number than the count fails, naming the range and its chunks.
+//
 // A resumable load (migrate's checkpoints) reads the events in partitions instead, which name the
 // same rows on every run: PartitionEvents cuts the pages of parking_events and of each of its
 // inheritance children (a hypertable's chunks) into ranges, "pg:<oid>:<relfilenode>:<from>:<to>"
 // (the last range of each table open-ended, so rows added at its end are read too), and
 // ScanEventPartitions reads a few of them side by side with the same TID range scans and binary
 // COPY as ScanEvents. A table that has since been rewritten (VACUUM FULL, CLUSTER: a new
-// relfilenode) no longer has the same rows on the same pages, and reading it is refused; a
-// dropped chunk has nothing left to read. With --since a load keeps to time slices: a window is
-// read better through the time index.
+// relfilenode) no longer has the same rows on the same pages, and a table dropped since took its
+// rows with it: reading either is refused, naming it. A hypertable's partitions are its time
+// ranges instead, "ts:<from>:<to>:<chunks>", cut where its chunks begin, the first open below
+// and the last open above so that together they cover all time (a chunk made after the cut is
+// read with the range it falls in); a chunk compressed, decompressed or recompressed since holds
+// the same rows and reads the same, and one dropped since is refused, naming it. With --since a
+// load keeps to time slices: a window is read better through the time index.
 //
 // Writing: each call stages its rows with COPY ... FROM STDIN into a temporary table, then
 // merges them into the real table in the same transaction. Zones, bays and sensors: INSERT ... ON
@@ -45,6 +55,7 @@
 #include <vector>
 
 #include "store/postgres/postgres_connection.h"
+#include "store/postgres/postgres_layout.h"
 #include "store/store.h"
 
 namespace vdpark {
@@ -87,7 +98,10 @@ class PostgresStore : public Store {
   // min/max("timestamp"): two index probes where an index leads on "timestamp".
   Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
       std::optional<Timestamp> since) override;
-  // Counted exactly for a small table, otherwise pg_class.reltuples.
+  // SELECT count(*) FROM parking_events, through the hypertable where it is one.
+  Result<std::optional<uint64_t>> CountEvents(std::optional<Timestamp> since) override;
+  // Counted exactly for a small table, otherwise pg_class.reltuples (a hypertable's
+  // approximate_row_count).
   std::optional<uint64_t> EstimateEventCount() override;
 
   Status WriteMetadata(const Metadata& metadata) override;
@@ -123,8 +137,9 @@ class PostgresStore : public Store {
   Result<EventPage> QueryEvents(const EventQuery& query) override;
 
  private:
-  PostgresStore(PostgresUrl url, std::unique_ptr<PgConnection> conn, PostgresStoreOptions o)
-      : url_(std::move(url)), conn_(std::move(conn)), options_(o) {}
+  PostgresStore(PostgresUrl url, std::unique_ptr<PgConnection> conn, PgLayout layout,
+                PostgresStoreOptions o)
+      : url_(std::move(url)), conn_(std::move(conn)), layout_(std::move(layout)), options_(o) {}
   Status TruncateOnce();
   Result<std::vector<Zone>> QueryZones(const std::string& where,
                                        const std::vector<std::string>& params);
@@ -132,14 +147,29 @@ class PostgresStore : public Store {
   Result<std::vector<std::string>> EventSlices(const EventScanOptions& options, size_t workers);
   // Connections reading events side by side: scan_connections, or one per core (2-8).
   size_t ScanConnections() const;
-  // Reads `SELECT kEventBinarySelect FROM <source>` for every source ("parking_events WHERE
-  // ..."), side by side on up to ScanConnections() connections, each source whole on one, and
-  // passes the events to `visit` one at a time, in no order.
-  Status CopyEventsSideBySide(std::span<const std::string> sources, const EventVisitor& visit,
+  // One COPY of events: what to read ("parking_events WHERE ...", "ONLY t WHERE ctid ..."), its
+  // name in messages, and whether to count its rows first in the same snapshot (REPEATABLE READ)
+  // and fail with kCorruption, naming it and both counts, when the copy delivers another number.
+  struct EventSource {
+    std::string from_where;
+    std::string name;
+    bool count = false;
+  };
+  // Reads `SELECT kEventBinarySelect FROM <from_where>` for every source, side by side on up to
+  // ScanConnections() connections, each source whole on one, and passes the events to `visit`
+  // one at a time, in no order.
+  Status CopyEventsSideBySide(std::span<const EventSource> sources, const EventVisitor& visit,
                               const RejectFn& rejects);
+  // The hypertable's partitions `ids` (postgres_partitions.cc) as sources, each counted;
+  // kFailedPrecondition naming a chunk an id covered that has been dropped since.
+  Result<std::vector<EventSource>> HypertableSources(std::span<const std::string> ids,
+                                                     std::optional<Timestamp> since);
+  // All of the hypertable's events, by its chunks' time ranges.
+  Result<std::vector<EventSource>> AllHypertableSources();
 
   PostgresUrl url_;
   std::unique_ptr<PgConnection> conn_;
+  PgLayout layout_;
   PostgresStoreOptions options_;
   bool truncated_ = false;
 };

@@ -71,32 +71,36 @@ CREATE TEMP TABLE IF NOT EXISTS vdpark_stage_events (
   ON COMMIT DELETE ROWS;
 )sql";
 
-// Of rows sharing a key, the last one given wins (ord DESC), as "insert or replace" means.
-constexpr std::string_view kMergeZones = R"sql(
-INSERT INTO parking_zones (zone_id, name, address, city, total_bays, location, price_per_hour,
-                           operating_hours, tenant_id, created_at)
-SELECT DISTINCT ON (zone_id) zone_id, name, address, city, total_bays,
-       ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography, price_per_hour,
-       operating_hours::jsonb, tenant_id, created_at
-FROM vdpark_stage_zones ORDER BY zone_id, ord DESC
-ON CONFLICT (zone_id) DO UPDATE SET
-  name = EXCLUDED.name, address = EXCLUDED.address, city = EXCLUDED.city,
-  total_bays = EXCLUDED.total_bays, location = EXCLUDED.location,
-  price_per_hour = EXCLUDED.price_per_hour, operating_hours = EXCLUDED.operating_hours,
-  tenant_id = EXCLUDED.tenant_id, created_at = EXCLUDED.created_at
-)sql";
+// Of rows sharing a key, the last one given wins (ord DESC), as "insert or replace" means. The
+// location goes wherever the table keeps it (PgLayout).
+std::string MergeZones(const LocationColumns& location) {
+  return "INSERT INTO parking_zones (zone_id, name, address, city, total_bays" +
+         location.InsertColumns() +
+         ", price_per_hour, operating_hours, tenant_id, created_at) "
+         "SELECT DISTINCT ON (zone_id) zone_id, name, address, city, total_bays" +
+         location.InsertValues() +
+         ", price_per_hour, operating_hours::jsonb, tenant_id, created_at "
+         "FROM vdpark_stage_zones ORDER BY zone_id, ord DESC "
+         "ON CONFLICT (zone_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, "
+         "city = EXCLUDED.city, total_bays = EXCLUDED.total_bays" +
+         location.UpdateSet() +
+         ", price_per_hour = EXCLUDED.price_per_hour, operating_hours = EXCLUDED.operating_hours, "
+         "tenant_id = EXCLUDED.tenant_id, created_at = EXCLUDED.created_at";
+}
 
-constexpr std::string_view kMergeBays = R"sql(
-INSERT INTO parking_bays (zone_id, bay_number, sensor_id, status, last_change, occupied_since,
-                          bay_type, location)
-SELECT DISTINCT ON (zone_id, bay_number) zone_id, bay_number, sensor_id, status, last_change,
-       occupied_since, bay_type, ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography
-FROM vdpark_stage_bays ORDER BY zone_id, bay_number, ord DESC
-ON CONFLICT (zone_id, bay_number) DO UPDATE SET
-  sensor_id = EXCLUDED.sensor_id, status = EXCLUDED.status, last_change = EXCLUDED.last_change,
-  occupied_since = EXCLUDED.occupied_since, bay_type = EXCLUDED.bay_type,
-  location = EXCLUDED.location
-)sql";
+std::string MergeBays(const LocationColumns& location) {
+  return "INSERT INTO parking_bays (zone_id, bay_number, sensor_id, status, last_change, "
+         "occupied_since, bay_type" +
+         location.InsertColumns() +
+         ") SELECT DISTINCT ON (zone_id, bay_number) zone_id, bay_number, sensor_id, status, "
+         "last_change, occupied_since, bay_type" +
+         location.InsertValues() +
+         " FROM vdpark_stage_bays ORDER BY zone_id, bay_number, ord DESC "
+         "ON CONFLICT (zone_id, bay_number) DO UPDATE SET sensor_id = EXCLUDED.sensor_id, "
+         "status = EXCLUDED.status, last_change = EXCLUDED.last_change, "
+         "occupied_since = EXCLUDED.occupied_since, bay_type = EXCLUDED.bay_type" +
+         location.UpdateSet();
+}
 
 constexpr std::string_view kMergeSensors = R"sql(
 INSERT INTO parking_sensors (sensor_id, model, firmware_version, install_date, zone_id,
@@ -114,6 +118,14 @@ ON CONFLICT (sensor_id) DO UPDATE SET
 // No unique key is assumed on parking_events (SPEC §3: a customer's table may hold duplicates):
 // rows already there with the key are updated where they differ (revenue compared as text, so a
 // new scale is a change), the rest inserted. Twice the same batch changes nothing.
+//
+// The update runs only when a read finds rows that differ. On a hypertable an UPDATE decompresses
+// every compressed batch its scan may touch before it compares a row, so even an update that
+// changes nothing counts those rows against the server's decompression limit
+// (timescaledb.max_tuples_decompressed_per_dml_transaction, 100,000 by default) and a rollback
+// of events the table holds already failed on it. The read and the insert decompress nothing
+// for DML (an insert into a compressed chunk goes to its uncompressed part). When rows do differ,
+// the limit is lifted for that one transaction (SET LOCAL), for the batches holding them.
 constexpr std::string_view kStagedEvents = R"sql(
 WITH s AS (
   SELECT DISTINCT ON (zone_id, bay_number, "timestamp") *
@@ -125,6 +137,13 @@ UPDATE parking_events e SET sensor_id = s.sensor_id, event_type = s.event_type,
 FROM s
 WHERE e.zone_id = s.zone_id AND e.bay_number = s.bay_number AND e."timestamp" = s."timestamp"
   AND (e.sensor_id, e.event_type, e.duration_minutes, e.revenue::text, e.detection_mode)
+      IS DISTINCT FROM (s.sensor_id, s.event_type, s.duration_minutes, s.revenue::text,
+                        s.detection_mode)
+)sql";
+constexpr std::string_view kDifferingEvents = R"sql(
+SELECT count(*) FROM s JOIN parking_events e
+  ON e.zone_id = s.zone_id AND e.bay_number = s.bay_number AND e."timestamp" = s."timestamp"
+WHERE (e.sensor_id, e.event_type, e.duration_minutes, e.revenue::text, e.detection_mode)
       IS DISTINCT FROM (s.sensor_id, s.event_type, s.duration_minutes, s.revenue::text,
                         s.detection_mode)
 )sql";
@@ -210,8 +229,8 @@ Status PostgresStore::WriteMetadata(const Metadata& m) {
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_zones", zones));
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_bays", bays));
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_sensors", sensors));
-    VDPARK_RETURN_IF_ERROR(conn_->Exec(kMergeZones));
-    VDPARK_RETURN_IF_ERROR(conn_->Exec(kMergeBays));
+    VDPARK_RETURN_IF_ERROR(conn_->Exec(MergeZones(layout_.zone_location)));
+    VDPARK_RETURN_IF_ERROR(conn_->Exec(MergeBays(layout_.bay_location)));
     return conn_->Exec(kMergeSensors);
   });
   return s.WithContext("write metadata");
@@ -237,7 +256,15 @@ Status PostgresStore::WriteEvents(std::span<const ParkingEvent> events) {
   Status s = InTransaction(*conn_, [&]() -> Status {
     VDPARK_RETURN_IF_ERROR(conn_->Exec(kStaging));
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_events", rows));
-    VDPARK_RETURN_IF_ERROR(conn_->Exec(std::string(kStagedEvents) + std::string(kUpdateEvents)));
+    auto differing = conn_->Query(std::string(kStagedEvents) + std::string(kDifferingEvents));
+    if (!differing.ok()) return differing.status();
+    if (differing->value(0, 0) != "0") {
+      if (layout_.events == EventTableKind::kHypertable) {
+        VDPARK_RETURN_IF_ERROR(
+            conn_->Exec("SET LOCAL timescaledb.max_tuples_decompressed_per_dml_transaction = 0"));
+      }
+      VDPARK_RETURN_IF_ERROR(conn_->Exec(std::string(kStagedEvents) + std::string(kUpdateEvents)));
+    }
     return conn_->Exec(std::string(kStagedEvents) + std::string(kInsertEvents));
   });
   return s.WithContext("write events");
