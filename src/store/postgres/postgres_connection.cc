@@ -81,12 +81,14 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
                      ": expected a number from 1 to 64");
         }
       } else if (!param.empty()) {
-        for_libpq += (for_libpq.empty() ? "?" : "&") + std::string(param);
+        for_libpq += for_libpq.empty() ? '?' : '&';
+        for_libpq += param;
       }
       if (param.starts_with("password=")) {
         out.password = DecodePassword(param.substr(9));
       } else if (!param.empty()) {
-        shown += (shown.empty() ? "?" : "&") + std::string(param);
+        shown += shown.empty() ? '?' : '&';
+        shown += param;
       }
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);

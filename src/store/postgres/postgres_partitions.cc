@@ -206,8 +206,11 @@ struct TimeRange {
 
   // For messages: "[2026-01-12T00:00:00Z, 2026-01-13T00:00:00Z)".
   std::string Describe() const {
-    return "[" + (from ? Timestamp::FromMicros(*from).ToIso() : std::string("-infinity")) + ", " +
-           (to ? Timestamp::FromMicros(*to).ToIso() : std::string("infinity")) + ")";
+    std::string out = "[";
+    out += from ? Timestamp::FromMicros(*from).ToIso() : "-infinity";
+    out += ", ";
+    out += to ? Timestamp::FromMicros(*to).ToIso() : "infinity";
+    return out + ")";
   }
 };
 
@@ -272,7 +275,7 @@ Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources
   for (const std::string& id : ids) {
     auto range = TimeRange::Parse(id);
     if (!range) {
-      return Status::InvalidArgument("'" + id.substr(0, 200) + "' names no time range of " +
+      return Status::InvalidArgument("'" + id + "' names no time range of " +
                                      DisplayName() + "'s hypertable parking_events");
     }
     // A chunk that held events of this range when the load began and is gone now took them
@@ -307,7 +310,7 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
   for (const std::string& id : ids) {
     auto range = PageRange::Parse(id);
     if (!range) {
-      return Status::InvalidArgument("'" + id.substr(0, 200) + "' names no page range of " +
+      return Status::InvalidArgument("'" + id + "' names no page range of " +
                                      DisplayName() + "'s events");
     }
     ranges.push_back(*range);
