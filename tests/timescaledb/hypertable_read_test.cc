@@ -18,6 +18,7 @@
 #include "record_test_support.h"
 #include "store/csv/csv_record_count.h"
 #include "store/postgres/postgres_store.h"
+#include "store/store.h"
 #include "timescaledb.h"
 
 namespace vdpark {
@@ -95,6 +96,19 @@ TEST(TimescaleDbTest, CompressedHypertableLoadsEveryEventToEmbeddedCsvAndDynamoD
   ExpectWholeLoad(db, tmp, table, events);
   (void)Vdpark(tmp, "table delete --target '" + table + "'");
 
+  // A window (--since) is read through the time index, by day, across compressed chunks.
+  const std::string since = "2026-10-25T00:00:00Z";
+  const uint64_t in_window = static_cast<uint64_t>(
+      db.Number("SELECT count(*) FROM parking_events WHERE \"timestamp\" >= '" + since + "'"));
+  ASSERT_GT(in_window, 0u);
+  ASSERT_LT(in_window, events);
+  CliRun window =
+      Vdpark(tmp, "migrate --source '" + db.url() + "' --target embedded:" + (tmp / "window") +
+                      " --retention-days 0 --since " + since + " --json");
+  ASSERT_EQ(window.code, 0) << window.out << window.err;
+  EXPECT_EQ(U(Json(window.out).at("sourceEvents")), in_window) << window.out;
+  EXPECT_EQ(U(Json(window.out).at("eventsWritten")), in_window) << window.out;
+
   // A sample, and the audit, on the compressed hypertable.
   CliRun sample =
       Vdpark(tmp, "verify --source '" + db.url() + "' --target embedded:" + (tmp / "store") +
@@ -103,6 +117,52 @@ TEST(TimescaleDbTest, CompressedHypertableLoadsEveryEventToEmbeddedCsvAndDynamoD
   CliRun audit = Vdpark(tmp, "audit --source '" + db.url() + "' --json");
   ASSERT_EQ(audit.code, 0) << audit.out << audit.err;
   EXPECT_EQ(U(Json(audit.out).at("events")), events) << audit.out;
+}
+
+// The API's queries (the "old API" of plan §6.2) answer from compressed chunks as the single
+// table answers from the same events.
+TEST(TimescaleDbTest, ApiQueriesAnswerFromCompressedChunksAsTheSingleTableDoes) {
+  VDPARK_REQUIRE_TIMESCALEDB(db);
+  TempDir tmp;
+  const uint64_t events = LoadExport(db, tmp, "--zones 3 --days 6 --events 3000");
+  ASSERT_GT(events, 1000u);
+  RECORD_ASSERT_OK(db.Compress("1 day"));
+  ASSERT_GE(CompressedChunks(db), 4);
+  ASSERT_EQ(Vdpark(tmp, "migrate --source csv:export --target embedded:" + (tmp / "store") +
+                            " --retention-days 0")
+                .code,
+            0);
+  auto single = OpenStore("embedded:" + (tmp / "store"));
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  auto pg = PostgresStore::Open(db.url());
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  auto zones = (*pg)->ListZones(std::nullopt);
+  ASSERT_TRUE(zones.ok()) << zones.status().ToString();
+  ASSERT_EQ(zones->size(), 3u);
+  for (const Zone& z : *zones) {
+    EventQuery q;
+    q.zone_id = z.zone_id;
+    q.limit = 250;
+    std::vector<std::tuple<std::string, std::string>> from_pg, from_single;
+    for (Store* store : {static_cast<Store*>(pg->get()), single->get()}) {
+      auto& out = store == pg->get() ? from_pg : from_single;
+      for (std::string cursor;;) {
+        q.cursor = cursor;
+        auto page = store->QueryEvents(q);
+        ASSERT_TRUE(page.ok()) << page.status().ToString();
+        for (const ParkingEvent& e : page->events) {
+          out.emplace_back(e.bay_number, e.timestamp.ToIso());
+        }
+        if (page->next_cursor.empty()) break;
+        cursor = page->next_cursor;
+      }
+    }
+    EXPECT_GT(from_pg.size(), 250u);  // pages that reach into the compressed chunks
+    EXPECT_EQ(from_pg, from_single) << z.zone_id;
+    auto bays = (*pg)->ListBays(z.zone_id);
+    ASSERT_TRUE(bays.ok()) << bays.status().ToString();
+    EXPECT_FALSE(bays->empty());
+  }
 }
 
 TEST(TimescaleDbTest, SpaceDimensionHalfDayChunksAndAContinuousAggregateAreReadWhole) {
