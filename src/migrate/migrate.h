@@ -31,8 +31,9 @@
 // (loaded, a duplicate, past the retention, rejected as unreadable or for an unknown bay). A load
 // that read fewer rows than the source held fails with kCorruption naming the source and both
 // counts, after writing what it read: nothing it was given is lost, and no success is reported
-// with less. A source that can also check each partition as it reads it does (a hypertable's
-// time ranges: count and copy in one snapshot), and names the partition.
+// with less. A source that can also check each piece as it reads it does, and names the piece
+// (PostgreSQL: each COPY against the row count the server reports for it; a hypertable's chunk
+// dropped since the load began).
 //
 // A csv target appends, so writing again would duplicate rows: the caller cuts events.csv back to
 // the length it had at the checkpoint before resuming (see migrate_command.cc).

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_connection.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <string>
 
 #include "common/percent_encoding.h"
@@ -170,7 +171,8 @@ Result<PgResult> PgConnection::Query(std::string_view sql, const std::vector<std
 }
 
 Status PgConnection::CopyOut(std::string_view sql,
-                             const std::function<Status(std::string_view row)>& on_row) {
+                             const std::function<Status(std::string_view row)>& on_row,
+                             uint64_t* rows_sent) {
   std::string text(sql);
   {
     PgResult start(PQexec(conn_, text.c_str()));
@@ -209,6 +211,8 @@ Status PgConnection::CopyOut(std::string_view sql,
     PgResult end(r);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && final_status.ok()) {
       final_status = Error("COPY TO", r);
+    } else if (rows_sent != nullptr) {
+      *rows_sent = std::strtoull(PQcmdTuples(r), nullptr, 10);  // "COPY 1234"
     }
   }
   if (!stopped.ok()) return stopped;

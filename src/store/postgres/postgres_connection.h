@@ -66,8 +66,10 @@ class PgConnection {
 
   // Runs `COPY (...) TO STDOUT ...` and passes each data row (as the server sends it, one row
   // per call, with its line end) to `on_row`; a non-OK status from it stops the copy (the
-  // connection is reset) and is returned.
-  Status CopyOut(std::string_view sql, const std::function<Status(std::string_view row)>& on_row);
+  // connection is reset) and is returned. `rows_sent`, when given, receives the number of rows
+  // the server says it sent (its COMMAND tag, "COPY 1234").
+  Status CopyOut(std::string_view sql, const std::function<Status(std::string_view row)>& on_row,
+                 uint64_t* rows_sent = nullptr);
   // Runs `COPY ... FROM STDIN ...` and sends `data` as its input.
   Status CopyIn(std::string_view sql, std::string_view data);
 

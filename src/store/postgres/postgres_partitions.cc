@@ -1,8 +1,8 @@
 // PostgresStore's partitions for a resumable load (store.h: PartitionEvents,
 // ScanEventPartitions), in one of two forms:
-//   - a TimescaleDB hypertable: time ranges cut at its chunks' boundaries, read through the
-//     hypertable (which decompresses compressed chunks), each naming the chunks it covered so
-//     that a later run can tell when one has been dropped;
+//   - a TimescaleDB hypertable: time ranges cut where its chunks begin, each read from the
+//     chunks that overlap it (through each chunk, which decompresses what is compressed), each
+//     naming the chunks it covered so that a later run can tell when one has been dropped;
 //   - any other table: page ranges of parking_events and of its inheritance children (a
 //     declarative partitioning's leaves), named by the table's oid and relfilenode so that a later
 //     run can tell whether they still hold the same rows.
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -269,14 +270,14 @@ Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources
     std::span<const std::string> ids, std::optional<Timestamp> since) {
   auto chunks = HypertableChunks(*conn_);
   if (!chunks.ok()) return chunks.status();
-  std::map<std::string, const Chunk*, std::less<>> now;
-  for (const Chunk& c : *chunks) now[c.name] = &c;
+  std::set<std::string, std::less<>> now;
+  for (const Chunk& c : *chunks) now.insert(c.name);
   std::vector<EventSource> sources;
   for (const std::string& id : ids) {
     auto range = TimeRange::Parse(id);
     if (!range) {
-      return Status::InvalidArgument("'" + id + "' names no time range of " +
-                                     DisplayName() + "'s hypertable parking_events");
+      return Status::InvalidArgument("'" + id + "' names no time range of " + DisplayName() +
+                                     "'s hypertable parking_events");
     }
     // A chunk that held events of this range when the load began and is gone now took them
     // with it: reading the range would pass over them in silence.
@@ -288,12 +289,20 @@ Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources
             "those events can no longer be read; start again with --restart");
       }
     }
-    std::string names;
-    for (const std::string& chunk : range->chunks) names += (names.empty() ? "" : ", ") + chunk;
-    sources.push_back(
-        {"parking_events WHERE " + range->Where(since),
-         "parking_events " + range->Describe() + (names.empty() ? "" : " (chunks " + names + ")"),
-         true});
+    // The range's events are in the chunks that overlap it now, those made since it was cut
+    // included. Each is read through the chunk itself, which decompresses what is compressed; a
+    // chunk inside the range is read whole (its rows are in its range), one reaching past it
+    // (a chunk interval changed since) only for the range's part.
+    for (const Chunk& c : *chunks) {
+      const bool overlaps =
+          (!range->to || c.from < *range->to) && (!range->from || c.to > *range->from);
+      if (!overlaps) continue;
+      const bool inside =
+          (!range->from || c.from >= *range->from) && (!range->to || c.to <= *range->to);
+      std::string where = inside ? TimeRange{}.Where(since) : range->Where(since);
+      sources.push_back({c.name + " WHERE " + where,
+                         "chunk " + c.name + " of parking_events " + range->Describe()});
+    }
   }
   return sources;
 }
@@ -310,8 +319,8 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
   for (const std::string& id : ids) {
     auto range = PageRange::Parse(id);
     if (!range) {
-      return Status::InvalidArgument("'" + id + "' names no page range of " +
-                                     DisplayName() + "'s events");
+      return Status::InvalidArgument("'" + id + "' names no page range of " + DisplayName() +
+                                     "'s events");
     }
     ranges.push_back(*range);
   }
@@ -335,15 +344,19 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
           " was rewritten since this load began (VACUUM FULL, CLUSTER): its page ranges no "
           "longer name the same rows; start again with --restart");
     }
-    sources.push_back({r.Source(table.name, since), table.name + " pages " + r.Id(), false});
+    sources.push_back({r.Source(table.name, since), table.name + " pages " + r.Id()});
   }
   return CopyEventsSideBySide(sources, visit, rejects);
 }
 
 Result<std::vector<PostgresStore::EventSource>> PostgresStore::AllHypertableSources() {
-  auto partitions = PartitionEvents(std::nullopt, 0);
-  if (!partitions.ok()) return partitions.status();
-  return HypertableSources((*partitions)->ids, std::nullopt);
+  auto chunks = HypertableChunks(*conn_);
+  if (!chunks.ok()) return chunks.status();
+  std::vector<EventSource> sources;
+  for (const Chunk& c : *chunks) {
+    sources.push_back({c.name + " WHERE TRUE", "chunk " + c.name + " of parking_events"});
+  }
+  return sources;
 }
 
 }  // namespace vdpark

@@ -17,11 +17,13 @@
 // MIN/MAX(timestamp)) through the time index, or read in one pass when no index leads on
 // "timestamp".
 //
-// A TimescaleDB hypertable (PgLayout) is read through the hypertable by its chunks' time ranges
-// instead of by pages: TimescaleDB decompresses compressed chunks on the way, and a TID range
-// condition through a hypertable with a compressed chunk is an error. Each range is counted
-// (count(*), through the hypertable) and copied in one REPEATABLE READ snapshot, and a copy that
-// delivers another number than the count fails, naming the range and its chunks.
+// A TimescaleDB hypertable (PgLayout) is read chunk by chunk (from TimescaleDB's catalog), each
+// through the chunk itself, which decompresses what is compressed, instead of by pages: a
+// compressed chunk's rows are not in its pages, and a TID range condition through a hypertable
+// with a compressed chunk is an error. Every copy (a range, a
+// slice) is checked against the number of rows the server says it sent, and fails naming it when
+// another number was decoded; what the whole table holds is counted apart (CountEvents), through
+// the hypertable, for migrate's completeness guard.
 //
 // A resumable load (migrate's checkpoints) reads the events in partitions instead, which name the
 // same rows on every run: PartitionEvents cuts the pages of parking_events and of each of its
@@ -30,11 +32,12 @@
 // ScanEventPartitions reads a few of them side by side with the same TID range scans and binary
 // COPY as ScanEvents. A table that has since been rewritten (VACUUM FULL, CLUSTER: a new
 // relfilenode) no longer has the same rows on the same pages, and a table dropped since took its
-// rows with it: reading either is refused, naming it. A hypertable's partitions are its time
-// ranges instead, "ts:<from>:<to>:<chunks>", cut where its chunks begin, the first open below
-// and the last open above so that together they cover all time (a chunk made after the cut is
-// read with the range it falls in); a chunk compressed, decompressed or recompressed since holds
-// the same rows and reads the same, and one dropped since is refused, naming it. With --since a
+// rows with it: reading either is refused, naming it. A hypertable's partitions are time ranges
+// instead, "ts:<from>:<to>:<chunks>", cut where its chunks begin, the first open below and the
+// last open above so that together they cover all time; a range is read from the chunks that
+// overlap it when it is read, so a chunk made after the cut is read with the range it falls in.
+// A chunk compressed, decompressed or recompressed since holds the same rows and reads the same;
+// one the range named that has been dropped since is refused, naming it. With --since a
 // load keeps to time slices: a window is read better through the time index.
 //
 // Writing: each call stages its rows with COPY ... FROM STDIN into a temporary table, then
@@ -147,21 +150,20 @@ class PostgresStore : public Store {
   Result<std::vector<std::string>> EventSlices(const EventScanOptions& options, size_t workers);
   // Connections reading events side by side: scan_connections, or one per core (2-8).
   size_t ScanConnections() const;
-  // One COPY of events: what to read ("parking_events WHERE ...", "ONLY t WHERE ctid ..."), its
-  // name in messages, and whether to count its rows first in the same snapshot (REPEATABLE READ)
-  // and fail with kCorruption, naming it and both counts, when the copy delivers another number.
+  // One COPY of events: what to read ("parking_events WHERE ...", "ONLY t WHERE ctid ...") and
+  // its name in messages.
   struct EventSource {
     std::string from_where;
     std::string name;
-    bool count = false;
   };
   // Reads `SELECT kEventBinarySelect FROM <from_where>` for every source, side by side on up to
   // ScanConnections() connections, each source whole on one, and passes the events to `visit`
-  // one at a time, in no order.
+  // one at a time, in no order. A copy that decodes another number of rows than the server says
+  // it sent fails with kCorruption naming the source and both numbers.
   Status CopyEventsSideBySide(std::span<const EventSource> sources, const EventVisitor& visit,
                               const RejectFn& rejects);
-  // The hypertable's partitions `ids` (postgres_partitions.cc) as sources, each counted;
-  // kFailedPrecondition naming a chunk an id covered that has been dropped since.
+  // The hypertable's partitions `ids` (postgres_partitions.cc) as sources; kFailedPrecondition
+  // naming a chunk an id covered that has been dropped since.
   Result<std::vector<EventSource>> HypertableSources(std::span<const std::string> ids,
                                                      std::optional<Timestamp> since);
   // All of the hypertable's events, by its chunks' time ranges.
