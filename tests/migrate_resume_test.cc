@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -123,6 +124,44 @@ TEST(MigrateResumeTest, CsvToEmbeddedKilledThreeTimesLoadsEveryEventOnce) {
 TEST(MigrateResumeTest, EmbeddedToCsvKilledThreeTimesLoadsEveryEventOnce) {
   // A csv target appends: rows written after the last checkpoint must be cut off.
   KillResumeVerify("--zones 6 --days 30", "embedded:source", "csv:back");
+}
+
+// csv to csv runs at about 2 million events a second, too fast to kill at a chosen moment with a
+// timer: the runs here are killed by the kernel instead, with SIGXFSZ, when events.csv reaches
+// the file size limit (ulimit -f) they run under, mid-write. A csv target that holds rows is
+// refused unless the load resumes, and a killed one always does: its checkpoint is saved before
+// the first row is written.
+TEST(MigrateResumeTest, CsvToCsvKilledMidWriteResumesAndIsNotRefused) {
+  TempDir tmp;
+  CliRun gen = Vdpark(tmp,
+                      "generate --out csv:export --end 2026-11-01T00:00:00Z --json --zones 6 "
+                      "--days 30");
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  const uint64_t events = U(Json(gen.out).at("events"));
+  const std::string migrate =
+      "migrate --source csv:export --target csv:back --retention-days 0 --checkpoint-every 5000 "
+      "--batch-size 1024";
+  for (int blocks : {2000, 4000}) {  // 1 MB, then 2 MB of events.csv (512-byte blocks)
+    const std::string cmd = "cd " + tmp.path() + " && ulimit -f " + std::to_string(blocks) +
+                            " && exec " + VDPARK_BINARY + " " + migrate + " >killed.log 2>&1";
+    const int status = std::system(("sh -c '" + cmd + "'").c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 128 + SIGXFSZ) << ReadFile(tmp / "killed.log");
+    EXPECT_GT(CheckpointedEvents(tmp / ".vdpark-migrate"), 0u);
+  }
+  CliRun last = Vdpark(tmp, migrate);
+  ASSERT_EQ(last.code, 0) << last.out << last.err;
+  EXPECT_NE(last.out.find("resumed from checkpoint: "), std::string::npos) << last.out;
+  EXPECT_FALSE(std::filesystem::exists(tmp / ".vdpark-migrate"));
+  CliRun verify =
+      Vdpark(tmp, "verify --source csv:export --target csv:back --retention-days 0 --json");
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+  auto v = Json(verify.out);
+  ASSERT_TRUE(v.contains("events")) << verify.out;
+  EXPECT_EQ(U(v.at("events").as_object().at("target")), events);
+  EXPECT_EQ(U(v.at("targetDuplicates")), 0u);
+  // Done: the same command again would double it, and is refused.
+  EXPECT_EQ(Vdpark(tmp, migrate).code, 3);
 }
 
 // The slices a slice-mode checkpoint in `dir` records as done; 0 while there is none.

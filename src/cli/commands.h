@@ -34,12 +34,12 @@ struct MigrateArgs {
   int concurrency = 16;                  // write requests in flight (dynamodb)
   double max_wcu = 0;                    // write units per second at most; 0 = no ceiling
   double price_per_million_wru = 0.625;  // USD, on-demand write request units (public price)
-  bool truncate = false, json = false;
-  std::string checkpoint;               // "" = <cwd>/.vdpark-migrate/<hash>.json
-  uint64_t checkpoint_every = 200'000;  // events between checkpoints (repeatable sources)
-  int time_slices = 16;                 // slices of a source read in no repeatable order
-  bool restart = false;                 // drop any checkpoint and start from the beginning
-  bool dry_run = false;                 // read the source, write nothing, report the estimate
+  bool overwrite = false, json = false;  // overwrite: replace what the target holds (--truncate)
+  std::string checkpoint;                // "" = <cwd>/.vdpark-migrate/<hash>.json
+  uint64_t checkpoint_every = 200'000;   // events between checkpoints (repeatable sources)
+  int time_slices = 16;                  // slices of a source read in no repeatable order
+  bool restart = false;                  // drop any checkpoint and start from the beginning
+  bool dry_run = false;                  // read the source, write nothing, report the estimate
 };
 int RunMigrate(const MigrateArgs& args);
 

@@ -2,12 +2,16 @@
 // after a crash (a checkpoint file, see migrate/checkpoint.h), or --dry-run to estimate.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "common/progress.h"
 #include "migrate/checkpoint.h"
 #include "migrate/dry_run.h"
 #include "migrate/migrate.h"
+#include "store/csv/csv_store.h"
+#include "store/store_place.h"
 
 namespace vdpark::cli {
 
@@ -60,6 +64,47 @@ boost::json::object ToJson(const DryRunEstimate::Items& i) {
           {"indexWriteUnits", i.index_write_units}};
 }
 
+// "events.csv has rows", "bays.csv and events.csv have rows", "a, b and c have rows", each file
+// under `folder`.
+std::string HaveRows(const std::string& folder, const std::vector<std::string>& files) {
+  std::string text;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i > 0) text += i + 1 == files.size() ? " and " : ", ";
+    text += (std::filesystem::path(folder) / files[i]).string();
+  }
+  return text + (files.size() == 1 ? " has rows" : " have rows");
+}
+
+// The files of a csv target that hold rows; empty for any other target (they write by key, so
+// loading into one again doubles nothing).
+Result<std::vector<std::string>> TargetFilesWithRows(const std::string& target_url) {
+  auto folder = CsvFolderOf(target_url);
+  if (!folder || folder->empty()) return std::vector<std::string>();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(*folder, ec)) return std::vector<std::string>();
+  return CsvStore::FilesWithRows(*folder);
+}
+
+// A csv target appends: loading into one that holds data doubles it. Refused unless the caller
+// knows better (a resumed load, --restart, --overwrite).
+Status RefuseCsvTargetWithData(const std::string& target_url) {
+  auto files = TargetFilesWithRows(target_url);
+  if (!files.ok()) return files.status();
+  if (files->empty()) return Status::OK();
+  return Status::InvalidArgument(
+      "the target " + target_url + " already holds data (" +
+      HaveRows(*CsvFolderOf(target_url), *files) +
+      "): a csv target is appended to, so loading into it again would double what it holds. "
+      "Give --overwrite to replace what it holds; if a load into it was interrupted, run the "
+      "command that started it again to resume it");
+}
+
+// Whether --overwrite empties `target_url` (csv: its files; postgres: its four tables).
+bool IsReplacedByOverwrite(std::string_view target_url) {
+  return target_url.starts_with("csv:") || target_url.starts_with("postgres://") ||
+         target_url.starts_with("postgresql://") || target_url.starts_with("timescale://");
+}
+
 // The options both a load and a dry run take from the command line; since is set by the caller.
 MigrateOptions CommonOptions(const MigrateArgs& a, RejectsFile& rejects) {
   MigrateOptions mo;
@@ -88,6 +133,18 @@ int RunDryRun(const MigrateArgs& a) {
   // run writes nothing anywhere.
   auto run = DryRun(**source, mo);
   if (!run.ok()) return Fail(run.status());
+  // A csv target that holds data is refused by the load itself (unless it resumes, or with
+  // --overwrite); the dry run only says so.
+  auto held = TargetFilesWithRows(a.target);
+  if (!held.ok()) return Fail(held.status());
+  std::string held_note;
+  if (!held->empty()) {
+    held_note = a.target + " already holds data (" + HaveRows(*CsvFolderOf(a.target), *held) +
+                (a.overwrite || a.restart
+                     ? "): the load will replace it"
+                     : "): the load will refuse it unless given --overwrite (which replaces it) "
+                       "or resuming the load that wrote it");
+  }
   const MigrateStats& s = run->stats;
   const DryRunEstimate& e = run->estimate;
   const DryRunEstimate::Items total = e.Total();
@@ -109,6 +166,9 @@ int RunDryRun(const MigrateArgs& a) {
                           {"rejected", s.rejected},
                           {"rejectsFile", rejects.count() ? rejects.path() : ""}};
     if (a.max_wcu <= 0) j["seconds"] = nullptr;
+    boost::json::array files;
+    for (const std::string& f : *held) files.emplace_back(f);
+    j["targetFilesWithRows"] = std::move(files);
     PrintJson(j);
     return kExitOk;
   }
@@ -136,6 +196,7 @@ int RunDryRun(const MigrateArgs& a) {
               (ull)s.events_read, (ull)s.expired, (ull)s.duplicates);
   std::printf("  rejected: %llu%s\n", (ull)s.rejected,
               rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
+  if (!held_note.empty()) std::printf("  note: %s\n", held_note.c_str());
   return kExitOk;
 }
 
@@ -185,6 +246,8 @@ void PrintSummary(const MigrateArgs& a, const Store& source, const Store& target
 }  // namespace
 
 int RunMigrate(const MigrateArgs& a) {
+  // Read what it writes, and with --overwrite empty its own source first: never.
+  if (Status s = CheckDifferentStores(a.source, a.target); !s.ok()) return Fail(s);
   if (a.dry_run) return RunDryRun(a);
   const std::string key = MigrateCheckpointKey(a.source, a.target, a.since);
   const std::string checkpoint_path =
@@ -199,6 +262,19 @@ int RunMigrate(const MigrateArgs& a) {
   }
   // A csv target appends: rows written after the checkpoint are cut off before carrying on.
   const std::optional<std::string> appended = AppendedEventsFile(a.target);
+  // A csv target is never added to, except by the load that wrote it, resuming. Otherwise what
+  // it holds is replaced (its files emptied first) with --overwrite or --restart (which starts
+  // that load over), and without either a csv target that holds data is refused.
+  const bool replace = !saved && (a.overwrite || (a.restart && appended));
+  if (appended && !saved && !replace) {
+    if (Status s = RefuseCsvTargetWithData(a.target); !s.ok()) return Fail(s);
+  }
+  if (a.overwrite && !appended && !IsReplacedByOverwrite(a.target)) {
+    spdlog::warn(
+        "--overwrite: {} writes by key and is not emptied first; items it holds that the source "
+        "lacks stay (verify lists them as extra)",
+        a.target);
+  }
 
   RejectsFile rejects(a.rejects);
   MigrateOptions mo = CommonOptions(a, rejects);
@@ -223,7 +299,7 @@ int RunMigrate(const MigrateArgs& a) {
   auto source = OpenStore(a.source, so);
   if (!source.ok()) return Fail(source.status());
   StoreOptions to = so;
-  to.truncate = a.truncate && !saved;  // a resumed load keeps what the first run wrote
+  to.truncate = replace;  // a resumed load keeps what the first run wrote
   to.bulk_load = true;
   to.concurrency = a.concurrency;
   to.max_write_units_per_second = a.max_wcu;
@@ -241,7 +317,7 @@ int RunMigrate(const MigrateArgs& a) {
     if (appended) {
       auto length = FileLength(*appended);
       if (!length.ok()) return Fail(length.status());
-      checkpoint.target_events_bytes = a.truncate ? 0 : *length;
+      checkpoint.target_events_bytes = replace ? 0 : *length;
     }
     // Saved before the first write, so that a csv target killed at once is cut back too.
     if (Status s = SaveCheckpoint(checkpoint_path, checkpoint); !s.ok()) return Fail(s);
@@ -302,7 +378,9 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
                   "USD per million on-demand write request units, for the cost report")
       ->capture_default_str();
   cmd->add_option("--rejects", args->rejects, "CSV file for rejected rows")->capture_default_str();
-  cmd->add_flag("--truncate", args->truncate, "Empty a csv target first instead of appending");
+  cmd->add_flag("--overwrite,--truncate", args->overwrite,
+                "Replace what the target holds: a csv target's files are emptied first (without "
+                "it, a csv target that holds data is refused), a postgres:// target's four tables");
   cmd->add_option("--checkpoint", args->checkpoint,
                   "Progress file: a killed migrate started again carries on from it "
                   "(default .vdpark-migrate/<hash of source, target, since>.json)");
@@ -315,7 +393,9 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
                   "order (PostgreSQL: page ranges; others: time slices)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  cmd->add_flag("--restart", args->restart, "Ignore any checkpoint and start from the beginning");
+  cmd->add_flag("--restart", args->restart,
+                "Ignore any checkpoint and start from the beginning (a csv target is emptied "
+                "first)");
   cmd->add_flag("--dry-run", args->dry_run,
                 "Read the source, write nothing: items, size, write units, cost and time");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");

@@ -18,7 +18,11 @@ boost::json::object ToJson(const EntityCounts& c) {
 boost::json::object ToJson(const VerifyReport& r) {
   boost::json::array diffs;
   for (const auto& d : r.differences) {
-    diffs.push_back({{"entity", d.entity}, {"kind", d.kind}, {"key", d.key}, {"detail", d.detail}});
+    diffs.push_back({{"entity", d.entity},
+                     {"kind", d.kind},
+                     {"key", d.key},
+                     {"detail", d.detail},
+                     {"count", d.count}});
   }
   return {{"source", r.source_name},
           {"target", r.target_name},
@@ -31,6 +35,8 @@ boost::json::object ToJson(const VerifyReport& r) {
           {"zoneDayMismatches", r.zone_day_mismatches.size()},
           {"sqlZoneDays", r.sql_zone_days},
           {"sourceDuplicates", r.source_duplicates},
+          {"targetDuplicates", r.target_duplicates},
+          {"excessDuplicates", r.excess_duplicates},
           {"rejected", r.rejected},
           {"sampled", r.sampled},
           {"totalDifferences", r.total_differences},
@@ -99,16 +105,27 @@ int RunVerify(const VerifyArgs& a) {
         "as a load keeps one item per key\n",
         u(r.source_duplicates));
   }
+  if (r.target_duplicates) {
+    std::printf("  the target has %llu rows whose key repeats an earlier row's%s\n",
+                u(r.target_duplicates),
+                r.excess_duplicates ? ", more than the source: it holds events more than once (a "
+                                      "difference each)"
+                : r.target_duplicates <= r.source_duplicates
+                    ? ", no more than the source (a row-for-row copy)"
+                    : "; they count once, as the source's do");
+  }
   if (r.rejected) {
     std::printf("  %llu records could not be read or mapped and were not compared%s\n",
                 u(r.rejected), rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
   }
+  uint64_t listed = 0;
   for (const auto& d : r.differences) {
     std::printf("  %-9s %-6s %s%s%s\n", d.kind.c_str(), d.entity.c_str(), d.key.c_str(),
                 d.detail.empty() ? "" : ": ", d.detail.c_str());
+    listed += d.count;
   }
-  if (r.total_differences > r.differences.size()) {
-    std::printf("  ... and %llu more differences\n", u(r.total_differences - r.differences.size()));
+  if (r.total_differences > listed) {
+    std::printf("  ... and %llu more differences\n", u(r.total_differences - listed));
   }
   std::printf("%s: %llu differences in %s\n", r.ok() ? "OK" : "DIFFERENT", u(r.total_differences),
               Progress::FormatDuration(r.seconds).c_str());

@@ -257,7 +257,7 @@ Status CutBackTo(const std::string& path, uint64_t bytes) {
     return Status::Corruption(path + " holds " + std::to_string(*length) +
                               " bytes, fewer than the " + std::to_string(bytes) +
                               " the checkpoint recorded as durable: rows were lost; migrate "
-                              "again with --restart --truncate");
+                              "again with --restart, which empties the target first");
   }
   if (*length == bytes) return Status::OK();
   if (::truncate(path.c_str(), static_cast<off_t>(bytes)) != 0) {

@@ -5,9 +5,19 @@
 // 2. Items: every zone, bay and sensor compared field by field; then every event, the two sides
 //    walked in key order side by side (a merge join, memory bounded). A store that cannot deliver
 //    its events in key order (csv) is first staged into a scratch embedded store, which also
-//    collapses duplicate source keys the way a load does (the last row wins). With `sample`, the
+//    collapses duplicate keys the way a load does (the last row wins). With `sample`, the
 //    events are counted in full and only a random sample of source events is compared, each looked
 //    up in the target.
+//    Duplicate keys (rows sharing zone, bay and timestamp; only a store that keeps rows, csv or a
+//    table without a unique key, can hold them) are counted: exactly when every event is compared
+//    (rows staged less keys kept), and with `sample` as DuplicateDetector can (a lower bound when
+//    the stream is out of order; the target's only when it is csv). The source's are its own
+//    data, which a load collapses: reported, not a difference. So are a PostgreSQL target's (its
+//    rows are merged by key, so a duplicate there is a row it held before; it counts once, as in
+//    its own SQL counts). A csv target's are differences: a csv target is appended to, and one
+//    holding more duplicate rows than the source was loaded twice. Those beyond the source's
+//    count are one difference each, listed as one line of kind "duplicate" naming the first (a
+//    csv copy of a source's duplicates, row for row, is not flagged).
 // 3. Where a side can count its events per zone per day itself (PostgreSQL, in SQL), those counts
 //    are checked against the ones streamed from that side: a disagreement is a difference of
 //    entity "zone-day", kind "sql-count". Skipped with `sample` (the sample does not collapse the
@@ -48,9 +58,10 @@ struct EntityCounts {
 
 struct Difference {
   std::string entity;  // "zone", "bay", "sensor", "event", "zone-day"
-  std::string kind;    // "missing", "extra", "different", "count", "sql-count"
+  std::string kind;    // "missing", "extra", "different", "count", "sql-count", "duplicate"
   std::string key;     // zone-001, zone-001/A-001, zone-001/A-001/2026-...Z, zone-001 2026-01-12
   std::string detail;  // field by field: "revenue: 12.50 != 12.00"
+  uint64_t count = 1;  // differences this line stands for (a "duplicate" line: all of them)
 };
 
 struct ZoneDayCount {
@@ -67,6 +78,9 @@ struct VerifyReport {
   uint64_t sql_zone_days =
       0;  // (zone, day) counts a side's own SQL gave, checked against its stream
   uint64_t source_duplicates = 0;  // source rows sharing a key with an earlier one
+  uint64_t target_duplicates = 0;  // target rows sharing a key with an earlier one
+  uint64_t excess_duplicates = 0;  // of those, the differences: a csv target's beyond the source's
+  bool duplicates_exact = true;    // false when a count is a lower bound (--sample, out of order)
   uint64_t rejected = 0;  // records either side could not read or map (as a load rejects them):
                           // reported, not compared
   bool sampled = false;

@@ -23,6 +23,25 @@ const char* FindByte(const char* b, const char* e, char c) {
   return static_cast<const char*>(std::memchr(b, c, static_cast<size_t>(e - b)));
 }
 
+// Whether the line [b, e) (without its LF), read on its own, is one complete record of `fields`
+// fields: its quotes balance and it has fields - 1 commas outside them.
+bool LineIsRecord(const char* b, const char* e, size_t fields) {
+  if (e > b && e[-1] == '\r') --e;
+  bool quoted = false;
+  size_t n = 1;
+  for (const char* p = b; p < e; ++p) {
+    if (*p == '"') {
+      quoted = !quoted;
+    } else if (*p == ',' && !quoted) {
+      ++n;
+    }
+  }
+  return !quoted && n == fields;
+}
+
+// Of a broken record's first line, at most this much is kept (when the line never ends).
+constexpr size_t kBrokenLineShown = 4096;
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -114,6 +133,13 @@ Result<const CsvRecord*> CsvReader::Next() {
       if (end_ - pos_ >= 3 && std::memcmp(buf_.get() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
       at_start_ = false;
     }
+    if (skip_line_) {  // the rest of a broken record's overlong first line
+      const char* nl = FindByte(buf_.get() + pos_, buf_.get() + end_, '\n');
+      pos_ = nl ? static_cast<size_t>(nl - buf_.get()) + 1 : end_;
+      skip_line_ = !nl && !eof_;
+      if (skip_line_) VDPARK_RETURN_IF_ERROR(Refill());
+      continue;
+    }
     if (pos_ == end_) {
       if (eof_) return static_cast<const CsvRecord*>(nullptr);
       VDPARK_RETURN_IF_ERROR(Refill());
@@ -122,15 +148,56 @@ Result<const CsvRecord*> CsvReader::Next() {
     switch (ParseRecord()) {
       case ParseResult::kRecord:
         return &record_;
+      case ParseResult::kBroken:
+        return BrokenRecord(std::move(broken_reason_));
       case ParseResult::kUnterminated:
+        if (reject_broken_) {
+          return BrokenRecord(
+              "unterminated quoted field: a quote opened on this line is still open at the end "
+              "of the file");
+        }
         return Status::InvalidArgument(name_ + ":" + std::to_string(line_) +
                                        ": unterminated quoted field (no closing quote before the "
                                        "end of the file)");
       case ParseResult::kNeedMore:
+        if (reject_broken_ && end_ - pos_ >= options_.max_record_size) {
+          return BrokenRecord(TooLong());
+        }
         VDPARK_RETURN_IF_ERROR(Refill());
         break;
     }
   }
+}
+
+std::string CsvReader::TooLong() const {
+  return "record longer than " + std::to_string(options_.max_record_size) +
+         " bytes from this line on (a quote that never closes?)";
+}
+
+void CsvReader::RejectBrokenRecords(size_t expected_fields) {
+  reject_broken_ = true;
+  expected_fields_ = expected_fields;
+}
+
+const CsvRecord* CsvReader::BrokenRecord(std::string reason) {
+  broken_reason_ = std::move(reason);
+  const char* buf = buf_.get();
+  const char* b = buf + pos_;
+  const char* e = buf + end_;
+  const char* nl = FindByte(b, e, '\n');
+  const char* line_end = nl ? nl : e;
+  if (!nl && !eof_) {
+    // The line goes on past what is buffered: show its start, and drop the rest on the next call.
+    line_end = b + std::min<size_t>(static_cast<size_t>(e - b), kBrokenLineShown);
+    skip_line_ = true;
+  } else if (line_end > b && line_end[-1] == '\r') {
+    --line_end;
+  }
+  fields_.clear();
+  record_ = {line_, std::string_view(b, static_cast<size_t>(line_end - b)), {}, broken_reason_};
+  ++line_;
+  if (!skip_line_) pos_ = nl ? static_cast<size_t>(nl - buf) + 1 : end_;
+  return &record_;
 }
 
 CsvReader::ParseResult CsvReader::ParseRecord() {
@@ -146,6 +213,10 @@ CsvReader::ParseResult CsvReader::ParseRecord() {
   if (FindByte(b, stop, '"')) return ParseQuoted(b);
   const char* line_end = stop;
   if (line_end > b && line_end[-1] == '\r') --line_end;
+  if (reject_broken_ && static_cast<size_t>(line_end - b) > options_.max_record_size) {
+    broken_reason_ = TooLong();
+    return ParseResult::kBroken;
+  }
   const char* f = b;
   for (;;) {
     const char* comma = FindByte(f, line_end, ',');
@@ -156,7 +227,7 @@ CsvReader::ParseResult CsvReader::ParseRecord() {
     fields_.push_back({std::string_view(f, static_cast<size_t>(comma - f)), false});
     f = comma + 1;
   }
-  record_ = {line_, std::string_view(b, static_cast<size_t>(line_end - b)), fields_};
+  record_ = {line_, std::string_view(b, static_cast<size_t>(line_end - b)), fields_, {}};
   ++line_;
   pos_ = static_cast<size_t>(stop - buf) + (nl ? 1 : 0);
   return ParseResult::kRecord;
@@ -171,6 +242,7 @@ CsvReader::ParseResult CsvReader::ParseQuoted(const char* p) {
   const char* e = buf + end_;
   size_t used = 0;  // bytes of the arena used by this record
   uint64_t newlines = 0;
+  const char* last_break = nullptr;  // the record's last line break so far (rule 3)
 
   const char* vb = p;  // the field as a view [vb, ve) ...
   const char* ve = p;
@@ -208,8 +280,12 @@ CsvReader::ParseResult CsvReader::ParseQuoted(const char* p) {
                        quoted});
   };
   auto finish_record = [&](const char* record_end, const char* next) {
+    if (reject_broken_ && static_cast<size_t>(record_end - b) > options_.max_record_size) {
+      broken_reason_ = TooLong();
+      return ParseResult::kBroken;
+    }
     finish_field();
-    record_ = {line_, std::string_view(b, static_cast<size_t>(record_end - b)), fields_};
+    record_ = {line_, std::string_view(b, static_cast<size_t>(record_end - b)), fields_, {}};
     line_ += 1 + newlines;
     pos_ = static_cast<size_t>(next - buf);
     return ParseResult::kRecord;
@@ -236,7 +312,24 @@ CsvReader::ParseResult CsvReader::ParseQuoted(const char* p) {
           ++p;
           break;
         }
-        if (*p == '\n') ++newlines;
+        if (*p == '\n') {
+          // Rule 2 (csv_format.h), checked as the record grows: a buffer holding a large part of
+          // the file finds the same record broken as a small one does.
+          if (reject_broken_ && static_cast<size_t>(p - b) > options_.max_record_size) {
+            broken_reason_ = TooLong();
+            return ParseResult::kBroken;
+          }
+          // Rule 3: a whole line inside the quotes that reads as a row of its own.
+          if (expected_fields_ > 0 && last_break != nullptr &&
+              LineIsRecord(last_break + 1, p, expected_fields_)) {
+            broken_reason_ = "a quote opened on this line runs on over line " +
+                             std::to_string(line_ + newlines) +
+                             ", which reads as a row of its own (a stray quote?)";
+            return ParseResult::kBroken;
+          }
+          last_break = p;
+          ++newlines;
+        }
         append(p);
         ++p;
       }

@@ -34,11 +34,15 @@ struct CsvRecord {
   uint64_t line = 0;     // the 1-based line the record starts on
   std::string_view raw;  // the record as written, without its line terminator
   std::span<const CsvField> fields;
+  // Only from a reader told to RejectBrokenRecords(): why the record could not be read, and then
+  // `raw` is its first line alone, `fields` is empty, and the reader carries on at the next line.
+  std::string_view broken;
 
   size_t size() const { return fields.size(); }
   const CsvField& operator[](size_t i) const { return fields[i]; }
   // A line with nothing on it: one NULL field.
-  bool blank() const { return raw.empty(); }
+  bool blank() const { return raw.empty() && broken.empty(); }
+  bool is_broken() const { return !broken.empty(); }
 };
 
 struct CsvReaderOptions {
@@ -53,6 +57,22 @@ struct CsvReaderOptions {
 // Lines end with LF or CRLF; a CR not followed by LF is data. A quote may also start in the middle
 // of a field, as PostgreSQL accepts: a"b,c"d reads as ab,cd. A UTF-8 byte order mark at the start
 // of the file is skipped. Not thread-safe.
+//
+// Broken records. A quoted field may hold line breaks, so one stray quote (a field cut short, a
+// quote typed by hand) would swallow every line after it into one record, up to the next quote or
+// the end of the file. By default such a record ends the read with an error. After
+// RejectBrokenRecords(n), with n the header's number of fields, the reader hands it back as a
+// broken record instead (its first line alone, with the reason) and reads on from the next line,
+// so the lines it would have swallowed are read as the records they are. A record is broken when
+//   1. a quote is still open at the end of the input ("unterminated quoted field"), or
+//   2. it runs past max_record_size bytes (a quote that never closes, or a line that never ends;
+//      no record of the §5.1 files comes near a mebibyte), or
+//   3. a line it swallowed whole, read on its own, is a complete record of n fields: that line is
+//      a row, not part of a field (a text field that holds line breaks is still read whole, as long
+//      as no line inside it looks like a row of the file).
+// Nothing a stray quote swallowed is lost this way: a line that could be a row on its own has
+// balanced quotes and n fields, and rule 3 stops at the first such line. (The last line of a
+// quoted field holds the closing quote, so on its own it is never a complete record.)
 class CsvReader {
  public:
   // `name` is used in error messages ("events.csv:17: ..."); the path when empty. NotFound when
@@ -68,9 +88,15 @@ class CsvReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   // The next record; nullptr at the end of the input. InvalidArgument naming name:line when a
-  // quoted field is still open at the end of the input or a record exceeds max_record_size;
-  // IOError when reading fails. The record is valid until the next call.
+  // quoted field is still open at the end of the input or a record exceeds max_record_size (unless
+  // RejectBrokenRecords was called: then a broken record); IOError when reading fails. The record
+  // is valid until the next call.
   Result<const CsvRecord*> Next();
+
+  // From here on, a record that cannot be read is returned as a broken record (see above) instead
+  // of an error. `expected_fields` is the number of fields a record has (the header's); 0 leaves
+  // out rule 3.
+  void RejectBrokenRecords(size_t expected_fields);
 
   const std::string& name() const { return name_; }
   // Bytes of input consumed through the last record returned (for progress reports).
@@ -79,12 +105,15 @@ class CsvReader {
   uint64_t file_size() const { return file_size_; }
 
  private:
-  enum class ParseResult { kRecord, kNeedMore, kUnterminated };
+  enum class ParseResult { kRecord, kNeedMore, kUnterminated, kBroken };
 
   CsvReader(int fd, std::string name, const CsvReaderOptions& options);
   ParseResult ParseRecord();
   ParseResult ParseQuoted(const char* p);
   Status Refill();
+  // The record at pos_ as a broken one: its first line, with `reason`; reading goes on after it.
+  const CsvRecord* BrokenRecord(std::string reason);
+  std::string TooLong() const;  // the reason of rule 2
 
   int fd_ = -1;
   std::string name_;
@@ -102,6 +131,10 @@ class CsvReader {
   size_t arena_cap_ = 0;
   std::vector<CsvField> fields_;
   CsvRecord record_;
+  bool reject_broken_ = false;  // RejectBrokenRecords was called
+  size_t expected_fields_ = 0;  // rule 3; 0 = not checked
+  bool skip_line_ = false;      // a broken record's first line goes on past the buffer: drop it
+  std::string broken_reason_;
 };
 
 // Whether PostgreSQL's CSV output quotes `text` (a non-NULL value): it contains a comma, a quote,

@@ -165,6 +165,97 @@ TEST_F(CsvFormatTest, RecordLongerThanTheLimitIsAnError) {
       << r.status().message();
 }
 
+// A broken record as ReadAll sees it: its first line, and the reason as its one value.
+std::vector<ReadRecord> ReadWithBrokenRecords(const std::string& path, size_t fields, size_t buffer,
+                                              size_t max_record = size_t{1} << 20) {
+  CsvReaderOptions options;
+  options.buffer_size = buffer;
+  options.max_record_size = max_record;
+  auto reader = CsvReader::Open(path, "t.csv", options);
+  EXPECT_TRUE(reader.ok());
+  if (!reader.ok()) return {};
+  (*reader)->RejectBrokenRecords(fields);
+  std::vector<ReadRecord> out;
+  for (;;) {
+    auto r = (*reader)->Next();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok() || *r == nullptr) break;
+    if ((*r)->is_broken()) {
+      out.push_back({(*r)->line, std::string((*r)->raw), {"BROKEN: " + std::string((*r)->broken)}});
+    } else {
+      out.push_back({(*r)->line, std::string((*r)->raw), ToValues(**r)});
+    }
+  }
+  EXPECT_EQ((*reader)->bytes_consumed(), fs::file_size(path));
+  return out;
+}
+
+TEST_F(CsvFormatTest, BrokenRecordsAreHandedBackAndReadingGoesOnAtTheNextLine) {
+  const std::string path = WriteFile("b.csv",
+                                     "h,i\n"
+                                     "a,b\n"              // 2
+                                     "\"c,d\n"            // 3 opens a quote that does not close
+                                     "e,f\n"              // 4 a record of its own
+                                     "\"x\ny\",z\n"       // 5-6 a field over two lines
+                                     "\"p\nq r\ns\",t\n"  // 7-9 over three: "q r" is no record
+                                     "g,\"h\n");          // 10 still open at the end
+  for (size_t buffer : {16, 17, 31, 64, 1 << 20}) {
+    auto recs = ReadWithBrokenRecords(path, 2, buffer);
+    ASSERT_EQ(recs.size(), 7u) << buffer;
+    EXPECT_EQ(recs[1].line, 2u);
+    EXPECT_EQ(recs[2].line, 3u);
+    EXPECT_EQ(recs[2].raw, "\"c,d");
+    EXPECT_EQ(recs[2].values, (Values{"BROKEN: a quote opened on this line runs on over line 4, "
+                                      "which reads as a row of its own (a stray quote?)"}));
+    EXPECT_EQ(recs[3].line, 4u);
+    EXPECT_EQ(recs[3].values, (Values{"e", "f"}));
+    EXPECT_EQ(recs[4].line, 5u);
+    EXPECT_EQ(recs[4].values, (Values{"x\ny", "z"}));
+    EXPECT_EQ(recs[5].line, 7u);
+    EXPECT_EQ(recs[5].values, (Values{"p\nq r\ns", "t"}));
+    EXPECT_EQ(recs[6].line, 10u);
+    EXPECT_EQ(recs[6].raw, "g,\"h");
+    EXPECT_EQ(recs[6].values, (Values{"BROKEN: unterminated quoted field: a quote opened on this "
+                                      "line is still open at the end of the file"}));
+  }
+  // Without RejectBrokenRecords, the stray quote takes lines 3 to 5 in as one record, as CSV says
+  // it should (UnterminatedQuoteNamesFileAndLine: and the end of the file is an error).
+  CsvReaderOptions plain;
+  plain.buffer_size = 16;
+  auto reader = CsvReader::Open(path, "b.csv", plain);
+  ASSERT_TRUE(reader.ok());
+  auto recs = ReadAll(**reader);
+  ASSERT_GE(recs.size(), 3u);
+  EXPECT_EQ(recs[2].values, (Values{"c,d\ne,f\nx"}));
+}
+
+TEST_F(CsvFormatTest, ARecordPastTheLimitIsBrokenAndTheRestIsRead) {
+  // A quote that never closes over many lines none of which is a record of 3 fields, and a line
+  // that is too long by itself.
+  std::string text = "h,i,j\n\"open";
+  for (int i = 0; i < 40; ++i) text += "\nwords, more words";
+  text += "\n" + std::string(300, 'x') + "\na,b,c\n";
+  const std::string path = WriteFile("long.csv", text);
+  for (size_t buffer : {16, 64, 1000, 1 << 20}) {
+    auto recs = ReadWithBrokenRecords(path, 3, buffer, 128);
+    ASSERT_GE(recs.size(), 3u) << buffer;
+    EXPECT_EQ(recs[1].line, 2u);
+    EXPECT_EQ(recs[1].raw, "\"open");
+    EXPECT_EQ(recs[1].values,
+              (Values{"BROKEN: record longer than 128 bytes from this line on (a quote that never "
+                      "closes?)"}))
+        << buffer;
+    // Then each line on its own: 40 of two fields, the long one, and the last record.
+    ASSERT_EQ(recs.size(), 2u + 40u + 2u) << buffer;
+    EXPECT_EQ(recs[2].values, (Values{"words", " more words"}));
+    EXPECT_EQ(recs[42].line, 43u);
+    EXPECT_EQ(recs[42].values[0]->substr(0, 16), "BROKEN: record l");
+    EXPECT_LE(recs[42].raw.size(), 300u);
+    EXPECT_EQ(recs[43].line, 44u);
+    EXPECT_EQ(recs[43].values, (Values{"a", "b", "c"}));
+  }
+}
+
 TEST_F(CsvFormatTest, MissingFileIsNotFound) {
   auto reader = CsvReader::Open((dir_ / "nope.csv").string());
   ASSERT_FALSE(reader.ok());

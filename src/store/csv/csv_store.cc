@@ -54,6 +54,10 @@ constexpr std::string_view kBaysFile = "bays.csv";
 constexpr std::string_view kEventsFile = "events.csv";
 constexpr std::string_view kSensorsFile = "sensors.csv";
 
+// A record longer than this is broken (csv_format.h, rule 2): a row of the §5.1 files is well under
+// a kilobyte, so a mebibyte is a quote that never closes or a line that never ends.
+constexpr size_t kMaxRecordBytes = size_t{1} << 20;
+
 struct TableSpec {
   std::string_view file;
   std::span<const std::string_view> columns;
@@ -190,26 +194,52 @@ Result<std::vector<size_t>> MapColumns(const TableSpec& spec, const CsvRecord& h
   return positions;
 }
 
+// The reader of a data file, past its header, set to hand back broken records (a stray quote,
+// see csv_format.h) instead of stopping: the header (`*header`, valid until the next read) and
+// the reader. InvalidArgument when the file is empty or its header cannot be read.
+Result<std::unique_ptr<CsvReader>> OpenTable(const std::string& path, std::string_view file,
+                                             const CsvRecord** header,
+                                             CsvReaderOptions options = {}) {
+  options.max_record_size = kMaxRecordBytes;
+  auto reader = CsvReader::Open(path, std::string(file), options);
+  if (!reader.ok()) return reader.status();
+  auto first = (*reader)->Next();
+  if (!first.ok()) return first.status();
+  if (*first == nullptr) {
+    return Status::InvalidArgument(std::string(file) + ": empty file, expected a header row");
+  }
+  *header = *first;
+  (*reader)->RejectBrokenRecords((*first)->size());
+  return reader;
+}
+
 // Reads one file: the header, then every record as a Row passed to `on_row`, which returns a
-// non-OK status only to stop. A row that failed (in on_row or before) goes to `rejects`.
+// non-OK status only to stop. A row that failed (in on_row or before) goes to `rejects`, and so
+// does a record the reader could not read (broken: its first line, see csv_format.h).
 template <typename OnRow>
 Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn& rejects,
                  OnRow&& on_row) {
-  auto reader = CsvReader::Open(path, std::string(spec.file));
+  const CsvRecord* header = nullptr;
+  auto reader = OpenTable(path, spec.file, &header);
   if (!reader.ok()) return reader.status();
-  auto header = (*reader)->Next();
-  if (!header.ok()) return header.status();
-  if (*header == nullptr) {
-    return Status::InvalidArgument(std::string(spec.file) + ": empty file, expected a header row");
-  }
-  const size_t width = (*header)->size();
-  auto positions = MapColumns(spec, **header);
+  const size_t width = header->size();
+  auto positions = MapColumns(spec, *header);
   if (!positions.ok()) return positions.status();
+  auto reject = [&](uint64_t line, std::string reason, std::string_view raw) {
+    if (rejects) {
+      rejects(Rejected{std::string(spec.file) + ":" + std::to_string(line), std::move(reason),
+                       std::string(raw)});
+    }
+  };
   for (;;) {
     auto next = (*reader)->Next();
     if (!next.ok()) return next.status();
     const CsvRecord* record = *next;
     if (record == nullptr) return Status::OK();
+    if (record->is_broken()) {
+      reject(record->line, std::string(record->broken), record->raw);
+      continue;
+    }
     if (record->blank()) continue;
     Row row(*record, spec, *positions);
     if (record->size() != width) {
@@ -218,10 +248,7 @@ Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn&
     } else {
       VDPARK_RETURN_IF_ERROR(on_row(row));
     }
-    if (row.failed() && rejects) {
-      rejects(Rejected{std::string(spec.file) + ":" + std::to_string(record->line), row.error(),
-                       std::string(record->raw)});
-    }
+    if (row.failed()) reject(record->line, row.error(), record->raw);
   }
 }
 
@@ -411,6 +438,39 @@ std::string CsvStore::DisplayName() const {
   return "csv:" + dir_;
 }
 
+Result<std::vector<std::string>> CsvStore::FilesWithRows(const std::string& dir) {
+  std::vector<std::string> files;
+  for (std::string_view file : {kZonesFile, kBaysFile, kSensorsFile, kEventsFile}) {
+    const std::string path = (fs::path(dir) / file).string();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) continue;
+    CsvReaderOptions small;
+    small.buffer_size = 64 << 10;
+    small.max_record_size = kMaxRecordBytes;
+    auto reader = CsvReader::Open(path, std::string(file), small);
+    if (!reader.ok()) return reader.status();
+    bool rows = false;
+    auto header = (*reader)->Next();
+    if (!header.ok()) {
+      if (!header.status().IsInvalidArgument()) return header.status();
+      rows = true;  // something is there, if not a csv file
+    } else if (*header != nullptr) {
+      (*reader)->RejectBrokenRecords(0);
+      for (;;) {
+        auto next = (*reader)->Next();
+        if (!next.ok()) return next.status();
+        if (*next == nullptr) break;
+        if (!(*next)->blank()) {
+          rows = true;
+          break;
+        }
+      }
+    }
+    if (rows) files.emplace_back(file);
+  }
+  return files;
+}
+
 std::string CsvStore::PathOf(std::string_view file) const {
   return (fs::path(dir_) / file).string();
 }
@@ -548,10 +608,9 @@ std::optional<uint64_t> CsvStore::EstimateEventCount() {
   if (events_ && !events_->Flush().ok()) return std::nullopt;
   CsvReaderOptions small;
   small.buffer_size = 64 << 10;
-  auto reader = CsvReader::Open(PathOf(kEventsFile), std::string(kEventsFile), small);
+  const CsvRecord* header = nullptr;
+  auto reader = OpenTable(PathOf(kEventsFile), kEventsFile, &header, small);
   if (!reader.ok()) return std::nullopt;
-  auto header = (*reader)->Next();
-  if (!header.ok() || *header == nullptr) return std::nullopt;
   const uint64_t header_bytes = (*reader)->bytes_consumed();
   constexpr uint64_t kSampleBytes = 1 << 20;
   uint64_t records = 0;

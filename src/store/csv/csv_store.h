@@ -22,6 +22,13 @@
 // bay status reads as unknown. Events are not checked against the zones, nor for duplicates: a
 // higher layer does that, with the Origin.
 //
+// A stray quote never stops a read. A record the reader cannot take (a quote still open at the
+// end of the file, a record over 1 MiB, or a quoted field that swallows a line reading as a row of
+// its own: the rules are in csv_format.h) is rejected by its first line, with the reason, and
+// reading carries on at the next line, so the lines a stray quote would have swallowed are read
+// as the rows they are. Only a file that cannot be opened or read, a missing or unreadable header,
+// or a missing column stop the read.
+//
 // Not held in csv (the export has no column for them): a zone's occupied_bays, a bay's
 // last_heartbeat, a sensor's last_seen and an event's sensor_id. They are dropped on write and
 // nullopt on read.
@@ -32,6 +39,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/status.h"
@@ -54,6 +62,12 @@ class CsvStore : public Store {
 
   // "csv:" + dir.
   std::string DisplayName() const override;
+
+  // Which of the four files in `dir` hold at least one data row (a record after the header that
+  // is not blank), in the order zones.csv, bays.csv, sensors.csv, events.csv. A file that is not
+  // empty but cannot be read as csv counts as holding rows; a missing file does not. IOError when
+  // a file cannot be read.
+  static Result<std::vector<std::string>> FilesWithRows(const std::string& dir);
 
   // Reads zones.csv, bays.csv and sensors.csv whole; each list sorted by key (zone_id;
   // zone_id + bay_number; sensor_id).

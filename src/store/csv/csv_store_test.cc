@@ -525,5 +525,97 @@ TEST_F(CsvStoreTest, LaterMetadataWritesInsertOrReplaceByKey) {
   EXPECT_TRUE(read->sensors.empty());
 }
 
+// A stray quote in any of the four files costs its own row, and no other: the lines it would
+// have swallowed are read as the rows they are (csv_format.h, "Broken records").
+TEST_F(CsvStoreTest, AStrayQuoteInAnyFileCostsOnlyItsOwnRow) {
+  Write("zones.csv",
+        "zone_id,name,address,city,total_bays,lng,lat,price_per_hour,operating_hours,tenant_id,"
+        "created_at\n"
+        "zone-001,A,,,10,,,1.00,,t,\n"            // 2 ok
+        "zone-002,\"B,,,1,,,,,t,\n"               // 3 a quote that does not close
+        "zone-003,C,,,1,,,,,t,\n"                 // 4 ok: a row, not part of a name
+        "zone-004,D,\"multi\nline\",,1,,,,,t,\n"  // 5-6 ok: an address over two lines
+        "zone-005,E,,,1,,,,,t,\"2026-01-01\n");   // 7 still open at the end of the file
+  Write("bays.csv",
+        "zone_id,bay_number,sensor_id,status,last_change,occupied_since,bay_type,lng,lat\n"
+        "zone-001,A-001,S1,occupied,,,std,,\n"  // 2 ok
+        "zone-001,A-002,,vacant,,,\"std,,\n"    // 3 a quote that does not close
+        "zone-001,A-003,,vacant,,,std,,\n"      // 4 ok
+        "zone-001,A-004,,vacant,,,std,,\"\n");  // 5 still open at the end of the file
+  Write("sensors.csv",
+        "sensor_id,model,firmware_version,install_date,zone_id,bay_number,status,last_battery,"
+        "last_signal\n"
+        "S1,PSL01B,1.0,,zone-001,A-001,active,95,-72\n"    // 2 ok
+        "S2,\"PSL01B,1.0,,zone-001,A-002,active,95,-72\n"  // 3 opens a quote ...
+        "S3,PSL01B,1.0,,zone-001,A-003,active,95,-72\n"    // 4 ok
+        "S4,PSL01B\",1.0,,zone-001,A-004,active,95,-72\n"  // 5 ... that this one closes (and
+                                                           // opens another)
+        "S5,PSL01B,1.0,,zone-001,A-004,active,95,-72\n");  // 6 ok
+  Write("events.csv",
+        "zone_id,bay_number,event_type,timestamp,duration_minutes,revenue,detection_mode\n"
+        "zone-001,A-001,ARRIVE,2026-01-12 10:00:00+00,,,\"dual\n"  // 2 a quote that does not close
+        "zone-001,A-001,LEAVE,2026-01-12 11:00:00+00,60,5.00,dual\n"  // 3 ok
+        "zone-001,A-001,ARRIVE,2026-01-12 12:00:00+00,,,\"dual\n");   // 4 open at the end
+  auto store = OpenStore();
+  std::vector<Rejected> rejects;
+  auto m = store->ReadMetadata([&](Rejected r) { rejects.push_back(std::move(r)); });
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  std::vector<std::string> zones, bays, sensors;
+  for (const Zone& z : m->zones) zones.push_back(z.zone_id);
+  for (const Bay& b : m->bays) bays.push_back(b.bay_number);
+  for (const Sensor& x : m->sensors) sensors.push_back(x.sensor_id);
+  EXPECT_EQ(zones, (std::vector<std::string>{"zone-001", "zone-003", "zone-004"}));
+  EXPECT_EQ(m->zones[2].address, "multi\nline");
+  EXPECT_EQ(bays, (std::vector<std::string>{"A-001", "A-003"}));
+  EXPECT_EQ(sensors, (std::vector<std::string>{"S1", "S3", "S5"}));
+
+  Scan scan = ScanAll(*store);
+  ASSERT_TRUE(scan.status.ok()) << scan.status.ToString();
+  EXPECT_EQ(scan.lines, (std::vector<uint64_t>{3}));
+  rejects.insert(rejects.end(), scan.rejects.begin(), scan.rejects.end());
+
+  std::vector<std::string> wheres;
+  for (const Rejected& r : rejects) wheres.push_back(r.where);
+  EXPECT_EQ(wheres, (std::vector<std::string>{"zones.csv:3", "zones.csv:7", "bays.csv:3",
+                                              "bays.csv:5", "sensors.csv:3", "sensors.csv:5",
+                                              "events.csv:2", "events.csv:4"}));
+  ASSERT_EQ(rejects.size(), 8u);
+  EXPECT_EQ(rejects[0].reason,
+            "a quote opened on this line runs on over line 4, which reads as a row of its own (a "
+            "stray quote?)");
+  EXPECT_EQ(rejects[0].raw, "zone-002,\"B,,,1,,,,,t,");
+  EXPECT_EQ(rejects[1].reason,
+            "unterminated quoted field: a quote opened on this line is still open at the end of "
+            "the file");
+  EXPECT_EQ(rejects[1].raw, "zone-005,E,,,1,,,,,t,\"2026-01-01");
+  EXPECT_NE(rejects[4].reason.find("runs on over line 4"), std::string::npos);
+  EXPECT_NE(rejects[5].reason.find("runs on over line 6"), std::string::npos);
+  EXPECT_NE(rejects[6].reason.find("runs on over line 3"), std::string::npos);
+  EXPECT_NE(rejects[7].reason.find("unterminated quoted field"), std::string::npos);
+  EXPECT_EQ(store->EstimateEventCount(), std::optional<uint64_t>(3));
+}
+
+TEST_F(CsvStoreTest, FilesWithRowsNamesTheFilesHoldingData) {
+  auto files = CsvStore::FilesWithRows(dir_);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_TRUE(files->empty());  // nothing there
+  Write("zones.csv", "");
+  Write("bays.csv", "zone_id,bay_number\n");
+  Write("sensors.csv", "sensor_id\n\n\n");
+  Write("events.csv", "zone_id,bay_number,event_type,timestamp\r\n");
+  files = CsvStore::FilesWithRows(dir_);
+  ASSERT_TRUE(files.ok());
+  EXPECT_TRUE(files->empty()) << files->size();  // empty, headers, blank lines: no data
+  Write("events.csv", "zone_id,bay_number\nzone-001,A-001\n");
+  Write("zones.csv", "\"not csv at all\n");
+  files = CsvStore::FilesWithRows(dir_);
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(*files, (std::vector<std::string>{"zones.csv", "events.csv"}));
+  Write("events.csv", "zone_id,bay_number\n\"torn");
+  files = CsvStore::FilesWithRows(dir_);
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(*files, (std::vector<std::string>{"zones.csv", "events.csv"}));
+}
+
 }  // namespace
 }  // namespace vdpark
