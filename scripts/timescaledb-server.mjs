@@ -44,11 +44,14 @@ const version = (await db.query(
   "WHERE extname = 'timescaledb'")).rows[0];
 
 // What a new session on a real server starts from. A step may fail (no transaction open): that
-// is the state wanted, so errors are ignored. Settings made with ALTER DATABASE/ROLE ... SET
-// apply to each new session, as a real server applies them when a client connects.
+// is the state wanted, so errors are ignored. PGlite starts its backend with settings of its own
+// (enable_seqscan off, debug messages to the client): they are put back to PostgreSQL's
+// defaults, so that the plans and messages are the ones a customer's server gives. Settings made
+// with ALTER DATABASE/ROLE ... SET apply to each new session, as a real server applies them when
+// a client connects.
 async function resetSession() {
   for (const sql of ['ROLLBACK', 'DISCARD ALL', 'SET search_path TO "$user", public',
-                     'SET client_min_messages TO notice']) {
+                     'SET client_min_messages TO notice', 'SET enable_seqscan TO on']) {
     try { await db.exec(sql); } catch { /* already in that state */ }
   }
   try {

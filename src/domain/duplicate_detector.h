@@ -9,7 +9,9 @@
 // `max_remembered` hashes are kept; past that the count is a lower bound too.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -72,5 +74,9 @@ class DuplicateDetector {
   mutable uint64_t pending_[kAhead] = {};
   mutable size_t pending_count_ = 0, pending_head_ = 0;
 };
+
+// The positions of the events a write of `events` keeps: the last of each key (zone, bay,
+// timestamp), as a sequence of puts would leave them, in their original order.
+std::vector<size_t> LastOfEachKey(std::span<const ParkingEvent> events);
 
 }  // namespace vdpark

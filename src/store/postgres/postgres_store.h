@@ -144,6 +144,8 @@ class PostgresStore : public Store {
                 PostgresStoreOptions o)
       : url_(std::move(url)), conn_(std::move(conn)), layout_(std::move(layout)), options_(o) {}
   Status TruncateOnce();
+  // Makes the session's staging tables (temporary) the first time a write needs them.
+  Status EnsureStaging();
   Result<std::vector<Zone>> QueryZones(const std::string& where,
                                        const std::vector<std::string>& params);
   // The WHERE clauses of the slices ScanEvents reads side by side on `workers` connections.
@@ -174,6 +176,7 @@ class PostgresStore : public Store {
   PgLayout layout_;
   PostgresStoreOptions options_;
   bool truncated_ = false;
+  bool staging_ready_ = false;
 };
 
 }  // namespace vdpark

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <unordered_map>
+#include <vector>
 
+#include "domain/duplicate_detector.h"
 #include "store/csv/csv_format.h"
+#include "store/postgres/postgres_rows.h"
 #include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_store.h"
 
@@ -68,12 +72,9 @@ CREATE TEMP TABLE IF NOT EXISTS vdpark_stage_sensors (
   zone_id text, bay_number text, status text, last_battery integer, last_signal integer)
   ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS vdpark_stage_events (
-  ord bigint, zone_id text, bay_number text, sensor_id text, event_type text,
+  op text, zone_id text, bay_number text, sensor_id text, event_type text,
   "timestamp" timestamptz, duration_minutes integer, revenue numeric, detection_mode text)
   ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS vdpark_stage_existing (
-  zone_id text, bay_number text, sensor_id text, event_type text, "timestamp" timestamptz,
-  duration_minutes integer, revenue numeric, detection_mode text) ON COMMIT DELETE ROWS;
 )sql";
 
 // Of rows sharing a key, the last one given wins (ord DESC), as "insert or replace" means. The
@@ -120,84 +121,64 @@ ON CONFLICT (sensor_id) DO UPDATE SET
   last_battery = EXCLUDED.last_battery, last_signal = EXCLUDED.last_signal
 )sql";
 
-// No unique key is assumed on parking_events (SPEC §3: a customer's table may hold duplicates):
-// rows already there with the key are updated where they differ (revenue compared as text, so a
-// new scale is a change), the rest inserted. Twice the same batch changes nothing.
+// No unique key is assumed on parking_events (SPEC §3: a customer's table may hold duplicates).
+// Each call reads the rows the table already holds for the batch's zones (and bays, when there
+// are few) within its time span, in one COPY, and compares them here: the events whose key is
+// not there are inserted, those there with other values updated, and the rest left as they are,
+// so twice the same batch changes nothing. Values are compared as events (revenue by value: the
+// single table keeps a DynamoDB number, which has no scale, and 4.60 comes back as 4.6; a
+// rollback from it must not rewrite every departure of the table it came from for a trailing
+// zero).
 //
-// The update runs only when a read finds rows that differ. On a hypertable an UPDATE decompresses
-// every compressed batch its scan may touch before it compares a row, so even an update that
+// Why one read and not a merge in SQL: probing parking_events once per staged row decompresses a
+// whole compressed batch (up to 1,000 rows) of a hypertable's chunk each time, and an UPDATE
+// decompresses every batch its scan may touch before it compares a row, so even an update that
 // changes nothing counts those rows against the server's decompression limit
-// (timescaledb.max_tuples_decompressed_per_dml_transaction, 100,000 by default) and a rollback
-// of events the table holds already failed on it. The read and the insert decompress nothing
-// for DML (an insert into a compressed chunk goes to its uncompressed part). When rows do differ,
-// the limit is lifted for that one transaction (SET LOCAL), for the batches holding them.
-constexpr std::string_view kStagedEvents = R"sql(
-WITH s AS (
-  SELECT DISTINCT ON (zone_id, bay_number, "timestamp") *
-  FROM vdpark_stage_events ORDER BY zone_id, bay_number, "timestamp", ord DESC)
-)sql";
-constexpr std::string_view kUpdateEvents = R"sql(
-UPDATE parking_events e SET sensor_id = s.sensor_id, event_type = s.event_type,
-  duration_minutes = s.duration_minutes, revenue = s.revenue, detection_mode = s.detection_mode
-FROM s
-WHERE e.zone_id = s.zone_id AND e.bay_number = s.bay_number AND e."timestamp" = s."timestamp"
-  AND (e.sensor_id, e.event_type, e.duration_minutes, e.revenue::text, e.detection_mode)
-      IS DISTINCT FROM (s.sensor_id, s.event_type, s.duration_minutes, s.revenue::text,
-                        s.detection_mode)
-)sql";
-// The staged events whose key `existing` (parking_events, or the rows of it read into
-// vdpark_stage_existing) holds with other values.
-std::string DifferingEvents(std::string_view existing) {
-  return "SELECT count(*) FROM s JOIN " + std::string(existing) +
-         R"sql( e
-  ON e.zone_id = s.zone_id AND e.bay_number = s.bay_number AND e."timestamp" = s."timestamp"
-WHERE (e.sensor_id, e.event_type, e.duration_minutes, e.revenue::text, e.detection_mode)
-      IS DISTINCT FROM (s.sensor_id, s.event_type, s.duration_minutes, s.revenue::text,
-                        s.detection_mode)
-)sql";
-}
-
-// The staged events whose key `existing` does not hold, inserted.
-std::string InsertEvents(std::string_view existing) {
-  return R"sql(
+// (timescaledb.max_tuples_decompressed_per_dml_transaction, 100,000 by default) and leaves the
+// chunks partly decompressed. One read of the batch's zones decompresses only their batches in
+// that span (zone_id is the usual segmentby), and an insert into a compressed chunk goes to its
+// uncompressed part. When rows do differ, the limit is lifted for that one transaction (SET
+// LOCAL), for the batches holding them.
+constexpr std::string_view kInsertStaged = R"sql(
 INSERT INTO parking_events (zone_id, bay_number, sensor_id, event_type, "timestamp",
                             duration_minutes, revenue, detection_mode)
-SELECT s.zone_id, s.bay_number, s.sensor_id, s.event_type, s."timestamp", s.duration_minutes,
-       s.revenue, s.detection_mode
-FROM s
-WHERE NOT EXISTS (SELECT 1 FROM )sql" +
-         std::string(existing) + R"sql( e WHERE e.zone_id = s.zone_id
-                  AND e.bay_number = s.bay_number AND e."timestamp" = s."timestamp")
-)sql";
-}
-
-// A hypertable's rows for the batch's zones ($1, a text[]) and time span ([$2, $3]), read once:
-// compressed chunks decompress only those zones' batches (zone_id is the usual segmentby) in
-// that span, where a probe of parking_events per staged row decompresses a whole compressed
-// batch (up to 1,000 rows) each time.
-constexpr std::string_view kReadExisting = R"sql(
-INSERT INTO vdpark_stage_existing
 SELECT zone_id, bay_number, sensor_id, event_type, "timestamp", duration_minutes, revenue,
        detection_mode
-FROM parking_events
-WHERE zone_id = ANY($1::text[]) AND "timestamp" >= $2::timestamptz
-  AND "timestamp" <= $3::timestamptz
+FROM vdpark_stage_events WHERE op = 'i'
+)sql";
+constexpr std::string_view kUpdateStaged = R"sql(
+UPDATE parking_events e SET sensor_id = s.sensor_id, event_type = s.event_type,
+  duration_minutes = s.duration_minutes, revenue = s.revenue, detection_mode = s.detection_mode
+FROM vdpark_stage_events s
+WHERE s.op = 'u' AND e.zone_id = s.zone_id AND e.bay_number = s.bay_number
+  AND e."timestamp" = s."timestamp"
 )sql";
 
-// `values` as a PostgreSQL text[] literal: {"a","b \"c\""}.
+// Above this many bays a batch's read of existing rows names its zones only.
+constexpr size_t kMaxBaysNamed = 1000;
+
+// `values` as an SQL text[] literal: ARRAY['a','b'].
 std::string TextArray(const std::set<std::string_view>& values) {
-  std::string out = "{";
+  std::string out = "ARRAY[";
   for (std::string_view v : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+    if (out.size() > 6) out += ',';
+    out += SqlLiteral(v);
   }
-  return out + "}";
+  return out + "]::text[]";
 }
+
+struct EventKeyRef {
+  std::string_view zone, bay;
+  int64_t micros;
+  bool operator==(const EventKeyRef&) const = default;
+};
+struct EventKeyHash {
+  size_t operator()(const EventKeyRef& k) const {
+    const size_t h =
+        std::hash<std::string_view>{}(k.zone) * 31 + std::hash<std::string_view>{}(k.bay);
+    return h * 1000003 ^ std::hash<int64_t>{}(k.micros);
+  }
+};
 
 // Runs `body` inside BEGIN/COMMIT; rolls back when it fails.
 template <typename Body>
@@ -214,6 +195,15 @@ Status Stage(PgConnection& conn, std::string_view table, const CsvRows& rows) {
 }
 
 }  // namespace
+
+Status PostgresStore::EnsureStaging() {
+  if (staging_ready_) return Status::OK();
+  VDPARK_RETURN_IF_ERROR(conn_->Exec(kStaging));
+  // Inside the caller's transaction: should it roll back, the tables go with it, and the caller
+  // clears the flag so that the next call makes them again.
+  staging_ready_ = true;
+  return Status::OK();
+}
 
 Status PostgresStore::TruncateOnce() {
   if (!options_.truncate || truncated_) return Status::OK();
@@ -267,7 +257,7 @@ Status PostgresStore::WriteMetadata(const Metadata& m) {
     sensors.End();
   }
   Status s = InTransaction(*conn_, [&]() -> Status {
-    VDPARK_RETURN_IF_ERROR(conn_->Exec(kStaging));
+    VDPARK_RETURN_IF_ERROR(EnsureStaging());
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_zones", zones));
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_bays", bays));
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_sensors", sensors));
@@ -275,53 +265,76 @@ Status PostgresStore::WriteMetadata(const Metadata& m) {
     VDPARK_RETURN_IF_ERROR(conn_->Exec(MergeBays(layout_.bay_location)));
     return conn_->Exec(kMergeSensors);
   });
+  if (!s.ok()) staging_ready_ = false;  // rolled back, with the tables if it made them
   return s.WithContext("write metadata");
 }
 
 Status PostgresStore::WriteEvents(std::span<const ParkingEvent> events) {
   VDPARK_RETURN_IF_ERROR(TruncateOnce());
   if (events.empty()) return Status::OK();
-  CsvRows rows;
-  int64_t ord = 0;
-  for (const ParkingEvent& e : events) {
-    rows.Int(ord++);
-    rows.Text(e.zone_id);
-    rows.Text(e.bay_number);
-    rows.Text(e.sensor_id);
-    rows.Text(ToString(e.event_type));
-    rows.Time(e.timestamp);
-    rows.Int(e.duration_minutes);
-    rows.Dec(e.revenue);
-    rows.Text(e.detection_mode);
-    rows.End();
+  // Of events sharing a key the last one given wins, as "insert or replace" means.
+  const std::vector<size_t> keep = LastOfEachKey(events);
+  std::set<std::string_view> zones, bays;
+  Timestamp first = events[keep.front()].timestamp, last = first;
+  for (size_t i : keep) {
+    zones.insert(events[i].zone_id);
+    bays.insert(events[i].bay_number);
+    first = std::min(first, events[i].timestamp);
+    last = std::max(last, events[i].timestamp);
   }
+  std::string where = "zone_id = ANY(" + TextArray(zones) + ")";
+  if (bays.size() <= kMaxBaysNamed) where += " AND bay_number = ANY(" + TextArray(bays) + ")";
+  where +=
+      " AND \"timestamp\" >= " + TimeLiteral(first) + " AND \"timestamp\" <= " + TimeLiteral(last);
+
   Status s = InTransaction(*conn_, [&]() -> Status {
-    VDPARK_RETURN_IF_ERROR(conn_->Exec(kStaging));
-    VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_events", rows));
-    std::string_view existing = "parking_events";
-    if (layout_.events == EventTableKind::kHypertable) {
-      std::set<std::string_view> zones;
-      Timestamp first = events.front().timestamp, last = first;
-      for (const ParkingEvent& e : events) {
-        zones.insert(e.zone_id);
-        first = std::min(first, e.timestamp);
-        last = std::max(last, e.timestamp);
-      }
-      auto read = conn_->Query(kReadExisting, {TextArray(zones), first.ToIso(), last.ToIso()});
-      if (!read.ok()) return read.status();
-      existing = "vdpark_stage_existing";
+    // What the table holds of the batch's keys (a key held twice: any of its rows).
+    std::unordered_map<EventKeyRef, ParkingEvent, EventKeyHash> held;
+    std::vector<ParkingEvent> read;
+    VDPARK_RETURN_IF_ERROR(CopyEventsSideBySide(
+        std::vector<EventSource>{{"parking_events WHERE " + where, "parking_events"}},
+        [&](ParkingEvent&& e, const Origin&) {
+          read.push_back(std::move(e));
+          return Status::OK();
+        },
+        {}));
+    held.reserve(read.size());
+    for (const ParkingEvent& e : read) {
+      held.try_emplace({e.zone_id, e.bay_number, e.timestamp.micros()}, e);
     }
-    auto differing = conn_->Query(std::string(kStagedEvents) + DifferingEvents(existing));
-    if (!differing.ok()) return differing.status();
-    if (differing->value(0, 0) != "0") {
+    CsvRows rows;
+    size_t inserts = 0, updates = 0;
+    for (size_t i : keep) {
+      const ParkingEvent& e = events[i];
+      auto it = held.find({e.zone_id, e.bay_number, e.timestamp.micros()});
+      if (it != held.end() && it->second == e) continue;  // there as it is
+      const bool insert = it == held.end();
+      (insert ? inserts : updates)++;
+      rows.Text(std::string_view(insert ? "i" : "u"));
+      rows.Text(e.zone_id);
+      rows.Text(e.bay_number);
+      rows.Text(e.sensor_id);
+      rows.Text(ToString(e.event_type));
+      rows.Time(e.timestamp);
+      rows.Int(e.duration_minutes);
+      rows.Dec(e.revenue);
+      rows.Text(e.detection_mode);
+      rows.End();
+    }
+    if (inserts + updates == 0) return Status::OK();
+    VDPARK_RETURN_IF_ERROR(EnsureStaging());
+    VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_events", rows));
+    if (inserts > 0) VDPARK_RETURN_IF_ERROR(conn_->Exec(kInsertStaged));
+    if (updates > 0) {
       if (layout_.events == EventTableKind::kHypertable) {
         VDPARK_RETURN_IF_ERROR(
             conn_->Exec("SET LOCAL timescaledb.max_tuples_decompressed_per_dml_transaction = 0"));
       }
-      VDPARK_RETURN_IF_ERROR(conn_->Exec(std::string(kStagedEvents) + std::string(kUpdateEvents)));
+      VDPARK_RETURN_IF_ERROR(conn_->Exec(kUpdateStaged));
     }
-    return conn_->Exec(std::string(kStagedEvents) + InsertEvents(existing));
+    return Status::OK();
   });
+  if (!s.ok()) staging_ready_ = false;  // rolled back, with the tables if it made them
   return s.WithContext("write events");
 }
 
