@@ -179,6 +179,14 @@ class ItemStore {
   // Items of one scan segment. Every item is in exactly one segment of a given total.
   virtual Result<Page> Scan(const ScanRequest& request) = 0;
 
+  // How many unexpired items of the table have a sort key that starts with `sk_prefix`, counted
+  // from the keys alone where the backend can (embedded: its own keys, no item decoded); nullopt
+  // where it cannot do better than a Scan (DynamoDB), which the caller then does.
+  virtual Result<std::optional<uint64_t>> CountBySortKeyPrefix(std::string_view sk_prefix) {
+    (void)sk_prefix;
+    return std::optional<uint64_t>();
+  }
+
   // Writes every request; not atomic as a whole, but each request is applied whole. Any number of
   // requests: a backend with a smaller batch limit splits them, and retries what its server left
   // unprocessed, so that OK means every request is applied. Two requests for one key in one call

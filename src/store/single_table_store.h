@@ -34,8 +34,9 @@ class SingleTableStore : public Store {
                     const RejectFn& rejects) override;
   bool EventsInKeyOrder() const override { return items_->ScanInKeyOrder(); }
   Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) override;
-  // The event items (SK EVENT#...) at or after `since`, counted by a scan of their keys apart
-  // from ScanEvents' (on DynamoDB it reads what ScanEvents reads once more).
+  // The event items (SK EVENT#...) at or after `since`, counted apart from ScanEvents: from the
+  // keys alone where the backend can (embedded, all of them), otherwise by a scan of the items
+  // that decodes none of them into events (on DynamoDB it reads what ScanEvents reads once more).
   Result<std::optional<uint64_t>> CountEvents(std::optional<Timestamp> since) override;
   Status WriteMetadata(const Metadata& metadata) override;
   Status WriteEvents(std::span<const ParkingEvent> events) override;

@@ -641,6 +641,24 @@ Result<Page> RocksDbItemStore::Scan(const ScanRequest& request) {
   return page;
 }
 
+Result<std::optional<uint64_t>> RocksDbItemStore::CountBySortKeyPrefix(std::string_view sk_prefix) {
+  rocksdb::ReadOptions scan_options;
+  scan_options.fill_cache = false;
+  scan_options.readahead_size = size_t{2} << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_options, families_[0]));
+  const int64_t now = Now();
+  uint64_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto parts = ParseTableKey(View(it->key()));
+    if (!parts) return Status::Corruption("CountBySortKeyPrefix: a damaged key");
+    if (parts->sk.starts_with(sk_prefix) && !TtlExpired(DecodeTtlPrefix(View(it->value())), now)) {
+      ++count;
+    }
+  }
+  VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "CountBySortKeyPrefix"));
+  return std::optional<uint64_t>(count);
+}
+
 Status RocksDbItemStore::FlushToDisk() {
   rocksdb::FlushOptions fo;
   fo.wait = true;

@@ -90,6 +90,8 @@ class RocksDbItemStore : public ItemStore {
   Status Delete(const ItemKey& key, const Condition& condition = {}) override;
   Result<Page> Query(const QueryRequest& request) override;
   Result<Page> Scan(const ScanRequest& request) override;
+  // One pass over the table's keys (and each value's ttl prefix); no item is decoded.
+  Result<std::optional<uint64_t>> CountBySortKeyPrefix(std::string_view sk_prefix) override;
   Status BatchWrite(std::span<const WriteRequest> writes) override;
   Status TransactWrite(std::span<const TransactItem> items) override;
   bool ScanInKeyOrder() const override { return true; }

@@ -190,6 +190,30 @@ TEST_F(RocksDbItemStoreTest, PurgeExpiredRemovesItemsAndTheirIndexEntries) {
   ExpectPurged(*store);
 }
 
+// What a load's completeness guard counts a single table's events by: keys alone, expired items
+// left out, other sort keys not counted.
+TEST_F(RocksDbItemStoreTest, CountBySortKeyPrefixCountsUnexpiredKeysAlone) {
+  auto store = Open();
+  now_->store(1000);
+  for (const char* pk : {"ZONE#a#BAY#1", "ZONE#a#BAY#2", "ZONE#b#BAY#1"}) {
+    for (const char* sk : {"EVENT#1", "EVENT#2", "EVENT#3"})
+      ASSERT_OK(store->Put(MakeItem(pk, sk)));
+  }
+  ASSERT_OK(store->Put(MakeItem("ZONE#a", "BAY#1")));
+  ASSERT_OK(store->Put(MakeItem("ZONE#a", "METADATA")));
+  ASSERT_OK(store->Put(MakeItem("ZONE#b#BAY#1", "EVENT#0", {{"ttl", Num(2000)}})));
+  auto before = store->CountBySortKeyPrefix("EVENT#");
+  ASSERT_TRUE(before.ok() && *before) << before.status().ToString();
+  EXPECT_EQ(**before, 10u);
+  now_->store(2500);  // the one with a ttl has expired
+  auto after = store->CountBySortKeyPrefix("EVENT#");
+  ASSERT_TRUE(after.ok() && *after) << after.status().ToString();
+  EXPECT_EQ(**after, 9u);
+  auto bays = store->CountBySortKeyPrefix("BAY#");
+  ASSERT_TRUE(bays.ok() && *bays);
+  EXPECT_EQ(**bays, 1u);
+}
+
 TEST_F(RocksDbItemStoreTest, TheCompactionFilterDropsExpiredEntries) {
   auto store = Open();
   PutExpiring(*store);

@@ -4,11 +4,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <unordered_set>
 #include <vector>
 
+#include "common/blocking_queue.h"
 #include "store/csv/csv_format.h"
 #include "store/postgres/postgres_binary.h"
 #include "store/postgres/postgres_rows.h"
@@ -19,6 +21,7 @@ namespace vdpark {
 namespace {
 
 constexpr size_t kBatchBytes = size_t{1} << 20;  // COPY rows parsed at a time per connection
+constexpr size_t kPiecesInFlight = 8;  // of kBatchBytes each, between receiving and decoding
 
 // Calls on_row(fields, raw) for each record of `csv` (rows as COPY ... WITH CSV writes them).
 template <typename OnRow>
@@ -255,7 +258,17 @@ Status PostgresStore::CopyEventsSideBySide(std::span<const EventSource> sources,
     return Status::OK();
   };
 
-  auto worker = [&](PgConnection* conn) {
+  // What a connection's receiving loop hands its decoding thread: COPY bytes, or the end of a
+  // source with the number of rows the server says it sent.
+  struct Piece {
+    std::string bytes;
+    bool end = false;
+    uint64_t sent = 0;
+    size_t source = 0;
+  };
+
+  // Decodes one connection's pieces, source after source, and delivers the events.
+  auto decode_pieces = [&](BlockingQueue<Piece>& pieces) {
     Parsed parsed;
     uint64_t decoded = 0;  // tuples of the current source: events and rejects
     const PgBinaryEventDecoder::OnEvent on_event = [&](ParkingEvent&& e) {
@@ -266,46 +279,76 @@ Status PostgresStore::CopyEventsSideBySide(std::span<const EventSource> sources,
       ++decoded;
       parsed.rejected.push_back(std::move(r));
     };
-    std::string buffer;  // COPY data not decoded yet
-    buffer.reserve(kBatchBytes + 4096);
+    std::optional<PgBinaryEventDecoder> decoder;
+    std::string pending;  // bytes of a tuple cut off at the end of the previous piece
+    Status s;
+    while (auto piece = pieces.Pop()) {
+      if (!s.ok() || stop) continue;  // drain, so that the receiving loop never blocks
+      if (!decoder) decoder.emplace();
+      if (!piece->bytes.empty()) {
+        pending.append(piece->bytes);
+        auto used = decoder->Decode(pending, on_event, on_reject);
+        s = used.ok() ? Status::OK() : used.status();
+        if (s.ok()) {
+          pending.erase(0, *used);
+          s = deliver(parsed);
+        }
+      }
+      if (s.ok() && piece->end) {
+        const EventSource& source = sources[piece->source];
+        if (!decoder->finished() || !pending.empty()) {
+          s = Status::Corruption(source.name + ": the COPY ended inside a tuple");
+        } else if (decoded != piece->sent) {
+          // Every row the server says it sent was decoded into an event or a reject.
+          s = Status::Corruption(source.name + ": the server sent " + std::to_string(piece->sent) +
+                                 " rows, " + std::to_string(decoded) + " were decoded");
+        }
+        decoder.reset();
+        pending.clear();
+        decoded = 0;
+      }
+      if (!s.ok() && !stop) fail(s);
+    }
+  };
+
+  // Receives one connection's COPYs, source after source, while a thread of its own decodes
+  // them: the server computes the next source's rows while the last one's are decoded and
+  // visited (a server that makes a COPY's rows whole before it sends them, as PGlite does, would
+  // otherwise wait for the client after every source).
+  auto worker = [&](PgConnection* conn) {
+    BlockingQueue<Piece> pieces(kPiecesInFlight);
+    std::thread decoding(decode_pieces, std::ref(pieces));
     for (size_t i = next_source++; i < sources.size() && !stop; i = next_source++) {
       const EventSource& source = sources[i];
       // Binary, so that the server formats no text and we scan none; no ORDER BY: a sort costs
       // the server more than the copy, and nothing downstream needs an order (kNone).
       std::string sql = "COPY (SELECT " + std::string(kEventBinarySelect) + " FROM " +
                         source.from_where + ") TO STDOUT WITH (FORMAT binary)";
-      decoded = 0;
-      PgBinaryEventDecoder decoder;
-      buffer.clear();
-      auto decode = [&]() -> Status {
-        auto used = decoder.Decode(buffer, on_event, on_reject);
-        if (!used.ok()) return used.status();
-        buffer.erase(0, *used);
-        return deliver(parsed);
-      };
-      uint64_t sent = 0;
+      Piece piece;
+      piece.source = i;
+      piece.bytes.reserve(kBatchBytes + 4096);
       Status s = conn->CopyOut(
           sql,
           [&](std::string_view row) -> Status {
             if (stop) return Status::Aborted("scan stopped");
-            buffer.append(row);
-            return buffer.size() < kBatchBytes ? Status::OK() : decode();
+            piece.bytes.append(row);
+            if (piece.bytes.size() < kBatchBytes) return Status::OK();
+            Piece next;
+            next.source = i;
+            next.bytes.reserve(kBatchBytes + 4096);
+            std::swap(piece, next);
+            return pieces.Push(std::move(next)) ? Status::OK() : Status::Aborted("scan stopped");
           },
-          &sent);
-      if (s.ok()) s = decode();
-      if (s.ok() && (!decoder.finished() || !buffer.empty())) {
-        s = Status::Corruption("COPY BINARY of parking_events ended inside a tuple");
-      }
-      // Every row the server says it sent was decoded into an event or a reject.
-      if (s.ok() && decoded != sent) {
-        s = Status::Corruption(source.name + ": the server sent " + std::to_string(sent) +
-                               " rows, " + std::to_string(decoded) + " were decoded");
-      }
+          &piece.sent);
       if (!s.ok()) {
-        if (!stop) fail(s);
-        return;
+        if (!stop) fail(s.WithContext(source.name));
+        break;
       }
+      piece.end = true;
+      if (!pieces.Push(std::move(piece))) break;
     }
+    pieces.Close();
+    decoding.join();
   };
 
   const size_t workers =
