@@ -270,6 +270,29 @@ TEST(TimescaleDbTest, PartitionsOutliveCompressionAndNewChunksAndRefuseADroppedC
   EXPECT_NE(refused.message().find("--restart"), std::string::npos) << refused.ToString();
 }
 
+// Asked for fewer partitions than there are chunks, neighbouring chunks share one: every event is
+// still read once, and a chunk dropped under any of them is still refused.
+TEST(TimescaleDbTest, FewerPartitionsThanChunksStillReadEveryEventOnce) {
+  VDPARK_REQUIRE_TIMESCALEDB(db);
+  TempDir tmp;
+  const uint64_t events = LoadExport(db, tmp, "--zones 3 --days 9 --events 3000");
+  ASSERT_GT(events, 1000u);
+  RECORD_ASSERT_OK(db.Compress("4 days"));
+  std::vector<std::string> ids;
+  {
+    auto store = PostgresStore::Open(db.url());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto partitions = (*store)->PartitionEvents(std::nullopt, 3);
+    ASSERT_TRUE(partitions.ok() && *partitions) << partitions.status().ToString();
+    ids = (*partitions)->ids;
+  }
+  ASSERT_EQ(ids.size(), 3u);
+  std::set<Key> keys;
+  Status s = ReadPartitions(db.url(), ids, &keys);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(keys.size(), events);
+}
+
 // A source that loses what it reads now and then, as a reader with a bug would: everything else
 // is the real store's.
 class LossySource : public Store {

@@ -238,6 +238,30 @@ std::vector<TimeRange> CutAtChunks(const std::vector<Chunk>& chunks) {
   return ranges;
 }
 
+// `ranges` (adjacent, in time order) merged into at most about `wanted` of them, neighbours
+// together, each naming the chunks of the ranges it took in: fewer checkpoints (each makes the
+// target durable) and catalog look-ups when a hypertable has many chunks.
+std::vector<TimeRange> MergeInto(std::vector<TimeRange> ranges, int wanted) {
+  const size_t n = ranges.size(), groups = static_cast<size_t>(std::max(wanted, 1));
+  if (n <= groups) return ranges;
+  std::vector<TimeRange> merged;
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t from = n * g / groups, to = n * (g + 1) / groups;
+    if (from == to) continue;
+    TimeRange r;
+    r.from = ranges[from].from;
+    r.to = ranges[to - 1].to;
+    std::set<std::string> seen;
+    for (size_t i = from; i < to; ++i) {
+      for (std::string& c : ranges[i].chunks) {
+        if (seen.insert(c).second) r.chunks.push_back(std::move(c));
+      }
+    }
+    merged.push_back(std::move(r));
+  }
+  return merged;
+}
+
 }  // namespace
 
 Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
@@ -249,7 +273,9 @@ Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
   if (layout_.events == EventTableKind::kHypertable) {
     auto chunks = HypertableChunks(*conn_);
     if (!chunks.ok()) return chunks.status();
-    for (const TimeRange& r : CutAtChunks(*chunks)) partitions.ids.push_back(r.Id());
+    for (const TimeRange& r : MergeInto(CutAtChunks(*chunks), wanted)) {
+      partitions.ids.push_back(r.Id());
+    }
     partitions.read_together = std::min(ScanConnections(), partitions.ids.size());
     return std::optional<EventPartitions>(std::move(partitions));
   }
