@@ -141,32 +141,24 @@ bool DuplicateDetector::Seen(const ParkingEvent& e) {
   return seen;
 }
 
+size_t EventKeyRefHash::operator()(const EventKeyRef& k) const {
+  const size_t h =
+      std::hash<std::string_view>{}(k.zone) * 31 + std::hash<std::string_view>{}(k.bay);
+  return h * 1000003 ^ std::hash<int64_t>{}(k.micros);
+}
+
 std::vector<size_t> LastOfEachKey(std::span<const ParkingEvent> events) {
-  struct KeyRef {
-    std::string_view zone, bay;
-    int64_t micros;
-    bool operator==(const KeyRef&) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const KeyRef& k) const {
-      size_t h = std::hash<std::string_view>{}(k.zone);
-      h = h * 31 + std::hash<std::string_view>{}(k.bay);
-      return h * 1000003 ^ std::hash<int64_t>{}(k.micros);
-    }
-  };
-  std::unordered_map<KeyRef, size_t, KeyHash> last;
+  std::unordered_map<EventKeyRef, size_t, EventKeyRefHash> last;
   last.reserve(events.size());
   bool any = false;
   for (size_t i = 0; i < events.size(); ++i) {
-    const ParkingEvent& e = events[i];
-    auto [it, inserted] = last.try_emplace({e.zone_id, e.bay_number, e.timestamp.micros()}, i);
+    auto [it, inserted] = last.try_emplace(EventKeyRef::Of(events[i]), i);
     if (!inserted) it->second = i, any = true;
   }
   std::vector<size_t> keep;
   keep.reserve(last.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    const ParkingEvent& e = events[i];
-    if (!any || last[{e.zone_id, e.bay_number, e.timestamp.micros()}] == i) keep.push_back(i);
+    if (!any || last[EventKeyRef::Of(events[i])] == i) keep.push_back(i);
   }
   return keep;
 }

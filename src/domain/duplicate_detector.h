@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -73,6 +74,20 @@ class DuplicateDetector {
   mutable bool exact_ = true;
   mutable uint64_t pending_[kAhead] = {};
   mutable size_t pending_count_ = 0, pending_head_ = 0;
+};
+
+// An event's key (zone, bay, timestamp) as views into the event, for hash tables of a batch's
+// keys; valid while the event is.
+struct EventKeyRef {
+  std::string_view zone, bay;
+  int64_t micros = 0;
+  static EventKeyRef Of(const ParkingEvent& e) {
+    return {e.zone_id, e.bay_number, e.timestamp.micros()};
+  }
+  bool operator==(const EventKeyRef&) const = default;
+};
+struct EventKeyRefHash {
+  size_t operator()(const EventKeyRef& k) const;
 };
 
 // The positions of the events a write of `events` keeps: the last of each key (zone, bay,

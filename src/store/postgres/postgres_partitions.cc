@@ -133,6 +133,11 @@ struct Chunk {
   std::string name;          // schema-qualified, quoted where needed
   int64_t from = 0, to = 0;  // its time range [from, to), in microseconds since the epoch
   bool compressed = false;
+
+  // For messages: "compressed chunk _timescaledb_internal._hyper_1_3_chunk of parking_events".
+  std::string Describe() const {
+    return (compressed ? "compressed chunk " : "chunk ") + name + " of parking_events";
+  }
 };
 
 Result<std::vector<Chunk>> HypertableChunks(PgConnection& conn) {
@@ -326,8 +331,7 @@ Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources
       const bool inside =
           (!range->from || c.from >= *range->from) && (!range->to || c.to <= *range->to);
       std::string where = inside ? TimeRange{}.Where(since) : range->Where(since);
-      sources.push_back({c.name + " WHERE " + where,
-                         "chunk " + c.name + " of parking_events " + range->Describe()});
+      sources.push_back({c.name + " WHERE " + where, c.Describe() + " " + range->Describe()});
     }
   }
   return sources;
@@ -380,7 +384,7 @@ Result<std::vector<PostgresStore::EventSource>> PostgresStore::AllHypertableSour
   if (!chunks.ok()) return chunks.status();
   std::vector<EventSource> sources;
   for (const Chunk& c : *chunks) {
-    sources.push_back({c.name + " WHERE TRUE", "chunk " + c.name + " of parking_events"});
+    sources.push_back({c.name + " WHERE TRUE", c.Describe()});
   }
   return sources;
 }

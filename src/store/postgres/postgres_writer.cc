@@ -167,19 +167,6 @@ std::string TextArray(const std::set<std::string_view>& values) {
   return out + "]::text[]";
 }
 
-struct EventKeyRef {
-  std::string_view zone, bay;
-  int64_t micros;
-  bool operator==(const EventKeyRef&) const = default;
-};
-struct EventKeyHash {
-  size_t operator()(const EventKeyRef& k) const {
-    const size_t h =
-        std::hash<std::string_view>{}(k.zone) * 31 + std::hash<std::string_view>{}(k.bay);
-    return h * 1000003 ^ std::hash<int64_t>{}(k.micros);
-  }
-};
-
 // Runs `body` inside BEGIN/COMMIT; rolls back when it fails.
 template <typename Body>
 Status InTransaction(PgConnection& conn, Body&& body) {
@@ -289,7 +276,7 @@ Status PostgresStore::WriteEvents(std::span<const ParkingEvent> events) {
 
   Status s = InTransaction(*conn_, [&]() -> Status {
     // What the table holds of the batch's keys (a key held twice: any of its rows).
-    std::unordered_map<EventKeyRef, ParkingEvent, EventKeyHash> held;
+    std::unordered_map<EventKeyRef, const ParkingEvent*, EventKeyRefHash> held;
     std::vector<ParkingEvent> read;
     VDPARK_RETURN_IF_ERROR(CopyEventsSideBySide(
         std::vector<EventSource>{{"parking_events WHERE " + where, "parking_events"}},
@@ -300,14 +287,14 @@ Status PostgresStore::WriteEvents(std::span<const ParkingEvent> events) {
         {}));
     held.reserve(read.size());
     for (const ParkingEvent& e : read) {
-      held.try_emplace({e.zone_id, e.bay_number, e.timestamp.micros()}, e);
+      held.try_emplace(EventKeyRef::Of(e), &e);
     }
     CsvRows rows;
     size_t inserts = 0, updates = 0;
     for (size_t i : keep) {
       const ParkingEvent& e = events[i];
-      auto it = held.find({e.zone_id, e.bay_number, e.timestamp.micros()});
-      if (it != held.end() && it->second == e) continue;  // there as it is
+      auto it = held.find(EventKeyRef::Of(e));
+      if (it != held.end() && *it->second == e) continue;  // there as it is
       const bool insert = it == held.end();
       (insert ? inserts : updates)++;
       rows.Text(std::string_view(insert ? "i" : "u"));
