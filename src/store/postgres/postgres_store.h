@@ -40,13 +40,14 @@
 // one the range named that has been dropped since is refused, naming it. With --since a
 // load keeps to time slices: a window is read better through the time index.
 //
-// Writing: each call stages its rows with COPY ... FROM STDIN into a temporary table, then
-// merges them into the real table in the same transaction. Zones, bays and sensors: INSERT ... ON
-// CONFLICT (key) DO UPDATE (they need their primary keys). Events need no unique key (a
-// customer's table may hold duplicates): rows whose key is there are updated where they differ,
-// the others inserted, so writing the same events twice changes nothing. Within one call the last
-// of the events sharing a key wins. Two stores writing the same new key at the same moment could
-// both insert it; the loaders give each key to one writer.
+// Writing: one transaction per call, rows staged with COPY ... FROM STDIN into a temporary
+// table. Zones, bays and sensors: INSERT ... ON CONFLICT (key) DO UPDATE (they need their primary
+// keys). Events need no unique key (a customer's table may hold duplicates): the rows the table
+// holds for the call's zones within its time span are read in one COPY and compared here, and
+// only the events missing are inserted and those that differ updated (postgres_writer.cc says
+// why, for compressed chunks), so writing the same events twice changes nothing. Within one call
+// the last of the events sharing a key wins. Two stores writing the same new key at the same
+// moment could both insert it; the loaders give each key to one writer.
 //
 // One thread at a time (ScanEvents and ScanEventPartitions use threads of their own inside).
 #pragma once
