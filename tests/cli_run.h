@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -38,6 +39,11 @@ inline CliRun Vdpark(const TempDir& tmp, const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.err = ReadFile(err_file);
   return r;
+}
+
+// A JSON number as a count ("events", "eventsWritten").
+inline uint64_t U(const boost::json::value& v) {
+  return v.to_number<uint64_t>();
 }
 
 // `text` parsed as a JSON object; an empty one (and a failed expectation) when it is not one.

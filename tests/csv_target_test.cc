@@ -22,11 +22,8 @@ using testing::CliRun;
 using testing::Json;
 using testing::ReadFile;
 using testing::TempDir;
+using testing::U;
 using testing::Vdpark;
-
-uint64_t U(const boost::json::value& v) {
-  return v.to_number<uint64_t>();
-}
 
 // The data rows of a csv file (lines after the header; the fixture has no quoted line breaks in
 // events.csv).

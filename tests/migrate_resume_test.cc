@@ -28,11 +28,8 @@ using testing::Json;
 using testing::ReadFile;
 using testing::StartAndKill;
 using testing::TempDir;
+using testing::U;
 using testing::Vdpark;
-
-uint64_t U(const boost::json::value& v) {
-  return v.to_number<uint64_t>();
-}
 
 // The field `name` of the checkpoint in `dir`; null while there is none (or mid-rename).
 boost::json::value CheckpointField(const std::string& dir, std::string_view name) {

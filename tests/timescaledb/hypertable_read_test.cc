@@ -28,11 +28,8 @@ using testing::CliRun;
 using testing::Json;
 using testing::TempDir;
 using testing::TimescaleDb;
+using testing::U;
 using testing::Vdpark;
-
-uint64_t U(const boost::json::value& v) {
-  return v.to_number<uint64_t>();
-}
 
 // Loads a generated export (10 days to 2026-11-01) into the hypertable through vdpark itself and
 // returns how many events it holds.

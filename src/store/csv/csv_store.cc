@@ -14,6 +14,8 @@
 
 #include "store/csv/csv_format.h"
 #include "store/csv/csv_record_count.h"
+#include "store/csv/csv_rows.h"
+#include "store/csv/csv_tables.h"
 
 namespace vdpark {
 
@@ -21,51 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The columns of each file, in the order the §5.1 export queries select them and this store writes
-// them; the enums index these arrays.
-// clang-format off
-constexpr std::array<std::string_view, 11> kZoneColumns = {
-    "zone_id", "name", "address", "city", "total_bays", "lng", "lat", "price_per_hour",
-    "operating_hours", "tenant_id", "created_at"};
-enum ZoneColumn { kZoneZoneId, kZoneName, kZoneAddress, kZoneCity, kZoneTotalBays, kZoneLng,
-                  kZoneLat, kZonePrice, kZoneHours, kZoneTenant, kZoneCreatedAt };
-
-constexpr std::array<std::string_view, 9> kBayColumns = {
-    "zone_id", "bay_number", "sensor_id", "status", "last_change", "occupied_since", "bay_type",
-    "lng", "lat"};
-enum BayColumn { kBayZoneId, kBayNumber, kBaySensorId, kBayStatus, kBayLastChange,
-                 kBayOccupiedSince, kBayType, kBayLng, kBayLat };
-
-constexpr std::array<std::string_view, 7> kEventColumns = {
-    "zone_id", "bay_number", "event_type", "timestamp", "duration_minutes", "revenue",
-    "detection_mode"};
-enum EventColumn { kEventZoneId, kEventBayNumber, kEventType, kEventTimestamp, kEventDuration,
-                   kEventRevenue, kEventDetectionMode };
-
-constexpr std::array<std::string_view, 9> kSensorColumns = {
-    "sensor_id", "model", "firmware_version", "install_date", "zone_id", "bay_number", "status",
-    "last_battery", "last_signal"};
-enum SensorColumn { kSensorId, kSensorModel, kSensorFirmware, kSensorInstallDate, kSensorZoneId,
-                    kSensorBayNumber, kSensorStatus, kSensorBattery, kSensorSignal };
-// clang-format on
-
-constexpr std::string_view kZonesFile = "zones.csv";
-constexpr std::string_view kBaysFile = "bays.csv";
-constexpr std::string_view kEventsFile = "events.csv";
-constexpr std::string_view kSensorsFile = "sensors.csv";
-
-// A record longer than this is broken (csv_format.h, rule 2): a row of the §5.1 files is well under
-// a kilobyte, so a mebibyte is a quote that never closes or a line that never ends.
-constexpr size_t kMaxRecordBytes = size_t{1} << 20;
-
-struct TableSpec {
-  std::string_view file;
-  std::span<const std::string_view> columns;
-};
-constexpr TableSpec kZones{kZonesFile, kZoneColumns};
-constexpr TableSpec kBays{kBaysFile, kBayColumns};
-constexpr TableSpec kEvents{kEventsFile, kEventColumns};
-constexpr TableSpec kSensors{kSensorsFile, kSensorColumns};
+using namespace csv_tables;  // the four files' names and columns
 
 // One data row seen through the header: typed access to the spec's columns. The first problem
 // found is kept as the row's error; once there is one, the accessors return empty values.
@@ -274,83 +232,6 @@ std::string BayKey(std::string_view zone_id, std::string_view bay_number) {
   key.push_back('\0');
   key.append(bay_number);
   return key;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing rows in psql's form.
-
-void AddInt(CsvWriter& w, const std::optional<int64_t>& v) {
-  if (!v) return w.AddNull();
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, *v);
-  w.AddUnquoted(std::string_view(buf, static_cast<size_t>(res.ptr - buf)));
-}
-void AddTime(CsvWriter& w, const std::optional<Timestamp>& t) {
-  if (!t) return w.AddNull();
-  AppendPsqlTimestamp(w.BeginUnquoted(), *t);
-}
-void AddDecimal(CsvWriter& w, const std::optional<Decimal>& d) {
-  if (!d) return w.AddNull();
-  w.AddUnquoted(d->ToString());
-}
-void AddLocation(CsvWriter& w, const std::optional<GeoPoint>& p) {
-  if (!p) {
-    w.AddNull();
-    w.AddNull();
-    return;
-  }
-  AppendFloat8(w.BeginUnquoted(), p->lng);
-  AppendFloat8(w.BeginUnquoted(), p->lat);
-}
-
-void WriteRow(CsvWriter& w, const Zone& z) {
-  w.AddField(z.zone_id);
-  w.AddOptional(z.name);
-  w.AddOptional(z.address);
-  w.AddOptional(z.city);
-  AddInt(w, z.total_bays);
-  AddLocation(w, z.location);
-  AddDecimal(w, z.price_per_hour);
-  if (z.operating_hours) {
-    w.AddField(z.operating_hours->ToJson());
-  } else {
-    w.AddNull();
-  }
-  w.AddOptional(z.tenant_id);
-  AddTime(w, z.created_at);
-}
-
-void WriteRow(CsvWriter& w, const Bay& b) {
-  w.AddField(b.zone_id);
-  w.AddField(b.bay_number);
-  w.AddOptional(b.sensor_id);
-  w.AddUnquoted(ToString(b.status));
-  AddTime(w, b.last_change);
-  AddTime(w, b.occupied_since);
-  w.AddOptional(b.bay_type);
-  AddLocation(w, b.location);
-}
-
-void WriteRow(CsvWriter& w, const Sensor& s) {
-  w.AddField(s.sensor_id);
-  w.AddOptional(s.model);
-  w.AddOptional(s.firmware_version);
-  AddTime(w, s.install_date);
-  w.AddOptional(s.zone_id);
-  w.AddOptional(s.bay_number);
-  w.AddOptional(s.status);
-  AddInt(w, s.last_battery);
-  AddInt(w, s.last_signal);
-}
-
-void WriteRow(CsvWriter& w, const ParkingEvent& e) {
-  w.AddField(e.zone_id);
-  w.AddField(e.bay_number);
-  w.AddUnquoted(ToString(e.event_type));
-  AppendPsqlTimestamp(w.BeginUnquoted(), e.timestamp);
-  AddInt(w, e.duration_minutes);
-  AddDecimal(w, e.revenue);
-  w.AddOptional(e.detection_mode);
 }
 
 Status WriteHeader(CsvWriter& w, const TableSpec& spec) {
