@@ -11,13 +11,6 @@ Result<std::shared_ptr<const Item>> ItemStore::GetShared(const ItemKey& key) {
   return std::shared_ptr<const Item>(std::make_shared<const Item>(std::move(**item)));
 }
 
-std::optional<ItemKey> KeyOf(const Item& item) {
-  auto pk = GetString(item, kPkAttr);
-  auto sk = GetString(item, kSkAttr);
-  if (!pk || !sk) return std::nullopt;
-  return ItemKey{std::move(*pk), std::move(*sk)};
-}
-
 namespace {
 
 // <0, 0, >0 as DynamoDB orders two values of one type; nullopt when they cannot be ordered.

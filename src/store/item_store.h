@@ -20,27 +20,11 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "table/attribute_value.h"
+#include "table/item_key.h"
 
 namespace vdpark {
 
-inline constexpr std::string_view kPkAttr = "PK";
-inline constexpr std::string_view kSkAttr = "SK";
-inline constexpr std::string_view kGsi1PkAttr = "GSI1PK";
-inline constexpr std::string_view kGsi1SkAttr = "GSI1SK";
-inline constexpr std::string_view kGsi2PkAttr = "GSI2PK";
-inline constexpr std::string_view kGsi2SkAttr = "GSI2SK";
-inline constexpr std::string_view kTtlAttr = "ttl";
-
 enum class IndexName { kTable, kGsi1, kGsi2 };
-
-struct ItemKey {
-  std::string pk;
-  std::string sk;
-  bool operator==(const ItemKey&) const = default;
-};
-
-// The key of `item` (its PK and SK strings); nullopt when either is missing or not a string.
-std::optional<ItemKey> KeyOf(const Item& item);
 
 // One test on an item's attribute. Comparisons follow DynamoDB: S by bytes, N by value; a clause on
 // an absent attribute is false except kNotExists.

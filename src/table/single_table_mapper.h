@@ -1,10 +1,12 @@
 // SingleTableMapper: the single-table layout of SPEC §3 (table `VisionDrive-Parking`), both ways.
 //
-//   item    PK                        SK                GSI1PK / GSI1SK                 GSI2PK /
-//   GSI2SK zone    ZONE#{zoneId}             METADATA          TENANT#{tenantId} / ZONE#{zoneId}
-//   bay     ZONE#{zoneId}             BAY#{bayNumber} SENSOR#{sensorId} / BAY sensor
-//   SENSOR#{sensorId}         METADATA          ZONE#{zoneId} / SENSOR#{sensorId} event
-//   ZONE#{zoneId}#BAY#{bay}   EVENT#{timestamp} ZONE#{zoneId} / EVENT#{timestamp}
+// clang-format off
+//   item    PK                        SK                 GSI1PK / GSI1SK                    GSI2PK / GSI2SK
+//   zone    ZONE#{zoneId}             METADATA           TENANT#{tenantId} / ZONE#{zoneId}
+//   bay     ZONE#{zoneId}             BAY#{bayNumber}                                       SENSOR#{sensorId} / BAY
+//   sensor  SENSOR#{sensorId}         METADATA           ZONE#{zoneId} / SENSOR#{sensorId}
+//   event   ZONE#{zoneId}#BAY#{bay}   EVENT#{timestamp}  ZONE#{zoneId} / EVENT#{timestamp}
+// clang-format on
 //
 // Timestamps are fixed-width ISO-8601 UTC with microseconds; numbers are N; a missing value is a
 // NULL attribute (as the AWS SDK's marshall writes null); an index key is left out when the value
@@ -16,8 +18,8 @@
 
 #include "common/result.h"
 #include "domain/model.h"
-#include "store/item_store.h"
 #include "table/attribute_value.h"
+#include "table/item_key.h"
 
 namespace vdpark {
 
