@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "test_dirs.h"
+#include "wait_until.h"
 
 namespace vdpark::testing {
 
@@ -54,8 +55,9 @@ inline boost::json::object Json(const std::string& text) {
   return ec || !v.is_object() ? boost::json::object() : v.as_object();
 }
 
-// Starts `args` in `cwd`, waits until `ready()` (polled) and then `delay` more, and kills it with
-// SIGKILL. True when it was killed (not finished first); otherwise what it printed is reported.
+// Starts `args` in `cwd`, waits until `ready()` (polled, for at most 5 minutes) and then `delay`
+// more, and kills it with SIGKILL. True when it was killed (not finished first); otherwise what it
+// printed is reported.
 template <typename Ready>
 inline bool StartAndKill(const std::string& cwd, const std::vector<std::string>& args, Ready ready,
                          std::chrono::milliseconds delay) {
@@ -73,16 +75,23 @@ inline bool StartAndKill(const std::string& cwd, const std::vector<std::string>&
     _exit(127);
   }
   int status = 0;
-  auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
-  while (!ready()) {
-    if (exited()) {
-      ADD_FAILURE() << "the run ended by itself (status " << status << "):\n"
-                    << ReadFile(cwd + "/killed-run.log");
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  bool exited = false;
+  const bool is_ready =
+      WaitUntil([&] { return ready() || (exited = waitpid(pid, &status, WNOHANG) == pid); },
+                std::chrono::minutes(5), std::chrono::milliseconds(2));
+  if (exited) {
+    ADD_FAILURE() << "the run ended by itself (status " << status << "):\n"
+                  << ReadFile(cwd + "/killed-run.log");
+    return false;
   }
-  std::this_thread::sleep_for(delay);
+  if (!is_ready) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    ADD_FAILURE() << "the run was not ready within 5 minutes:\n"
+                  << ReadFile(cwd + "/killed-run.log");
+    return false;
+  }
+  std::this_thread::sleep_for(delay);  // a sleep: the moment of the kill is the point
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
   return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;

@@ -9,11 +9,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "mosquitto.h"
 #include "store/store.h"
 #include "test_dirs.h"
+#include "wait_until.h"
 
 namespace vdpark {
 namespace {
@@ -21,6 +21,7 @@ namespace {
 using testing::PrivateBroker;
 using testing::ReadFile;
 using testing::TempDir;
+using testing::WaitUntil;
 
 TEST(DashboardBrowserTest, ShowsTheStoresZonesAndUpdatesWhenABayChanges) {
   const std::string playwright =
@@ -69,13 +70,15 @@ TEST(DashboardBrowserTest, ShowsTheStoresZonesAndUpdatesWhenABayChanges) {
     _exit(127);
   }
   std::string url;
-  for (int i = 0; i < 300 && url.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const std::string log = ReadFile(tmp / "serve.log");
-    const size_t at = log.find("dashboard: ");
-    const size_t end = at == std::string::npos ? at : log.find('\n', at);
-    if (end != std::string::npos) url = log.substr(at + 11, log.find(' ', at + 11) - at - 11);
-  }
+  WaitUntil(
+      [&] {
+        const std::string log = ReadFile(tmp / "serve.log");
+        const size_t at = log.find("dashboard: ");
+        const size_t end = at == std::string::npos ? at : log.find('\n', at);
+        if (end != std::string::npos) url = log.substr(at + 11, log.find(' ', at + 11) - at - 11);
+        return !url.empty();
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(50));
   ASSERT_FALSE(url.empty()) << ReadFile(tmp / "serve.log");
 
   const std::string payload = "{\"deviceId\":\"" + sensor +

@@ -17,6 +17,7 @@
 
 #include "dynalite.h"
 #include "fault_proxy_http.h"
+#include "wait_until.h"
 
 namespace vdpark::testing {
 
@@ -153,12 +154,13 @@ class FaultProxyTest : public ::testing::Test {
                                     {"BillingMode", "PAY_PER_REQUEST"}});
     ASSERT_FALSE(created.empty());
     // dynalite keeps a new table CREATING for --createTableMs (500 ms by default).
-    for (int i = 0; i < 200; ++i) {
-      json::object d = direct_->Ok("DescribeTable", {{"TableName", table_}});
-      if (d.contains("Table") && d["Table"].as_object()["TableStatus"] == "ACTIVE") return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "table " << table_ << " never became ACTIVE";
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          json::object d = direct_->Ok("DescribeTable", {{"TableName", table_}});
+          return d.contains("Table") && d["Table"].as_object()["TableStatus"] == "ACTIVE";
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(50)))
+        << "table " << table_ << " never became ACTIVE";
   }
 
   void TearDown() override {
@@ -332,6 +334,7 @@ TEST_F(FaultProxyTest, AnUpstreamConnectionClosedWhileIdleIsReplacedUnseen) {
   TestClient via(proxy->endpoint());
   via.Ok("ListTables", json::object{});
   // dynalite (node) closes a kept-alive connection after 5 s idle; the proxy keeps the client's.
+  // A sleep: the idle time is the point, and nothing the test can watch says when it closed.
   std::this_thread::sleep_for(std::chrono::milliseconds(5500));
   via.Ok("ListTables", json::object{});
   EXPECT_EQ(proxy->counters().forwarded.load(), 2u);

@@ -30,10 +30,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/status.h"
 #include "test_dirs.h"
+#include "wait_until.h"
 
 extern char** environ;
 
@@ -180,21 +180,21 @@ class PrivateBroker {
     pid_ = pid;
 
     // Ready once the listeners accept connections; gone if it could not bind.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return Status::IOError("mosquitto exited at start: " + log());
-      }
-      if (Accepts(port_) &&
-          (extra_config_.find("@PORT2@") == std::string::npos || Accepts(port2_))) {
-        return Status::OK();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    bool exited = false;
+    const bool listening = WaitUntil(
+        [&] {
+          exited = waitpid(pid_, nullptr, WNOHANG) == pid_;
+          return exited || (Accepts(port_) && (extra_config_.find("@PORT2@") == std::string::npos ||
+                                               Accepts(port2_)));
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(20));
+    if (exited) {
+      pid_ = -1;
+      return Status::IOError("mosquitto exited at start: " + log());
     }
+    if (listening) return Status::OK();
     (void)Stop();
-    return Status::IOError("mosquitto did not listen within 10 s: " + log());
+    return Status::IOError("mosquitto did not listen within 30 s: " + log());
   }
 
   static bool Accepts(int port) {
@@ -209,14 +209,12 @@ class PrivateBroker {
   }
 
   bool WaitExit(std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_ || (r < 0 && errno == ECHILD)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+    return WaitUntil(
+        [&] {
+          const pid_t r = waitpid(pid_, nullptr, WNOHANG);
+          return r == pid_ || (r < 0 && errno == ECHILD);
+        },
+        timeout);
   }
 
   std::string binary_;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "mosquitto.h"
+#include "wait_until.h"
 
 extern char** environ;
 
@@ -27,6 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::UniqueMqttName;
+using testing::WaitUntil;
 
 // ---------------------------------------------------------------------------------------------
 // ParseMqttUrl
@@ -186,16 +188,6 @@ class Deliveries {
   std::vector<One> all_;
 };
 
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
 MqttOptions Broker(const std::string& url, int version = 5) {
   auto o = ParseMqttUrl(url);
   EXPECT_TRUE(o.ok()) << o.status().ToString();
@@ -303,7 +295,8 @@ TEST_P(MqttPersistentSession, ReceivesWhatWasPublishedWhileAway) {
   ASSERT_NE(sub, nullptr);
   ASSERT_TRUE(WaitUntil([&] { return got.Distinct().size() >= kCount; }, 60s))
       << got.Distinct().size() << " of " << kCount;
-  std::this_thread::sleep_for(200ms);  // anything extra would arrive now
+  // A sleep, not a wait: nothing more is due, and whatever extra there is would arrive by now.
+  std::this_thread::sleep_for(200ms);
   EXPECT_EQ(got.Distinct(), Names("m-", 0, kCount));
   EXPECT_EQ(got.Count(), static_cast<size_t>(kCount));
 }
@@ -358,6 +351,7 @@ TEST(MqttClientChild, Run) {
                                        return true;
                                      });
     ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+    // A sleep only as the bound: the handler kills this process the moment a message arrives.
     std::this_thread::sleep_for(30s);
     FAIL() << "no message arrived";
   } else if (f[0] == "publish" && f.size() == 6) {
@@ -379,7 +373,7 @@ TEST(MqttClient, BrokerRestartedMidStreamLosesNothing) {
   std::atomic<bool> first_half_published{false};
   auto handler = [&](std::string_view t, std::string_view p, bool dup) {
     WaitUntil([&] { return first_half_published.load(); }, 20s);
-    std::this_thread::sleep_for(500us);
+    std::this_thread::sleep_for(500us);  // a sleep: the processor is slow on purpose
     got.Add(t, p, dup);
     return true;
   };
@@ -405,6 +399,7 @@ TEST(MqttClient, BrokerRestartedMidStreamLosesNothing) {
       << got.Distinct().size() << " of " << 2 * kHalf << " (" << before_restart
       << " before the restart)\n"
       << broker.log();
+  // A sleep, not a wait: nothing more is due, and a late redelivery would arrive by now.
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(got.Distinct(), Names("m-", 0, 2 * kHalf));
   EXPECT_EQ(got.RepeatedWithoutDup(), std::vector<std::string>{});
@@ -456,6 +451,7 @@ TEST(MqttClient, RejectedMessageComesBackAndOrderHolds) {
         return distinct_handled().size() >= 10;
       },
       30s));
+  // A sleep, not a wait: nothing more is due, and a late redelivery would arrive by now.
   std::this_thread::sleep_for(200ms);
   std::lock_guard l(mu);
   std::vector<std::string> expected;
@@ -533,6 +529,7 @@ TEST(MqttClient, SharedSubscriptionSplitsTheStream) {
   PublishRange(*pub, concrete, "m-", 0, kCount);
   ASSERT_TRUE(WaitUntil([&] { return one.Count() + two.Count() >= kCount; }, 30s))
       << one.Count() << " + " << two.Count();
+  // A sleep, not a wait: nothing more is due, and a copy sent to both would arrive by now.
   std::this_thread::sleep_for(300ms);
   std::set<std::string> a = one.Distinct(), c = two.Distinct();
   EXPECT_EQ(one.Count() + two.Count(), static_cast<size_t>(kCount)) << "none twice";

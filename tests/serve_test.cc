@@ -22,6 +22,7 @@
 #include "simulate/fleet_simulator.h"
 #include "store/store.h"
 #include "test_dirs.h"
+#include "wait_until.h"
 
 namespace vdpark {
 namespace {
@@ -29,6 +30,7 @@ namespace {
 using testing::PrivateBroker;
 using testing::ReadFile;
 using testing::TempDir;
+using testing::WaitUntil;
 
 // The simulated window starts after the generated history, so that the events made here are
 // told apart from the loaded ones by their time.
@@ -63,18 +65,16 @@ class ServeProcess {
     if (pid_ > 0) Kill(SIGKILL);
   }
   // Waits until it says it is serving, or has exited.
-  bool WaitServing(std::chrono::seconds timeout = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (ReadFile(log_).find("serving: ") != std::string::npos) return true;
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
+  bool WaitServing(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    bool serving = false;
+    WaitUntil(
+        [&] {
+          serving = ReadFile(log_).find("serving: ") != std::string::npos;
+          if (!serving && pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+          return serving || pid_ <= 0;
+        },
+        timeout);
+    return serving;
   }
   // Sends `sig` and waits for the exit; the exit code, or -signal.
   int Kill(int sig) {
@@ -125,12 +125,14 @@ void PublishAll(const std::string& url, const std::vector<SimulatedMessage>& mes
   ASSERT_TRUE(pub.ok()) << pub.status().ToString();
   for (size_t i = 0; i < messages.size(); ++i) {
     between(i);
-    for (int attempt = 0;; ++attempt) {
-      Status s = (*pub)->Publish(messages[i].topic, messages[i].payload, 1);
-      if (s.ok()) break;
-      ASSERT_LT(attempt, 300) << s.ToString();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    Status s;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          s = (*pub)->Publish(messages[i].topic, messages[i].payload, 1);
+          return s.ok();
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(100)))
+        << s.ToString();
   }
 }
 
@@ -207,17 +209,6 @@ std::vector<std::string> ServeArgs(const std::string& store, const std::string& 
           "--listen", "127.0.0.1:0", "--max-skew", "10000d", "--retention-days", "0"};
 }
 
-// Waits until `done()` or the timeout.
-template <typename Done>
-bool WaitFor(Done done, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 // Waits until serve has handled everything published before: publishes `count` unusable
 // messages and waits for each on the errors topic. A session delivers in order, so once a
 // process has refused its sentinel, it has handled every message published before it.
@@ -239,7 +230,7 @@ void Drain(const std::string& url, int count) {
                          "sentinel-" + std::to_string(i), true, false});
   }
   PublishAll(url, sentinels, [](size_t) {});
-  EXPECT_TRUE(WaitFor([&] { return seen >= count; }, std::chrono::seconds(120)))
+  EXPECT_TRUE(WaitUntil([&] { return seen >= count; }, std::chrono::seconds(120)))
       << seen << " of " << count << " sentinels came back";
 }
 
@@ -288,7 +279,7 @@ TEST(ServeTest, SimulatedFleetEndsInExactlyTheStatesItShould) {
     EXPECT_NE(first_error.find("\"payload\""), std::string::npos) << first_error;
   }
   EXPECT_TRUE(
-      WaitFor([&] { return errors >= static_cast<int>(bad) + 1; }, std::chrono::seconds(10)));
+      WaitUntil([&] { return errors >= static_cast<int>(bad) + 1; }, std::chrono::seconds(60)));
   EXPECT_EQ(errors.load(), static_cast<int>(bad) + 1);
 
   auto store = OpenStore("embedded:" + tmp / "store");
@@ -318,7 +309,7 @@ TEST(ServeTest, KilledWithSigkillAndRestartedLosesNothingAndCountsNothingTwice) 
   int kills = 0;
   PublishAll(broker.url(), messages, [&](size_t i) {
     if (!kill_at.contains(i)) return;
-    // Mid-stream, at a random moment of whatever it is doing.
+    // Mid-stream, at a random moment of whatever it is doing: a sleep, the moment is the point.
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
     EXPECT_EQ(serve->Kill(SIGKILL), -SIGKILL);

@@ -11,10 +11,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "test_dirs.h"
+#include "wait_until.h"
 
 namespace vdpark::testing {
 
@@ -60,18 +60,18 @@ class Server {
   // http://HOST:PORT from its "dashboard: http://HOST:PORT/ ..." line, printed once it serves
   // (and, with --mqtt, is subscribed); "" when it did not start.
   std::string WaitUrl() {
-    for (int i = 0; i < 600; ++i) {
-      const std::string log = ReadFile(log_);
-      const size_t at = log.find("dashboard: ");
-      const size_t end = at == std::string::npos ? at : log.find("/ ", at + 18);
-      if (end != std::string::npos) return log.substr(at + 11, end - at - 11);
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return "";
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return "";
+    std::string url;
+    WaitUntil(
+        [&] {
+          const std::string log = ReadFile(log_);
+          const size_t at = log.find("dashboard: ");
+          const size_t end = at == std::string::npos ? at : log.find("/ ", at + 18);
+          if (end != std::string::npos) url = log.substr(at + 11, end - at - 11);
+          if (url.empty() && pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+          return !url.empty() || pid_ <= 0;
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(50));
+    return url;
   }
   // SIGTERM, and waits: the store is closed (and unlocked) when this returns.
   void Stop() {

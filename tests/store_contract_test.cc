@@ -26,6 +26,8 @@ class StoreContract : public ::testing::TestWithParam<ContractBackend> {
 
   ItemStore& store() { return backend_->store(); }
   const StoreCapabilities& caps() const { return GetParam().capabilities; }
+  // A sleep, not a wait: an eventually consistent index says nothing when it has caught up, and
+  // the tests then assert what a query answers, so a backend declares how long that takes.
   void SettleIndexes() { std::this_thread::sleep_for(caps().index_settle_time); }
 
   std::optional<Item> Fetch(const std::string& pk, const std::string& sk) {

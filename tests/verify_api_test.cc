@@ -1,7 +1,8 @@
 // `vdpark verify-api` end to end: one generated fleet migrated into two embedded stores, each
 // served by `vdpark serve` (the "old" API's routes read at the root, the new one's under /v1).
-// The two agree; then one bay is changed in one store, and verify-api reports exactly that
-// bay's field; a zone on one side only is reported from the zone list.
+// The two agree, whether a URL names the path its routes are under or not; then one bay is
+// changed in one store, and verify-api reports exactly that bay's field; a zone on one side only
+// is reported from the zone list.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -59,6 +60,30 @@ TEST(VerifyApiTest, FindsNoDifferenceThenExactlyTheChangedBay) {
     EXPECT_NE(ReadFile(tmp / "out.txt").find("OK: 0 differences in 0 of 16 routes"),
               std::string::npos)
         << ReadFile(tmp / "out.txt");
+
+    // A URL's path is where its routes are, as in the plan's PARKING_API_URL (§7.1,
+    // https://parking-api.visiondrive.ae/v1): with or without a trailing '/', on either side.
+    for (const std::string& urls : {"--old " + old_url + "/ --new " + new_url + "/v1",
+                                    "--old " + old_url + "/v1/ --new " + new_url + "/v1/"}) {
+      ASSERT_EQ(RunCli(tmp, "verify-api " + urls), 0) << urls << "\n" << ReadFile(tmp / "cli.log");
+      EXPECT_NE(ReadFile(tmp / "out.txt").find("OK: 0 differences in 0 of 16 routes"),
+                std::string::npos)
+          << urls << "\n"
+          << ReadFile(tmp / "out.txt");
+    }
+    EXPECT_NE(ReadFile(tmp / "out.txt").find(" against " + new_url + "/v1 (new)\n"),
+              std::string::npos)
+        << ReadFile(tmp / "out.txt");
+    setenv("PARKING_API_URL", (new_url + "/v1").c_str(), 1);
+    EXPECT_EQ(RunCli(tmp, "verify-api --old " + old_url), 0) << ReadFile(tmp / "cli.log");
+    unsetenv("PARKING_API_URL");
+    // Any path: the requests go to PATH/zones and so on.
+    EXPECT_EQ(RunCli(tmp, compare + new_url + "/api"), 2) << ReadFile(tmp / "cli.log");
+    EXPECT_NE(ReadFile(tmp / "cli.log").find("no route GET /api/zones"), std::string::npos)
+        << ReadFile(tmp / "cli.log");
+    // A path in the URL and --new-prefix too: which one is meant is not clear.
+    EXPECT_EQ(RunCli(tmp, compare + new_url + "/v1 --new-prefix /v1"), 3)
+        << ReadFile(tmp / "cli.log");
   }
 
   // One bay of the new store gets another bay type, with the server stopped.

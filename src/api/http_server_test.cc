@@ -10,10 +10,10 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <thread>
 
 #include "parking_fixture.h"
 #include "test_dirs.h"
+#include "wait_until.h"
 
 namespace vdpark {
 namespace {
@@ -21,6 +21,7 @@ namespace {
 namespace json = boost::json;
 using std::chrono::milliseconds;
 using testing::TempDir;
+using testing::WaitUntil;
 
 // A plain POSIX client, so that the test speaks HTTP byte by byte (half requests included) and
 // every read has a deadline.
@@ -146,9 +147,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void WaitForSubscribers(size_t n) {
-    for (int i = 0; i < 500 && stream_->subscribers() != n; ++i) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
+    WaitUntil([&] { return stream_->subscribers() == n; }, std::chrono::seconds(60));
     ASSERT_EQ(stream_->subscribers(), n);
   }
 

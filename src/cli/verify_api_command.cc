@@ -3,6 +3,8 @@
 // its latest events, its sensors and its occupancy, each from both sides and compared with
 // DiffApiJson (verify/api_diff.h): every difference is listed by route and JSON path. Exit 0 when
 // the two agree, 1 on any difference, 2 when an API cannot be read, 3 on bad usage.
+// A URL's path is where that API's routes are (PATH/zones, ...); a URL without one takes
+// --old-prefix or --new-prefix.
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -86,8 +88,11 @@ namespace {
 
 struct VerifyApiArgs {
   std::string old_url, new_url;
-  std::string old_prefix;           // the old API serves its routes at the root
-  std::string new_prefix = "/v1";   // the new one under /v1
+  // Where the routes are when a URL has no path: the old API's at the root, the new one's under
+  // /v1. `*_prefix_given`: on the command line (then a URL with a path is ambiguous).
+  std::string old_prefix;
+  std::string new_prefix = "/v1";
+  bool old_prefix_given = false, new_prefix_given = false;
   std::string api_key;              // X-Api-Key, sent to both
   std::vector<std::string> ignore;  // fields not compared
   int64_t events_limit = 100;       // /zones/{id}/events?limit=
@@ -109,16 +114,21 @@ struct RoutePair {
 
 class ApiComparison {
  public:
-  ApiComparison(const VerifyApiArgs& args, std::chrono::milliseconds timeout)
-      : args_(args), timeout_(timeout) {
+  // `old_base`, `new_base`: where each API's routes are (RoutesBase).
+  ApiComparison(const VerifyApiArgs& args, std::string old_base, std::string new_base,
+                std::chrono::milliseconds timeout)
+      : args_(args),
+        old_base_(std::move(old_base)),
+        new_base_(std::move(new_base)),
+        timeout_(timeout) {
     options_.ignore.insert(args.ignore.begin(), args.ignore.end());
   }
 
   // GETs `path` (with its query) from both sides.
   Result<RoutePair> Fetch(const std::string& path) {
-    auto old_reply = ApiGet(Base(args_.old_url, args_.old_prefix) + path, args_.api_key, timeout_);
+    auto old_reply = ApiGet(old_base_ + path, args_.api_key, timeout_);
     if (!old_reply.ok()) return old_reply.status().WithContext("--old");
-    auto new_reply = ApiGet(Base(args_.new_url, args_.new_prefix) + path, args_.api_key, timeout_);
+    auto new_reply = ApiGet(new_base_ + path, args_.api_key, timeout_);
     if (!new_reply.ok()) return new_reply.status().WithContext("--new");
     ++routes_;
     return RoutePair{std::move(*old_reply), std::move(*new_reply)};
@@ -160,12 +170,6 @@ class ApiComparison {
   uint64_t routes_different() const { return routes_different_; }
 
  private:
-  static std::string Base(const std::string& url, const std::string& prefix) {
-    std::string base = url;
-    while (base.ends_with('/')) base.pop_back();
-    return base + prefix;
-  }
-
   // "200", or "501 \"this store cannot answer GetZone\"": an error's status with its message.
   static std::string StatusText(const ApiReply& reply) {
     std::string text = std::to_string(reply.status);
@@ -191,6 +195,7 @@ class ApiComparison {
   }
 
   const VerifyApiArgs& args_;
+  const std::string old_base_, new_base_;
   std::chrono::milliseconds timeout_;
   ApiDiffOptions options_;
   std::vector<RouteDifference> differences_;
@@ -223,13 +228,41 @@ Result<std::vector<std::string>> ZoneIds(const ApiReply& reply, const std::strin
   return ids;
 }
 
-Status CheckArgs(const VerifyApiArgs& a) {
-  for (const auto& [flag, url] : {std::pair{"--old", &a.old_url}, std::pair{"--new", &a.new_url}}) {
-    if (!url->starts_with("http://") && !url->starts_with("https://")) {
-      return Status::InvalidArgument(std::string(flag) + " '" + *url +
-                                     "': expected an http:// or https:// URL");
-    }
+// Where an API's routes are, without a trailing '/': the URL's path when it has one (the plan's
+// PARKING_API_URL, §7.1, is https://parking-api.visiondrive.ae/v1), else the URL and `prefix`.
+// A path of "/" alone is none. InvalidArgument, naming `flag`, when the URL is not
+// http(s)://HOST[:PORT][/PATH], or has a path while `prefix_flag` was given too.
+Result<std::string> RoutesBase(const std::string& flag, const std::string& url,
+                               const std::string& prefix_flag, const std::string& prefix,
+                               bool prefix_given) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(flag + " '" + url + "': " + why);
+  };
+  if (!url.starts_with("http://") && !url.starts_with("https://")) {
+    return bad("expected an http:// or https:// URL");
   }
+  const size_t authority = url.find("://") + 3;
+  const size_t slash = url.find('/', authority);
+  if (url.find_first_of("?#") != std::string::npos || slash == authority ||
+      authority == url.size()) {
+    return bad("expected http(s)://HOST[:PORT][/PATH]");
+  }
+  std::string path = slash == std::string::npos ? "" : url.substr(slash);
+  while (path.ends_with('/')) path.pop_back();
+  const std::string origin = url.substr(0, slash);
+  if (path.empty()) return origin + prefix;
+  if (prefix_given) {
+    std::string why = "the URL's path (";
+    why += path;
+    why += ") is where the routes are: give it there or in ";
+    why += prefix_flag;
+    why += ", not both";
+    return bad(why);
+  }
+  return origin + path;
+}
+
+Status CheckArgs(const VerifyApiArgs& a) {
   for (const auto& [flag, prefix] :
        {std::pair{"--old-prefix", &a.old_prefix}, std::pair{"--new-prefix", &a.new_prefix}}) {
     if (!prefix->empty() && (!prefix->starts_with('/') || prefix->ends_with('/'))) {
@@ -245,10 +278,15 @@ Status CheckArgs(const VerifyApiArgs& a) {
 
 int RunVerifyApi(const VerifyApiArgs& a) {
   if (Status s = CheckArgs(a); !s.ok()) return Fail(s);
+  auto old_base = RoutesBase("--old", a.old_url, "--old-prefix", a.old_prefix, a.old_prefix_given);
+  if (!old_base.ok()) return Fail(old_base.status());
+  auto new_base = RoutesBase("--new", a.new_url, "--new-prefix", a.new_prefix, a.new_prefix_given);
+  if (!new_base.ok()) return Fail(new_base.status());
   auto timeout = ParseDurationMicros("--timeout", a.timeout);
   if (!timeout.ok()) return Fail(timeout.status());
   const auto started = std::chrono::steady_clock::now();
-  ApiComparison cmp(a, std::chrono::milliseconds(std::max<int64_t>(*timeout / 1000, 1)));
+  ApiComparison cmp(a, *old_base, *new_base,
+                    std::chrono::milliseconds(std::max<int64_t>(*timeout / 1000, 1)));
 
   // The zone lists, compared, and the zones on both sides.
   auto listed = cmp.Fetch("/zones");
@@ -294,8 +332,8 @@ int RunVerifyApi(const VerifyApiArgs& a) {
                        {"new", side(d.difference.new_value)}});
     }
     PrintJsonLine(json::object{
-        {"old", a.old_url + a.old_prefix},
-        {"new", a.new_url + a.new_prefix},
+        {"old", *old_base},
+        {"new", *new_base},
         {"ok", ok},
         {"zones",
          {{"old", old_zones->size()}, {"new", new_zones->size()}, {"compared", common.size()}}},
@@ -306,8 +344,7 @@ int RunVerifyApi(const VerifyApiArgs& a) {
         {"seconds", seconds}});
     return code;
   }
-  std::printf("verify-api %s%s (old) against %s%s (new)\n", a.old_url.c_str(), a.old_prefix.c_str(),
-              a.new_url.c_str(), a.new_prefix.c_str());
+  std::printf("verify-api %s (old) against %s (new)\n", old_base->c_str(), new_base->c_str());
   std::printf("  zones: old %zu, new %zu, compared %zu; %llu routes fetched from each\n",
               old_zones->size(), new_zones->size(), common.size(), u(cmp.routes()));
   for (const RouteDifference& d : cmp.differences()) {
@@ -331,15 +368,22 @@ void AddVerifyApiCommand(CLI::App& app, int* exit_code) {
       "verify-api",
       "Compare two REST APIs (plan §6.2): every zone's endpoints fetched from both; exit 1 on "
       "any difference");
-  cmd->add_option("--old", args->old_url, "The old API: http://HOST:PORT")->required();
-  cmd->add_option("--new", args->new_url, "The new API: http://HOST:PORT")
+  cmd->add_option("--old", args->old_url,
+                  "The old API: http://HOST:PORT, or with the path its routes are under")
+      ->required();
+  cmd->add_option("--new", args->new_url,
+                  "The new API: http://HOST:PORT, or with the path its routes are under "
+                  "(https://parking-api.visiondrive.ae/v1)")
       ->envname("PARKING_API_URL")
       ->required();
-  cmd->add_option("--old-prefix", args->old_prefix,
-                  "Path the old API's routes are under (\"\": at the root)")
-      ->capture_default_str();
-  cmd->add_option("--new-prefix", args->new_prefix, "Path the new API's routes are under")
-      ->capture_default_str();
+  CLI::Option* old_prefix =
+      cmd->add_option("--old-prefix", args->old_prefix,
+                      "Path the old API's routes are under when --old has none (\"\": the root)")
+          ->capture_default_str();
+  CLI::Option* new_prefix =
+      cmd->add_option("--new-prefix", args->new_prefix,
+                      "Path the new API's routes are under when --new has none")
+          ->capture_default_str();
   cmd->add_option("--api-key", args->api_key, "X-Api-Key sent to both");
   cmd->add_option("--ignore", args->ignore,
                   "A field known to differ, not compared (repeatable): a name (lastHeartbeat) "
@@ -351,7 +395,11 @@ void AddVerifyApiCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-listed", args->max_listed, "Differences to list (all are counted)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the report as JSON");
-  cmd->callback([args, exit_code] { *exit_code = RunVerifyApi(*args); });
+  cmd->callback([args, exit_code, old_prefix, new_prefix] {
+    args->old_prefix_given = old_prefix->count() > 0;
+    args->new_prefix_given = new_prefix->count() > 0;
+    *exit_code = RunVerifyApi(*args);
+  });
 }
 
 }  // namespace vdpark::cli

@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
-#include <thread>
 #include <vector>
 
 #include "mirror_changes.h"
@@ -15,6 +13,7 @@
 #include "store/postgres/postgres_schema.h"
 #include "tcp_proxy.h"
 #include "test_dirs.h"
+#include "wait_until.h"
 
 namespace vdpark {
 namespace {
@@ -25,19 +24,14 @@ using testing::PostgresTestSchema;
 using testing::Replayed;
 using testing::TcpProxy;
 using testing::TempDir;
+using testing::WaitUntil;
 
 Timestamp T(const char* text) {
   return *Timestamp::Parse(text);
 }
 
-bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+// The mirror works on a thread of its own: how long a test waits, at most, for what it does.
+constexpr auto kMirrorWait = 60s;
 
 // The source schema with the one zone the tests' bays are in, as the migration left it: the
 // mirror writes bays, sensors and events, never zones.
@@ -160,7 +154,7 @@ TEST_P(PostgresMirrorOrder, BayEndsInItsLastState) {
   ASSERT_TRUE(mirror->Enqueue(BayChange("A-001", BayStatus::kVacant, t2, t1)).ok());
   EXPECT_EQ(mirror->queue_depth(), 2u);
   mirror->Start();
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 2); })) << mirror->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 2); }, kMirrorWait)) << mirror->MetricsText();
 
   Mirrored got = ReadBack(schema);
   const Bay* bay = FindBay(got, "A-001");
@@ -196,10 +190,10 @@ TEST(PostgresMirror, ReplayedChangeLeavesOneEventRow) {
   const Timestamp t1 = T("2026-11-20T06:00:00Z");
   AppliedChange arrive = BayChange("A-001", BayStatus::kOccupied, t1);
   ASSERT_TRUE(mirror->Enqueue(arrive).ok());
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 1); })) << mirror->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 1); }, kMirrorWait)) << mirror->MetricsText();
   // Redelivered after it was mirrored (a batch of its own), then twice in one batch.
   ASSERT_TRUE(mirror->Enqueue(Replayed(arrive)).ok());
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 2); })) << mirror->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 2); }, kMirrorWait)) << mirror->MetricsText();
   ASSERT_TRUE(mirror->Stop().ok());
   mirror.reset();  // the folder is one mirror's at a time
   mirror = OpenMirror(dir / "queue", schema.url(), [] {
@@ -211,7 +205,7 @@ TEST(PostgresMirror, ReplayedChangeLeavesOneEventRow) {
   ASSERT_TRUE(mirror->Enqueue(Replayed(arrive)).ok());
   ASSERT_TRUE(mirror->Enqueue(Replayed(arrive)).ok());
   mirror->Start();
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 2); })) << mirror->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 2); }, kMirrorWait)) << mirror->MetricsText();
 
   Mirrored got = ReadBack(schema);
   ASSERT_EQ(got.events.size(), 1u);
@@ -235,7 +229,7 @@ TEST(PostgresMirror, ChangesWaitOutAnOutageAndArriveInOrder) {
   const Timestamp t1 = T("2026-11-20T06:00:00Z"), t2 = T("2026-11-20T06:30:00Z"),
                   t3 = T("2026-11-20T07:00:00Z"), t4 = T("2026-11-20T07:10:00Z");
   ASSERT_TRUE(mirror->Enqueue(BayChange("A-001", BayStatus::kOccupied, t1)).ok());
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 1); })) << mirror->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 1); }, kMirrorWait)) << mirror->MetricsText();
   EXPECT_EQ(mirror->metrics().connected.load(), true);
 
   // The server goes away (the mirror's open connection is cut with it).
@@ -249,7 +243,7 @@ TEST(PostgresMirror, ChangesWaitOutAnOutageAndArriveInOrder) {
   auto began = std::chrono::steady_clock::now();
   for (const AppliedChange& c : during) ASSERT_TRUE(mirror->Enqueue(c).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - began, 1s) << "Enqueue waited for PostgreSQL";
-  ASSERT_TRUE(WaitUntil([&] { return mirror->metrics().failures.load() >= 3; }))
+  ASSERT_TRUE(WaitUntil([&] { return mirror->metrics().failures.load() >= 3; }, kMirrorWait))
       << mirror->MetricsText();
   EXPECT_GT((*proxy)->refused(), 0u);
   EXPECT_EQ(mirror->metrics().mirrored.load(), 1u);
@@ -267,7 +261,7 @@ TEST(PostgresMirror, ChangesWaitOutAnOutageAndArriveInOrder) {
   }
 
   (*proxy)->SetRefusing(false);
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 5); })) << mirror->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*mirror, 5); }, kMirrorWait)) << mirror->MetricsText();
   EXPECT_EQ(mirror->metrics().outages.load(), 1u);
   EXPECT_EQ(mirror->metrics().connected.load(), true);
 
@@ -320,7 +314,7 @@ TEST(PostgresMirror, QueueOutlivesTheMirror) {
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(second->queue_depth(), 2u);
     ASSERT_TRUE(second->Enqueue(BayChange("A-002", BayStatus::kOccupied, t3)).ok());
-    ASSERT_TRUE(WaitUntil([&] { return second->metrics().failures.load() >= 2; }));
+    ASSERT_TRUE(WaitUntil([&] { return second->metrics().failures.load() >= 2; }, kMirrorWait));
     auto began = std::chrono::steady_clock::now();
     Status stopped = second->Stop(100ms);
     EXPECT_LT(std::chrono::steady_clock::now() - began, 3s);
@@ -331,7 +325,7 @@ TEST(PostgresMirror, QueueOutlivesTheMirror) {
 
   auto third = OpenMirror(dir / "queue", schema.url());
   ASSERT_NE(third, nullptr);
-  ASSERT_TRUE(WaitUntil([&] { return Drained(*third, 3); })) << third->MetricsText();
+  ASSERT_TRUE(WaitUntil([&] { return Drained(*third, 3); }, kMirrorWait)) << third->MetricsText();
   Mirrored got = ReadBack(schema);
   using E = std::vector<std::pair<EventType, Timestamp>>;
   EXPECT_EQ(EventsOf(got, "A-001"), (E{{EventType::kArrive, t1}, {EventType::kLeave, t2}}));

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
 
 #include "ingest/postgres_mirror.h"
 #include "mirror_changes.h"
@@ -12,6 +11,7 @@
 #include "store/postgres/postgres_store.h"
 #include "test_dirs.h"
 #include "timescaledb.h"
+#include "wait_until.h"
 
 namespace vdpark {
 namespace {
@@ -20,13 +20,11 @@ using namespace std::chrono_literals;
 using testing::BayChange;
 using testing::Replayed;
 using testing::TempDir;
+using testing::WaitUntil;
 
 bool Drained(const PostgresMirror& m, uint64_t mirrored) {
-  for (auto deadline = std::chrono::steady_clock::now() + 60s;
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
-    if (m.queue_depth() == 0 && m.metrics().mirrored.load() >= mirrored) return true;
-  }
-  return false;
+  return WaitUntil([&] { return m.queue_depth() == 0 && m.metrics().mirrored.load() >= mirrored; },
+                   120s, 20ms);
 }
 
 TEST(TimescaleDbMirrorTest, ChangesLandOnceInAHypertableWithCompressedChunks) {

