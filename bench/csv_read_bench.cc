@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.h"
+#include "store/open_store.h"
 
 using namespace vdpark;
 

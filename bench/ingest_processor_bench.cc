@@ -29,7 +29,7 @@
 #include "generate/generator.h"
 #include "ingest/ingestor.h"
 #include "simulate/fleet_simulator.h"
-#include "store/store.h"
+#include "store/open_store.h"
 
 using namespace vdpark;
 
@@ -57,7 +57,7 @@ double Quantile(const std::vector<int64_t>& sorted_ns, double q) {
 }
 
 // Simulated bays whose status differs, and zones whose occupiedBays differs, from `expected`.
-Result<uint64_t> Mismatches(Store& store, const ExpectedState& expected) {
+Result<uint64_t> Mismatches(LiveStore& store, const ExpectedState& expected) {
   uint64_t wrong = 0;
   for (const ExpectedBay& b : expected.bays) {
     auto bay = store.GetBay(b.zone_id, b.bay_number);
@@ -109,9 +109,9 @@ int main(int argc, char** argv) {
     auto stats = Generate(g, **out);
     if (!stats.ok()) return Die("generate", stats.status());
   }
-  auto store = OpenStore(url);
+  auto store = OpenStoreRoles(url);
   if (!store.ok()) return Die(url, store.status());
-  auto fleet = (*store)->ReadMetadata([](Rejected) {});
+  auto fleet = store->records->ReadMetadata([](Rejected) {});
   if (!fleet.ok()) return Die("reading the fleet", fleet.status());
 
   SimulateOptions o;  // as `vdpark simulate --speed 0 --start END` makes them (no "ts")
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   if (Status s = ValidateSimulateOptions(o); !s.ok()) return Die("options", s);
   FleetSimulator sim(*fleet, o);
 
-  Ingestor ingestor(**store);
+  Ingestor ingestor(*store->live, *store->records);
   std::vector<int64_t> ns;
   ns.reserve(a.messages);
   using Clock = std::chrono::steady_clock;
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   int64_t total_ns = 0;
   for (int64_t n : ns) total_ns += n;
   const double handle_s = static_cast<double>(total_ns) / 1e9;
-  auto wrong = Mismatches(**store, sim.Expected());
+  auto wrong = Mismatches(*store->live, sim.Expected());
   if (!wrong.ok()) return Die("checking the store", wrong.status());
   std::sort(ns.begin(), ns.end());
 
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
                         {"mismatches", *wrong}};
   std::string line = boost::json::serialize(r);
   std::printf("%s\n", line.c_str());
-  store->reset();
+  store->records.reset();
   if (temporary) fs::remove_all(dir);
   return *wrong == 0 ? 0 : 1;
 }

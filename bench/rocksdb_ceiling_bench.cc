@@ -19,7 +19,7 @@
 #include <filesystem>
 
 #include "store/embedded/item_codec.h"
-#include "store/store.h"
+#include "store/open_store.h"
 #include "table/single_table_mapper.h"
 
 using namespace vdpark;

@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "mosquitto.h"
-#include "store/store.h"
+#include "store/open_store.h"
 #include "test_dirs.h"
 #include "wait_until.h"
 

@@ -10,6 +10,7 @@
 #include "migrate/migrate.h"
 #include "store/dynamodb/dynamodb_client.h"
 #include "store/dynamodb/table_admin.h"
+#include "store/open_store.h"
 #include "test_dirs.h"
 #include "verify/verify.h"
 

@@ -7,6 +7,8 @@
 //   - dynalite:                      OpenStore("dynamodb://TABLE?endpoint=..."), a table made for
 //                                    the test (dynalite 4 has no TransactWriteItems either).
 // Each test starts from the small fleet of parking_fixture.h, loaded with WriteMetadata.
+#include "store/live_store.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -24,8 +26,8 @@
 #include "store/dynamodb/dynamodb_error.h"
 #include "store/dynamodb/table_admin.h"
 #include "store/embedded/rocksdb_item_store.h"
+#include "store/open_store.h"
 #include "store/single_table_store.h"
-#include "store/store.h"
 #include "test_dirs.h"
 
 namespace vdpark {
@@ -167,7 +169,7 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
     }
   }
 
-  Store& store() { return *store_; }
+  SingleTableStore& store() { return *single_; }
   ItemStore& items() { return single_->items(); }
   bool Transactional() const { return GetParam() == Backend::kEmbedded; }
 
@@ -265,7 +267,7 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   TempDir tmp_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<RecordStore> store_;
   SingleTableStore* single_ = nullptr;
   Metadata md_;
   std::unique_ptr<DynamoDbClient> client_;

@@ -16,7 +16,7 @@
 
 #include "mosquitto.h"
 #include "served_api.h"
-#include "store/store.h"
+#include "store/open_store.h"
 #include "test_dirs.h"
 
 namespace vdpark {

@@ -20,7 +20,8 @@
 #include "mosquitto.h"
 #include "postgres.h"
 #include "simulate/fleet_simulator.h"
-#include "store/store.h"
+#include "store/open_store.h"
+#include "store/single_table_store.h"
 #include "test_dirs.h"
 #include "wait_until.h"
 
@@ -157,7 +158,15 @@ std::vector<SimulatedMessage> Simulate(const Metadata& fleet, int sensors, int64
 // The store against the simulator's expectation: each simulated bay's status and its ARRIVE and
 // LEAVE events since kSimStart, and every zone's occupiedBays, both as expected and as its bays
 // say.
-void ExpectStoreMatches(Store& store, const ExpectedState& expected, bool exact_events = true) {
+// The store a serve wrote: embedded or dynamodb, both single-table stores.
+SingleTableStore& AsSingleTable(RecordStore& store) {
+  auto* single = dynamic_cast<SingleTableStore*>(&store);
+  EXPECT_NE(single, nullptr) << store.DisplayName();
+  return *single;
+}
+
+void ExpectStoreMatches(SingleTableStore& store, const ExpectedState& expected,
+                        bool exact_events = true) {
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> events;
   EventScanOptions since;
   since.since = kSimStart;
@@ -284,7 +293,7 @@ TEST(ServeTest, SimulatedFleetEndsInExactlyTheStatesItShould) {
 
   auto store = OpenStore("embedded:" + tmp / "store");
   ASSERT_TRUE(store.ok());
-  ExpectStoreMatches(**store, expected);
+  ExpectStoreMatches(AsSingleTable(**store), expected);
 }
 
 TEST(ServeTest, KilledWithSigkillAndRestartedLosesNothingAndCountsNothingTwice) {
@@ -324,7 +333,7 @@ TEST(ServeTest, KilledWithSigkillAndRestartedLosesNothingAndCountsNothingTwice) 
   EXPECT_NE(serve->log().find("stopped: "), std::string::npos);
   auto store = OpenStore("embedded:" + tmp / "store");
   ASSERT_TRUE(store.ok());
-  ExpectStoreMatches(**store, expected);
+  ExpectStoreMatches(AsSingleTable(**store), expected);
 }
 
 TEST(ServeTest, BrokerRestartedMidStreamLosesNothing) {
@@ -348,7 +357,7 @@ TEST(ServeTest, BrokerRestartedMidStreamLosesNothing) {
   EXPECT_NE(serve.log().find("stopped: "), std::string::npos);
   auto store = OpenStore("embedded:" + tmp / "store");
   ASSERT_TRUE(store.ok());
-  ExpectStoreMatches(**store, expected);
+  ExpectStoreMatches(AsSingleTable(**store), expected);
 }
 
 TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
@@ -383,7 +392,7 @@ TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
   // newest message says, and no arrival counted twice.
   auto store = OpenStore(url);
   ASSERT_TRUE(store.ok());
-  ExpectStoreMatches(**store, expected, /*exact_events=*/false);
+  ExpectStoreMatches(AsSingleTable(**store), expected, /*exact_events=*/false);
 }
 
 TEST(ServeTest, DualWriteMirrorsEveryChangeToPostgres) {

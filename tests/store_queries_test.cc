@@ -25,9 +25,10 @@
 #include "record_test_support.h"
 #include "store/dynamodb/table_admin.h"
 #include "store/embedded/rocksdb_item_store.h"
+#include "store/open_store.h"
 #include "store/postgres/postgres_schema.h"
+#include "store/query_store.h"
 #include "store/single_table_store.h"
-#include "store/store.h"
 #include "test_dirs.h"
 
 namespace vdpark {
@@ -263,29 +264,30 @@ class BackendStore {
     Status s = Open(backend);
     if (!s.ok()) {
       ADD_FAILURE() << BackendName(backend) << ": " << s.ToString();
-      store_.reset();
+      store_ = {};
     }
   }
   ~BackendStore() {
-    store_.reset();
+    store_ = {};
     if (client_ != nullptr) {
       Status s = DeleteTable(*client_, table_);
       EXPECT_TRUE(s.ok()) << "DeleteTable " << table_ << ": " << s.ToString();
     }
   }
 
-  Store* store() { return store_.get(); }
+  RecordStore* store() { return store_.records.get(); }
+  QueryStore* queries() { return store_.queries; }
 
   // Writes the fleet as a load would: metadata, then the events in batches.
   Status WriteFleet() {
     const Fleet& f = TheFleet();
-    VDPARK_RETURN_IF_ERROR(store_->WriteMetadata(f.md));
+    VDPARK_RETURN_IF_ERROR(store_.records->WriteMetadata(f.md));
     std::span<const ParkingEvent> events(f.events);
     for (size_t i = 0; i < events.size(); i += 50) {
       VDPARK_RETURN_IF_ERROR(
-          store_->WriteEvents(events.subspan(i, std::min<size_t>(50, events.size() - i))));
+          store_.records->WriteEvents(events.subspan(i, std::min<size_t>(50, events.size() - i))));
     }
-    return store_->Flush();
+    return store_.records->Flush();
   }
 
  private:
@@ -295,7 +297,7 @@ class BackendStore {
     options.retention_days = 0;  // the fleet is in 2026: no ttl to expire it on embedded
     switch (backend) {
       case Backend::kEmbedded: {
-        auto opened = OpenStore("embedded:" + tmp_ / "db", options);
+        auto opened = OpenStoreRoles("embedded:" + tmp_ / "db", options);
         if (!opened.ok()) return opened.status();
         store_ = std::move(*opened);
         return Status::OK();
@@ -313,7 +315,7 @@ class BackendStore {
         TableAdminOptions admin;
         admin.poll_interval = std::chrono::milliseconds(20);
         VDPARK_RETURN_IF_ERROR(CreateTable(*client_, table_, admin).status());
-        auto opened = OpenStore(
+        auto opened = OpenStoreRoles(
             "dynamodb://" + table_ + "?region=me-central-1&endpoint=" + endpoint, options);
         if (!opened.ok()) return opened.status();
         store_ = std::move(*opened);
@@ -327,7 +329,7 @@ class BackendStore {
         auto conn = PgConnection::Connect(*url);
         if (!conn.ok()) return conn.status();
         VDPARK_RETURN_IF_ERROR(CreatePostgresSchema(**conn).status());
-        auto opened = OpenStore(schema_->url(), options);
+        auto opened = OpenStoreRoles(schema_->url(), options);
         if (!opened.ok()) return opened.status();
         store_ = std::move(*opened);
         return Status::OK();
@@ -340,7 +342,7 @@ class BackendStore {
   std::unique_ptr<DynamoDbClient> client_;
   std::string table_;
   std::unique_ptr<testing::PostgresTestSchema> schema_;
-  std::unique_ptr<Store> store_;
+  OpenedStore store_;
 };
 
 class StoreQueriesTest : public ::testing::TestWithParam<Backend> {
@@ -352,7 +354,7 @@ class StoreQueriesTest : public ::testing::TestWithParam<Backend> {
   }
   void TearDown() override { backend_.reset(); }
 
-  Store& store() { return *backend_->store(); }
+  QueryStore& store() { return *backend_->queries(); }
 
   // Every page of `query` (its limit per page), checked page by page: none empty unless the
   // whole answer is, each full but the last, a cursor exactly when another page follows.
@@ -682,7 +684,7 @@ TEST(StoreQueriesCursorTest, IsTheSameOnEveryStore) {
     for (int page_number = 0; page_number < 3; ++page_number) {
       std::string cursor;
       for (size_t i = 0; i < stores.size(); ++i) {
-        auto page = stores[i]->store()->QueryEvents(query);
+        auto page = stores[i]->queries()->QueryEvents(query);
         RECORD_ASSERT_OK(page);
         ASSERT_FALSE(page->next_cursor.empty());
         if (i == 0) cursor = page->next_cursor;

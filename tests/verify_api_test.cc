@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "served_api.h"
-#include "store/store.h"
+#include "store/live_store.h"
+#include "store/open_store.h"
+#include "store/single_table_store.h"
 #include "test_dirs.h"
 
 namespace vdpark {
@@ -28,13 +30,15 @@ using testing::Server;
 using testing::Str;
 using testing::TempDir;
 
-std::unique_ptr<Store> OpenClosedStore(const std::string& dir) {
+// The embedded store a stopped server wrote, in every role.
+std::unique_ptr<SingleTableStore> OpenClosedStore(const std::string& dir) {
   StoreOptions so;
   so.create_if_missing = false;
   so.retention_days = 0;
   auto store = OpenStore("embedded:" + dir, so);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
-  return store.ok() ? std::move(*store) : nullptr;
+  if (!store.ok()) return nullptr;
+  return std::unique_ptr<SingleTableStore>(dynamic_cast<SingleTableStore*>(store->release()));
 }
 
 TEST(VerifyApiTest, FindsNoDifferenceThenExactlyTheChangedBay) {

@@ -42,7 +42,7 @@ bool EventStream::Subscription::closed() const {
   return closed_;
 }
 
-EventStream::ZoneTenantFn EventStream::TenantsFrom(Store& store) {
+EventStream::ZoneTenantFn EventStream::TenantsFrom(RecordLookup& store) {
   return [&store](std::string_view zone_id) -> std::optional<std::string> {
     auto zone = store.GetZone(zone_id);
     if (!zone.ok()) {

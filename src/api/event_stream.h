@@ -22,7 +22,7 @@
 
 #include "api/api_keys.h"
 #include "ingest/ingestor.h"
-#include "store/store.h"
+#include "store/record_lookup.h"
 
 namespace vdpark {
 
@@ -45,7 +45,7 @@ class EventStream {
   // its events). Called on the publishing thread; a tenant found is cached for the zone.
   using ZoneTenantFn = std::function<std::optional<std::string>(std::string_view zone_id)>;
   // Reads zones' tenants from `store` (which must outlive the stream).
-  static ZoneTenantFn TenantsFrom(Store& store);
+  static ZoneTenantFn TenantsFrom(RecordLookup& store);
 
   class Subscription {
    public:

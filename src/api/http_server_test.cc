@@ -12,6 +12,7 @@
 #include <chrono>
 
 #include "parking_fixture.h"
+#include "store/open_store.h"
 #include "test_dirs.h"
 #include "wait_until.h"
 
@@ -128,15 +129,15 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(csv.ok());
     auto metadata = (*csv)->ReadMetadata([](Rejected) {});
     ASSERT_TRUE(metadata.ok());
-    auto opened = OpenStore("embedded:" + tmp_ / "store");
+    auto opened = OpenStoreRoles("embedded:" + tmp_ / "store");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->WriteMetadata(*metadata).ok());
-    stream_ = std::make_unique<EventStream>(EventStream::TenantsFrom(*store_));
+    ASSERT_TRUE(store_.records->WriteMetadata(*metadata).ok());
+    stream_ = std::make_unique<EventStream>(EventStream::TenantsFrom(*store_.queries));
   }
 
   void StartServer(HttpServerOptions options = {}, std::string keys = "") {
-    context_ = std::make_unique<ApiContext>(*store_);
+    context_ = std::make_unique<ApiContext>(*store_.queries, *store_.records);
     if (!keys.empty()) context_->keys = KeysOf(keys);
     context_->extra_metrics = [this] { return stream_->PrometheusText(); };
     options.listen = options.listen == "127.0.0.1:8080" ? "127.0.0.1:0" : options.listen;
@@ -152,7 +153,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   TempDir tmp_;
-  std::unique_ptr<Store> store_;
+  OpenedStore store_;
   std::unique_ptr<EventStream> stream_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<HttpServer> server_;
@@ -280,7 +281,7 @@ TEST_F(HttpServerTest, TheStreamReceivesPublishedEvents) {
 }
 
 TEST_F(HttpServerTest, AQuietStreamGetsHeartbeats) {
-  stream_ = std::make_unique<EventStream>(EventStream::TenantsFrom(*store_),
+  stream_ = std::make_unique<EventStream>(EventStream::TenantsFrom(*store_.queries),
                                           EventStreamOptions{.heartbeat = milliseconds(100)});
   StartServer();
   RawClient c(server_->port());
@@ -330,7 +331,7 @@ TEST_F(HttpServerTest, StaticFilesForPathsThatAreNotTheApis) {
 }
 
 TEST_F(HttpServerTest, ServesOnlyLoopbackWithoutKeys) {
-  ApiContext open(*store_);
+  ApiContext open(*store_.queries, *store_.records);
   HttpServerOptions o;
   o.listen = "0.0.0.0:0";
   auto refused = HttpServer::Start(open, nullptr, o);
@@ -338,7 +339,7 @@ TEST_F(HttpServerTest, ServesOnlyLoopbackWithoutKeys) {
   EXPECT_TRUE(refused.status().IsInvalidArgument());
   EXPECT_NE(refused.status().message().find("loopback"), std::string::npos);
 
-  ApiContext keyed(*store_, KeysOf("k *\n"));
+  ApiContext keyed(*store_.queries, *store_.records, KeysOf("k *\n"));
   auto any = HttpServer::Start(keyed, nullptr, o);
   ASSERT_TRUE(any.ok()) << any.status().ToString();
   EXPECT_NE((*any)->port(), 0);

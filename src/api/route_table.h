@@ -26,7 +26,8 @@ struct RouteCall {
   Timestamp now;
 
   const std::string& Param(std::string_view name) const;
-  Store& store() const { return context.store; }
+  QueryStore& store() const { return context.store; }
+  RecordStore& records() const { return context.records; }
 };
 
 using RouteHandler = ApiResponse (*)(const RouteCall& call);

@@ -16,16 +16,22 @@
 #include "api/response_cache.h"
 #include "domain/billing.h"
 #include "domain/timestamp.h"
-#include "store/store.h"
+#include "store/query_store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
 struct ApiContext {
-  explicit ApiContext(Store& store, ApiKeys keys = {}) : store(store), keys(std::move(keys)) {}
+  // `queries` and `records` are one store in two roles (OpenStoreRoles): what the routes read,
+  // and where POST writes a zone or a sensor.
+  ApiContext(QueryStore& queries, RecordStore& records, ApiKeys keys = {})
+      : store(queries), records(records), keys(std::move(keys)) {}
   ApiContext(const ApiContext&) = delete;
   ApiContext& operator=(const ApiContext&) = delete;
 
-  Store& store;  // must outlive the context; called from several threads at once
+  // Both must outlive the context; called from several threads at once.
+  QueryStore& store;
+  RecordStore& records;
   ApiKeys keys;  // empty: no request needs a key (the server then listens on loopback only)
   std::function<Timestamp()> clock = [] { return Timestamp::Now(); };  // "now" for durations
   // Text appended to GET /metrics (ingest's, the mirror's): Prometheus text format, each line

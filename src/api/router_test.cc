@@ -9,6 +9,7 @@
 #include <set>
 
 #include "parking_fixture.h"
+#include "store/open_store.h"
 #include "test_dirs.h"
 
 namespace vdpark {
@@ -43,10 +44,10 @@ class RouterTest : public ::testing::Test {
     ASSERT_TRUE(metadata.ok()) << metadata.status().ToString();
     StoreOptions so;
     so.retention_days = 0;
-    auto opened = OpenStore("embedded:" + tmp_ / "store", so);
+    auto opened = OpenStoreRoles("embedded:" + tmp_ / "store", so);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->WriteMetadata(*metadata).ok());
+    ASSERT_TRUE(store_.records->WriteMetadata(*metadata).ok());
     std::vector<ParkingEvent> events;
     ASSERT_TRUE((*csv)
                     ->ScanEvents(
@@ -58,10 +59,10 @@ class RouterTest : public ::testing::Test {
                         [](Rejected r) { FAIL() << r.reason; })
                     .ok());
     ASSERT_EQ(events.size(), 10u);
-    ASSERT_TRUE(store_->WriteEvents(events).ok());
+    ASSERT_TRUE(store_.records->WriteEvents(events).ok());
     auto keys = ApiKeys::Parse(kKeys, "keys.txt");
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-    context_ = std::make_unique<ApiContext>(*store_, std::move(*keys));
+    context_ = std::make_unique<ApiContext>(*store_.queries, *store_.records, std::move(*keys));
     context_->clock = [] { return kNow; };
   }
 
@@ -124,7 +125,7 @@ class RouterTest : public ::testing::Test {
   }
 
   TempDir tmp_;
-  std::unique_ptr<Store> store_;
+  OpenedStore store_;
   std::unique_ptr<ApiContext> context_;
 };
 
@@ -500,7 +501,7 @@ TEST_F(RouterTest, KeysAreRequiredWhenConfigured) {
   EXPECT_EQ(Call("GET", "/metrics", "").status, 200);
 
   // With no keys configured, no key is needed and all tenants are seen.
-  ApiContext open(*store_);
+  ApiContext open(*store_.queries, *store_.records);
   auto request = ApiRequest::FromTarget("GET", "/v1/zones");
   ApiResponse r = HandleRequest(*request, open);
   EXPECT_EQ(r.status, 200);
@@ -553,17 +554,55 @@ TEST_F(RouterTest, MetricsCountRequestsAndAddTheExtraText) {
   EXPECT_NE(r.body.find("vdpark_ingest_messages_total 42\n"), std::string::npos);
 }
 
+// Queries that fail with a message naming a place on disk, as a broken store's would.
+class FailingQueries : public QueryStore {
+ public:
+  explicit FailingQueries(std::string where) : why_("cannot read " + where) {}
+  std::string DisplayName() const override { return "failing"; }
+  Result<std::optional<Zone>> GetZone(std::string_view) override { return Fail(); }
+  Result<std::optional<Bay>> GetBay(std::string_view, std::string_view) override { return Fail(); }
+  Result<std::optional<Sensor>> GetSensor(std::string_view) override { return Fail(); }
+  Result<std::vector<Zone>> ListZones(std::optional<std::string_view>) override { return Fail(); }
+  Result<std::vector<Bay>> ListBays(std::string_view) override { return Fail(); }
+  Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view>) override {
+    return Fail();
+  }
+  Result<EventPage> QueryEvents(const EventQuery&) override { return Fail(); }
+
+ private:
+  Status Fail() const { return Status::NotSupported(why_); }
+  std::string why_;
+};
+
 TEST_F(RouterTest, AStoreThatCannotAnswerIsAnErrorWithoutItsDetail) {
-  // A csv folder holds no live state and answers no query.
-  auto csv = OpenStore("csv:" + tmp_ / "csv");
-  ASSERT_TRUE(csv.ok());
-  ApiContext context(**csv);
+  FailingQueries failing(tmp_.path());
+  ApiContext context(failing, *store_.records);
   auto request = ApiRequest::FromTarget("GET", "/v1/zones/zone-001");
   ApiResponse r = HandleRequest(*request, context);
   EXPECT_EQ(r.status, 501);
   json::value v = json::parse(r.body);
   EXPECT_EQ(Keys(v), (std::vector<std::string>{"error", "message"}));
   EXPECT_EQ(r.body.find(tmp_.path()), std::string::npos) << r.body;  // no path, no detail
+}
+
+TEST(OpenStoreRolesTest, HandsOutOnlyTheRolesAStorePlays) {
+  TempDir tmp;
+  auto csv = OpenStoreRoles("csv:" + tmp / "csv");
+  ASSERT_TRUE(csv.ok()) << csv.status().ToString();
+  EXPECT_EQ(csv->live, nullptr);
+  EXPECT_EQ(csv->queries, nullptr);
+  Status s = csv->NeedQueries("serve");
+  EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+  EXPECT_NE(s.message().find("serve needs a store that answers the API's queries"),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_TRUE(csv->NeedLive("serve --mqtt").IsNotSupported());
+
+  auto embedded = OpenStoreRoles("embedded:" + tmp / "db");
+  ASSERT_TRUE(embedded.ok()) << embedded.status().ToString();
+  EXPECT_NE(embedded->live, nullptr);
+  EXPECT_NE(embedded->queries, nullptr);
+  EXPECT_TRUE(embedded->NeedLive("serve --mqtt").ok());
 }
 
 TEST(ApiKeysTest, ParsesKeysCommentsAndOperators) {

@@ -134,7 +134,7 @@ ApiResponse RegisterSensor(const RouteCall& call) {
   Metadata m;
   m.bays.push_back(bay);
   m.sensors.push_back(sensor);
-  if (Status s = call.store().WriteMetadata(m); !s.ok()) {
+  if (Status s = call.records().WriteMetadata(m); !s.ok()) {
     return ErrorResponse(ApiError::FromStore(s, "WriteMetadata"));
   }
   ApiResponse r = JsonResponse(201, json::object{{"sensorId", sensor.sensor_id},

@@ -121,7 +121,7 @@ ApiResponse CreateZone(const RouteCall& call) {
   }
   Metadata m;
   m.zones.push_back(*zone);
-  if (Status s = call.store().WriteMetadata(m); !s.ok()) {
+  if (Status s = call.records().WriteMetadata(m); !s.ok()) {
     return ErrorResponse(ApiError::FromStore(s, "WriteMetadata"));
   }
   ApiResponse r =

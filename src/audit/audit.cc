@@ -10,7 +10,7 @@
 
 namespace vdpark {
 
-Result<AuditReport> Audit(Store& source, const AuditOptions& options) {
+Result<AuditReport> Audit(RecordStore& source, const AuditOptions& options) {
   auto start = std::chrono::steady_clock::now();
   AuditReport r;
   r.source_name = source.DisplayName();

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -37,6 +37,6 @@ struct AuditReport {
   double seconds = 0;
 };
 
-Result<AuditReport> Audit(Store& source, const AuditOptions& options);
+Result<AuditReport> Audit(RecordStore& source, const AuditOptions& options);
 
 }  // namespace vdpark

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "parking_fixture.h"
+#include "store/open_store.h"
 
 namespace vdpark {
 namespace {

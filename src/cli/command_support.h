@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "store/store.h"
+#include "store/open_store.h"
 
 namespace vdpark::cli {
 

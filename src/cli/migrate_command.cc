@@ -200,7 +200,7 @@ int RunDryRun(const MigrateArgs& a) {
   return kExitOk;
 }
 
-void PrintSummary(const MigrateArgs& a, const Store& source, const Store& target,
+void PrintSummary(const MigrateArgs& a, const RecordStore& source, const RecordStore& target,
                   const MigrateStats& s, const RejectsFile& rejects) {
   std::printf("migrated %s -> %s in %s\n", source.DisplayName().c_str(),
               target.DisplayName().c_str(), Progress::FormatDuration(s.seconds).c_str());

@@ -124,17 +124,17 @@ class ApiTarget : public Target {
 
 class StoreTarget : public Target {
  public:
-  StoreTarget(std::unique_ptr<Store> store, std::string zone, std::string bay)
+  StoreTarget(OpenedStore store, std::string zone, std::string bay)
       : store_(std::move(store)), zone_(std::move(zone)), bay_(std::move(bay)) {}
   std::string kind() const override { return "store"; }
-  std::string name() const override { return store_->DisplayName(); }
+  std::string name() const override { return store_.records->DisplayName(); }
 
   Result<BayView> Read() override {
     auto bay = GetBay();
     if (!bay.ok()) return bay.status();
     if (!*bay) {
-      return Status::NotFound(store_->DisplayName() + ": no bay '" + bay_ + "' in zone '" + zone_ +
-                              "'");
+      return Status::NotFound(store_.records->DisplayName() + ": no bay '" + bay_ + "' in zone '" +
+                              zone_ + "'");
     }
     auto iso = [](const std::optional<Timestamp>& t) {
       return t ? std::optional<std::string>(t->ToIso()) : std::nullopt;
@@ -157,31 +157,12 @@ class StoreTarget : public Target {
   }
 
  private:
-  // The bay by its key; from the zone's bays where the store has no live lookup (postgres, the
-  // dual-write mirror).
-  Result<std::optional<Bay>> GetBay() {
-    auto bay = store_->GetBay(zone_, bay_);
-    if (bay.ok() || !bay.status().IsNotSupported()) return bay;
-    auto bays = store_->ListBays(zone_);
-    if (!bays.ok()) return bays.status();
-    for (Bay& b : *bays) {
-      if (b.bay_number == bay_) return std::optional<Bay>(std::move(b));
-    }
-    return std::optional<Bay>();
-  }
-
+  Result<std::optional<Bay>> GetBay() { return store_.queries->GetBay(zone_, bay_); }
   Result<std::optional<Sensor>> GetSensor(const std::string& sensor_id) {
-    auto sensor = store_->GetSensor(sensor_id);
-    if (sensor.ok() || !sensor.status().IsNotSupported()) return sensor;
-    auto sensors = store_->ListSensors(std::string_view(zone_));
-    if (!sensors.ok()) return sensors.status();
-    for (Sensor& s : *sensors) {
-      if (s.sensor_id == sensor_id) return std::optional<Sensor>(std::move(s));
-    }
-    return std::optional<Sensor>();
+    return store_.queries->GetSensor(sensor_id);
   }
 
-  std::unique_ptr<Store> store_;
+  OpenedStore store_;  // one that answers queries
   std::string zone_, bay_;
   bool sensor_read_ = false;
   std::optional<int64_t> battery_, signal_;
@@ -198,7 +179,8 @@ bool ContainsNoCase(std::string_view text, std::string_view word) {
 Result<std::unique_ptr<Target>> OpenStoreTarget(const std::string& url, const ProbeArgs& a) {
   StoreOptions so;
   so.create_if_missing = false;
-  auto store = OpenStore(url, so);
+  auto store = OpenStoreRoles(url, so);
+  if (store.ok()) VDPARK_RETURN_IF_ERROR(store->NeedQueries("probe --store"));
   if (!store.ok()) {
     if (url.starts_with("embedded:") && ContainsNoCase(store.status().message(), "lock")) {
       return Status::InvalidArgument(

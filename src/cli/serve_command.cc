@@ -71,10 +71,10 @@ Result<IngestConfig> IngestConfigFrom(const ServeArgs& a) {
 // to an Ingestor of its own, until stopped.
 class InProcessFleet {
  public:
-  InProcessFleet(Store& store, const IngestConfig& config, ChangeSink on_change, int sensors,
-                 double speed)
-      : ingestor_(store, config, std::move(on_change)) {
-    thread_ = std::thread([this, &store, sensors, speed] { Run(store, sensors, speed); });
+  InProcessFleet(LiveStore& live, RecordStore& records, const IngestConfig& config,
+                 ChangeSink on_change, int sensors, double speed)
+      : ingestor_(live, records, config, std::move(on_change)) {
+    thread_ = std::thread([this, &records, sensors, speed] { Run(records, sensors, speed); });
   }
   ~InProcessFleet() {
     stop_ = true;
@@ -83,7 +83,7 @@ class InProcessFleet {
   const Ingestor& ingestor() const { return ingestor_; }
 
  private:
-  void Run(Store& store, int sensors, double speed) {
+  void Run(RecordStore& store, int sensors, double speed) {
     auto fleet = store.ReadMetadata({});
     if (!fleet.ok()) {
       spdlog::error("simulated fleet: {}", fleet.status().ToString());
@@ -138,11 +138,20 @@ int RunServe(const ServeArgs& a) {
   StoreOptions so;
   so.create_if_missing = false;
   so.retention_days = a.retention_days;
-  auto store = OpenStore(a.store, so);
+  auto store = OpenStoreRoles(a.store, so);
   if (!store.ok()) return Fail(store.status());
+  // A store that cannot play a role it is asked for is refused now, not at its first call.
+  if (Status s = store->NeedQueries("serve"); !s.ok()) return Fail(s);
+  if (!a.mqtt.empty() || a.simulate_sensors > 0) {
+    if (Status s = store->NeedLive(a.mqtt.empty() ? "serve --simulate-sensors" : "serve --mqtt");
+        !s.ok()) {
+      return Fail(s);
+    }
+  }
+  RecordStore& records = *store->records;
 
   // Every committed change goes to the live stream, and to the mirror when dual-writing.
-  EventStream stream(EventStream::TenantsFrom(**store));
+  EventStream stream(EventStream::TenantsFrom(*store->queries));
   std::unique_ptr<PostgresMirror> mirror;
   if (const std::string url = MirrorUrl(a); !url.empty()) {
     auto opened = PostgresMirror::Open(a.mirror_queue, url);
@@ -177,21 +186,20 @@ int RunServe(const ServeArgs& a) {
     o.shared_group = a.share;
     o.ingest = *config;
     o.sweep_every = std::chrono::milliseconds(std::max<int64_t>(*sweep / 1000, 1));
-    auto started = IngestService::Start(**store, o, on_change);
+    auto started = IngestService::Start(*store->live, records, o, on_change);
     if (!started.ok()) return Fail(started.status());
     ingest = std::move(*started);
-    std::printf("serving: %s <- %s (client %s%s)\n", (*store)->DisplayName().c_str(),
-                a.mqtt.c_str(), o.client_id.c_str(),
-                a.share.empty() ? "" : (", group " + a.share).c_str());
+    std::printf("serving: %s <- %s (client %s%s)\n", records.DisplayName().c_str(), a.mqtt.c_str(),
+                o.client_id.c_str(), a.share.empty() ? "" : (", group " + a.share).c_str());
   }
   std::unique_ptr<InProcessFleet> fleet;
   if (a.simulate_sensors > 0) {
-    fleet = std::make_unique<InProcessFleet>(**store, *config, on_change, a.simulate_sensors,
-                                             a.simulate_speed);
+    fleet = std::make_unique<InProcessFleet>(*store->live, records, *config, on_change,
+                                             a.simulate_sensors, a.simulate_speed);
     std::printf("simulating %d sensors in-process at %gx\n", a.simulate_sensors, a.simulate_speed);
   }
 
-  ApiContext api(**store, std::move(*keys));
+  ApiContext api(*store->queries, records, std::move(*keys));
   api.zone_offset = config->zone_offset;
   api.cache = cache.get();
   api.extra_metrics = [&] {
@@ -206,7 +214,7 @@ int RunServe(const ServeArgs& a) {
     HttpServerOptions ho;
     ho.listen = a.listen;
     // A store on one connection answers one request at a time.
-    if (!(*store)->SafeForConcurrentCalls()) ho.threads = 1;
+    if (!records.SafeForConcurrentCalls()) ho.threads = 1;
     ho.static_files = [](std::string_view path) -> std::optional<StaticFile> {
       auto f = dashboard::FindDashboardFile(path);
       if (!f) return std::nullopt;
@@ -253,7 +261,7 @@ int RunServe(const ServeArgs& a) {
     Status drained = mirror->Stop(std::chrono::seconds(10));
     if (!drained.ok()) spdlog::warn("{}", drained.ToString());
   }
-  Status flushed = (*store)->Flush();
+  Status flushed = records.Flush();
   if (!flushed.ok()) return Fail(flushed);
   if (ingest) {
     const IngestMetrics& m = ingest->metrics();

@@ -131,7 +131,7 @@ Status CheckFlags(const SimulateArgs& a) {
 
 // Takes the metadata Generate writes first and stops it before the history: the fleet costs
 // only the generator's dry run.
-class MetadataOnlyStore : public Store {
+class MetadataOnlyStore : public RecordStore {
  public:
   std::string DisplayName() const override { return "generated fleet"; }
   Result<Metadata> ReadMetadata(const RejectFn&) override { return metadata; }

@@ -260,7 +260,7 @@ class DaySorter {
 // have grown to fit, writing an event allocates nothing; writes each full batch.
 class EventWriter {
  public:
-  EventWriter(Store& out, const Fleet& fleet, const GenerateOptions& o,
+  EventWriter(RecordStore& out, const Fleet& fleet, const GenerateOptions& o,
               const std::function<void(uint64_t)>& progress)
       : out_(out), o_(o), progress_(progress), batch_(kBatchSize) {
     keys_.reserve(fleet.bays.size());
@@ -317,7 +317,7 @@ class EventWriter {
     return Status::OK();
   }
 
-  Store& out_;
+  RecordStore& out_;
   // What an event repeats of its bay, packed tighter than the Bays: events come from bays in
   // random order, and this keeps more of them in cache.
   struct BayKeys {
@@ -334,7 +334,7 @@ class EventWriter {
 
 }  // namespace
 
-Result<GenerateStats> Generate(const GenerateOptions& options, Store& out,
+Result<GenerateStats> Generate(const GenerateOptions& options, RecordStore& out,
                                const std::function<void(uint64_t events_so_far)>& progress) {
   VDPARK_RETURN_IF_ERROR(Validate(options));
   Fleet fleet = generate::BuildFleet(options);

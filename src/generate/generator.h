@@ -34,7 +34,7 @@
 #include "common/result.h"
 #include "domain/billing.h"
 #include "domain/timestamp.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -75,7 +75,7 @@ struct GenerateStats {
 // Errors: kInvalidArgument naming the option when an option is out of range (the fleet is capped
 // at 10 million bays); otherwise the first error `out` returns, after which nothing more is
 // written.
-Result<GenerateStats> Generate(const GenerateOptions& options, Store& out,
+Result<GenerateStats> Generate(const GenerateOptions& options, RecordStore& out,
                                const std::function<void(uint64_t events_so_far)>& progress = {});
 
 }  // namespace vdpark

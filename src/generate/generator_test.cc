@@ -13,7 +13,7 @@ namespace vdpark {
 namespace {
 
 // A Store that keeps what the generator writes, and how it was written.
-class CollectingStore : public Store {
+class CollectingStore : public RecordStore {
  public:
   std::string DisplayName() const override { return "collect:"; }
   Result<Metadata> ReadMetadata(const RejectFn&) override { return metadata; }

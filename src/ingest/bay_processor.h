@@ -13,7 +13,7 @@
 #include "domain/model.h"
 #include "domain/timestamp.h"
 #include "ingest/sensor_message.h"
-#include "store/store.h"
+#include "store/live_store.h"
 
 namespace vdpark {
 

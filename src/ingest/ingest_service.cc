@@ -6,27 +6,28 @@
 
 namespace vdpark {
 
-IngestService::IngestService(Store& store, IngestServiceOptions options, ChangeSink on_change)
-    : store_(store), options_(std::move(options)) {
+IngestService::IngestService(LiveStore& live, RecordStore& records, IngestServiceOptions options,
+                             ChangeSink on_change)
+    : options_(std::move(options)) {
   ingestor_ = std::make_unique<Ingestor>(
-      store_, options_.ingest, std::move(on_change),
+      live, records, options_.ingest, std::move(on_change),
       [this](std::string_view topic, std::string_view payload, std::string_view reason) {
         PublishError(topic, payload, reason);
       });
 }
 
 Result<std::unique_ptr<IngestService>> IngestService::Start(
-    Store& store, IngestServiceOptions options, ChangeSink on_change,
+    LiveStore& live, RecordStore& records, IngestServiceOptions options, ChangeSink on_change,
     std::chrono::milliseconds connect_timeout) {
   auto broker = ParseMqttUrl(options.mqtt_url);
   if (!broker.ok()) return broker.status();
   if (options.reconcile_on_start) {
-    auto fixed = store.ReconcileOccupancy();
+    auto fixed = live.ReconcileOccupancy();
     if (!fixed.ok()) return fixed.status().WithContext("reconciling occupiedBays");
     if (*fixed > 0) spdlog::warn("reconciled occupiedBays of {} zones with their bays", *fixed);
   }
   std::unique_ptr<IngestService> service(
-      new IngestService(store, std::move(options), std::move(on_change)));
+      new IngestService(live, records, std::move(options), std::move(on_change)));
   const IngestServiceOptions& o = service->options_;
 
   MqttPublisherOptions pub;

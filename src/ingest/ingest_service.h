@@ -8,8 +8,8 @@
 // comes again after a reconnect.
 //
 // Before subscribing, each zone's occupiedBays is reconciled with its bays
-// (Store::ReconcileOccupancy): a store without transactions (dynalite) could have been left off by
-// a crash between its writes.
+// (LiveStore::ReconcileOccupancy): a store without transactions (dynalite) could have been left off
+// by a crash between its writes.
 #pragma once
 
 #include <atomic>
@@ -23,7 +23,8 @@
 #include "common/result.h"
 #include "ingest/ingestor.h"
 #include "ingest/mqtt_client.h"
-#include "store/store.h"
+#include "store/live_store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -45,7 +46,7 @@ class IngestService {
   // subscribed (Unavailable when the broker cannot be reached within `connect_timeout`).
   // `on_change` (may be empty) sees every committed change: the mirror, the live stream.
   static Result<std::unique_ptr<IngestService>> Start(
-      Store& store, IngestServiceOptions options, ChangeSink on_change,
+      LiveStore& live, RecordStore& records, IngestServiceOptions options, ChangeSink on_change,
       std::chrono::milliseconds connect_timeout = std::chrono::seconds(10));
   ~IngestService();  // Stop()s
 
@@ -59,12 +60,12 @@ class IngestService {
   std::string MetricsText() const;
 
  private:
-  IngestService(Store& store, IngestServiceOptions options, ChangeSink on_change);
+  IngestService(LiveStore& live, RecordStore& records, IngestServiceOptions options,
+                ChangeSink on_change);
   bool OnMessage(std::string_view topic, std::string_view payload);
   void PublishError(std::string_view topic, std::string_view payload, std::string_view reason);
   void SweepLoop();
 
-  Store& store_;
   const IngestServiceOptions options_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<MqttPublisher> errors_;  // visiondrive/parking/errors

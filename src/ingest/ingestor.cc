@@ -8,8 +8,10 @@
 
 namespace vdpark {
 
-Ingestor::Ingestor(Store& store, IngestConfig config, ChangeSink on_change, ErrorSink on_error)
-    : store_(store),
+Ingestor::Ingestor(LiveStore& live, RecordStore& records, IngestConfig config, ChangeSink on_change,
+                   ErrorSink on_error)
+    : live_(live),
+      records_(records),
       config_(std::move(config)),
       on_change_(std::move(on_change)),
       on_error_(std::move(on_error)) {}
@@ -80,7 +82,7 @@ Status Ingestor::Replay(const SensorMessage& m, const Bay& bay, const std::optio
   if (bay.last_change) {
     ParkingEvent key{
         .zone_id = bay.zone_id, .bay_number = bay.bay_number, .timestamp = *bay.last_change};
-    auto event = store_.GetEvent(key);
+    auto event = records_.GetEvent(key);
     if (event.ok()) {
       a.change.event = std::move(*event);
     } else if (!event.status().IsNotSupported()) {
@@ -112,14 +114,14 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
 
   std::lock_guard lock(mu_);
   for (int attempt = 0;; ++attempt) {
-    auto sensor = store_.GetSensor(m.device_id);
+    auto sensor = live_.GetSensor(m.device_id);
     if (!sensor.ok()) return StoreFailed(m, sensor.status());
     std::optional<Zone> zone;
     std::optional<Bay> bay;
     if (is_status && *sensor) {
-      auto z = store_.GetZone(m.zone_id);
+      auto z = live_.GetZone(m.zone_id);
       if (!z.ok()) return StoreFailed(m, z.status());
-      auto b = store_.GetBay(m.zone_id, m.bay_number);
+      auto b = live_.GetBay(m.zone_id, m.bay_number);
       if (!b.ok()) return StoreFailed(m, b.status());
       zone = std::move(*z);
       bay = std::move(*b);
@@ -136,7 +138,7 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
       record_lag();
       return Replay(m, *bay, *sensor, received, d.event_time);
     }
-    Status s = store_.ApplyLiveChange(d.change);
+    Status s = live_.ApplyLiveChange(d.change);
     if (s.IsConditionFailed()) {
       if (attempt >= config_.max_conflict_retries) {
         return StoreFailed(m, Status::ConditionFailed("bay " + m.zone_id + "/" + m.bay_number +
@@ -163,7 +165,7 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
 }
 
 Status Ingestor::LoadSensors(Timestamp now) {
-  auto md = store_.ReadMetadata([](const Rejected& r) {
+  auto md = records_.ReadMetadata([](const Rejected& r) {
     spdlog::warn("ingest: sensor sweep skips {}: {}", r.where, r.reason);
   });
   if (!md.ok()) return md.status().WithContext("loading sensors for the offline sweep");
@@ -199,7 +201,7 @@ Result<uint64_t> Ingestor::SweepOffline(Timestamp now) {
   for (const std::string& id : silent) {
     std::lock_guard lock(mu_);
     // The stored sensor decides: another worker may have heard from it, or an operator changed it.
-    auto stored = store_.GetSensor(id);
+    auto stored = live_.GetSensor(id);
     if (!stored.ok()) {
       metrics_.store_failures.fetch_add(1, std::memory_order_relaxed);
       return stored.status().WithContext("offline sweep, sensor " + id);
@@ -220,7 +222,7 @@ Result<uint64_t> Ingestor::SweepOffline(Timestamp now) {
     }
     LiveChange change;
     change.sensor = std::move(offline);
-    Status s = store_.ApplyLiveChange(change);
+    Status s = live_.ApplyLiveChange(change);
     if (!s.ok()) {
       metrics_.store_failures.fetch_add(1, std::memory_order_relaxed);
       return s.WithContext("offline sweep, sensor " + id);

@@ -21,7 +21,8 @@
 #include "ingest/bay_processor.h"
 #include "ingest/ingest_metrics.h"
 #include "ingest/sensor_message.h"
-#include "store/store.h"
+#include "store/live_store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -50,8 +51,8 @@ using ErrorSink =
 class Ingestor {
  public:
   // `store` must outlive the Ingestor. Either sink may be empty.
-  explicit Ingestor(Store& store, IngestConfig config = {}, ChangeSink on_change = {},
-                    ErrorSink on_error = {});
+  Ingestor(LiveStore& live, RecordStore& records, IngestConfig config = {},
+           ChangeSink on_change = {}, ErrorSink on_error = {});
 
   Ingestor(const Ingestor&) = delete;
   Ingestor& operator=(const Ingestor&) = delete;
@@ -91,7 +92,8 @@ class Ingestor {
   void Remember(const Sensor& sensor);  // requires mu_
   Status LoadSensors(Timestamp now);
 
-  Store& store_;
+  LiveStore& live_;
+  RecordStore& records_;  // the fleet for the sweep, and earlier events by key
   const IngestConfig config_;
   const ChangeSink on_change_;
   const ErrorSink on_error_;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/open_store.h"
 #include "test_dirs.h"
 
 namespace vdpark {
@@ -20,27 +21,12 @@ Timestamp At(int64_t minutes_after_noon) {
   return kNoon + minutes_after_noon * kMicrosPerMinute;
 }
 
-// A store that passes everything to another and can be told to fail or to lose races.
-class FaultyStore : public Store {
+// A live store that passes everything to another and can be told to fail or to lose races.
+class FaultyStore : public LiveStore {
  public:
-  explicit FaultyStore(Store& inner) : inner_(inner) {}
+  explicit FaultyStore(LiveStore& inner) : inner_(inner) {}
 
   std::string DisplayName() const override { return "faulty " + inner_.DisplayName(); }
-  Result<Metadata> ReadMetadata(const RejectFn& rejects) override {
-    return inner_.ReadMetadata(rejects);
-  }
-  Status ScanEvents(const EventScanOptions& o, const EventVisitor& v, const RejectFn& r) override {
-    return inner_.ScanEvents(o, v, r);
-  }
-  bool EventsInKeyOrder() const override { return inner_.EventsInKeyOrder(); }
-  Result<std::optional<ParkingEvent>> GetEvent(const ParkingEvent& key) override {
-    return inner_.GetEvent(key);
-  }
-  Status WriteMetadata(const Metadata& md) override { return inner_.WriteMetadata(md); }
-  Status WriteEvents(std::span<const ParkingEvent> events) override {
-    return inner_.WriteEvents(events);
-  }
-  Status Flush() override { return inner_.Flush(); }
   Result<std::optional<Zone>> GetZone(std::string_view zone_id) override {
     return inner_.GetZone(zone_id);
   }
@@ -63,6 +49,7 @@ class FaultyStore : public Store {
     }
     return inner_.ApplyLiveChange(change);
   }
+  Result<uint64_t> ReconcileOccupancy() override { return inner_.ReconcileOccupancy(); }
 
   bool fail_reads = false;
   int conflicts_to_report = 0;
@@ -70,7 +57,7 @@ class FaultyStore : public Store {
   std::function<void()> once_before_apply;  // runs before the next ApplyLiveChange: another writer
 
  private:
-  Store& inner_;
+  LiveStore& inner_;
 };
 
 // zone-001: A-001 vacant, A-002 occupied since 10:00, A-003 unknown; zone-002: B-001 vacant.
@@ -134,17 +121,18 @@ struct RejectedMessage {
 class IngestorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = OpenStore("embedded:" + tmp_ / "store");
+    auto opened = OpenStoreRoles("embedded:" + tmp_ / "store");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->WriteMetadata(Fleet()).ok());
-    faulty_ = std::make_unique<FaultyStore>(*store_);
+    ASSERT_TRUE(store_.records->WriteMetadata(Fleet()).ok());
+    faulty_ = std::make_unique<FaultyStore>(*store_.live);
     MakeIngestor({});
   }
 
   void MakeIngestor(IngestConfig config) {
     ingestor_ = std::make_unique<Ingestor>(
-        *faulty_, config, [this](const AppliedChange& c) { changes_.push_back(c); },
+        *faulty_, *store_.records, config,
+        [this](const AppliedChange& c) { changes_.push_back(c); },
         [this](std::string_view topic, std::string_view payload, std::string_view reason) {
           rejected_.push_back({std::string(topic), std::string(payload), std::string(reason)});
         });
@@ -159,22 +147,22 @@ class IngestorTest : public ::testing::Test {
   }
 
   Bay GetBay(std::string_view bay, std::string_view zone = "zone-001") {
-    auto b = store_->GetBay(zone, bay);
+    auto b = store_.live->GetBay(zone, bay);
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() && *b ? **b : Bay{};
   }
   int64_t Occupied(std::string_view zone = "zone-001") {
-    auto z = store_->GetZone(zone);
+    auto z = store_.live->GetZone(zone);
     EXPECT_TRUE(z.ok()) << z.status().ToString();
     return z.ok() && *z ? (*z)->occupied_bays.value_or(-1) : -1;
   }
   Sensor GetSensor(std::string_view id) {
-    auto s = store_->GetSensor(id);
+    auto s = store_.live->GetSensor(id);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() && *s ? **s : Sensor{};
   }
   std::optional<ParkingEvent> GetEvent(std::string_view bay, Timestamp t) {
-    auto e = store_->GetEvent(
+    auto e = store_.records->GetEvent(
         ParkingEvent{.zone_id = "zone-001", .bay_number = std::string(bay), .timestamp = t});
     EXPECT_TRUE(e.ok()) << e.status().ToString();
     return e.ok() ? *e : std::nullopt;
@@ -182,7 +170,7 @@ class IngestorTest : public ::testing::Test {
   const IngestMetrics& metrics() { return ingestor_->metrics(); }
 
   testing::TempDir tmp_;
-  std::unique_ptr<Store> store_;
+  OpenedStore store_;
   std::unique_ptr<FaultyStore> faulty_;
   std::unique_ptr<Ingestor> ingestor_;
   std::vector<AppliedChange> changes_;
@@ -376,7 +364,7 @@ TEST_F(IngestorTest, ConflictIsDecidedAgainAgainstTheNewBay) {
   // Another worker applies the same arrival between our read and our write.
   std::string topic = Topic("zone-001", "A-001");
   std::string payload = Payload("S-1", "occupied", At(0));
-  Ingestor other(*store_);
+  Ingestor other(*store_.live, *store_.records);
   faulty_->once_before_apply = [&] {
     ASSERT_TRUE(other.Handle(topic, payload, At(0) + kMicrosPerSecond).ok());
   };
@@ -452,7 +440,7 @@ TEST_F(IngestorTest, SweepMarksSilentSensorsOfflineOnceAndTheyComeBack) {
 
 TEST_F(IngestorTest, SweepTrustsTheStoredLastSeenOfAnotherWorker) {
   ASSERT_TRUE(ingestor_->SweepOffline(At(0)).ok());
-  Ingestor other(*store_);
+  Ingestor other(*store_.live, *store_.records);
   ASSERT_TRUE(
       other.Handle(Topic("zone-001", "A-002"), Payload("S-2", "occupied", At(60)), At(60)).ok());
   auto swept = ingestor_->SweepOffline(At(91));

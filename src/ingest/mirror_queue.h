@@ -28,7 +28,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "domain/timestamp.h"
-#include "store/store.h"
+#include "store/live_store.h"
 
 namespace rocksdb {
 class DB;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "parking_fixture.h"
+#include "store/open_store.h"
 
 namespace vdpark {
 namespace {
@@ -164,7 +165,7 @@ struct LoadRun {
   Result<MigrateStats> stats = Status::Internal("not run");
   std::optional<MigrateProgress> recorded;
 };
-LoadRun MigrateUntil(Store& source, Store& target, MigrateOptions o, int crash_after) {
+LoadRun MigrateUntil(RecordStore& source, RecordStore& target, MigrateOptions o, int crash_after) {
   LoadRun run;
   int checkpoints = 0;
   o.on_durable = [&](const MigrateProgress& p) {
@@ -176,7 +177,7 @@ LoadRun MigrateUntil(Store& source, Store& target, MigrateOptions o, int crash_a
   return run;
 }
 
-std::unique_ptr<Store> Open(const std::string& url) {
+std::unique_ptr<RecordStore> Open(const std::string& url) {
   StoreOptions o;
   o.retention_days = 0;
   auto s = OpenStore(url, o);
@@ -184,7 +185,7 @@ std::unique_ptr<Store> Open(const std::string& url) {
   return std::move(*s);
 }
 
-uint64_t CountEvents(Store& store) {
+uint64_t CountEvents(RecordStore& store) {
   uint64_t n = 0;
   EXPECT_TRUE(
       store.ScanEvents({}, [&](ParkingEvent&&, const Origin&) { return ++n, Status::OK(); }, {})
@@ -254,9 +255,9 @@ TEST(MigrateResumeTest, CarriesOnFromTheSlicesDone) {
 // A source with partitions of its own, as PostgreSQL's page ranges are: the wrapped store's
 // events, the i-th of its stream in partition "part:<i % count>", and otherwise read in no
 // repeatable order (so migrate keeps slices). Records what it was asked to read.
-class PartitionedSource : public Store {
+class PartitionedSource : public RecordStore {
  public:
-  PartitionedSource(std::unique_ptr<Store> inner, int count, size_t read_together)
+  PartitionedSource(std::unique_ptr<RecordStore> inner, int count, size_t read_together)
       : inner_(std::move(inner)), count_(count), read_together_(read_together) {}
 
   std::string DisplayName() const override { return "partitioned " + inner_->DisplayName(); }
@@ -309,7 +310,7 @@ class PartitionedSource : public Store {
   bool rewritten_ = false;                       // ScanEventPartitions: kFailedPrecondition
 
  private:
-  std::unique_ptr<Store> inner_;
+  std::unique_ptr<RecordStore> inner_;
   int count_;
   size_t read_together_;
 };
@@ -373,7 +374,7 @@ TEST(MigratePartitionsTest, CarriesOnFromTheSlicesDoneWithTheSameIds) {
 // Loads `source` into the csv folder `dir`, killed (a failing checkpoint) after kills[i]
 // checkpoints in run i, and started again each time as migrate_command.cc does: events.csv cut
 // back to its length at the last checkpoint, the load resumed from it. The last run's stats.
-Result<MigrateStats> LoadIntoCsvKilled(Store& source, const std::string& dir,
+Result<MigrateStats> LoadIntoCsvKilled(RecordStore& source, const std::string& dir,
                                        const std::vector<int>& kills) {
   const std::string events = dir + "/events.csv";
   std::optional<MigrateProgress> recorded;
@@ -411,7 +412,7 @@ TEST(MigratePartitionsTest, AKilledLoadIntoACsvTargetResumedHasEveryEventOnce) {
   auto csv = Open("csv:" + tmp / "export");
   auto out = Open("csv:" + tmp / "out");
   std::multiset<std::string> want, got;
-  auto keys = [](Store& store, std::multiset<std::string>* into) {
+  auto keys = [](RecordStore& store, std::multiset<std::string>* into) {
     ASSERT_TRUE(store
                     .ScanEvents({},
                                 [&](ParkingEvent&& e, const Origin&) {

@@ -91,7 +91,7 @@ DryRunEstimate::Items DryRunEstimate::Total() const {
   return t;
 }
 
-Result<DryRunResult> DryRun(Store& source, MigrateOptions options) {
+Result<DryRunResult> DryRun(RecordStore& source, MigrateOptions options) {
   DryRunResult result;
   SingleTableStore counter(std::make_unique<CountingItemStore>(&result.estimate), "dry run",
                            MapperOptions{options.retention_days}, nullptr);

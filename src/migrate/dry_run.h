@@ -13,7 +13,7 @@
 
 #include "common/result.h"
 #include "migrate/migrate.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -41,6 +41,6 @@ struct DryRunResult {
 
 // Reads `source` as Migrate(source, target, options) would and returns what it would write.
 // options.on_durable and options.resume are ignored. An error only when the source cannot be read.
-Result<DryRunResult> DryRun(Store& source, MigrateOptions options);
+Result<DryRunResult> DryRun(RecordStore& source, MigrateOptions options);
 
 }  // namespace vdpark

@@ -70,7 +70,7 @@ struct Batch {
 // store when it can tell, otherwise by a first pass; rejects are left to the scans that follow,
 // so that each is reported once per slice it falls in.
 Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
-    Store& source, std::optional<Timestamp> since) {
+    RecordStore& source, std::optional<Timestamp> since) {
   auto known = source.EventTimeRange(since);
   if (known.ok() || !known.status().IsNotSupported()) return known;
   std::optional<std::pair<Timestamp, Timestamp>> range;
@@ -104,7 +104,7 @@ std::vector<Timestamp> CutIntoSlices(Timestamp first, Timestamp last, int n) {
 
 // The slices of a new load: the source's own partitions when it has them, otherwise equal slices
 // of the time range of the events at or after `since` (none when there is no event).
-Result<EventPartitions> PlanSlices(Store& source, const MigrateOptions& options) {
+Result<EventPartitions> PlanSlices(RecordStore& source, const MigrateOptions& options) {
   auto partitions = source.PartitionEvents(options.since, options.slices);
   if (!partitions.ok()) return partitions.status();
   if (*partitions) return std::move(**partitions);
@@ -166,7 +166,8 @@ uint64_t RejectDanglingMetadata(Metadata* md, std::string_view source_name,
   return removed;
 }
 
-Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions& options) {
+Result<MigrateStats> Migrate(RecordStore& source, RecordStore& target,
+                             const MigrateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const WriteStats writes_before = target.GetWriteStats();
   MigrateStats stats;

@@ -17,7 +17,7 @@
 //     read again (so counts, rejects and duplicates still cover the whole source) but not written;
 //   - slices, when it does not (dynamodb's parallel scan, postgres's parallel reading): the events
 //     are cut into about `slices` pieces named by ids, and a slice counts once all of it is
-//     durable. A source with partitions of its own (Store::PartitionEvents; PostgreSQL: page
+//     durable. A source with partitions of its own (RecordStore::PartitionEvents; PostgreSQL: page
 //     ranges) names them, and they are read `read_together` at a time with ScanEventPartitions;
 //     otherwise a first pass finds the first and last event and the range is cut into equal time
 //     slices, "time:<fromMicros>:<toMicros>", each scanned with since/until. The ids are kept
@@ -25,7 +25,7 @@
 //     then cover only the rest). A source whose partitions no longer name the same rows fails
 //     the load with kFailedPrecondition, telling the user to start again (--restart).
 // Completeness (SPEC §1: every load proves it). Before reading, the source counts its events in
-// the window by its own engine (Store::CountEvents: SQL count(*) through a hypertable, a csv
+// the window by its own engine (RecordStore::CountEvents: SQL count(*) through a hypertable, a csv
 // file's records, a single table's event items), and the count is kept with the progress. Every
 // event row the source then passes in the window is counted as read, whatever becomes of it
 // (loaded, a duplicate, past the retention, rejected as unreadable or for an unknown bay). A load
@@ -48,7 +48,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -60,9 +60,9 @@ struct MigrateProgress {
   std::vector<std::string> slices;  // slice mode: the slices' ids, in the order they are read
   uint64_t slices_done = 0;         // slice mode: the first slices_done slices are done
   size_t read_together = 1;         // slice mode: partitions read side by side (PartitionEvents)
-  // The completeness guard: the events the source held when the load began (Store::CountEvents;
-  // nullopt when it cannot count them), and the event rows read so far (slice mode: by the
-  // slices done, in all runs).
+  // The completeness guard: the events the source held when the load began
+  // (RecordStore::CountEvents; nullopt when it cannot count them), and the event rows read so far
+  // (slice mode: by the slices done, in all runs).
   std::optional<uint64_t> source_events;
   uint64_t rows_read = 0;
   bool sliced() const { return !slices.empty(); }
@@ -112,7 +112,8 @@ struct MigrateStats {
   bool sliced = false;                 // progress was kept in slices
 };
 
-Result<MigrateStats> Migrate(Store& source, Store& target, const MigrateOptions& options);
+Result<MigrateStats> Migrate(RecordStore& source, RecordStore& target,
+                             const MigrateOptions& options);
 
 // Checks that every bay's zone and every sensor's zone exist; moves the ones that do not to
 // `rejects` (with the reason) and returns how many it removed.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "parking_fixture.h"
+#include "store/open_store.h"
 #include "store/single_table_store.h"
 
 namespace vdpark {
@@ -11,7 +12,7 @@ namespace {
 using testing::TempDir;
 using testing::WriteFixture;
 
-std::unique_ptr<Store> Open(const std::string& url, int64_t retention_days = 0) {
+std::unique_ptr<RecordStore> Open(const std::string& url, int64_t retention_days = 0) {
   StoreOptions o;
   o.retention_days = retention_days;
   auto s = OpenStore(url, o);
@@ -19,7 +20,7 @@ std::unique_ptr<Store> Open(const std::string& url, int64_t retention_days = 0) 
   return std::move(*s);
 }
 
-std::vector<ParkingEvent> AllEvents(Store& store) {
+std::vector<ParkingEvent> AllEvents(RecordStore& store) {
   std::vector<ParkingEvent> out;
   EXPECT_TRUE(store
                   .ScanEvents({},

@@ -1,4 +1,4 @@
-// The cursor of a page of events (Store::QueryEvents): base64url (no padding) of
+// The cursor of a page of events (QueryStore::QueryEvents): base64url (no padding) of
 // {"z":zone,"b":bay,"t":timestamp} of the last event of the page. Every store writes and reads
 // the same form, so a page's nextCursor means the same position whichever store answered.
 #pragma once
@@ -7,7 +7,8 @@
 
 #include "common/result.h"
 #include "domain/model.h"
-#include "store/store.h"
+#include "store/query_store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 

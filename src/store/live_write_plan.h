@@ -21,7 +21,7 @@
 
 #include "common/result.h"
 #include "store/item_store.h"
-#include "store/store.h"
+#include "store/live_store.h"
 #include "table/single_table_mapper.h"
 
 namespace vdpark {

@@ -1,4 +1,6 @@
 // OpenStore: from a store URL (SPEC §1) to the store it names.
+#include "store/open_store.h"
+
 #include <filesystem>
 
 #include "store/csv/csv_store.h"
@@ -9,7 +11,6 @@
 #include "store/embedded/rocksdb_item_store.h"
 #include "store/postgres/postgres_store.h"
 #include "store/single_table_store.h"
-#include "store/store.h"
 
 namespace vdpark {
 
@@ -17,6 +18,28 @@ namespace {
 
 Status BadUrl(std::string_view url, std::string_view why) {
   return Status::InvalidArgument("store URL '" + std::string(url) + "': " + std::string(why));
+}
+
+// The roles of a single-table store (embedded, dynamodb): all three.
+OpenedStore AllRoles(std::unique_ptr<SingleTableStore> store) {
+  OpenedStore opened;
+  opened.live = store.get();
+  opened.queries = store.get();
+  opened.records = std::move(store);
+  return opened;
+}
+
+Status NotPlayed(const OpenedStore& s, std::string_view role, std::string_view needed_by,
+                 std::string_view which) {
+  std::string text(needed_by);
+  text += " needs a store that ";
+  text += role;
+  text += ": ";
+  text += s.records->DisplayName();
+  text += " does not (";
+  text += which;
+  text += " do)";
+  return Status::NotSupported(text);
 }
 
 // "scheme:rest" or "scheme://rest" -> rest.
@@ -28,7 +51,24 @@ std::string_view AfterScheme(std::string_view url, std::string_view scheme) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
+Status OpenedStore::NeedLive(std::string_view needed_by) const {
+  if (live) return Status::OK();
+  return NotPlayed(*this, "keeps live state", needed_by, "embedded: and dynamodb://");
+}
+
+Status OpenedStore::NeedQueries(std::string_view needed_by) const {
+  if (queries) return Status::OK();
+  return NotPlayed(*this, "answers the API's queries", needed_by,
+                   "embedded:, dynamodb:// and postgres://");
+}
+
+Result<std::unique_ptr<RecordStore>> OpenStore(std::string_view url, const StoreOptions& options) {
+  auto opened = OpenStoreRoles(url, options);
+  if (!opened.ok()) return opened.status();
+  return std::move(opened->records);
+}
+
+Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& options) {
   size_t colon = url.find(':');
   if (colon == std::string_view::npos || colon == 0) {
     return BadUrl(url, "expected SCHEME:..., e.g. csv:DIR or embedded:DIR");
@@ -40,7 +80,7 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
     if (scheme == "csv") {
       auto store = CsvStore::Open(dir, options);
       if (!store.ok()) return store.status();
-      return std::unique_ptr<Store>(std::move(*store));
+      return OpenedStore{.records = std::move(*store)};
     }
     RocksDbOptions rocks;
     rocks.create_if_missing = options.create_if_missing;
@@ -49,9 +89,9 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
     auto items = RocksDbItemStore::Open(dir, rocks);
     if (!items.ok()) return items.status().WithContext("embedded:" + dir);
     RocksDbItemStore* raw = items->get();
-    return std::unique_ptr<Store>(std::make_unique<SingleTableStore>(
-        std::move(*items), "embedded:" + dir, MapperOptions{options.retention_days},
-        [raw] { return raw->FlushToDisk(); }));
+    return AllRoles(std::make_unique<SingleTableStore>(std::move(*items), "embedded:" + dir,
+                                                       MapperOptions{options.retention_days},
+                                                       [raw] { return raw->FlushToDisk(); }));
   }
   if (scheme == "dynamodb") {
     // The table must exist already: creating one is a deliberate act (`vdpark table create`),
@@ -70,7 +110,7 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
     store_options.max_write_units_per_second = options.max_write_units_per_second;
     auto items = DynamoDbItemStore::Open(std::move(*client), std::move(store_options));
     if (!items.ok()) return items.status().WithContext(parsed->ToString());
-    return std::unique_ptr<Store>(std::make_unique<SingleTableStore>(
+    return AllRoles(std::make_unique<SingleTableStore>(
         std::move(*items), parsed->ToString(), MapperOptions{options.retention_days}, nullptr));
   }
   if (scheme == "postgres" || scheme == "postgresql" || scheme == "timescale") {
@@ -79,7 +119,10 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
     pg.truncate = options.truncate;
     auto store = PostgresStore::Open(url, pg);
     if (!store.ok()) return store.status();
-    return std::unique_ptr<Store>(std::move(*store));
+    OpenedStore opened;
+    opened.queries = store->get();
+    opened.records = std::move(*store);
+    return opened;
   }
   return BadUrl(url, "unknown scheme '" + std::string(scheme) +
                          "' (expected csv:, embedded:, postgres://, dynamodb://)");

@@ -15,14 +15,17 @@
 #include <string_view>
 
 #include "store/item_store.h"
-#include "store/store.h"
+#include "store/live_store.h"
+#include "store/query_store.h"
+#include "store/record_store.h"
+#include "store/store_options.h"
 #include "table/single_table_mapper.h"
 
 namespace vdpark {
 
 struct LiveWritePlan;  // live_write_plan.h
 
-class SingleTableStore : public Store {
+class SingleTableStore : public RecordStore, public LiveStore, public QueryStore {
  public:
   // `flush` makes the item store's writes durable (called by Flush()); it may be empty.
   SingleTableStore(std::unique_ptr<ItemStore> items, std::string display_name,

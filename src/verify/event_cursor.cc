@@ -2,7 +2,7 @@
 
 namespace vdpark {
 
-EventCursor::EventCursor(Store& store, EventScanOptions options, RejectFn rejects,
+EventCursor::EventCursor(RecordStore& store, EventScanOptions options, RejectFn rejects,
                          std::function<bool(const ParkingEvent&)> keep) {
   thread_ =
       std::thread([this, &store, options, rejects = std::move(rejects), keep = std::move(keep)] {

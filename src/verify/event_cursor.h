@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/blocking_queue.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -15,7 +15,7 @@ class EventCursor {
  public:
   // `visit_filter` (optional) drops events before they are queued; `rejects` is called from the
   // cursor's thread.
-  EventCursor(Store& store, EventScanOptions options, RejectFn rejects,
+  EventCursor(RecordStore& store, EventScanOptions options, RejectFn rejects,
               std::function<bool(const ParkingEvent&)> keep = {});
   ~EventCursor();
   EventCursor(const EventCursor&) = delete;

@@ -14,6 +14,7 @@
 #include "domain/duplicate_detector.h"
 #include "migrate/migrate.h"
 #include "store/csv/csv_store.h"
+#include "store/open_store.h"
 #include "table/single_table_mapper.h"
 #include "verify/event_cursor.h"
 #include "verify/record_diff.h"
@@ -34,7 +35,7 @@ class ZoneDayCounter {
     auto& c = (*last_)[Timestamp::FloorDiv(e.timestamp.micros(), kMicrosPerDay)];
     ++(source ? c.first : c.second);
   }
-  // One side's counts, keyed as Store::CountEventsPerZoneDay keys them.
+  // One side's counts, keyed as RecordStore::CountEventsPerZoneDay keys them.
   ZoneDayCounts Side(bool source) const {
     ZoneDayCounts out;
     for (const auto& [zone, days] : zones_) {
@@ -77,7 +78,7 @@ std::string Grouped(uint64_t n) {
 
 class Verifier {
  public:
-  Verifier(Store& source, Store& target, const VerifyOptions& options)
+  Verifier(RecordStore& source, RecordStore& target, const VerifyOptions& options)
       : source_(source), target_(target), options_(options) {
     report_.source_name = source.DisplayName();
     report_.target_name = target.DisplayName();
@@ -252,8 +253,9 @@ class Verifier {
   // `store` itself when it streams in key order; otherwise a scratch embedded copy of its events
   // (kept ones only), which does and which keeps one per key. Counts the rows it staged in
   // `*rows` (duplicate keys included), when given.
-  Result<Store*> KeyOrdered(Store& store, bool source, std::unique_ptr<Store>* staged,
-                            std::optional<uint64_t>* rows = nullptr) {
+  Result<RecordStore*> KeyOrdered(RecordStore& store, bool source,
+                                  std::unique_ptr<RecordStore>* staged,
+                                  std::optional<uint64_t>* rows = nullptr) {
     if (store.EventsInKeyOrder()) return &store;
     StoreOptions so;
     so.retention_days = 0;  // the window was applied already; keep every staged event visible
@@ -285,7 +287,7 @@ class Verifier {
   }
 
   Status CompareAllEvents() {
-    std::unique_ptr<Store> staged_a, staged_b;
+    std::unique_ptr<RecordStore> staged_a, staged_b;
     std::optional<uint64_t> rows_a, rows_b;  // set when staged
     auto a = KeyOrdered(source_, true, &staged_a, &rows_a);
     if (!a.ok()) return a.status();
@@ -343,7 +345,7 @@ class Verifier {
   }
 
   // Compares the side's own per-zone-day counts (SQL), where it has them, with the streamed ones.
-  Status CrossCheckSqlCounts(Store& store, bool source) {
+  Status CrossCheckSqlCounts(RecordStore& store, bool source) {
     auto sql = store.CountEventsPerZoneDay(Window());
     if (!sql.ok()) return sql.status().WithContext("counting " + store.DisplayName());
     if (!*sql) return Status::OK();
@@ -413,8 +415,8 @@ class Verifier {
     report_.duplicates_exact = dups.exact() && target_dups.exact();
     VDPARK_RETURN_IF_ERROR(NoteExcessDuplicates());
 
-    Store* lookup = &target_;
-    std::unique_ptr<Store> staged;
+    RecordStore* lookup = &target_;
+    std::unique_ptr<RecordStore> staged;
     for (const ParkingEvent& e : sample) {
       auto found = lookup->GetEvent(e);
       if (!found.ok() && found.status().IsNotSupported() && !staged) {
@@ -436,8 +438,8 @@ class Verifier {
     return Status::OK();
   }
 
-  Store& source_;
-  Store& target_;
+  RecordStore& source_;
+  RecordStore& target_;
   const VerifyOptions& options_;
   VerifyReport report_;
   ZoneDayCounter counts_;
@@ -449,7 +451,8 @@ class Verifier {
 
 }  // namespace
 
-Result<VerifyReport> Verify(Store& source, Store& target, const VerifyOptions& options) {
+Result<VerifyReport> Verify(RecordStore& source, RecordStore& target,
+                            const VerifyOptions& options) {
   return Verifier(source, target, options).Run();
 }
 

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 
@@ -91,6 +91,6 @@ struct VerifyReport {
   bool ok() const { return total_differences == 0; }
 };
 
-Result<VerifyReport> Verify(Store& source, Store& target, const VerifyOptions& options);
+Result<VerifyReport> Verify(RecordStore& source, RecordStore& target, const VerifyOptions& options);
 
 }  // namespace vdpark

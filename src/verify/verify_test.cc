@@ -5,6 +5,7 @@
 #include "generate/generator.h"
 #include "migrate/migrate.h"
 #include "parking_fixture.h"
+#include "store/open_store.h"
 #include "store/single_table_store.h"
 #include "verify/record_diff.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<Store> Open(const std::string& url) {
+std::unique_ptr<RecordStore> Open(const std::string& url) {
   StoreOptions o;
   o.retention_days = 0;
   auto s = OpenStore(url, o);
@@ -67,7 +68,7 @@ class VerifyTest : public ::testing::Test {
   }
 
   TempDir tmp_;
-  std::unique_ptr<Store> source_, target_;
+  std::unique_ptr<RecordStore> source_, target_;
   uint64_t events_ = 0, duplicates_ = 0;
 };
 

@@ -17,8 +17,9 @@
 #include "migrate/migrate.h"
 #include "record_test_support.h"
 #include "store/csv/csv_record_count.h"
+#include "store/open_store.h"
 #include "store/postgres/postgres_store.h"
-#include "store/store.h"
+#include "store/query_store.h"
 #include "timescaledb.h"
 
 namespace vdpark {
@@ -129,7 +130,7 @@ TEST(TimescaleDbTest, ApiQueriesAnswerFromCompressedChunksAsTheSingleTableDoes) 
                             " --retention-days 0")
                 .code,
             0);
-  auto single = OpenStore("embedded:" + (tmp / "store"));
+  auto single = OpenStoreRoles("embedded:" + (tmp / "store"));
   ASSERT_TRUE(single.ok()) << single.status().ToString();
   auto pg = PostgresStore::Open(db.url());
   ASSERT_TRUE(pg.ok()) << pg.status().ToString();
@@ -141,8 +142,8 @@ TEST(TimescaleDbTest, ApiQueriesAnswerFromCompressedChunksAsTheSingleTableDoes) 
     q.zone_id = z.zone_id;
     q.limit = 250;
     std::vector<std::tuple<std::string, std::string>> from_pg, from_single;
-    for (Store* store : {static_cast<Store*>(pg->get()), single->get()}) {
-      auto& out = store == pg->get() ? from_pg : from_single;
+    for (QueryStore* store : {static_cast<QueryStore*>(pg->get()), single->queries}) {
+      auto& out = store == static_cast<QueryStore*>(pg->get()) ? from_pg : from_single;
       for (std::string cursor;;) {
         q.cursor = cursor;
         auto page = store->QueryEvents(q);
@@ -292,9 +293,9 @@ TEST(TimescaleDbTest, FewerPartitionsThanChunksStillReadEveryEventOnce) {
 
 // A source that loses what it reads now and then, as a reader with a bug would: everything else
 // is the real store's.
-class LossySource : public Store {
+class LossySource : public RecordStore {
  public:
-  LossySource(std::unique_ptr<Store> real, uint64_t every)
+  LossySource(std::unique_ptr<RecordStore> real, uint64_t every)
       : real_(std::move(real)), every_(every) {}
   std::string DisplayName() const override { return real_->DisplayName(); }
   Result<Metadata> ReadMetadata(const RejectFn& rejects) override {
@@ -333,7 +334,7 @@ class LossySource : public Store {
       return visit(std::move(e), origin);
     };
   }
-  std::unique_ptr<Store> real_;
+  std::unique_ptr<RecordStore> real_;
   uint64_t every_;
   std::atomic<uint64_t> seen_{0}, lost_{0};
 };

@@ -1,5 +1,5 @@
 // Counting the records of a CSV file without parsing them: what a load from a csv source checks
-// its completeness against (Store::CountEvents, migrate.h).
+// its completeness against (RecordStore::CountEvents, migrate.h).
 #pragma once
 
 #include <cstdint>

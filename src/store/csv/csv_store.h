@@ -44,13 +44,14 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "domain/model.h"
-#include "store/store.h"
+#include "store/record_store.h"
+#include "store/store_options.h"
 
 namespace vdpark {
 
 class CsvWriter;
 
-class CsvStore : public Store {
+class CsvStore : public RecordStore {
  public:
   // Opens the folder `dir`. When it does not exist: created with options.create_if_missing,
   // otherwise NotFound. InvalidArgument when `dir` is not a folder. Files are opened when used.

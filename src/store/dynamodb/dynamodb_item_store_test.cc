@@ -14,8 +14,8 @@
 #include "parking_fixture.h"
 #include "store/dynamodb/attribute_json.h"
 #include "store/dynamodb/table_admin.h"
+#include "store/open_store.h"
 #include "store/single_table_store.h"
-#include "store/store.h"
 #include "store_contract.h"
 
 namespace vdpark {
@@ -272,7 +272,7 @@ TEST_F(DynamoDbItemStoreTest, OpenStoreRoundTripsRecordsThroughADynamoDbUrl) {
   EXPECT_EQ(from_dynamo->sensors, from_embedded->sensors);
   EXPECT_EQ(from_dynamo->zones.size(), 2u);
 
-  auto all_events = [](Store& store) {
+  auto all_events = [](RecordStore& store) {
     std::vector<ParkingEvent> out;
     std::vector<Rejected> rejects;
     EXPECT_TRUE(store

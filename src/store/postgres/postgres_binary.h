@@ -15,7 +15,7 @@
 
 #include "common/result.h"
 #include "domain/model.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace vdpark {
 

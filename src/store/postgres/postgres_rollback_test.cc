@@ -14,6 +14,7 @@
 #include "postgres.h"
 #include "store/dynamodb/dynamodb_item_store.h"
 #include "store/dynamodb/table_admin.h"
+#include "store/open_store.h"
 #include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_store.h"
 #include "store/single_table_store.h"
@@ -43,7 +44,7 @@ GenerateOptions SmallFleet() {
 }
 
 // Migrates `from` into a fresh PostgreSQL schema, then verifies `from` against it.
-void RollBackAndVerify(Store& from, uint64_t events, const PostgresTestSchema& schema,
+void RollBackAndVerify(RecordStore& from, uint64_t events, const PostgresTestSchema& schema,
                        const testing::TempDir& tmp) {
   ASSERT_TRUE(CreateSchema(schema).ok());
   auto pg = PostgresStore::Open(schema.url());
@@ -120,9 +121,9 @@ TEST(PostgresRollbackTest, DynamoDbToPostgresVerifiesWithNoDifference) {
 }
 
 // A PostgreSQL store whose event stream leaves out one event: its SQL counts then disagree with it.
-class DroppingOneEvent : public Store {
+class DroppingOneEvent : public RecordStore {
  public:
-  explicit DroppingOneEvent(Store& inner) : inner_(inner) {}
+  explicit DroppingOneEvent(RecordStore& inner) : inner_(inner) {}
   std::string DisplayName() const override { return inner_.DisplayName(); }
   Result<Metadata> ReadMetadata(const RejectFn& rejects) override {
     return inner_.ReadMetadata(rejects);
@@ -153,7 +154,7 @@ class DroppingOneEvent : public Store {
   Status Flush() override { return inner_.Flush(); }
 
  private:
-  Store& inner_;
+  RecordStore& inner_;
 };
 
 size_t CountDifferences(const VerifyReport& r, const std::string& entity, const std::string& kind) {

@@ -60,7 +60,9 @@
 
 #include "store/postgres/postgres_connection.h"
 #include "store/postgres/postgres_layout.h"
-#include "store/store.h"
+#include "store/query_store.h"
+#include "store/record_store.h"
+#include "store/store_options.h"
 
 namespace vdpark {
 
@@ -72,7 +74,7 @@ struct PostgresStoreOptions {
   uint64_t exact_count_below = 2'000'000;  // EstimateEventCount counts when the table is smaller
 };
 
-class PostgresStore : public Store {
+class PostgresStore : public RecordStore, public QueryStore {
  public:
   // Connects and checks that the four tables exist: NotFound suggesting `vdpark schema create`
   // when they do not; InvalidArgument for a bad URL or a refused login; Unavailable when the

@@ -11,6 +11,7 @@
 #include "generate/generator.h"
 #include "postgres.h"
 #include "store/csv/csv_store.h"
+#include "store/open_store.h"
 #include "store/postgres/postgres_schema.h"
 #include "test_dirs.h"
 
@@ -114,7 +115,7 @@ std::vector<ParkingEvent> SampleEvents() {
   return events;
 }
 
-std::vector<ParkingEvent> ScanAll(Store& store, EventScanOptions options = {},
+std::vector<ParkingEvent> ScanAll(RecordStore& store, EventScanOptions options = {},
                                   std::vector<Rejected>* rejected = nullptr) {
   std::vector<ParkingEvent> out;
   Status s = store.ScanEvents(
@@ -368,7 +369,7 @@ TEST(PostgresStoreTest, ScanEventsSince) {
 
 // 5000 events with distinct keys from `start`, spread over ten days, some on every three hours
 // exactly (slice boundaries), written in batches of 1000: enough for several dozen pages.
-std::vector<ParkingEvent> WriteManyEvents(Store& store, Timestamp start) {
+std::vector<ParkingEvent> WriteManyEvents(RecordStore& store, Timestamp start) {
   std::vector<ParkingEvent> events;
   for (int i = 0; i < 5000; ++i) {
     ParkingEvent e;
@@ -437,7 +438,7 @@ TEST(PostgresStoreTest, ParallelSlicesDeliverEveryEventExactlyOnce) {
 }
 
 // Every event of the partitions `ids` at or after `since`, sorted by key; the scan's status.
-Status ScanPartitions(Store& store, const std::vector<std::string>& ids,
+Status ScanPartitions(RecordStore& store, const std::vector<std::string>& ids,
                       std::vector<ParkingEvent>* out,
                       std::optional<Timestamp> since = std::nullopt) {
   return store.ScanEventPartitions(ids, since,
@@ -611,7 +612,7 @@ TEST(PostgresStoreTest, CsvToPostgresToCsvIsByteIdentical) {
 
   auto pg = OpenStore("timescale" + schema.url().substr(schema.url().find("://")), {});
   ASSERT_TRUE(pg.ok()) << pg.status().ToString();
-  auto copy = [](Store& from, Store& to) {
+  auto copy = [](RecordStore& from, RecordStore& to) {
     auto m = from.ReadMetadata([](Rejected r) { ADD_FAILURE() << r.where << ": " << r.reason; });
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     ASSERT_TRUE(to.WriteMetadata(*m).ok());

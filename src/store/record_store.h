@@ -1,15 +1,14 @@
-// Store: any place parking data lives, addressed by a URL (SPEC §1), seen as domain records.
-//
-// Every command (migrate, verify, audit, generate) reads and writes through this interface, so any
-// store can be the source or the target of any other. A csv folder implements it directly; the
-// single-table stores (embedded, dynamodb) implement it through SingleTableStore, which maps
-// records to items of an ItemStore.
+// RecordStore: any place parking data lives, addressed by a URL (SPEC §1), seen as domain records
+// in bulk: what migrate, verify, audit and generate read and write, so that any store can be the
+// source or the target of any other. Every store is one (open_store.h). A csv folder and
+// PostgreSQL implement it directly; the single-table stores (embedded, dynamodb) through
+// SingleTableStore, which maps records to items of an ItemStore. The live state that ingest
+// changes is another role (live_store.h), the API's queries a third (query_store.h).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,7 +50,7 @@ struct EventScanOptions {
   std::optional<Timestamp> until;
 };
 
-// A store's own pieces of its events, for reading them resumably (Store::PartitionEvents).
+// A store's own pieces of its events, for reading them resumably (RecordStore::PartitionEvents).
 struct EventPartitions {
   std::vector<std::string> ids;  // each names one piece; in the order they should be read
   size_t read_together = 1;      // how many of them ScanEventPartitions reads side by side
@@ -60,39 +59,9 @@ struct EventPartitions {
 // Events per zone per UTC day: (zone_id, "YYYY-MM-DD") -> events with distinct keys.
 using ZoneDayCounts = std::map<std::pair<std::string, std::string>, uint64_t>;
 
-// One message's worth of live change (SPEC §4), written all together or not at all.
-struct LiveChange {
-  // The bay as it was read: the change applies only while the stored bay still has this
-  // status, last_change and last_heartbeat (kConditionFailed otherwise, and nothing is written).
-  // nullopt: no bay in the change (a health message).
-  std::optional<Bay> bay_before;
-  std::optional<Bay> bay_after;       // the whole new bay; set whenever bay_before is
-  std::optional<ParkingEvent> event;  // put with the change (an event with its key is replaced)
-  int occupied_delta = 0;             // added to the zone of bay_after's occupiedBays
-  std::optional<Sensor> sensor;       // the whole sensor, written with the change
-
-  bool empty() const { return !bay_after && !event && occupied_delta == 0 && !sensor; }
-};
-
-// Which events the API asks for: a zone's (GSI1 ZONE#id, EVENT#ts) or one bay's (PK
-// ZONE#id#BAY#bay), in [from, to), of one type or both, newest first, at most `limit`, continuing
-// after `cursor` (what the previous page returned as next_cursor; opaque to the caller).
-struct EventQuery {
-  std::string zone_id;
-  std::optional<std::string> bay_number;
-  std::optional<Timestamp> from, to;
-  std::optional<EventType> event_type;
-  size_t limit = 100;
-  std::string cursor;
-};
-struct EventPage {
-  std::vector<ParkingEvent> events;
-  std::string next_cursor;  // "" when there are no more
-};
-
-class Store {
+class RecordStore {
  public:
-  virtual ~Store() = default;
+  virtual ~RecordStore() = default;
 
   // The store's URL with any secret taken out: safe to print.
   virtual std::string DisplayName() const = 0;
@@ -201,59 +170,6 @@ class Store {
 
   // What writing has cost so far (write units, throttling): zeros for stores without a server.
   virtual WriteStats GetWriteStats() const { return {}; }
-
-  // --- Live state: what ingest (SPEC §4) and the API (§5) read and change one record at a time.
-  // Stores that hold no live state (csv, postgres) return kNotSupported from each.
-
-  // The record with the key, strongly consistent; nullopt when there is none.
-  virtual Result<std::optional<Zone>> GetZone(std::string_view zone_id);
-  virtual Result<std::optional<Bay>> GetBay(std::string_view zone_id, std::string_view bay_number);
-  virtual Result<std::optional<Sensor>> GetSensor(std::string_view sensor_id);
-
-  // Writes `change` whole or not at all: embedded in one atomic batch, DynamoDB in one
-  // TransactWriteItems. Where the server has no transactions (dynalite), the bay's conditional
-  // write goes first and decides, then the event, the counter and the sensor follow; a crash
-  // between them can leave occupiedBays off, which ReconcileOccupancy repairs.
-  // kConditionFailed when the bay is no longer bay_before: the caller reads it again and decides
-  // again, so that two writers never both count one arrival.
-  virtual Status ApplyLiveChange(const LiveChange& change);
-
-  // Sets each zone's occupiedBays to the number of its bays that are occupied, where it differs;
-  // returns how many zones were corrected.
-  virtual Result<uint64_t> ReconcileOccupancy();
-
-  // --- Queries of the REST API (SPEC §5). Single-table stores answer them with Query on the
-  // table and its indexes where there is one (all zones and all sensors have none: a Scan on
-  // DynamoDB, a walk of the key ranges on embedded), PostgreSQL with SQL (the "old API" of plan
-  // §6.2); csv returns kNotSupported. Lists come sorted by key; events of one instant in one zone
-  // in no promised order; limit 0 is kInvalidArgument.
-
-  // Every zone, or a tenant's (GSI1 TENANT#id).
-  virtual Result<std::vector<Zone>> ListZones(std::optional<std::string_view> tenant_id);
-  // A zone's bays (PK ZONE#id, SK BAY#...); empty when the zone has none or is not there.
-  virtual Result<std::vector<Bay>> ListBays(std::string_view zone_id);
-  // Every sensor, or a zone's (GSI1 ZONE#id).
-  virtual Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id);
-  // One page of events, newest first (see EventQuery).
-  virtual Result<EventPage> QueryEvents(const EventQuery& query);
 };
-
-struct StoreOptions {
-  bool create_if_missing = true;  // make the folder/table when it does not exist
-  int64_t retention_days = 90;    // events' ttl = their own time + this; 0 = no ttl
-  // For writers: remove what is already there first (csv: truncate the files).
-  bool truncate = false;
-  // For a target about to take a large load: tune for write throughput (embedded: bigger
-  // memtables, no write-ahead log until Flush()). Everything is durable after Flush() returns.
-  bool bulk_load = false;
-  // For a target on a server (dynamodb): write requests in flight at most, and a ceiling on write
-  // units per second (0 = none).
-  int concurrency = 16;
-  double max_write_units_per_second = 0;
-};
-
-// Opens the store a URL names: "csv:DIR", "embedded:DIR" (more schemes come with their backends).
-// kInvalidArgument names the part of the URL that is wrong.
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
 
 }  // namespace vdpark

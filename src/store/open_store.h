@@ -1,0 +1,39 @@
+// OpenStore: from a store URL (SPEC §1) to the store it names, in the roles it plays.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "store/live_store.h"
+#include "store/query_store.h"
+#include "store/record_store.h"
+#include "store/store_options.h"
+
+namespace vdpark {
+
+// One opened store in each role it plays. Every store holds records; the single-table stores
+// (embedded, dynamodb) also keep live state and answer queries; PostgreSQL answers queries.
+// `live` and `queries` point into the object `records` owns, or are null for a role the store
+// does not play.
+struct OpenedStore {
+  std::unique_ptr<RecordStore> records;
+  LiveStore* live = nullptr;
+  QueryStore* queries = nullptr;
+
+  // OK when the store plays the role; otherwise kNotSupported naming the store, the role and
+  // `needed_by` (a command and flag), and which stores do.
+  Status NeedLive(std::string_view needed_by) const;
+  Status NeedQueries(std::string_view needed_by) const;
+};
+
+// Opens the store a URL names: csv:DIR, embedded:DIR, dynamodb://TABLE?..., postgres://... (also
+// postgresql:// and timescale://). kInvalidArgument names the part of the URL that is wrong.
+Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& options = {});
+
+// The same, seen as records only: what migrate, verify, audit and generate need.
+Result<std::unique_ptr<RecordStore>> OpenStore(std::string_view url,
+                                               const StoreOptions& options = {});
+
+}  // namespace vdpark
