@@ -38,21 +38,7 @@ boost::json::object ToJson(const AuditReport& r) {
           {"seconds", r.seconds}};
 }
 
-int Run(const AuditArgs& a) {
-  StoreOptions so;
-  so.create_if_missing = false;
-  auto source = OpenStore(a.source, so);
-  if (!source.ok()) return Fail(source.status());
-  RejectsFile rejects(a.rejects);
-  AuditOptions ao;
-  ao.on_reject = rejects.Sink();
-  auto report = Audit(**source, ao);
-  if (!report.ok()) return Fail(report.status());
-  const AuditReport& r = *report;
-  if (a.json) {
-    PrintJson(ToJson(r));
-    return kExitOk;
-  }
+void PrintReport(const AuditReport& r, const RejectsFile& rejects) {
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf("audit of %s\n", r.source_name.c_str());
   std::printf("  zones %llu, bays %llu, sensors %llu\n", u(r.zones), u(r.bays), u(r.sensors));
@@ -77,6 +63,24 @@ int Run(const AuditArgs& a) {
   std::printf("  events of bays the source does not have: %llu\n", u(r.events_of_unknown_bays));
   std::printf("  unreadable rows: %llu%s\n", u(r.rejected),
               rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
+}
+
+int Run(const AuditArgs& a) {
+  StoreOptions so;
+  so.create_if_missing = false;
+  auto source = OpenStore(a.source, so);
+  if (!source.ok()) return Fail(source.status());
+  RejectsFile rejects(a.rejects);
+  AuditOptions ao;
+  ao.on_reject = rejects.Sink();
+  auto report = Audit(**source, ao);
+  if (!report.ok()) return Fail(report.status());
+  const AuditReport& r = *report;
+  if (a.json) {
+    PrintJson(ToJson(r));
+    return kExitOk;
+  }
+  PrintReport(r, rejects);
   return kExitOk;
 }
 

@@ -73,14 +73,4 @@ struct ServeArgs {
 // Serves `args.store` until a signal (or stop_after); returns the exit code.
 int RunServe(const ServeArgs& args);
 
-// One GET of a REST API (verify-api, probe): the status and body, with X-Api-Key when `api_key`
-// is set. Unavailable (naming the URL) when no answer came within `timeout`. Each thread keeps
-// its connection open from one call to the next. Defined in verify_api_command.cc.
-struct ApiReply {
-  long status = 0;
-  std::string body;
-};
-Result<ApiReply> ApiGet(const std::string& url, const std::string& api_key,
-                        std::chrono::milliseconds timeout);
-
 }  // namespace vdpark::cli

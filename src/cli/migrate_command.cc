@@ -1,16 +1,18 @@
 // vdpark migrate --source URL --target URL: transform and load (plan §5.1-5.3, §9), resumable
-// after a crash (a checkpoint file, see migrate/checkpoint.h), or --dry-run to estimate.
+// after a crash (migrate/resumable_load.h), or --dry-run to estimate.
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "common/progress.h"
-#include "migrate/checkpoint.h"
+#include "migrate/csv_target.h"
 #include "migrate/dry_run.h"
 #include "migrate/migrate.h"
-#include "store/csv/csv_store.h"
+#include "migrate/resumable_load.h"
 #include "store/store_place.h"
 
 namespace vdpark::cli {
@@ -64,47 +66,6 @@ boost::json::object ToJson(const DryRunEstimate::Items& i) {
           {"indexWriteUnits", i.index_write_units}};
 }
 
-// "events.csv has rows", "bays.csv and events.csv have rows", "a, b and c have rows", each file
-// under `folder`.
-std::string HaveRows(const std::string& folder, const std::vector<std::string>& files) {
-  std::string text;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (i > 0) text += i + 1 == files.size() ? " and " : ", ";
-    text += (std::filesystem::path(folder) / files[i]).string();
-  }
-  return text + (files.size() == 1 ? " has rows" : " have rows");
-}
-
-// The files of a csv target that hold rows; empty for any other target (they write by key, so
-// loading into one again doubles nothing).
-Result<std::vector<std::string>> TargetFilesWithRows(const std::string& target_url) {
-  auto folder = CsvFolderOf(target_url);
-  if (!folder || folder->empty()) return std::vector<std::string>();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(*folder, ec)) return std::vector<std::string>();
-  return CsvStore::FilesWithRows(*folder);
-}
-
-// A csv target appends: loading into one that holds data doubles it. Refused unless the caller
-// knows better (a resumed load, --restart, --overwrite).
-Status RefuseCsvTargetWithData(const std::string& target_url) {
-  auto files = TargetFilesWithRows(target_url);
-  if (!files.ok()) return files.status();
-  if (files->empty()) return Status::OK();
-  return Status::InvalidArgument(
-      "the target " + target_url + " already holds data (" +
-      HaveRows(*CsvFolderOf(target_url), *files) +
-      "): a csv target is appended to, so loading into it again would double what it holds. "
-      "Give --overwrite to replace what it holds; if a load into it was interrupted, run the "
-      "command that started it again to resume it");
-}
-
-// Whether --overwrite empties `target_url` (csv: its files; postgres: its four tables).
-bool IsReplacedByOverwrite(std::string_view target_url) {
-  return target_url.starts_with("csv:") || target_url.starts_with("postgres://") ||
-         target_url.starts_with("postgresql://") || target_url.starts_with("timescale://");
-}
-
 // The options both a load and a dry run take from the command line; since is set by the caller.
 MigrateOptions CommonOptions(const MigrateArgs& a, RejectsFile& rejects) {
   MigrateOptions mo;
@@ -116,63 +77,50 @@ MigrateOptions CommonOptions(const MigrateArgs& a, RejectsFile& rejects) {
   return mo;
 }
 
-int RunDryRun(const MigrateArgs& a) {
-  StoreOptions so;
-  so.retention_days = a.retention_days;
-  so.create_if_missing = false;  // a dry run leaves no trace, not even an empty folder
-  auto source = OpenStore(a.source, so);
-  if (!source.ok()) return Fail(source.status());
-  RejectsFile rejects(a.rejects);
-  MigrateOptions mo = CommonOptions(a, rejects);
-  if (!a.since.empty()) {
-    auto since = ParseSince(a.since, mo.now);
-    if (!since.ok()) return Fail(since.status());
-    mo.since = *since;
-  }
-  // The target is not opened: opening creates an embedded folder or checks a table, and a dry
-  // run writes nothing anywhere.
-  auto run = DryRun(**source, mo);
-  if (!run.ok()) return Fail(run.status());
-  // A csv target that holds data is refused by the load itself (unless it resumes, or with
-  // --overwrite); the dry run only says so.
-  auto held = TargetFilesWithRows(a.target);
-  if (!held.ok()) return Fail(held.status());
-  std::string held_note;
-  if (!held->empty()) {
-    held_note = a.target + " already holds data (" + HaveRows(*CsvFolderOf(a.target), *held) +
-                (a.overwrite || a.restart
-                     ? "): the load will replace it"
-                     : "): the load will refuse it unless given --overwrite (which replaces it) "
-                       "or resuming the load that wrote it");
-  }
-  const MigrateStats& s = run->stats;
-  const DryRunEstimate& e = run->estimate;
+// What the load will do with a csv target that holds data (`held`: its files with rows): it
+// refuses it (unless it resumes, or with --overwrite); the dry run only says so. "" when none.
+std::string HeldNote(const MigrateArgs& a, const std::vector<std::string>& held) {
+  if (held.empty()) return "";
+  return a.target + " already holds data (" + HaveRows(*CsvFolderOf(a.target), held) +
+         (a.overwrite || a.restart
+              ? "): the load will replace it"
+              : "): the load will refuse it unless given --overwrite (which replaces it) "
+                "or resuming the load that wrote it");
+}
+
+void PrintDryRunJson(const MigrateArgs& a, const DryRunResult& run,
+                     const std::vector<std::string>& held, const RejectsFile& rejects) {
+  const MigrateStats& s = run.stats;
+  const DryRunEstimate& e = run.estimate;
+  boost::json::object j{{"dryRun", true},
+                        {"zones", ToJson(e.zones)},
+                        {"bays", ToJson(e.bays)},
+                        {"sensors", ToJson(e.sensors)},
+                        {"events", ToJson(e.events)},
+                        {"total", ToJson(e.Total())},
+                        {"writeUnits", e.WriteUnits()},
+                        {"pricePerMillionWru", a.price_per_million_wru},
+                        {"costUsd", e.CostUsd(a.price_per_million_wru)},
+                        {"maxWcu", a.max_wcu},
+                        {"seconds", e.Seconds(a.max_wcu)},
+                        {"eventsRead", s.events_read},
+                        {"duplicates", s.duplicates},
+                        {"expired", s.expired},
+                        {"rejected", s.rejected},
+                        {"rejectsFile", rejects.count() ? rejects.path() : ""}};
+  if (a.max_wcu <= 0) j["seconds"] = nullptr;
+  boost::json::array files;
+  for (const std::string& f : held) files.emplace_back(f);
+  j["targetFilesWithRows"] = std::move(files);
+  PrintJson(j);
+}
+
+void PrintDryRun(const MigrateArgs& a, const RecordStore& source, const DryRunResult& run,
+                 const std::string& held_note, const RejectsFile& rejects) {
+  const MigrateStats& s = run.stats;
+  const DryRunEstimate& e = run.estimate;
   const DryRunEstimate::Items total = e.Total();
-  if (a.json) {
-    boost::json::object j{{"dryRun", true},
-                          {"zones", ToJson(e.zones)},
-                          {"bays", ToJson(e.bays)},
-                          {"sensors", ToJson(e.sensors)},
-                          {"events", ToJson(e.events)},
-                          {"total", ToJson(total)},
-                          {"writeUnits", e.WriteUnits()},
-                          {"pricePerMillionWru", a.price_per_million_wru},
-                          {"costUsd", e.CostUsd(a.price_per_million_wru)},
-                          {"maxWcu", a.max_wcu},
-                          {"seconds", e.Seconds(a.max_wcu)},
-                          {"eventsRead", s.events_read},
-                          {"duplicates", s.duplicates},
-                          {"expired", s.expired},
-                          {"rejected", s.rejected},
-                          {"rejectsFile", rejects.count() ? rejects.path() : ""}};
-    if (a.max_wcu <= 0) j["seconds"] = nullptr;
-    boost::json::array files;
-    for (const std::string& f : *held) files.emplace_back(f);
-    j["targetFilesWithRows"] = std::move(files);
-    PrintJson(j);
-    return kExitOk;
-  }
-  std::printf("dry run: %s -> %s (nothing written)\n", (*source)->DisplayName().c_str(),
+  std::printf("dry run: %s -> %s (nothing written)\n", source.DisplayName().c_str(),
               a.target.c_str());
   std::printf("  items that would be written: %llu (%s)\n", (ull)total.items,
               FormatBytes(total.bytes).c_str());
@@ -197,6 +145,32 @@ int RunDryRun(const MigrateArgs& a) {
   std::printf("  rejected: %llu%s\n", (ull)s.rejected,
               rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
   if (!held_note.empty()) std::printf("  note: %s\n", held_note.c_str());
+}
+
+int RunDryRun(const MigrateArgs& a) {
+  StoreOptions so;
+  so.retention_days = a.retention_days;
+  so.create_if_missing = false;  // a dry run leaves no trace, not even an empty folder
+  auto source = OpenStore(a.source, so);
+  if (!source.ok()) return Fail(source.status());
+  RejectsFile rejects(a.rejects);
+  MigrateOptions mo = CommonOptions(a, rejects);
+  if (!a.since.empty()) {
+    auto since = ParseSince(a.since, mo.now);
+    if (!since.ok()) return Fail(since.status());
+    mo.since = *since;
+  }
+  // The target is not opened: opening creates an embedded folder or checks a table, and a dry
+  // run writes nothing anywhere.
+  auto run = DryRun(**source, mo);
+  if (!run.ok()) return Fail(run.status());
+  auto held = TargetFilesWithRows(a.target);
+  if (!held.ok()) return Fail(held.status());
+  if (a.json) {
+    PrintDryRunJson(a, *run, *held, rejects);
+  } else {
+    PrintDryRun(a, **source, *run, HeldNote(a, *held), rejects);
+  }
   return kExitOk;
 }
 
@@ -243,115 +217,74 @@ void PrintSummary(const MigrateArgs& a, const RecordStore& source, const RecordS
               rejects.count() ? (" (see " + rejects.path() + ")").c_str() : "");
 }
 
+// The load's options from the command line; --since resolved, for a new load.
+Result<ResumableLoadOptions> LoadOptions(const MigrateArgs& a, RejectsFile& rejects) {
+  ResumableLoadOptions o;
+  o.source_url = a.source;
+  o.target_url = a.target;
+  o.since_text = a.since;
+  o.checkpoint_path = a.checkpoint;
+  o.restart = a.restart;
+  o.overwrite = a.overwrite;
+  o.migrate = CommonOptions(a, rejects);
+  if (!a.since.empty()) {
+    auto since = ParseSince(a.since, o.migrate.now);
+    if (!since.ok()) return since.status();
+    o.migrate.since = *since;
+  }
+  return o;
+}
+
+struct LoadStores {
+  std::unique_ptr<RecordStore> source, target;
+};
+
+// The source, and the target opened for a bulk load, emptied first when `load` says so.
+Result<LoadStores> OpenLoadStores(const MigrateArgs& a, const ResumableLoad& load) {
+  StoreOptions so;
+  so.retention_days = a.retention_days;
+  auto source = OpenStore(a.source, so);
+  if (!source.ok()) return source.status();
+  StoreOptions to = so;
+  to.truncate = load.empties_target();
+  to.bulk_load = true;
+  to.concurrency = a.concurrency;
+  to.max_write_units_per_second = a.max_wcu;
+  auto target = OpenStore(a.target, to);
+  if (!target.ok()) return target.status();
+  return LoadStores{std::move(*source), std::move(*target)};
+}
+
 }  // namespace
 
 int RunMigrate(const MigrateArgs& a) {
   // Read what it writes, and with --overwrite empty its own source first: never.
   if (Status s = CheckDifferentStores(a.source, a.target); !s.ok()) return Fail(s);
   if (a.dry_run) return RunDryRun(a);
-  const std::string key = MigrateCheckpointKey(a.source, a.target, a.since);
-  const std::string checkpoint_path =
-      a.checkpoint.empty() ? DefaultCheckpointPath(key) : a.checkpoint;
-  std::optional<MigrateCheckpoint> saved;
-  if (a.restart) {
-    if (Status s = RemoveCheckpoint(checkpoint_path); !s.ok()) return Fail(s);
-  } else {
-    auto loaded = LoadCheckpoint(checkpoint_path, key);
-    if (!loaded.ok()) return Fail(loaded.status());
-    saved = std::move(*loaded);
-  }
-  // A csv target appends: rows written after the checkpoint are cut off before carrying on.
-  const std::optional<std::string> appended = AppendedEventsFile(a.target);
-  // A csv target is never added to, except by the load that wrote it, resuming. Otherwise what
-  // it holds is replaced (its files emptied first) with --overwrite or --restart (which starts
-  // that load over), and without either a csv target that holds data is refused.
-  const bool replace = !saved && (a.overwrite || (a.restart && appended));
-  if (appended && !saved && !replace) {
-    if (Status s = RefuseCsvTargetWithData(a.target); !s.ok()) return Fail(s);
-  }
-  if (a.overwrite && !appended && !IsReplacedByOverwrite(a.target)) {
-    spdlog::warn(
-        "--overwrite: {} writes by key and is not emptied first; items it holds that the source "
-        "lacks stay (verify lists them as extra)",
-        a.target);
-  }
-
   RejectsFile rejects(a.rejects);
-  MigrateOptions mo = CommonOptions(a, rejects);
-  if (saved) {
-    mo.since = saved->since;  // "90d" means what it meant when the load began
-    mo.resume = saved->progress;
-    if (appended) {
-      if (!saved->target_events_bytes) {
-        return Fail(Status::Corruption("checkpoint " + checkpoint_path +
-                                       " has no length for the csv target's events.csv"));
-      }
-      if (Status s = CutBackTo(*appended, *saved->target_events_bytes); !s.ok()) return Fail(s);
-    }
-  } else if (!a.since.empty()) {
-    auto since = ParseSince(a.since, mo.now);
-    if (!since.ok()) return Fail(since.status());
-    mo.since = *since;
-  }
-
-  StoreOptions so;
-  so.retention_days = a.retention_days;
-  auto source = OpenStore(a.source, so);
-  if (!source.ok()) return Fail(source.status());
-  StoreOptions to = so;
-  to.truncate = replace;  // a resumed load keeps what the first run wrote
-  to.bulk_load = true;
-  to.concurrency = a.concurrency;
-  to.max_write_units_per_second = a.max_wcu;
-  auto target = OpenStore(a.target, to);
-  if (!target.ok()) return Fail(target.status());
-
-  MigrateCheckpoint checkpoint;
-  if (saved) {
-    checkpoint = std::move(*saved);
-  } else {
-    checkpoint.key = key;
-    checkpoint.source = (*source)->DisplayName();
-    checkpoint.target = (*target)->DisplayName();
-    checkpoint.since = mo.since;
-    if (appended) {
-      auto length = FileLength(*appended);
-      if (!length.ok()) return Fail(length.status());
-      checkpoint.target_events_bytes = replace ? 0 : *length;
-    }
-    // Saved before the first write, so that a csv target killed at once is cut back too.
-    if (Status s = SaveCheckpoint(checkpoint_path, checkpoint); !s.ok()) return Fail(s);
-  }
-  mo.on_durable = [&](const MigrateProgress& progress) -> Status {
-    checkpoint.progress = progress;
-    if (appended) {
-      auto length = FileLength(*appended);  // flushed just before: this is what is durable
-      if (!length.ok()) return length.status();
-      checkpoint.target_events_bytes = *length;
-    }
-    return SaveCheckpoint(checkpoint_path, checkpoint);
-  };
-
-  spdlog::info("migrating {} -> {}{}", (*source)->DisplayName(), (*target)->DisplayName(),
-               saved ? " (resuming from " + checkpoint_path + ")" : "");
-  auto stats = Migrate(**source, **target, mo);
+  auto options = LoadOptions(a, rejects);
+  if (!options.ok()) return Fail(options.status());
+  auto load = ResumableLoad::Prepare(std::move(*options));
+  if (!load.ok()) return Fail(load.status());
+  auto stores = OpenLoadStores(a, *load);
+  if (!stores.ok()) return Fail(stores.status());
+  auto stats = load->Run(*stores->source, *stores->target);
   if (!stats.ok()) {
     int rc = Fail(stats.status());
     // A failed precondition (the source was rewritten under the load) says to start again.
-    if (!stats.status().IsFailedPrecondition()) {
+    if (load->checkpoint_recorded() && !stats.status().IsFailedPrecondition()) {
       spdlog::info("what was loaded is recorded in {}: the same command carries on from there",
-                   checkpoint_path);
+                   load->checkpoint_path());
     }
     return rc;
   }
-  if (Status s = RemoveCheckpoint(checkpoint_path); !s.ok()) spdlog::warn("{}", s.ToString());
   if (a.json) {
     auto j = ToJson(*stats, a.price_per_million_wru);
     j["rejectsFile"] = rejects.count() ? rejects.path() : "";
     PrintJson(j);
     return kExitOk;
   }
-  PrintSummary(a, **source, **target, *stats, rejects);
+  PrintSummary(a, *stores->source, *stores->target, *stats, rejects);
   return kExitOk;
 }
 

@@ -1,42 +1,35 @@
-// vdpark probe --mqtt URL --zone Z --bay B: the real-time test of plan §6.3. Publishes one status
-// message for the bay, as its sensor would (ts = now), then watches each API (--api, its GET
-// /zones/{Z}/bays/{B}) and each store (--store, GetBay) every few milliseconds until it shows the
-// change, and reports for each how long that took, or that it did not within --timeout.
+// vdpark probe --mqtt URL --zone Z --bay B: the real-time test of plan §6.3 (verify/probe.h).
+// Publishes one status message for the bay, as its sensor would (ts = now), then watches each API
+// (--api, its GET /zones/{Z}/bays/{B}) and each store (--store, GetBay) every few milliseconds
+// until it shows the change, and reports for each how long that took, or that it did not within
+// --timeout.
 //
-// "Shows the change": the bay has the status sent and, when it had that status already (a
-// heartbeat), a lastChange or lastHeartbeat other than before. The status sent is --status, or
-// the opposite of what the first API (else store) shows now. An embedded store is locked by the
-// process that serves it: watch it through that process's API; stores on a server (dynamodb://,
-// postgres://) are read directly.
+// The status sent is --status, or the opposite of what the first API (else store) shows now. An
+// embedded store is locked by the process that serves it: watch it through that process's API;
+// stores on a server (dynamodb://, postgres://) are read directly.
 //
 // Exit 0 when every API and store showed the change, 1 when one did not in time, 2 when the
 // broker, an API or a store could not be used, 3 on bad usage.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cmath>
 #include <memory>
-#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "api/http_types.h"
 #include "api/json_views.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "ingest/mqtt_client.h"
+#include "verify/probe.h"
 
 namespace vdpark::cli {
 
 namespace {
 
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
 
 struct ProbeArgs {
   std::string mqtt, zone, bay, sensor;
@@ -47,126 +40,23 @@ struct ProbeArgs {
   bool json = false;
 };
 
-// A bay as one API or store shows it: what tells whether the change arrived.
-struct BayView {
-  std::string status;
-  std::optional<std::string> last_change, last_heartbeat;  // ISO-8601 as shown
-  std::optional<std::string> sensor_id;
-  std::optional<int64_t> battery, signal;
-};
-
-// One API or store being watched.
-class Target {
- public:
-  virtual ~Target() = default;
-  virtual std::string kind() const = 0;  // "api", "store"
-  virtual std::string name() const = 0;
-  virtual Result<BayView> Read() = 0;
-};
-
-std::optional<std::string> StringMember(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || !v->is_string()) return std::nullopt;
-  return std::string(v->get_string());
+// What CLI11 does not check: the status, something to watch, the bay's names as topic levels.
+Status CheckArgs(const ProbeArgs& a) {
+  if (!a.status.empty() && a.status != "occupied" && a.status != "vacant") {
+    return Status::InvalidArgument("--status '" + a.status + "': expected occupied or vacant");
+  }
+  if (a.apis.empty() && a.stores.empty()) {
+    return Status::InvalidArgument(
+        "nothing to watch: give --api URL or --store URL (each repeatable), or both");
+  }
+  for (const auto& [flag, value] : {std::pair{"--zone", &a.zone}, std::pair{"--bay", &a.bay}}) {
+    if (value->empty() || value->find_first_of("/+#") != std::string::npos) {
+      return Status::InvalidArgument(std::string(flag) + " '" + *value +
+                                     "': not a topic level (empty, or with / + #)");
+    }
+  }
+  return Status::OK();
 }
-
-std::optional<int64_t> IntMember(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || !v->is_number()) return std::nullopt;
-  return static_cast<int64_t>(std::llround(v->to_number<double>()));
-}
-
-class ApiTarget : public Target {
- public:
-  // `base`: http://HOST:PORT (the routes under /v1 then) or a URL with the path the routes are
-  // under.
-  ApiTarget(std::string base, const std::string& zone, const std::string& bay, std::string api_key,
-            std::chrono::milliseconds request_timeout)
-      : api_key_(std::move(api_key)), request_timeout_(request_timeout) {
-    while (base.ends_with('/')) base.pop_back();
-    const size_t scheme = base.find("://");
-    if (scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos) {
-      base += "/v1";
-    }
-    name_ = base;
-    url_ = base + "/zones/" + PercentEncode(zone) + "/bays/" + PercentEncode(bay);
-  }
-  std::string kind() const override { return "api"; }
-  std::string name() const override { return name_; }
-
-  Result<BayView> Read() override {
-    auto reply = ApiGet(url_, api_key_, request_timeout_);
-    if (!reply.ok()) return reply.status();
-    boost::system::error_code ec;
-    json::value doc = json::parse(reply->body, ec);
-    const json::object* bay = ec || !doc.is_object() ? nullptr : &doc.get_object();
-    if (reply->status != 200) {
-      std::string why = reply->body.substr(0, 200);
-      if (bay != nullptr) why = StringMember(*bay, "message").value_or(why);
-      std::string text = "GET " + url_ + ": " + std::to_string(reply->status) + " " + why;
-      return reply->status == 404 ? Status::NotFound(text) : Status::IOError(text);
-    }
-    if (bay == nullptr) return Status::IOError("GET " + url_ + ": not a JSON object");
-    BayView v;
-    v.status = StringMember(*bay, "status").value_or("");
-    v.last_change = StringMember(*bay, "lastChange");
-    v.last_heartbeat = StringMember(*bay, "lastHeartbeat");
-    v.sensor_id = StringMember(*bay, "sensorId");
-    v.battery = IntMember(*bay, "batteryLevel");
-    v.signal = IntMember(*bay, "signalStrength");
-    return v;
-  }
-
- private:
-  std::string name_, url_, api_key_;
-  std::chrono::milliseconds request_timeout_;
-};
-
-class StoreTarget : public Target {
- public:
-  StoreTarget(OpenedStore store, std::string zone, std::string bay)
-      : store_(std::move(store)), zone_(std::move(zone)), bay_(std::move(bay)) {}
-  std::string kind() const override { return "store"; }
-  std::string name() const override { return store_.records->DisplayName(); }
-
-  Result<BayView> Read() override {
-    auto bay = GetBay();
-    if (!bay.ok()) return bay.status();
-    if (!*bay) {
-      return Status::NotFound(store_.records->DisplayName() + ": no bay '" + bay_ + "' in zone '" +
-                              zone_ + "'");
-    }
-    auto iso = [](const std::optional<Timestamp>& t) {
-      return t ? std::optional<std::string>(t->ToIso()) : std::nullopt;
-    };
-    BayView v;
-    v.status = std::string(ToString((*bay)->status));
-    v.last_change = iso((*bay)->last_change);
-    v.last_heartbeat = iso((*bay)->last_heartbeat);
-    v.sensor_id = (*bay)->sensor_id;
-    if (v.sensor_id && !sensor_read_) {
-      sensor_read_ = true;  // battery and signal only matter for the message: read once
-      if (auto sensor = GetSensor(*v.sensor_id); sensor.ok() && *sensor) {
-        battery_ = (*sensor)->last_battery;
-        signal_ = (*sensor)->last_signal;
-      }
-    }
-    v.battery = battery_;
-    v.signal = signal_;
-    return v;
-  }
-
- private:
-  Result<std::optional<Bay>> GetBay() { return store_.queries->GetBay(zone_, bay_); }
-  Result<std::optional<Sensor>> GetSensor(const std::string& sensor_id) {
-    return store_.queries->GetSensor(sensor_id);
-  }
-
-  OpenedStore store_;  // one that answers queries
-  std::string zone_, bay_;
-  bool sensor_read_ = false;
-  std::optional<int64_t> battery_, signal_;
-};
 
 bool ContainsNoCase(std::string_view text, std::string_view word) {
   auto it = std::search(text.begin(), text.end(), word.begin(), word.end(), [](char a, char b) {
@@ -176,7 +66,7 @@ bool ContainsNoCase(std::string_view text, std::string_view word) {
   return it != text.end();
 }
 
-Result<std::unique_ptr<Target>> OpenStoreTarget(const std::string& url, const ProbeArgs& a) {
+Result<std::unique_ptr<ProbeTarget>> OpenStoreTarget(const std::string& url, const ProbeArgs& a) {
   StoreOptions so;
   so.create_if_missing = false;
   auto store = OpenStoreRoles(url, so);
@@ -191,223 +81,117 @@ Result<std::unique_ptr<Target>> OpenStoreTarget(const std::string& url, const Pr
     }
     return store.status().WithContext("--store " + url);
   }
-  return std::unique_ptr<Target>(std::make_unique<StoreTarget>(std::move(*store), a.zone, a.bay));
+  return std::unique_ptr<ProbeTarget>(
+      std::make_unique<StoreProbeTarget>(std::move(*store), a.zone, a.bay));
 }
 
-// Whether `now` shows the change sent (`status`) to a bay that was `before`.
-bool ShowsChange(const BayView& before, const BayView& now, const std::string& status) {
-  if (now.status != status) return false;
-  return before.status != status || now.last_change != before.last_change ||
-         now.last_heartbeat != before.last_heartbeat;
-}
-
-// What happened at one target.
-struct Watch {
-  std::unique_ptr<Target> target;
-  BayView before;
-  std::optional<double> latency_ms;  // set when shown
-  std::string last_status;           // as last read
-  std::string last_error;            // of the last read that failed; "" when it succeeded
-  uint64_t reads = 0;
-};
-
-double Millis(Clock::duration d) {
-  return std::round(std::chrono::duration<double, std::milli>(d).count() * 10) / 10;
-}
-
-// Reads `w` every `interval` from `start` until it shows the change, `deadline` passes or `stop`.
-void WatchUntilShown(Watch& w, const std::string& status, Clock::time_point start,
-                     Clock::time_point deadline, std::chrono::microseconds interval,
-                     const std::atomic<bool>& stop) {
-  for (;;) {
-    auto view = w.target->Read();
-    const auto at = Clock::now();
-    ++w.reads;
-    if (view.ok()) {
-      w.last_error.clear();
-      w.last_status = view->status;
-      if (ShowsChange(w.before, *view, status)) {
-        w.latency_ms = std::max(Millis(at - start), 0.1);
-        return;
-      }
-    } else {
-      w.last_error = view.status().ToString();
+// Every --api, then every --store; each API request waits at most a part of `timeout`.
+Result<std::vector<std::unique_ptr<ProbeTarget>>> OpenTargets(const ProbeArgs& a,
+                                                              int64_t timeout_micros) {
+  const auto request_timeout =
+      std::chrono::milliseconds(std::clamp<int64_t>(timeout_micros / 1000, 100, 10'000));
+  std::vector<std::unique_ptr<ProbeTarget>> targets;
+  for (const std::string& url : a.apis) {
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      return Status::InvalidArgument("--api '" + url + "': expected http://HOST:PORT");
     }
-    if (at >= deadline || stop.load()) return;
-    std::this_thread::sleep_until(std::min(at + interval, deadline));
+    targets.push_back(
+        std::make_unique<ApiProbeTarget>(url, a.zone, a.bay, a.api_key, request_timeout));
   }
+  for (const std::string& url : a.stores) {
+    auto target = OpenStoreTarget(url, a);
+    if (!target.ok()) return target.status();
+    targets.push_back(std::move(*target));
+  }
+  return targets;
 }
 
-std::string MessagePayload(const std::string& sensor, const std::string& status, int64_t battery,
-                           int64_t signal, Timestamp now) {
-  return json::serialize(json::object{{"deviceId", sensor},
-                                      {"status", status},
-                                      {"battery", battery},
-                                      {"signal", signal},
-                                      {"mode", "dual"},
-                                      {"ts", now.micros() / 1000}});
+void PrintJsonReport(const ProbeArgs& a, const ProbeReport& r, int64_t timeout_micros) {
+  json::array targets;
+  for (const ProbeWatch& w : r.watches) {
+    targets.push_back(
+        {{"kind", w.target->kind()},
+         {"name", w.target->name()},
+         {"shown", w.latency_ms.has_value()},
+         {"latencyMs", w.latency_ms ? json::value(*w.latency_ms) : json::value(nullptr)},
+         {"before", w.before.status},
+         {"lastStatus", w.last_status.empty() ? json::value(nullptr) : json::value(w.last_status)},
+         {"error", w.last_error.empty() ? json::value(nullptr) : json::value(w.last_error)},
+         {"reads", w.reads}});
+  }
+  const std::string text = ToJsonText(json::object{{"zoneId", a.zone},
+                                                   {"bayNumber", a.bay},
+                                                   {"sensorId", r.sensor},
+                                                   {"status", r.status},
+                                                   {"topic", r.topic},
+                                                   {"publishedAt", r.published_at.ToIso()},
+                                                   {"ackMs", r.ack_ms},
+                                                   {"timeoutMs", timeout_micros / 1000},
+                                                   {"ok", r.ok()},
+                                                   {"targets", std::move(targets)}});
+  std::printf("%s\n", text.c_str());
+}
+
+// How one target did, for the text report.
+std::string Outcome(const ProbeArgs& a, const ProbeWatch& w) {
+  if (w.latency_ms) {
+    char text[64];
+    std::snprintf(text, sizeof(text), "shown after %.1f ms", *w.latency_ms);
+    return text;
+  }
+  std::string outcome = "NOT shown within " + a.timeout;
+  if (!w.last_error.empty()) {
+    outcome += " (last read failed: " + w.last_error + ")";
+  } else if (!w.last_status.empty()) {
+    outcome += " (still " + w.last_status + ")";
+  }
+  return outcome;
+}
+
+void PrintReport(const ProbeArgs& a, const MqttOptions& broker, const ProbeReport& r) {
+  std::printf("probe: %s/%s %s -> %s as %s via %s (acknowledged in %.1f ms)\n", a.zone.c_str(),
+              a.bay.c_str(), r.watches.front().before.status.c_str(), r.status.c_str(),
+              r.sensor.c_str(), broker.display.c_str(), r.ack_ms);
+  size_t width = 0;
+  for (const ProbeWatch& w : r.watches) width = std::max(width, w.target->name().size());
+  for (const ProbeWatch& w : r.watches) {
+    std::printf("  %-5s %-*s  %s\n", w.target->kind().c_str(), static_cast<int>(width),
+                w.target->name().c_str(), Outcome(a, w).c_str());
+  }
+  if (r.ok()) {
+    std::printf("OK: shown by all %zu, the slowest after %.1f ms\n", r.watches.size(),
+                r.slowest_ms());
+  } else {
+    std::printf("TIMEOUT: %zu of %zu did not show the change within %s\n",
+                r.watches.size() - r.shown(), r.watches.size(), a.timeout.c_str());
+  }
 }
 
 int RunProbe(const ProbeArgs& a) {
-  if (!a.status.empty() && a.status != "occupied" && a.status != "vacant") {
-    return Fail(
-        Status::InvalidArgument("--status '" + a.status + "': expected occupied or vacant"));
-  }
-  if (a.apis.empty() && a.stores.empty()) {
-    return Fail(Status::InvalidArgument(
-        "nothing to watch: give --api URL or --store URL (each repeatable), or both"));
-  }
-  for (const auto& [flag, value] : {std::pair{"--zone", &a.zone}, std::pair{"--bay", &a.bay}}) {
-    if (value->empty() || value->find_first_of("/+#") != std::string::npos) {
-      return Fail(Status::InvalidArgument(std::string(flag) + " '" + *value +
-                                          "': not a topic level (empty, or with / + #)"));
-    }
-  }
+  if (Status s = CheckArgs(a); !s.ok()) return Fail(s);
   auto timeout = ParseDurationMicros("--timeout", a.timeout);
   if (!timeout.ok()) return Fail(timeout.status());
   auto interval = ParseDurationMicros("--interval", a.interval);
   if (!interval.ok()) return Fail(interval.status());
   auto broker = ParseMqttUrl(a.mqtt);
   if (!broker.ok()) return Fail(broker.status().WithContext("--mqtt"));
-
-  // Every target, and how it shows the bay before the message.
-  const auto request_timeout =
-      std::chrono::milliseconds(std::clamp<int64_t>(*timeout / 1000, 100, 10'000));
-  std::vector<Watch> watches;
-  for (const std::string& url : a.apis) {
-    if (!url.starts_with("http://") && !url.starts_with("https://")) {
-      return Fail(Status::InvalidArgument("--api '" + url + "': expected http://HOST:PORT"));
-    }
-    watches.push_back(
-        {std::make_unique<ApiTarget>(url, a.zone, a.bay, a.api_key, request_timeout)});
-  }
-  for (const std::string& url : a.stores) {
-    auto target = OpenStoreTarget(url, a);
-    if (!target.ok()) return Fail(target.status());
-    watches.push_back({std::move(*target)});
-  }
-  for (Watch& w : watches) {
-    auto view = w.target->Read();
-    if (!view.ok()) {
-      return Fail(view.status().WithContext(w.target->kind() + " " + w.target->name()));
-    }
-    w.before = std::move(*view);
-  }
-  const BayView& first = watches.front().before;
-  const std::string status =
-      !a.status.empty() ? a.status : (first.status == "occupied" ? "vacant" : "occupied");
-  const std::string sensor = !a.sensor.empty() ? a.sensor : first.sensor_id.value_or("");
-  if (sensor.empty()) {
-    return Fail(Status::InvalidArgument("--sensor: the bay " + a.zone + "/" + a.bay +
-                                        " has no sensor at " + watches.front().target->name() +
-                                        "; name the one to send as"));
-  }
-  for (const Watch& w : watches) {
-    if (w.before.sensor_id && *w.before.sensor_id != sensor) {
-      spdlog::warn(
-          "{} {} says the bay's sensor is {}, not {}: ingest refuses a message from a "
-          "sensor registered to another bay",
-          w.target->kind(), w.target->name(), *w.before.sensor_id, sensor);
-    }
-    if (w.before.status == status) {
-      spdlog::info("{} {} shows the bay {} already: waiting for the heartbeat to show",
-                   w.target->kind(), w.target->name(), status);
-    }
-  }
-
-  MqttPublisherOptions po;
-  po.client_id = "vdpark-probe-" + std::to_string(getpid());
-  auto publisher = MqttPublisher::Connect(*broker, po);
-  if (!publisher.ok()) return Fail(publisher.status().WithContext("--mqtt " + broker->display));
-  const std::string topic = "visiondrive/parking/" + a.zone + "/" + a.bay + "/status";
-  const Timestamp sent_at = Timestamp::Now();
-  const std::string payload = MessagePayload(sensor, status, first.battery.value_or(100),
-                                             first.signal.value_or(-70), sent_at);
-
-  // The watchers start with the publish: a fast processor may show the change before the
-  // broker's acknowledgement is back.
-  const auto start = Clock::now();
-  const auto deadline = start + std::chrono::microseconds(*timeout);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  for (Watch& w : watches) {
-    threads.emplace_back(
-        [&, interval = std::chrono::microseconds(std::max<int64_t>(*interval, 1))] {
-          WatchUntilShown(w, status, start, deadline, interval, stop);
-        });
-  }
-  Status published = (*publisher)->Publish(topic, payload, 1);
-  const double ack_ms = Millis(Clock::now() - start);
-  if (!published.ok()) stop = true;
-  for (std::thread& t : threads) t.join();
-  if (!published.ok()) return Fail(published.WithContext("publishing to " + topic));
-
-  size_t shown = 0;
-  double slowest = 0;
-  for (const Watch& w : watches) {
-    if (w.latency_ms) {
-      ++shown;
-      slowest = std::max(slowest, *w.latency_ms);
-    }
-  }
-  const bool ok = shown == watches.size();
-  const int code = ok ? kExitOk : kExitDifferences;
+  auto targets = OpenTargets(a, *timeout);
+  if (!targets.ok()) return Fail(targets.status());
+  ProbeOptions o;
+  o.zone = a.zone;
+  o.bay = a.bay;
+  o.sensor = a.sensor;
+  o.status = a.status;
+  o.timeout = std::chrono::microseconds(*timeout);
+  o.interval = std::chrono::microseconds(*interval);
+  auto report = Probe(*broker, std::move(*targets), o);
+  if (!report.ok()) return Fail(report.status());
   if (a.json) {
-    json::array targets;
-    for (const Watch& w : watches) {
-      targets.push_back(
-          {{"kind", w.target->kind()},
-           {"name", w.target->name()},
-           {"shown", w.latency_ms.has_value()},
-           {"latencyMs", w.latency_ms ? json::value(*w.latency_ms) : json::value(nullptr)},
-           {"before", w.before.status},
-           {"lastStatus",
-            w.last_status.empty() ? json::value(nullptr) : json::value(w.last_status)},
-           {"error", w.last_error.empty() ? json::value(nullptr) : json::value(w.last_error)},
-           {"reads", w.reads}});
-    }
-    const std::string text = ToJsonText(json::object{{"zoneId", a.zone},
-                                                     {"bayNumber", a.bay},
-                                                     {"sensorId", sensor},
-                                                     {"status", status},
-                                                     {"topic", topic},
-                                                     {"publishedAt", sent_at.ToIso()},
-                                                     {"ackMs", ack_ms},
-                                                     {"timeoutMs", *timeout / 1000},
-                                                     {"ok", ok},
-                                                     {"targets", std::move(targets)}});
-    std::printf("%s\n", text.c_str());
-    return code;
-  }
-  std::printf("probe: %s/%s %s -> %s as %s via %s (acknowledged in %.1f ms)\n", a.zone.c_str(),
-              a.bay.c_str(), first.status.c_str(), status.c_str(), sensor.c_str(),
-              broker->display.c_str(), ack_ms);
-  size_t width = 0;
-  for (const Watch& w : watches) width = std::max(width, w.target->name().size());
-  for (const Watch& w : watches) {
-    std::string outcome;
-    if (w.latency_ms) {
-      char text[64];
-      std::snprintf(text, sizeof(text), "shown after %.1f ms", *w.latency_ms);
-      outcome = text;
-    } else {
-      outcome = "NOT shown within " + a.timeout;
-      if (!w.last_error.empty()) {
-        outcome += " (last read failed: " + w.last_error + ")";
-      } else if (!w.last_status.empty()) {
-        outcome += " (still " + w.last_status + ")";
-      }
-    }
-    std::printf("  %-5s %-*s  %s\n", w.target->kind().c_str(), static_cast<int>(width),
-                w.target->name().c_str(), outcome.c_str());
-  }
-  if (ok) {
-    std::printf("OK: shown by all %zu, the slowest after %.1f ms\n", watches.size(), slowest);
+    PrintJsonReport(a, *report, *timeout);
   } else {
-    std::printf("TIMEOUT: %zu of %zu did not show the change within %s\n", watches.size() - shown,
-                watches.size(), a.timeout.c_str());
+    PrintReport(a, *broker, *report);
   }
-  return code;
+  return report->ok() ? kExitOk : kExitDifferences;
 }
 
 }  // namespace

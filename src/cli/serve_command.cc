@@ -2,24 +2,18 @@
 // over a store; with --mqtt, the event processor of SPEC §4 feeding it from a broker (exact under
 // redelivery, restarts and a second process), optionally mirrored to TimescaleDB (dual-write,
 // plan §4.3); for the demo, a simulated fleet fed to the processor inside the process. Runs until
-// SIGINT or SIGTERM (or --stop-after).
+// SIGINT or SIGTERM (or --stop-after). This file reads the options; Serve (serve.h) runs it.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
-#include <thread>
 
-#include "api/dashboard_assets.h"
-#include "api/http_server.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
+#include "cli/serve.h"
 #include "domain/billing.h"
-#include "ingest/ingest_service.h"
-#include "ingest/postgres_mirror.h"
-#include "simulate/fleet_simulator.h"
-#include "store/postgres/postgres_connection.h"
 
 namespace vdpark::cli {
 
@@ -67,212 +61,61 @@ Result<IngestConfig> IngestConfigFrom(const ServeArgs& a) {
   return c;
 }
 
-// The demo's sensors without a broker: a FleetSimulator paced in wall time, each message handed
-// to an Ingestor of its own, until stopped.
-class InProcessFleet {
- public:
-  InProcessFleet(LiveStore& live, RecordStore& records, const IngestConfig& config,
-                 ChangeSink on_change, int sensors, double speed)
-      : ingestor_(live, records, config, std::move(on_change)) {
-    thread_ = std::thread([this, &records, sensors, speed] { Run(records, sensors, speed); });
-  }
-  ~InProcessFleet() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  const Ingestor& ingestor() const { return ingestor_; }
-
- private:
-  void Run(RecordStore& store, int sensors, double speed) {
-    auto fleet = store.ReadMetadata({});
-    if (!fleet.ok()) {
-      spdlog::error("simulated fleet: {}", fleet.status().ToString());
-      return;
-    }
-    SimulateOptions o;
-    o.sensors = sensors;
-    o.start = Timestamp::Now();
-    o.duration_micros = 365 * kMicrosPerDay;  // as long as anyone watches
-    o.duplicate_rate = 0.01;
-    o.bad_rate = 0.002;
-    FleetSimulator sim(*fleet, o);
-    Pacer pacer(speed, o.start);
-    while (!stop_) {
-      auto m = sim.Next();
-      if (!m || !pacer.WaitUntil(m->at, &stop_)) break;
-      // The message's ts is simulated time, ahead of the clock when speed > 1: the processor
-      // then takes the receive time, as it would from a sensor with a fast clock.
-      Status s = ingestor_.Handle(m->topic, m->payload, Timestamp::Now());
-      if (!s.ok()) spdlog::warn("simulated fleet: {}", s.ToString());
-    }
-  }
-
-  Ingestor ingestor_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-}  // namespace
-
-int RunServe(const ServeArgs& a) {
+// The options in the form Serve takes them: durations read, the API keys loaded, the client id
+// and the mirror chosen.
+Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
+  ServeOptions o;
   auto config = IngestConfigFrom(a);
-  if (!config.ok()) return Fail(config.status());
-  std::optional<int64_t> stop_after;
+  if (!config.ok()) return config.status();
+  o.ingest = *config;
   if (!a.stop_after.empty()) {
     auto d = ParseDurationMicros("--stop-after", a.stop_after);
-    if (!d.ok()) return Fail(d.status());
-    stop_after = *d;
+    if (!d.ok()) return d.status();
+    o.stop_after = std::chrono::microseconds(*d);
   }
   auto sweep = ParseDurationMicros("--sweep-every", a.sweep_every);
-  if (!sweep.ok()) return Fail(sweep.status());
+  if (!sweep.ok()) return sweep.status();
+  o.sweep_every = std::chrono::milliseconds(std::max<int64_t>(*sweep / 1000, 1));
   auto keys = a.api_keys.empty() ? Result<ApiKeys>(ApiKeys()) : ApiKeys::Load(a.api_keys);
-  if (!keys.ok()) return Fail(keys.status());
+  if (!keys.ok()) return keys.status();
+  o.api_keys = std::move(*keys);
+  auto cache_age = ParseDurationMicros("--api-cache", a.api_cache);
+  if (!cache_age.ok()) return cache_age.status();
+  o.api_cache = std::chrono::microseconds(*cache_age);
+  o.listen = a.listen;
+  o.mqtt = a.mqtt;
+  o.client_id = a.client_id.empty() ? DefaultClientId(a) : a.client_id;
+  o.share = a.share;
+  o.mirror_url = MirrorUrl(a);
+  o.mirror_queue = a.mirror_queue;
+  o.simulate_sensors = a.simulate_sensors;
+  o.simulate_speed = a.simulate_speed;
+  return o;
+}
 
-  // Signals are taken by sigwait below, so they are blocked before any thread starts.
+// Signals are taken by sigwait (Serve), so they are blocked before any thread starts: the
+// store's too.
+sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
+}  // namespace
+
+int RunServe(const ServeArgs& a) {
+  auto options = ServeOptionsFrom(a);
+  if (!options.ok()) return Fail(options.status());
+  const sigset_t signals = BlockStopSignals();
   StoreOptions so;
   so.create_if_missing = false;
   so.retention_days = a.retention_days;
   auto store = OpenStoreRoles(a.store, so);
   if (!store.ok()) return Fail(store.status());
-  // A store that cannot play a role it is asked for is refused now, not at its first call.
-  if (Status s = store->NeedQueries("serve"); !s.ok()) return Fail(s);
-  if (!a.mqtt.empty() || a.simulate_sensors > 0) {
-    if (Status s = store->NeedLive(a.mqtt.empty() ? "serve --simulate-sensors" : "serve --mqtt");
-        !s.ok()) {
-      return Fail(s);
-    }
-  }
-  RecordStore& records = *store->records;
-
-  // Every committed change goes to the live stream, and to the mirror when dual-writing.
-  EventStream stream(EventStream::TenantsFrom(*store->queries));
-  std::unique_ptr<PostgresMirror> mirror;
-  if (const std::string url = MirrorUrl(a); !url.empty()) {
-    auto opened = PostgresMirror::Open(a.mirror_queue, url);
-    if (!opened.ok()) return Fail(opened.status().WithContext("--mirror"));
-    mirror = std::move(*opened);
-    auto shown = PostgresUrl::Parse(url);  // without the password
-    std::printf("dual-write: every change also to %s (queue %s)\n",
-                shown.ok() ? shown->display.c_str() : "?", a.mirror_queue.c_str());
-  }
-  // The API keeps its answers up to --api-cache, and only 100 ms once a change is committed.
-  auto cache_age = ParseDurationMicros("--api-cache", a.api_cache);
-  if (!cache_age.ok()) return Fail(cache_age.status());
-  std::unique_ptr<ResponseCache> cache;
-  if (*cache_age > 0) {
-    const auto max_age = std::chrono::milliseconds(*cache_age / 1000);
-    cache =
-        std::make_unique<ResponseCache>(std::min(max_age, std::chrono::milliseconds(100)), max_age);
-  }
-  ChangeSink to_stream = stream.Sink();
-  ChangeSink to_mirror = mirror ? mirror->Sink() : ChangeSink();
-  ChangeSink on_change = [&](const AppliedChange& c) {
-    if (to_mirror) to_mirror(c);
-    if (cache) cache->Invalidate();
-    to_stream(c);
-  };
-
-  std::unique_ptr<IngestService> ingest;
-  if (!a.mqtt.empty()) {
-    IngestServiceOptions o;
-    o.mqtt_url = a.mqtt;
-    o.client_id = a.client_id.empty() ? DefaultClientId(a) : a.client_id;
-    o.shared_group = a.share;
-    o.ingest = *config;
-    o.sweep_every = std::chrono::milliseconds(std::max<int64_t>(*sweep / 1000, 1));
-    auto started = IngestService::Start(*store->live, records, o, on_change);
-    if (!started.ok()) return Fail(started.status());
-    ingest = std::move(*started);
-    std::printf("serving: %s <- %s (client %s%s)\n", records.DisplayName().c_str(), a.mqtt.c_str(),
-                o.client_id.c_str(), a.share.empty() ? "" : (", group " + a.share).c_str());
-  }
-  std::unique_ptr<InProcessFleet> fleet;
-  if (a.simulate_sensors > 0) {
-    fleet = std::make_unique<InProcessFleet>(*store->live, records, *config, on_change,
-                                             a.simulate_sensors, a.simulate_speed);
-    std::printf("simulating %d sensors in-process at %gx\n", a.simulate_sensors, a.simulate_speed);
-  }
-
-  ApiContext api(*store->queries, records, std::move(*keys));
-  api.zone_offset = config->zone_offset;
-  api.cache = cache.get();
-  api.extra_metrics = [&] {
-    std::string text = stream.PrometheusText();
-    if (ingest) text += ingest->MetricsText();
-    if (fleet) text += FormatPrometheus(fleet->ingestor().metrics());
-    if (mirror) text += mirror->MetricsText();
-    return text;
-  };
-  std::unique_ptr<HttpServer> http;
-  if (!a.listen.empty()) {
-    HttpServerOptions ho;
-    ho.listen = a.listen;
-    // A store on one connection answers one request at a time.
-    if (!records.SafeForConcurrentCalls()) ho.threads = 1;
-    ho.static_files = [](std::string_view path) -> std::optional<StaticFile> {
-      auto f = dashboard::FindDashboardFile(path);
-      if (!f) return std::nullopt;
-      return StaticFile{std::string(f->content_type), std::string(f->body)};
-    };
-    auto started = HttpServer::Start(api, &stream, ho);
-    if (!started.ok()) return Fail(started.status().WithContext("--listen"));
-    http = std::move(*started);
-    std::printf("dashboard: http://%s/   API: http://%s/v1/zones\n", http->address().c_str(),
-                http->address().c_str());
-  }
-  if (!ingest && !fleet && !http) {
-    return Fail(Status::InvalidArgument("nothing to serve: give --listen, --mqtt or both"));
-  }
-
-  // Until a signal (or --stop-after): a line of figures every 30 s for whoever watches the log.
-  const auto started = std::chrono::steady_clock::now();
-  for (;;) {
-    std::chrono::microseconds wait = std::chrono::seconds(30);
-    if (stop_after) {
-      const auto left = std::chrono::microseconds(*stop_after) -
-                        std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - started);
-      if (left.count() <= 0) break;
-      wait = std::min(wait, left);
-    }
-    const timespec every{static_cast<time_t>(wait.count() / 1'000'000),
-                         static_cast<long>(wait.count() % 1'000'000 * 1000)};
-    int sig = sigtimedwait(&signals, nullptr, &every);
-    if (sig == SIGINT || sig == SIGTERM) break;
-    if (ingest) {
-      const IngestMetrics& m = ingest->metrics();
-      spdlog::info("{} messages: {} arrivals, {} departures, {} late, {} duplicates, {} errors",
-                   m.messages.load(), m.arrivals.load(), m.departures.load(), m.late.load(),
-                   m.duplicates.load(), m.errors.load());
-    }
-  }
-  if (http) http->Stop();
-  fleet.reset();
-  Status stopped = ingest ? ingest->Stop() : Status::OK();
-  if (!stopped.ok()) return Fail(stopped);
-  if (mirror) {
-    // What PostgreSQL has not taken yet stays in the queue for the next start.
-    Status drained = mirror->Stop(std::chrono::seconds(10));
-    if (!drained.ok()) spdlog::warn("{}", drained.ToString());
-  }
-  Status flushed = records.Flush();
-  if (!flushed.ok()) return Fail(flushed);
-  if (ingest) {
-    const IngestMetrics& m = ingest->metrics();
-    std::printf("stopped: %llu messages, %llu arrivals, %llu departures, %llu errors\n",
-                static_cast<unsigned long long>(m.messages.load()),
-                static_cast<unsigned long long>(m.arrivals.load()),
-                static_cast<unsigned long long>(m.departures.load()),
-                static_cast<unsigned long long>(m.errors.load()));
-  } else {
-    std::printf("stopped\n");
-  }
+  if (Status s = Serve(*store, std::move(*options), signals); !s.ok()) return Fail(s);
   return kExitOk;
 }
 

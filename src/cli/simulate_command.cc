@@ -4,7 +4,8 @@
 // The fleet is a store's (--store URL, read with ReadMetadata) or the one `vdpark generate` makes
 // with the same --seed, --zones, --bays-min, --bays-max, --days and --end, bays in the states its
 // history leaves them: what a store migrated from that export holds. FleetSimulator (simulate/)
-// makes the messages; this command paces and publishes them, and writes what a correct processor
+// makes the messages, PublishFleet (simulate/publish_fleet.h) paces and publishes them; this
+// command reads the options, opens the fleet and the broker, and writes what a correct processor
 // must have made of them (--expect).
 //
 // Exit 0 only when every message published was acknowledged by the broker. SIGINT or SIGTERM
@@ -20,17 +21,17 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <tuple>
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "common/progress.h"
+#include "generate/generated_fleet.h"
 #include "generate/generator.h"
 #include "ingest/mqtt_client.h"
 #include "simulate/fleet_simulator.h"
-#include "simulate/pacer.h"
+#include "simulate/publish_fleet.h"
 
 namespace vdpark::cli {
 
@@ -129,30 +130,6 @@ Status CheckFlags(const SimulateArgs& a) {
   return Status::OK();
 }
 
-// Takes the metadata Generate writes first and stops it before the history: the fleet costs
-// only the generator's dry run.
-class MetadataOnlyStore : public RecordStore {
- public:
-  std::string DisplayName() const override { return "generated fleet"; }
-  Result<Metadata> ReadMetadata(const RejectFn&) override { return metadata; }
-  Status ScanEvents(const EventScanOptions&, const EventVisitor&, const RejectFn&) override {
-    return Status::OK();
-  }
-  bool EventsInKeyOrder() const override { return true; }
-  Status WriteMetadata(const Metadata& md) override {
-    metadata = md;
-    taken = true;
-    return Status::OK();
-  }
-  Status WriteEvents(std::span<const ParkingEvent>) override {
-    return Status::Aborted("the fleet is all the simulator needs");
-  }
-  Status Flush() override { return Status::OK(); }
-
-  Metadata metadata;
-  bool taken = false;
-};
-
 struct Fleet {
   Metadata metadata;
   std::string name;
@@ -176,11 +153,10 @@ Result<Fleet> LoadFleet(const SimulateArgs& a) {
   auto end = ParseEnd(a.end);
   if (!end.ok()) return end.status();
   g.end = *end;
-  MetadataOnlyStore capture;
-  auto stats = Generate(g, capture);
-  if (!capture.taken) return stats.status().WithContext("generating the fleet");
-  return Fleet{std::move(capture.metadata), "generated fleet (seed " + std::to_string(g.seed) +
-                                                ", " + std::to_string(g.zones) + " zones)"};
+  auto metadata = GenerateFleet(g);
+  if (!metadata.ok()) return metadata.status().WithContext("generating the fleet");
+  return Fleet{std::move(*metadata), "generated fleet (seed " + std::to_string(g.seed) + ", " +
+                                         std::to_string(g.zones) + " zones)"};
 }
 
 Result<SimulateOptions> MakeSimulateOptions(const SimulateArgs& a) {
@@ -213,61 +189,6 @@ Result<SimulateOptions> MakeSimulateOptions(const SimulateArgs& a) {
   return o;
 }
 
-struct RunTotals {
-  uint64_t sent = 0;  // handed to the publisher
-  bool interrupted = false;
-  Status failure;  // the publish that stopped the run, if one did
-  double seconds = 0;
-};
-
-// PublishAsync, and once more after the connection is back when it fails at once (the publisher
-// buffers nothing while disconnected, so the message was not sent).
-Status PublishOne(MqttPublisher& pub, const SimulatedMessage& m) {
-  Status s = pub.PublishAsync(m.topic, m.payload, 1);
-  if (s.ok() || s.IsInvalidArgument()) return s;
-  spdlog::warn("{}; waiting for the broker", s.ToString());
-  VDPARK_RETURN_IF_ERROR(pub.WaitConnected(std::chrono::seconds(30)));
-  return pub.PublishAsync(m.topic, m.payload, 1);
-}
-
-RunTotals Publish(FleetSimulator& sim, MqttPublisher& pub, const SimulateArgs& a,
-                  Timestamp sim_start) {
-  RunTotals t;
-  Progress progress("messages",
-                    a.messages > 0 ? std::optional<uint64_t>(a.messages) : std::nullopt);
-  const auto wall_start = std::chrono::steady_clock::now();
-  // With --start now, simulated time began when the flags were read, before the fleet was built
-  // and the broker connected: pace from the simulated moment that is now, so that each message
-  // goes out when its ts says (what a latency measurement relies on).
-  Timestamp paced_from = sim_start;
-  if (a.start == "now" && a.speed > 0) {
-    paced_from = sim_start +
-                 static_cast<int64_t>(static_cast<double>(Timestamp::Now() - sim_start) * a.speed);
-  }
-  const Pacer pacer(a.speed, paced_from);
-  while (a.messages == 0 || t.sent < a.messages) {
-    if (g_stop.load()) {
-      t.interrupted = true;
-      break;
-    }
-    auto m = sim.Next();
-    if (!m) break;
-    // Interrupted while waiting: the message is drawn (and counted in Expected()), so it goes
-    // out now, and the loop ends before the next.
-    if (!pacer.WaitUntil(m->at, &g_stop)) t.interrupted = true;
-    Status s = PublishOne(pub, *m);
-    if (!s.ok()) {
-      t.failure = s;
-      break;
-    }
-    progress.Update(++t.sent);
-    if (t.interrupted) break;
-  }
-  progress.Finish(t.sent);
-  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  return t;
-}
-
 // Opened before the run, so that a path that cannot be written fails before anything is sent.
 Result<std::unique_ptr<std::ofstream>> OpenExpect(const std::string& path) {
   auto out = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
@@ -280,6 +201,54 @@ Status WriteExpect(std::ofstream& out, const std::string& path, const ExpectedSt
   out.close();
   if (!out) return Status::IOError("--expect: cannot write " + path);
   return Status::OK();
+}
+
+void PrintJsonSummary(const SimulateArgs& a, const std::string& broker, const Fleet& fleet,
+                      const FleetSimulator& sim, Timestamp start, const PublishFleetReport& t) {
+  const SimulateCounts& c = sim.counts();
+  const double rate = t.seconds > 0 ? static_cast<double>(t.sent) / t.seconds : 0;
+  boost::json::object o{{"mqtt", broker},
+                        {"fleet", fleet.name},
+                        {"sensors", sim.simulated_bays()},
+                        {"messages", t.sent},
+                        {"acknowledged", t.acknowledged},
+                        {"changes", c.changes},
+                        {"heartbeats", c.heartbeats},
+                        {"health", c.health},
+                        {"duplicates", c.duplicates},
+                        {"bad", c.bad},
+                        {"seconds", t.seconds},
+                        {"rate", rate},
+                        {"start", start.ToIso()},
+                        {"interrupted", t.interrupted}};
+  if (!a.expect.empty()) o["expect"] = a.expect;
+  PrintJson(o);
+}
+
+void PrintSummary(const std::string& broker, const FleetSimulator& sim,
+                  const PublishFleetReport& t) {
+  const SimulateCounts& c = sim.counts();
+  const double rate = t.seconds > 0 ? static_cast<double>(t.sent) / t.seconds : 0;
+  std::printf(
+      "published %llu messages (%llu acknowledged) from %zu sensors to %s in %s (%s): %llu "
+      "changes, %llu heartbeats, %llu health, %llu duplicates, %llu bad%s\n",
+      (unsigned long long)t.sent, (unsigned long long)t.acknowledged, sim.simulated_bays(),
+      broker.c_str(), Progress::FormatDuration(t.seconds).c_str(),
+      Progress::FormatRate(rate).c_str(), (unsigned long long)c.changes,
+      (unsigned long long)c.heartbeats, (unsigned long long)c.health,
+      (unsigned long long)c.duplicates, (unsigned long long)c.bad,
+      t.interrupted ? " (interrupted)" : "");
+}
+
+// OK only when every message sent was acknowledged and --expect was written.
+Status Outcome(const PublishFleetReport& t, const Status& expect_written) {
+  if (!t.failure.ok()) return t.failure;
+  if (!t.flushed.ok() || t.acknowledged != t.sent) {
+    return Status::Unavailable(std::to_string(t.sent - t.acknowledged) + " of " +
+                               std::to_string(t.sent) + " messages not acknowledged by the broker" +
+                               (t.flushed.ok() ? std::string() : ": " + t.flushed.ToString()));
+  }
+  return expect_written;
 }
 
 int RunSimulate(const SimulateArgs& a) {
@@ -309,57 +278,22 @@ int RunSimulate(const SimulateArgs& a) {
                fleet->name, options->start.ToIso(), a.speed, broker->display);
 
   CatchStopSignals();
-  RunTotals t = Publish(sim, **pub, a, options->start);
-  if (t.interrupted) spdlog::info("interrupted: waiting for the messages in flight");
-  const auto flush_start = std::chrono::steady_clock::now();
-  Status flushed = (*pub)->Flush(std::chrono::seconds(30));
-  t.seconds +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - flush_start).count();
-  const uint64_t acknowledged = (*pub)->published();
+  PublishFleetOptions fo;
+  fo.start = options->start;
+  fo.started_now = a.start == "now";
+  fo.speed = a.speed;
+  fo.messages = a.messages;
+  const PublishFleetReport t = PublishFleet(sim, **pub, fo, g_stop);
   (*pub).reset();  // flushed already: disconnects
 
   Status written;
   if (expect_file) written = WriteExpect(*expect_file, a.expect, sim.Expected());
-
-  const SimulateCounts& c = sim.counts();
-  const double rate = t.seconds > 0 ? static_cast<double>(t.sent) / t.seconds : 0;
   if (a.json) {
-    boost::json::object o{{"mqtt", broker->display},
-                          {"fleet", fleet->name},
-                          {"sensors", sim.simulated_bays()},
-                          {"messages", t.sent},
-                          {"acknowledged", acknowledged},
-                          {"changes", c.changes},
-                          {"heartbeats", c.heartbeats},
-                          {"health", c.health},
-                          {"duplicates", c.duplicates},
-                          {"bad", c.bad},
-                          {"seconds", t.seconds},
-                          {"rate", rate},
-                          {"start", options->start.ToIso()},
-                          {"interrupted", t.interrupted}};
-    if (!a.expect.empty()) o["expect"] = a.expect;
-    PrintJson(o);
+    PrintJsonSummary(a, broker->display, *fleet, sim, options->start, t);
   } else {
-    std::printf(
-        "published %llu messages (%llu acknowledged) from %zu sensors to %s in %s (%s): %llu "
-        "changes, %llu heartbeats, %llu health, %llu duplicates, %llu bad%s\n",
-        (unsigned long long)t.sent, (unsigned long long)acknowledged, sim.simulated_bays(),
-        broker->display.c_str(), Progress::FormatDuration(t.seconds).c_str(),
-        Progress::FormatRate(rate).c_str(), (unsigned long long)c.changes,
-        (unsigned long long)c.heartbeats, (unsigned long long)c.health,
-        (unsigned long long)c.duplicates, (unsigned long long)c.bad,
-        t.interrupted ? " (interrupted)" : "");
+    PrintSummary(broker->display, sim, t);
   }
-
-  if (!t.failure.ok()) return Fail(t.failure);
-  if (!flushed.ok() || acknowledged != t.sent) {
-    return Fail(Status::Unavailable(std::to_string(t.sent - acknowledged) + " of " +
-                                    std::to_string(t.sent) +
-                                    " messages not acknowledged by the broker" +
-                                    (flushed.ok() ? std::string() : ": " + flushed.ToString())));
-  }
-  if (!written.ok()) return Fail(written);
+  if (Status s = Outcome(t, written); !s.ok()) return Fail(s);
   return kExitOk;
 }
 

@@ -52,39 +52,7 @@ void PrintCounts(const char* name, const EntityCounts& c) {
       name, u(c.source), u(c.target), u(c.compared), u(c.missing), u(c.extra), u(c.different));
 }
 
-}  // namespace
-
-int RunVerify(const VerifyArgs& a) {
-  StoreOptions so;
-  so.create_if_missing = false;
-  so.retention_days = a.retention_days;
-  auto source = OpenStore(a.source, so);
-  if (!source.ok()) return Fail(source.status());
-  auto target = OpenStore(a.target, so);
-  if (!target.ok()) return Fail(target.status());
-  VerifyOptions vo;
-  vo.sample = a.sample;
-  vo.max_listed = a.max_listed;
-  vo.retention_days = a.retention_days;
-  if (!a.since.empty()) {
-    auto since = ParseSince(a.since, vo.now);
-    if (!since.ok()) return Fail(since.status());
-    vo.since = *since;
-  }
-  RejectsFile rejects(a.rejects);
-  vo.on_reject = rejects.Sink();
-  auto report = Verify(**source, **target, vo);
-  if (!report.ok()) {
-    // Once both stores are open, a failure is the work's, whatever its kind: never bad usage.
-    (void)Fail(report.status());
-    return kExitFailed;
-  }
-  const VerifyReport& r = *report;
-  int code = r.ok() ? kExitOk : kExitDifferences;
-  if (a.json) {
-    PrintJson(ToJson(r));
-    return code;
-  }
+void PrintReport(const VerifyArgs& a, const VerifyReport& r, const RejectsFile& rejects) {
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf(
       "verify %s against %s (%s)\n", r.source_name.c_str(), r.target_name.c_str(),
@@ -129,6 +97,42 @@ int RunVerify(const VerifyArgs& a) {
   }
   std::printf("%s: %llu differences in %s\n", r.ok() ? "OK" : "DIFFERENT", u(r.total_differences),
               Progress::FormatDuration(r.seconds).c_str());
+}
+
+}  // namespace
+
+int RunVerify(const VerifyArgs& a) {
+  StoreOptions so;
+  so.create_if_missing = false;
+  so.retention_days = a.retention_days;
+  auto source = OpenStore(a.source, so);
+  if (!source.ok()) return Fail(source.status());
+  auto target = OpenStore(a.target, so);
+  if (!target.ok()) return Fail(target.status());
+  VerifyOptions vo;
+  vo.sample = a.sample;
+  vo.max_listed = a.max_listed;
+  vo.retention_days = a.retention_days;
+  if (!a.since.empty()) {
+    auto since = ParseSince(a.since, vo.now);
+    if (!since.ok()) return Fail(since.status());
+    vo.since = *since;
+  }
+  RejectsFile rejects(a.rejects);
+  vo.on_reject = rejects.Sink();
+  auto report = Verify(**source, **target, vo);
+  if (!report.ok()) {
+    // Once both stores are open, a failure is the work's, whatever its kind: never bad usage.
+    (void)Fail(report.status());
+    return kExitFailed;
+  }
+  const VerifyReport& r = *report;
+  int code = r.ok() ? kExitOk : kExitDifferences;
+  if (a.json) {
+    PrintJson(ToJson(r));
+    return code;
+  }
+  PrintReport(a, r, rejects);
   return code;
 }
 

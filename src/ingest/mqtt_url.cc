@@ -2,8 +2,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/percent_encoding.h"
 #include "ingest/mqtt_client.h"
@@ -17,94 +19,132 @@ bool IsHostChar(char c) {
          c == '-' || c == '_';
 }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// URL
-
-std::string MqttOptions::ServerUri() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return (tls ? "ssl://" : "tcp://") + h + ":" + std::to_string(port);
+// What is wrong with one part of the URL; ParseMqttUrl says which URL.
+Status Bad(std::string_view why) {
+  return Status::InvalidArgument(std::string(why));
 }
 
-Result<MqttOptions> ParseMqttUrl(std::string_view url) {
-  MqttOptions out;
+// The URL cut at "://" and at the userinfo's last '@', and the URL as errors show it.
+struct UrlParts {
+  bool has_scheme = false;  // "://" is there
+  std::string_view scheme;
+  bool has_userinfo = false;  // '@' is there
+  std::string_view user_part;
+  std::optional<std::string_view> password;
+  std::string_view after_user;  // host, port, path and query
+  std::string shown;            // the URL without the password
+};
+
+UrlParts SplitUrl(std::string_view url) {
+  UrlParts p;
   size_t sep = url.find("://");
-  std::string_view scheme = sep == std::string_view::npos ? "" : url.substr(0, sep);
-  std::string_view rest = sep == std::string_view::npos ? url : url.substr(sep + 3);
+  p.has_scheme = sep != std::string_view::npos;
+  p.scheme = p.has_scheme ? url.substr(0, sep) : "";
+  std::string_view rest = p.has_scheme ? url.substr(sep + 3) : url;
 
   // Userinfo ends at the last '@' (so a password may hold '/', '?' and '@' unencoded; '@' in
   // a query value must be %40); what errors show never has the password.
   size_t at = rest.rfind('@');
-  std::string_view userinfo = at == std::string_view::npos ? "" : rest.substr(0, at);
-  std::string_view after_user = at == std::string_view::npos ? rest : rest.substr(at + 1);
+  p.has_userinfo = at != std::string_view::npos;
+  std::string_view userinfo = p.has_userinfo ? rest.substr(0, at) : "";
+  p.after_user = p.has_userinfo ? rest.substr(at + 1) : rest;
   size_t colon = userinfo.find(':');
-  std::string_view user_part = userinfo.substr(0, colon);
-  const bool has_password = colon != std::string_view::npos;
+  p.user_part = userinfo.substr(0, colon);
+  if (colon != std::string_view::npos) p.password = userinfo.substr(colon + 1);
   std::string shown_user =
-      at == std::string_view::npos ? "" : std::string(user_part) + (has_password ? ":***@" : "@");
-  std::string shown = std::string(scheme) + (sep == std::string_view::npos ? "" : "://") +
-                      shown_user + std::string(after_user);
-  auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("MQTT URL '" + shown + "': " + std::string(why));
-  };
+      p.has_userinfo ? std::string(p.user_part) + (p.password ? ":***@" : "@") : "";
+  p.shown =
+      std::string(p.scheme) + (p.has_scheme ? "://" : "") + shown_user + std::string(p.after_user);
+  return p;
+}
 
-  if (sep == std::string_view::npos) {
-    return bad("expected mqtt://[user:password@]host[:port] or mqtts://...");
-  }
-  if (scheme == "mqtts") {
-    out.tls = true;
-    out.port = 8883;
-  } else if (scheme != "mqtt") {
-    return bad("the scheme '" + std::string(scheme) + "' is not mqtt:// or mqtts://");
-  }
-  if (at != std::string_view::npos) {
-    if (user_part.find_first_of("/?") != std::string_view::npos) {
-      return bad("'/', '?' and '@' in the user name or a query value must be percent-encoded");
-    }
-    auto username = PercentDecode(user_part, false);
-    if (!username) return bad("the user name is not validly percent-encoded");
-    out.username = std::move(*username);
-    if (has_password) {
-      auto password = PercentDecode(userinfo.substr(colon + 1), false);
-      if (!password) return bad("the password is not validly percent-encoded");
-      out.password = std::move(*password);
-    }
-    if (out.username.empty()) return bad("the user name is empty");
-  }
+// TLS or not, from the scheme, and the port that goes with it.
+struct Transport {
+  bool tls = false;
+  int default_port = 1883;
+};
 
+Result<Transport> ReadScheme(const UrlParts& p) {
+  if (!p.has_scheme) return Bad("expected mqtt://[user:password@]host[:port] or mqtts://...");
+  if (p.scheme == "mqtts") return Transport{true, 8883};
+  if (p.scheme != "mqtt") {
+    return Bad("the scheme '" + std::string(p.scheme) + "' is not mqtt:// or mqtts://");
+  }
+  return Transport{};
+}
+
+struct Credentials {
+  std::string username, password;  // "" when none
+};
+
+Result<Credentials> ReadCredentials(const UrlParts& p) {
+  Credentials c;
+  if (!p.has_userinfo) return c;
+  if (p.user_part.find_first_of("/?") != std::string_view::npos) {
+    return Bad("'/', '?' and '@' in the user name or a query value must be percent-encoded");
+  }
+  auto username = PercentDecode(p.user_part, false);
+  if (!username) return Bad("the user name is not validly percent-encoded");
+  c.username = std::move(*username);
+  if (p.password) {
+    auto password = PercentDecode(*p.password, false);
+    if (!password) return Bad("the password is not validly percent-encoded");
+    c.password = std::move(*password);
+  }
+  if (c.username.empty()) return Bad("the user name is empty");
+  return c;
+}
+
+// What follows the userinfo, cut into host:port and query; a path other than "/" and a fragment
+// are refused.
+struct Address {
+  std::string_view hostport, query;
+};
+
+Result<Address> SplitAddress(std::string_view after_user) {
   size_t q = after_user.find('?');
   std::string_view query = q == std::string_view::npos ? "" : after_user.substr(q + 1);
   std::string_view hostport_path = after_user.substr(0, q);
-  if (hostport_path.find('#') != std::string_view::npos)
-    return bad("a fragment (#) is not allowed");
+  if (hostport_path.find('#') != std::string_view::npos) {
+    return Bad("a fragment (#) is not allowed");
+  }
   size_t slash = hostport_path.find('/');
   std::string_view hostport = hostport_path.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : hostport_path.substr(slash);
   if (!path.empty() && path != "/") {
-    return bad("the path '" + std::string(path) + "' is not allowed: the URL names a broker");
+    return Bad("the path '" + std::string(path) + "' is not allowed: the URL names a broker");
   }
+  return Address{hostport, query};
+}
 
+struct HostPort {
+  std::string host;  // without brackets
+  std::optional<int> port;
+};
+
+// host, host:port, [IPv6] or [IPv6]:port; a port from 1 to 65535.
+Result<HostPort> ParseHostPort(std::string_view hostport) {
+  HostPort out;
   std::string_view port_text;
   bool has_port = false;
   if (hostport.starts_with('[')) {
     size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return bad("the IPv6 address has no closing ']'");
+    if (close == std::string_view::npos) return Bad("the IPv6 address has no closing ']'");
     out.host = std::string(hostport.substr(1, close - 1));
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty() && !after.starts_with(':')) {
-      return bad("expected ':port' after the IPv6 address, got '" + std::string(after) + "'");
+      return Bad("expected ':port' after the IPv6 address, got '" + std::string(after) + "'");
     }
     has_port = !after.empty();
     if (has_port) port_text = after.substr(1);
     in6_addr ip;
     if (inet_pton(AF_INET6, out.host.c_str(), &ip) != 1) {
-      return bad("the host '[" + out.host + "]' is not an IPv6 address");
+      return Bad("the host '[" + out.host + "]' is not an IPv6 address");
     }
   } else {
     size_t c = hostport.find(':');
     if (c != std::string_view::npos && hostport.find(':', c + 1) != std::string_view::npos) {
-      return bad("the host '" + std::string(hostport) +
+      return Bad("the host '" + std::string(hostport) +
                  "' has more than one ':' (an IPv6 address goes in brackets)");
     }
     out.host = std::string(hostport.substr(0, c));
@@ -112,11 +152,11 @@ Result<MqttOptions> ParseMqttUrl(std::string_view url) {
     if (has_port) port_text = hostport.substr(c + 1);
     for (char ch : out.host) {
       if (!IsHostChar(ch)) {
-        return bad("the host '" + out.host + "' is not a host name or address");
+        return Bad("the host '" + out.host + "' is not a host name or address");
       }
     }
   }
-  if (out.host.empty()) return bad("the host is missing");
+  if (out.host.empty()) return Bad("the host is missing");
   if (has_port) {
     int port = 0;
     bool digits = !port_text.empty() && port_text.size() <= 5;
@@ -128,12 +168,49 @@ Result<MqttOptions> ParseMqttUrl(std::string_view url) {
       port = port * 10 + (ch - '0');
     }
     if (!digits || port < 1 || port > 65535) {
-      return bad("the port '" + std::string(port_text) + "' is not a number from 1 to 65535");
+      return Bad("the port '" + std::string(port_text) + "' is not a number from 1 to 65535");
     }
     out.port = port;
   }
+  return out;
+}
 
+// The options the query gives (client_id, ca, cert, key, version).
+struct QueryOptions {
+  std::string client_id, ca_file, cert_file, key_file;
+  int mqtt_version = 5;
   bool seen_version = false;
+};
+
+// Takes one query parameter into `q`; `tls` for the ones that need mqtts://.
+Status ReadQueryParameter(const std::string& name, std::string value, bool tls, QueryOptions& q) {
+  std::string* field = nullptr;
+  if (name == "client_id") {
+    field = &q.client_id;
+  } else if (name == "ca" || name == "cert" || name == "key") {
+    if (!tls) return Bad("the query parameter '" + name + "' needs mqtts:// (TLS)");
+    field = name == "ca" ? &q.ca_file : name == "cert" ? &q.cert_file : &q.key_file;
+  } else if (name == "version") {
+    if (q.seen_version) return Bad("the query parameter 'version' is given twice");
+    q.seen_version = true;
+    if (value == "5") {
+      q.mqtt_version = 5;
+    } else if (value == "3" || value == "3.1.1" || value == "4") {
+      q.mqtt_version = 3;
+    } else {
+      return Bad("the version '" + value + "' is not 5 or 3 (MQTT 3.1.1)");
+    }
+    return Status::OK();
+  } else {
+    return Bad("unknown query parameter '" + name + "' (known: client_id, ca, cert, key, version)");
+  }
+  if (!field->empty()) return Bad("the query parameter '" + name + "' is given twice");
+  *field = std::move(value);
+  return Status::OK();
+}
+
+Result<QueryOptions> ReadQuery(std::string_view query, bool tls) {
+  QueryOptions q;
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view param = query.substr(0, amp);
@@ -142,45 +219,66 @@ Result<MqttOptions> ParseMqttUrl(std::string_view url) {
     size_t eq = param.find('=');
     std::string name(param.substr(0, eq));
     if (eq == std::string_view::npos || eq + 1 == param.size()) {
-      return bad("the query parameter '" + name + "' has no value");
+      return Bad("the query parameter '" + name + "' has no value");
     }
     auto decoded = PercentDecode(param.substr(eq + 1), false);
-    if (!decoded) return bad("the query parameter '" + name + "' is not validly percent-encoded");
-    std::string value = std::move(*decoded);
-    std::string* field = nullptr;
-    if (name == "client_id") {
-      field = &out.client_id;
-    } else if (name == "ca" || name == "cert" || name == "key") {
-      if (!out.tls) return bad("the query parameter '" + name + "' needs mqtts:// (TLS)");
-      field = name == "ca" ? &out.ca_file : name == "cert" ? &out.cert_file : &out.key_file;
-    } else if (name == "version") {
-      if (seen_version) return bad("the query parameter 'version' is given twice");
-      seen_version = true;
-      if (value == "5") {
-        out.mqtt_version = 5;
-      } else if (value == "3" || value == "3.1.1" || value == "4") {
-        out.mqtt_version = 3;
-      } else {
-        return bad("the version '" + value + "' is not 5 or 3 (MQTT 3.1.1)");
-      }
-      continue;
-    } else {
-      return bad("unknown query parameter '" + name +
-                 "' (known: client_id, ca, cert, key, version)");
-    }
-    if (!field->empty()) return bad("the query parameter '" + name + "' is given twice");
-    *field = std::move(value);
+    if (!decoded) return Bad("the query parameter '" + name + "' is not validly percent-encoded");
+    VDPARK_RETURN_IF_ERROR(ReadQueryParameter(name, std::move(*decoded), tls, q));
   }
-  if (out.cert_file.empty() != out.key_file.empty()) {
-    return bad(out.cert_file.empty() ? "the query parameter 'key' needs 'cert' with it"
-                                     : "the query parameter 'cert' needs 'key' with it");
+  if (q.cert_file.empty() != q.key_file.empty()) {
+    return Bad(q.cert_file.empty() ? "the query parameter 'key' needs 'cert' with it"
+                                   : "the query parameter 'cert' needs 'key' with it");
   }
+  return q;
+}
 
+// Every part of the URL in turn, each error saying what is wrong with its part.
+Result<MqttOptions> ReadUrl(const UrlParts& parts) {
+  auto transport = ReadScheme(parts);
+  if (!transport.ok()) return transport.status();
+  auto credentials = ReadCredentials(parts);
+  if (!credentials.ok()) return credentials.status();
+  auto address = SplitAddress(parts.after_user);
+  if (!address.ok()) return address.status();
+  auto host_port = ParseHostPort(address->hostport);
+  if (!host_port.ok()) return host_port.status();
+  auto query = ReadQuery(address->query, transport->tls);
+  if (!query.ok()) return query.status();
+  MqttOptions out;
+  out.tls = transport->tls;
+  out.host = std::move(host_port->host);
+  out.port = host_port->port.value_or(transport->default_port);
+  out.username = std::move(credentials->username);
+  out.password = std::move(credentials->password);
+  out.client_id = std::move(query->client_id);
+  out.ca_file = std::move(query->ca_file);
+  out.cert_file = std::move(query->cert_file);
+  out.key_file = std::move(query->key_file);
+  out.mqtt_version = query->mqtt_version;
   // display: the URL without the password.
-  out.display = std::string(scheme) + "://" +
-                (at == std::string_view::npos ? "" : std::string(user_part) + "@") +
-                std::string(after_user);
+  out.display = std::string(parts.scheme) + "://" +
+                (parts.has_userinfo ? std::string(parts.user_part) + "@" : "") +
+                std::string(parts.after_user);
   return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// URL
+
+std::string MqttOptions::ServerUri() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return (tls ? "ssl://" : "tcp://") + h + ":" + std::to_string(port);
+}
+
+Result<MqttOptions> ParseMqttUrl(std::string_view url) {
+  const UrlParts parts = SplitUrl(url);
+  auto options = ReadUrl(parts);
+  if (!options.ok()) {
+    return Status::InvalidArgument("MQTT URL '" + parts.shown + "': " + options.status().message());
+  }
+  return options;
 }
 
 }  // namespace vdpark

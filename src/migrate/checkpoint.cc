@@ -9,7 +9,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vdpark {
 
@@ -94,70 +99,203 @@ boost::json::object ToJson(const MigrateCheckpoint& c) {
   return o;
 }
 
-Timestamp TimeFrom(const boost::json::value& v, std::string_view field) {
-  auto t = Timestamp::Parse(v.as_string());
-  if (!t.ok()) throw std::invalid_argument(std::string(field) + ": " + t.status().message());
+// The readers of a checkpoint's fields: a value, or an error naming the field (the caller names
+// the file).
+Status BadField(std::string_view field, std::string_view why) {
+  return Status::Corruption(std::string(field) + " " + std::string(why));
+}
+
+Result<const boost::json::value*> Member(const boost::json::object& o, std::string_view field) {
+  const boost::json::value* v = o.if_contains(field);
+  if (v == nullptr) return BadField(field, "is missing");
+  return v;
+}
+
+Result<std::string> StringFrom(const boost::json::value& v, std::string_view field) {
+  const boost::json::string* s = v.if_string();
+  if (s == nullptr) return BadField(field, "is not a string");
+  return std::string(*s);
+}
+
+template <typename T>
+Result<T> NumberFrom(const boost::json::value& v, std::string_view field) {
+  boost::system::error_code ec;
+  const T n = v.to_number<T>(ec);
+  if (ec) {
+    std::string why = "is not a whole number in range (";
+    why += ec.message();
+    return BadField(field, why + ")");
+  }
+  return n;
+}
+
+Result<std::string> StringField(const boost::json::object& o, std::string_view field) {
+  auto v = Member(o, field);
+  if (!v.ok()) return v.status();
+  return StringFrom(**v, field);
+}
+
+Result<bool> BoolField(const boost::json::object& o, std::string_view field) {
+  auto v = Member(o, field);
+  if (!v.ok()) return v.status();
+  const bool* b = (*v)->if_bool();
+  if (b == nullptr) return BadField(field, "is not true or false");
+  return *b;
+}
+
+template <typename T>
+Result<T> NumberField(const boost::json::object& o, std::string_view field) {
+  auto v = Member(o, field);
+  if (!v.ok()) return v.status();
+  return NumberFrom<T>(**v, field);
+}
+
+// A count that may be null: nullopt then.
+Result<std::optional<uint64_t>> NullableCountFrom(const boost::json::value& v,
+                                                  std::string_view field) {
+  if (v.is_null()) return std::optional<uint64_t>();
+  auto n = NumberFrom<uint64_t>(v, field);
+  if (!n.ok()) return n.status();
+  return std::optional<uint64_t>(*n);
+}
+
+Result<const boost::json::array*> ArrayField(const boost::json::object& o, std::string_view field) {
+  auto v = Member(o, field);
+  if (!v.ok()) return v.status();
+  const boost::json::array* a = (*v)->if_array();
+  if (a == nullptr) return BadField(field, "is not an array");
+  return a;
+}
+
+Result<Timestamp> TimeFrom(const boost::json::value& v, std::string_view field) {
+  auto text = StringFrom(v, field);
+  if (!text.ok()) return text.status();
+  auto t = Timestamp::Parse(*text);
+  if (!t.ok()) return Status::Corruption(std::string(field) + ": " + t.status().message());
   return *t;
 }
 
-// The slice ids of a checkpoint: format 2's "slices", or format 1's "sliceBounds" (slice i was
-// [bounds[i], bounds[i+1])) as time slice ids, so that a load begun by the previous release
-// carries on.
-std::vector<std::string> SlicesFrom(const boost::json::object& o, int64_t version) {
-  std::vector<std::string> slices;
-  if (version == kTimeBoundsFormatVersion) {
-    std::vector<Timestamp> bounds;
-    for (const auto& b : o.at("sliceBounds").as_array()) {
-      bounds.push_back(TimeFrom(b, "sliceBounds"));
-    }
-    if (bounds.size() == 1) throw std::invalid_argument("sliceBounds holds one bound");
-    for (size_t i = 0; i + 1 < bounds.size(); ++i) {
-      slices.push_back(TimeSliceId(bounds[i], bounds[i + 1]));
-    }
-    return slices;
+// Format 1's "sliceBounds" (slice i was [bounds[i], bounds[i+1])) as time slice ids, so that a
+// load begun by the previous release carries on.
+Result<std::vector<std::string>> SlicesFromBounds(const boost::json::object& o) {
+  auto bounds_json = ArrayField(o, "sliceBounds");
+  if (!bounds_json.ok()) return bounds_json.status();
+  std::vector<Timestamp> bounds;
+  for (const auto& b : **bounds_json) {
+    auto t = TimeFrom(b, "sliceBounds");
+    if (!t.ok()) return t.status();
+    bounds.push_back(*t);
   }
-  for (const auto& id : o.at("slices").as_array()) {
-    slices.emplace_back(id.as_string());
-    if (slices.back().starts_with("time:") && !ParseTimeSliceId(slices.back())) {
-      throw std::invalid_argument("slices: '" + slices.back() + "' is not a time slice");
-    }
+  if (bounds.size() == 1) return BadField("sliceBounds", "holds one bound");
+  std::vector<std::string> slices;
+  for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+    slices.push_back(TimeSliceId(bounds[i], bounds[i + 1]));
   }
   return slices;
 }
 
-// Throws (boost's system_error, invalid_argument) on anything out of shape; the caller turns that
-// into one kCorruption naming the file.
-MigrateCheckpoint FromJson(const boost::json::object& o) {
-  const int64_t version = o.at(kFormatField).to_number<int64_t>();
-  if (version != kFormatVersion && version != kTimeBoundsFormatVersion) {
-    throw std::invalid_argument("unknown format version");
+// Format 2's "slices": ids, those of time slices well formed.
+Result<std::vector<std::string>> SlicesFromIds(const boost::json::object& o) {
+  auto ids = ArrayField(o, "slices");
+  if (!ids.ok()) return ids.status();
+  std::vector<std::string> slices;
+  for (const auto& id : **ids) {
+    auto text = StringFrom(id, "slices");
+    if (!text.ok()) return text.status();
+    if (text->starts_with("time:") && !ParseTimeSliceId(*text)) {
+      return Status::Corruption("slices: '" + *text + "' is not a time slice");
+    }
+    slices.push_back(std::move(*text));
   }
-  MigrateCheckpoint c;
-  c.key = o.at("key").as_string();
-  c.source = o.at("source").as_string();
-  c.target = o.at("target").as_string();
-  if (!o.at("since").is_null()) c.since = TimeFrom(o.at("since"), "since");
-  c.progress.metadata_written = o.at("metadataWritten").as_bool();
-  c.progress.events_scanned = o.at("eventsScanned").to_number<uint64_t>();
-  c.progress.events_loaded = o.at("eventsLoaded").to_number<uint64_t>();
-  c.progress.slices = SlicesFrom(o, version);
-  c.progress.slices_done = o.at("slicesDone").to_number<uint64_t>();
-  if (c.progress.slices_done > c.progress.slices.size()) {
-    throw std::invalid_argument("slicesDone is past the slices");
-  }
+  return slices;
+}
+
+// Where the load is: MigrateProgress from format `version`.
+Result<MigrateProgress> ProgressFrom(const boost::json::object& o, int64_t version) {
+  MigrateProgress p;
+  auto metadata_written = BoolField(o, "metadataWritten");
+  if (!metadata_written.ok()) return metadata_written.status();
+  p.metadata_written = *metadata_written;
+  auto scanned = NumberField<uint64_t>(o, "eventsScanned");
+  if (!scanned.ok()) return scanned.status();
+  p.events_scanned = *scanned;
+  auto loaded = NumberField<uint64_t>(o, "eventsLoaded");
+  if (!loaded.ok()) return loaded.status();
+  p.events_loaded = *loaded;
+  auto slices = version == kTimeBoundsFormatVersion ? SlicesFromBounds(o) : SlicesFromIds(o);
+  if (!slices.ok()) return slices.status();
+  p.slices = std::move(*slices);
+  auto done = NumberField<uint64_t>(o, "slicesDone");
+  if (!done.ok()) return done.status();
+  p.slices_done = *done;
+  if (p.slices_done > p.slices.size()) return BadField("slicesDone", "is past the slices");
   if (version == kFormatVersion) {
-    c.progress.read_together = o.at("readTogether").to_number<size_t>();
-    if (c.progress.read_together == 0) throw std::invalid_argument("readTogether is 0");
+    auto together = NumberField<size_t>(o, "readTogether");
+    if (!together.ok()) return together.status();
+    if (*together == 0) return BadField("readTogether", "is 0");
+    p.read_together = *together;
   }
   // Absent from checkpoints written before loads counted their source: not counted then.
-  if (const auto* n = o.if_contains("sourceEvents"); n && !n->is_null()) {
-    c.progress.source_events = n->to_number<uint64_t>();
+  if (const boost::json::value* n = o.if_contains("sourceEvents")) {
+    auto source_events = NullableCountFrom(*n, "sourceEvents");
+    if (!source_events.ok()) return source_events.status();
+    p.source_events = *source_events;
   }
-  if (const auto* n = o.if_contains("rowsRead")) c.progress.rows_read = n->to_number<uint64_t>();
-  if (!o.at("targetEventsBytes").is_null()) {
-    c.target_events_bytes = o.at("targetEventsBytes").to_number<uint64_t>();
+  if (const boost::json::value* n = o.if_contains("rowsRead")) {
+    auto rows_read = NumberFrom<uint64_t>(*n, "rowsRead");
+    if (!rows_read.ok()) return rows_read.status();
+    p.rows_read = *rows_read;
   }
+  return p;
+}
+
+// The checkpoint in `o`; an error naming the field that is missing or out of shape, which the
+// caller turns into one kCorruption naming the file.
+Result<MigrateCheckpoint> FromJson(const boost::json::object& o) {
+  auto version = NumberField<int64_t>(o, kFormatField);
+  if (!version.ok()) return version.status();
+  if (*version != kFormatVersion && *version != kTimeBoundsFormatVersion) {
+    std::string why = "is ";
+    why += std::to_string(*version);
+    return BadField(kFormatField, why + ", a format not known here");
+  }
+  MigrateCheckpoint c;
+  for (auto [field, to] :
+       {std::pair{"key", &c.key}, std::pair{"source", &c.source}, std::pair{"target", &c.target}}) {
+    auto text = StringField(o, field);
+    if (!text.ok()) return text.status();
+    *to = std::move(*text);
+  }
+  auto since = Member(o, "since");
+  if (!since.ok()) return since.status();
+  if (!(*since)->is_null()) {
+    auto t = TimeFrom(**since, "since");
+    if (!t.ok()) return t.status();
+    c.since = *t;
+  }
+  auto progress = ProgressFrom(o, *version);
+  if (!progress.ok()) return progress.status();
+  c.progress = std::move(*progress);
+  auto bytes = Member(o, "targetEventsBytes");
+  if (!bytes.ok()) return bytes.status();
+  auto length = NullableCountFrom(**bytes, "targetEventsBytes");
+  if (!length.ok()) return length.status();
+  c.target_events_bytes = *length;
   return c;
+}
+
+// The checkpoint `text` holds, or why it holds none.
+Result<MigrateCheckpoint> ParseCheckpoint(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(text, ec);
+  if (ec) {
+    std::string why = "not JSON: ";
+    why += ec.message();
+    return Status::Corruption(why);
+  }
+  const boost::json::object* o = doc.if_object();
+  if (o == nullptr) return Status::Corruption("not a JSON object");
+  return FromJson(*o);
 }
 
 }  // namespace
@@ -196,13 +334,13 @@ Result<std::optional<MigrateCheckpoint>> LoadCheckpoint(const std::string& path,
   }
   std::stringstream text;
   text << in.rdbuf();
-  MigrateCheckpoint c;
-  try {
-    c = FromJson(boost::json::parse(text.str()).as_object());
-  } catch (const std::exception& e) {
-    return Status::Corruption("checkpoint " + path + " is not a migrate checkpoint (" + e.what() +
+  auto parsed = ParseCheckpoint(text.str());
+  if (!parsed.ok()) {
+    return Status::Corruption("checkpoint " + path + " is not a migrate checkpoint (" +
+                              parsed.status().message() +
                               "): remove it to start the migration from the beginning");
   }
+  MigrateCheckpoint& c = *parsed;
   if (c.key != key) {
     return Status::InvalidArgument("checkpoint " + path + " belongs to another migration (" +
                                    c.source + " -> " + c.target +

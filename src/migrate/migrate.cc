@@ -166,213 +166,391 @@ uint64_t RejectDanglingMetadata(Metadata* md, std::string_view source_name,
   return removed;
 }
 
-Result<MigrateStats> Migrate(RecordStore& source, RecordStore& target,
-                             const MigrateOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  const WriteStats writes_before = target.GetWriteStats();
-  MigrateStats stats;
-  auto reject = [&](Rejected r) {
-    ++stats.rejected;
-    if (options.on_reject) options.on_reject(std::move(r));
-  };
-  MigrateProgress progress = options.resume.value_or(MigrateProgress{});
-  stats.resumed = options.resume.has_value();
-  stats.events_already_loaded = progress.events_loaded;
-  // Slices cost a first pass and a scan each: worth it only when progress is recorded.
-  const bool sliced =
-      options.on_durable && (options.force_slices || !source.EventOrderIsRepeatable());
-  stats.sliced = sliced;
-  // Flushes the target, then records `p`: a checkpoint never claims what a crash could lose.
-  auto checkpoint = [&](const MigrateProgress& p) -> Status {
-    VDPARK_RETURN_IF_ERROR(target.Flush().WithContext("flushing " + target.DisplayName()));
-    return options.on_durable(p);
-  };
+namespace {
 
-  auto md = source.ReadMetadata(reject);
-  if (!md.ok()) return md.status().WithContext("reading " + source.DisplayName());
-  RejectDanglingMetadata(&*md, source.DisplayName(), reject);
-  stats.zones = md->zones.size();
-  stats.bays = md->bays.size();
-  stats.sensors = md->sensors.size();
-  if (sliced && !progress.sliced()) {  // a resumed load keeps the slices it started with
-    auto plan = PlanSlices(source, options);
-    if (!plan.ok()) return plan.status().WithContext("reading " + source.DisplayName());
-    progress.slices = std::move(plan->ids);
-    progress.read_together = std::max<size_t>(plan->read_together, 1);
-    progress.slices_done = 0;
+// Flushes `target`, then records `progress`: a checkpoint never claims what a crash could lose.
+Status FlushAndRecord(RecordStore& target, const ProgressFn& on_durable,
+                      const MigrateProgress& progress) {
+  VDPARK_RETURN_IF_ERROR(target.Flush().WithContext("flushing " + target.DisplayName()));
+  return on_durable(progress);
+}
+
+// Where the reader starts, fixed before the writer runs: the progress belongs to the writer from
+// then on.
+struct ReadStart {
+  uint64_t skip = 0;                // position mode: events of the stream loaded by earlier runs
+  std::vector<std::string> slices;  // slice mode: every slice, the first `first_slice` done
+  size_t read_together = 1;         // slice mode: partitions read side by side
+  uint64_t first_slice = 0;
+  uint64_t rows_read_before = 0;  // slice mode: rows read by the slices done
+};
+
+// The writer thread, beside the reader: writes the batches the reader queues and, when a
+// checkpoint is due, records the progress they make once the target has made it durable.
+class EventWriter {
+ public:
+  // Starts the thread; `progress` is the writer's until Join().
+  EventWriter(RecordStore& target, const MigrateOptions& options, bool sliced,
+              uint64_t already_loaded, MigrateProgress& progress, BlockingQueue<Batch>& queue)
+      : target_(target),
+        options_(options),
+        sliced_(sliced),
+        already_loaded_(already_loaded),
+        progress_(progress),
+        queue_(queue),
+        thread_([this] { Run(); }) {}
+
+  // Returns once the queue is closed and drained.
+  void Join() { thread_.join(); }
+  // Whether a write or a checkpoint failed: the reader then stops.
+  bool failed() const { return failed_; }
+  // After Join(): the first error, and the events handed to the target.
+  const Status& status() const { return status_; }
+  uint64_t written() const { return written_; }
+
+ private:
+  void Run() {
+    uint64_t since_checkpoint = 0;
+    while (auto batch = queue_.Pop()) {
+      if (failed_) continue;  // drain so the reader never blocks on a dead writer
+      if (!batch->events.empty()) {
+        status_ = target_.WriteEvents(batch->events);
+        written_ += batch->events.size();
+        since_checkpoint += batch->events.size();
+      }
+      const bool due = options_.on_durable &&
+                       (sliced_ ? batch->slice_end : since_checkpoint >= options_.checkpoint_every);
+      if (status_.ok() && due) {
+        status_ = RecordProgress(*batch);
+        since_checkpoint = 0;
+      }
+      if (!status_.ok()) failed_ = true;
+    }
   }
+
+  Status RecordProgress(const Batch& batch) {
+    if (sliced_) {
+      progress_.slices_done = batch.slices_done;
+      progress_.rows_read = batch.rows_read;
+    } else {
+      progress_.events_scanned = batch.scanned;
+    }
+    progress_.events_loaded = already_loaded_ + written_;
+    return FlushAndRecord(target_, options_.on_durable, progress_);
+  }
+
+  RecordStore& target_;
+  const MigrateOptions& options_;
+  const bool sliced_;
+  const uint64_t already_loaded_;
+  MigrateProgress& progress_;
+  BlockingQueue<Batch>& queue_;
+  Status status_;
+  std::atomic<bool> failed_{false};
+  uint64_t written_ = 0;
+  std::thread thread_;  // last: it starts once everything it uses is set
+};
+
+// The reader: visits the source's events in the window, counts and sets aside what is not
+// loaded (unknown bays, past the retention; duplicates are counted), and queues the rest, less
+// what an earlier run loaded, in batches for the writer.
+class EventReader {
+ public:
+  EventReader(RecordStore& source, const Metadata& md, const MigrateOptions& options,
+              ReadStart start, MigrateStats& stats, RejectFn reject, BlockingQueue<Batch>& queue,
+              const EventWriter& writer)
+      : source_(source),
+        options_(options),
+        start_(std::move(start)),
+        stats_(stats),
+        reject_(std::move(reject)),
+        queue_(queue),
+        writer_(writer),
+        bays_(md),
+        duplicates_(source.EventStreamOrder()),
+        estimate_(source.EstimateEventCount()),
+        progress_line_("events", estimate_, false),
+        ttl_seconds_(options.retention_days * 86400) {
+    if (estimate_) duplicates_.Reserve(*estimate_ + *estimate_ / 8);  // an estimate may fall short
+    batch_.events.reserve(options_.batch_size);
+  }
+
+  // Position mode: the whole stream, in the source's repeatable order.
+  Status ReadInOrder() {
+    EventScanOptions scan;
+    scan.since = options_.since;
+    Status status = source_.ScanEvents(scan, visit_, scan_reject_);
+    batch_.scanned = scanned_;
+    if (status.ok() && !batch_.events.empty()) status = Push();
+    return status;
+  }
+
+  // Slice mode: the slices not done yet. A time slice is read alone; a source's partitions
+  // `read_together` at a time, in one call that reads them side by side. Either way the writer
+  // checkpoints only at the end of a call, when every slice read so far is complete. Not in the
+  // middle: a partition half delivered would be read again whole on resume, and where the target
+  // appends (csv, cut back only to the checkpoint's length) its rows before the cut would be
+  // there twice.
+  Status ReadSlices() {
+    const std::vector<std::string>& slices = start_.slices;
+    Status status;
+    for (size_t i = start_.first_slice; status.ok() && i < slices.size();) {
+      size_t end = i + 1;
+      if (auto window = ParseTimeSliceId(slices[i])) {
+        std::tie(slice_from_, slice_to_) = *window;
+        EventScanOptions scan;
+        scan.since = window->first;
+        scan.until = window->second;
+        status = source_.ScanEvents(scan, visit_, scan_reject_);
+      } else {
+        end = std::min(slices.size(), i + start_.read_together);
+        slice_from_.reset();
+        slice_to_.reset();
+        status = source_.ScanEventPartitions(std::span(slices).subspan(i, end - i), options_.since,
+                                             visit_, scan_reject_);
+      }
+      batch_.slice_end = true;
+      batch_.slices_done = end;
+      batch_.rows_read = rows_read();
+      if (status.ok()) status = Push();
+      i = end;
+    }
+    return status;
+  }
+
+  // Once the reading is over: ends the progress line, and puts the duplicates in the stats.
+  void Finish() {
+    if (options_.show_progress) progress_line_.Finish(stats_.events_read);
+    stats_.duplicates = duplicates_.duplicates();
+    stats_.duplicates_exact = duplicates_.exact();
+  }
+
+  // Event rows read in the window, by this run and (slice mode) the slices done before it.
+  uint64_t rows_read() const { return start_.rows_read_before + rows_; }
+
+ private:
+  Status Visit(ParkingEvent&& e, const Origin& origin) {
+    // A store may pass events outside the slice (csv ignores until): they belong to another.
+    if (slice_to_ && (e.timestamp < *slice_from_ || e.timestamp >= *slice_to_)) {
+      return Status::OK();
+    }
+    if (!options_.since || e.timestamp >= *options_.since) ++rows_;
+    const bool loaded_before = scanned_++ < start_.skip;
+    if (!bays_.HasBay(e.zone_id, e.bay_number)) {
+      std::string why =
+          bays_.HasZone(e.zone_id)
+              ? "bay '" + e.bay_number + "' is not among zone '" + e.zone_id + "''s bays"
+              : "zone '" + e.zone_id + "' is not among the zones";
+      reject_({origin.ToString(), why, std::string(origin.raw)});
+      return Status::OK();
+    }
+    ++stats_.events_read;
+    if (options_.show_progress) progress_line_.Update(stats_.events_read);
+    if (options_.since && e.timestamp < *options_.since) return Status::OK();
+    if (ttl_seconds_ > 0 && e.timestamp.seconds() + ttl_seconds_ <= options_.now.seconds()) {
+      ++stats_.expired;
+      return Status::OK();
+    }
+    duplicates_.Count(e);
+    // Read again only so that the counts cover the whole source; the target has it already.
+    if (loaded_before) return Status::OK();
+    batch_.events.push_back(std::move(e));
+    if (batch_.events.size() >= options_.batch_size) {
+      batch_.scanned = scanned_;
+      VDPARK_RETURN_IF_ERROR(Push());
+    }
+    return writer_.failed() ? Status::Aborted("writer failed") : Status::OK();
+  }
+
+  // Rows the source could not read count as read: the guard asks whether the source passed
+  // everything it holds, not whether everything was usable (rejects are counted apart).
+  void RejectUnreadable(Rejected r) {
+    ++rows_;
+    reject_(std::move(r));
+  }
+
+  Status Push() {
+    if (!queue_.Push(std::move(batch_))) return Status::Aborted("writer stopped");
+    batch_ = {};
+    batch_.events.reserve(options_.batch_size);
+    return Status::OK();
+  }
+
+  RecordStore& source_;
+  const MigrateOptions& options_;
+  const ReadStart start_;
+  MigrateStats& stats_;
+  const RejectFn reject_;
+  BlockingQueue<Batch>& queue_;
+  const EventWriter& writer_;
+  const BayIndex bays_;
+  DuplicateDetector duplicates_;
+  const std::optional<uint64_t> estimate_;
+  Progress progress_line_;
+  const int64_t ttl_seconds_;
+  const EventVisitor visit_ = [this](ParkingEvent&& e, const Origin& origin) {
+    return Visit(std::move(e), origin);
+  };
+  const RejectFn scan_reject_ = [this](Rejected r) { RejectUnreadable(std::move(r)); };
+  Batch batch_;
+  uint64_t scanned_ = 0;                            // visits so far: the position in the stream
+  uint64_t rows_ = 0;                               // event rows read in the window, this run
+  std::optional<Timestamp> slice_from_, slice_to_;  // the time slice being read (slice mode)
+};
+
+// One call of Migrate: the state its steps share, the steps in the order Run() takes them.
+class MigrateRun {
+ public:
+  MigrateRun(RecordStore& source, RecordStore& target, const MigrateOptions& options)
+      : source_(source),
+        target_(target),
+        options_(options),
+        writes_before_(target.GetWriteStats()),
+        progress_(options.resume.value_or(MigrateProgress{})),
+        // Slices cost a first pass and a scan each: worth it only when progress is recorded.
+        sliced_(options.on_durable && (options.force_slices || !source.EventOrderIsRepeatable())) {
+    stats_.resumed = options.resume.has_value();
+    stats_.events_already_loaded = progress_.events_loaded;
+    stats_.sliced = sliced_;
+  }
+
+  Result<MigrateStats> Run() {
+    auto md = ReadMetadata();
+    if (!md.ok()) return md.status();
+    // A resumed load keeps the slices it started with.
+    if (sliced_ && !progress_.sliced()) VDPARK_RETURN_IF_ERROR(PlanSlicesOfNewLoad());
+    VDPARK_RETURN_IF_ERROR(CountSourceEvents());
+    VDPARK_RETURN_IF_ERROR(WriteMetadataOnce(*md));
+    VDPARK_RETURN_IF_ERROR(LoadEvents(*md));
+    VDPARK_RETURN_IF_ERROR(CheckComplete());
+    return Finish();
+  }
+
+ private:
+  // The metadata, whole and checked: zones, bays and sensors that can be written.
+  Result<Metadata> ReadMetadata() {
+    auto md = source_.ReadMetadata(reject_);
+    if (!md.ok()) return md.status().WithContext("reading " + source_.DisplayName());
+    RejectDanglingMetadata(&*md, source_.DisplayName(), reject_);
+    stats_.zones = md->zones.size();
+    stats_.bays = md->bays.size();
+    stats_.sensors = md->sensors.size();
+    return md;
+  }
+
+  Status PlanSlicesOfNewLoad() {
+    auto plan = PlanSlices(source_, options_);
+    if (!plan.ok()) return plan.status().WithContext("reading " + source_.DisplayName());
+    progress_.slices = std::move(plan->ids);
+    progress_.read_together = std::max<size_t>(plan->read_together, 1);
+    progress_.slices_done = 0;
+    return Status::OK();
+  }
+
   // The completeness guard's count, before anything is read: rows written while the load runs
   // can only make the source hold more than it counted. Position mode reads everything again on
   // every run, so counts again; a resumed slice load keeps the count its slices began with (a
   // checkpoint from before the guard has none, and that load is not checked).
-  if (!sliced || progress.slices_done == 0) {
-    auto count = source.CountEvents(options.since);
-    if (!count.ok())
-      return count.status().WithContext("counting the events of " + source.DisplayName());
-    progress.source_events = *count;
-    progress.rows_read = 0;
-  }
-  if (!progress.metadata_written) {
-    VDPARK_RETURN_IF_ERROR(
-        target.WriteMetadata(*md).WithContext("writing " + target.DisplayName()));
-    progress.metadata_written = true;
-    if (options.on_durable) VDPARK_RETURN_IF_ERROR(checkpoint(progress));
-  }
-  // The reader's view of where to start; `progress` belongs to the writer from here on.
-  const uint64_t skip = sliced ? 0 : progress.events_scanned;
-  const std::vector<std::string> slices = progress.slices;
-  const size_t read_together = std::max<size_t>(progress.read_together, 1);
-  const uint64_t first_slice = progress.slices_done;
-  const uint64_t rows_read_before = sliced ? progress.rows_read : 0;
-
-  // The writer runs beside the reader; the queue bounds what is in flight between them.
-  BlockingQueue<Batch> queue(options.queue_batches);
-  Status write_status;  // read only after the writer has joined
-  std::atomic<bool> writer_failed{false};
-  uint64_t written = 0;
-  std::thread writer([&] {
-    uint64_t since_checkpoint = 0;
-    while (auto batch = queue.Pop()) {
-      if (writer_failed) continue;  // drain so the reader never blocks on a dead writer
-      if (!batch->events.empty()) {
-        write_status = target.WriteEvents(batch->events);
-        written += batch->events.size();
-        since_checkpoint += batch->events.size();
-      }
-      const bool due = options.on_durable &&
-                       (sliced ? batch->slice_end : since_checkpoint >= options.checkpoint_every);
-      if (write_status.ok() && due) {
-        if (sliced) {
-          progress.slices_done = batch->slices_done;
-          progress.rows_read = batch->rows_read;
-        } else {
-          progress.events_scanned = batch->scanned;
-        }
-        progress.events_loaded = stats.events_already_loaded + written;
-        write_status = checkpoint(progress);
-        since_checkpoint = 0;
-      }
-      if (!write_status.ok()) writer_failed = true;
+  Status CountSourceEvents() {
+    if (sliced_ && progress_.slices_done > 0) return Status::OK();
+    auto count = source_.CountEvents(options_.since);
+    if (!count.ok()) {
+      return count.status().WithContext("counting the events of " + source_.DisplayName());
     }
-  });
-
-  BayIndex bays(*md);
-  DuplicateDetector duplicates(source.EventStreamOrder());
-  const std::optional<uint64_t> estimate = source.EstimateEventCount();
-  if (estimate) duplicates.Reserve(*estimate + *estimate / 8);  // an estimate may fall short
-  Progress progress_line("events", estimate, false);
-  const int64_t ttl_seconds = options.retention_days * 86400;
-  Batch batch;
-  batch.events.reserve(options.batch_size);
-  auto push = [&]() -> Status {
-    if (!queue.Push(std::move(batch))) return Status::Aborted("writer stopped");
-    batch = {};
-    batch.events.reserve(options.batch_size);
+    progress_.source_events = *count;
+    progress_.rows_read = 0;
     return Status::OK();
-  };
-  uint64_t scanned = 0;                           // visits so far: the position in the stream
-  uint64_t rows = 0;                              // event rows read in the window, this run
-  std::optional<Timestamp> slice_from, slice_to;  // the time slice being read (slice mode)
-  // Rows the source could not read count as read: the guard asks whether the source passed
-  // everything it holds, not whether everything was usable (rejects are counted apart).
-  const RejectFn scan_reject = [&](Rejected r) {
-    ++rows;
-    reject(std::move(r));
-  };
-  EventVisitor visit = [&](ParkingEvent&& e, const Origin& origin) -> Status {
-    // A store may pass events outside the slice (csv ignores until): they belong to another.
-    if (slice_to && (e.timestamp < *slice_from || e.timestamp >= *slice_to)) return Status::OK();
-    if (!options.since || e.timestamp >= *options.since) ++rows;
-    const bool loaded_before = scanned++ < skip;
-    if (!bays.HasBay(e.zone_id, e.bay_number)) {
-      std::string why = bays.HasZone(e.zone_id) ? "bay '" + e.bay_number + "' is not among zone '" +
-                                                      e.zone_id + "''s bays"
-                                                : "zone '" + e.zone_id + "' is not among the zones";
-      reject({origin.ToString(), why, std::string(origin.raw)});
-      return Status::OK();
-    }
-    ++stats.events_read;
-    if (options.show_progress) progress_line.Update(stats.events_read);
-    if (options.since && e.timestamp < *options.since) return Status::OK();
-    if (ttl_seconds > 0 && e.timestamp.seconds() + ttl_seconds <= options.now.seconds()) {
-      ++stats.expired;
-      return Status::OK();
-    }
-    duplicates.Count(e);
-    // Read again only so that the counts cover the whole source; the target has it already.
-    if (loaded_before) return Status::OK();
-    batch.events.push_back(std::move(e));
-    if (batch.events.size() >= options.batch_size) {
-      batch.scanned = scanned;
-      VDPARK_RETURN_IF_ERROR(push());
-    }
-    return writer_failed ? Status::Aborted("writer failed") : Status::OK();
-  };
-
-  Status read_status;
-  if (!sliced) {
-    EventScanOptions scan;
-    scan.since = options.since;
-    read_status = source.ScanEvents(scan, visit, scan_reject);
-    batch.scanned = scanned;
-    if (read_status.ok() && !batch.events.empty()) read_status = push();
-  } else {
-    // A time slice is read alone; a source's partitions `read_together` at a time, in one call
-    // that reads them side by side. Either way the writer checkpoints only at the end of a call,
-    // when every slice read so far is complete. Not in the middle: a partition half delivered
-    // would be read again whole on resume, and where the target appends (csv, cut back only to
-    // the checkpoint's length) its rows before the cut would be there twice.
-    for (size_t i = first_slice; read_status.ok() && i < slices.size();) {
-      size_t end = i + 1;
-      if (auto window = ParseTimeSliceId(slices[i])) {
-        std::tie(slice_from, slice_to) = *window;
-        EventScanOptions scan;
-        scan.since = window->first;
-        scan.until = window->second;
-        read_status = source.ScanEvents(scan, visit, scan_reject);
-      } else {
-        end = std::min(slices.size(), i + read_together);
-        slice_from.reset();
-        slice_to.reset();
-        read_status = source.ScanEventPartitions(std::span(slices).subspan(i, end - i),
-                                                 options.since, visit, scan_reject);
-      }
-      batch.slice_end = true;
-      batch.slices_done = end;
-      batch.rows_read = rows_read_before + rows;
-      if (read_status.ok()) read_status = push();
-      i = end;
-    }
   }
-  queue.Close();
-  writer.join();
-  if (options.show_progress) progress_line.Finish(stats.events_read);
 
-  if (!write_status.ok()) return write_status.WithContext("writing " + target.DisplayName());
-  if (!read_status.ok()) return read_status.WithContext("reading " + source.DisplayName());
-  VDPARK_RETURN_IF_ERROR(target.Flush().WithContext("flushing " + target.DisplayName()));
-  stats.events_written = written;
-  const WriteStats writes_after = target.GetWriteStats();
-  stats.target_writes = {writes_after.consumed_write_units - writes_before.consumed_write_units,
-                         writes_after.requests - writes_before.requests,
-                         writes_after.throttled - writes_before.throttled,
-                         writes_after.retried_items - writes_before.retried_items,
-                         writes_after.concurrency_cuts - writes_before.concurrency_cuts};
-  stats.source_events = progress.source_events;
-  stats.rows_read = rows_read_before + rows;
-  if (stats.source_events && stats.rows_read < *stats.source_events) {
+  Status WriteMetadataOnce(const Metadata& md) {
+    if (progress_.metadata_written) return Status::OK();
+    VDPARK_RETURN_IF_ERROR(
+        target_.WriteMetadata(md).WithContext("writing " + target_.DisplayName()));
+    progress_.metadata_written = true;
+    if (options_.on_durable) {
+      VDPARK_RETURN_IF_ERROR(FlushAndRecord(target_, options_.on_durable, progress_));
+    }
+    return Status::OK();
+  }
+
+  // The reader's view of where to start, taken before the writer has the progress.
+  ReadStart StartOfReading() const {
+    ReadStart start;
+    start.skip = sliced_ ? 0 : progress_.events_scanned;
+    start.slices = progress_.slices;
+    start.read_together = std::max<size_t>(progress_.read_together, 1);
+    start.first_slice = progress_.slices_done;
+    start.rows_read_before = sliced_ ? progress_.rows_read : 0;
+    return start;
+  }
+
+  // The events: the writer runs beside the reader, the queue bounds what is in flight between
+  // them. Everything written is flushed at the end.
+  Status LoadEvents(const Metadata& md) {
+    ReadStart start = StartOfReading();
+    BlockingQueue<Batch> queue(options_.queue_batches);
+    EventWriter writer(target_, options_, sliced_, stats_.events_already_loaded, progress_, queue);
+    EventReader reader(source_, md, options_, std::move(start), stats_, reject_, queue, writer);
+    Status read_status = sliced_ ? reader.ReadSlices() : reader.ReadInOrder();
+    queue.Close();
+    writer.Join();
+    reader.Finish();
+    if (!writer.status().ok()) {
+      return writer.status().WithContext("writing " + target_.DisplayName());
+    }
+    if (!read_status.ok()) return read_status.WithContext("reading " + source_.DisplayName());
+    VDPARK_RETURN_IF_ERROR(target_.Flush().WithContext("flushing " + target_.DisplayName()));
+    stats_.events_written = writer.written();
+    stats_.rows_read = reader.rows_read();
+    return Status::OK();
+  }
+
+  // The completeness guard: a load that read fewer rows than the source held fails.
+  Status CheckComplete() {
+    stats_.source_events = progress_.source_events;
+    if (!stats_.source_events || stats_.rows_read >= *stats_.source_events) return Status::OK();
     return Status::Corruption(
-        "incomplete: " + source.DisplayName() + " held " + std::to_string(*stats.source_events) +
-        " events when this load began, and " + std::to_string(stats.rows_read) +
-        " were read from it: " + std::to_string(*stats.source_events - stats.rows_read) +
-        " missing. What was read is in " + target.DisplayName() +
+        "incomplete: " + source_.DisplayName() + " held " + std::to_string(*stats_.source_events) +
+        " events when this load began, and " + std::to_string(stats_.rows_read) +
+        " were read from it: " + std::to_string(*stats_.source_events - stats_.rows_read) +
+        " missing. What was read is in " + target_.DisplayName() +
         "; find why the source passed fewer (its log, its partitions) and load again with "
         "--restart");
   }
-  stats.duplicates = duplicates.duplicates();
-  stats.duplicates_exact = duplicates.exact();
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return stats;
+
+  MigrateStats Finish() {
+    const WriteStats writes_after = target_.GetWriteStats();
+    stats_.target_writes = {writes_after.consumed_write_units - writes_before_.consumed_write_units,
+                            writes_after.requests - writes_before_.requests,
+                            writes_after.throttled - writes_before_.throttled,
+                            writes_after.retried_items - writes_before_.retried_items,
+                            writes_after.concurrency_cuts - writes_before_.concurrency_cuts};
+    stats_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return stats_;
+  }
+
+  void Reject(Rejected r) {
+    ++stats_.rejected;
+    if (options_.on_reject) options_.on_reject(std::move(r));
+  }
+
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  RecordStore& source_;
+  RecordStore& target_;
+  const MigrateOptions& options_;
+  const WriteStats writes_before_;
+  MigrateStats stats_;
+  MigrateProgress progress_;
+  const bool sliced_;
+  const RejectFn reject_ = [this](Rejected r) { Reject(std::move(r)); };
+};
+
+}  // namespace
+
+Result<MigrateStats> Migrate(RecordStore& source, RecordStore& target,
+                             const MigrateOptions& options) {
+  return MigrateRun(source, target, options).Run();
 }
 
 }  // namespace vdpark

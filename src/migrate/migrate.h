@@ -9,9 +9,9 @@
 // exactly once). Every target but csv writes by key (insert or replace), so writing an event again
 // is harmless: the only question is how far the load got, and the answer may err on the early side
 // but never on the late side. Migrate reports its progress through `on_durable`, and only after
-// target.Flush() has made everything before it durable; the caller records it (a checkpoint file,
-// see checkpoint.h) and passes it back as `resume` to carry on. Progress is kept in one of two
-// forms, chosen by the source:
+// target.Flush() has made everything before it durable; the caller records it (ResumableLoad
+// keeps it in a checkpoint file, see resumable_load.h) and passes it back as `resume` to carry on.
+// Progress is kept in one of two forms, chosen by the source:
 //   - a position in the event stream, when the stream comes in the same order on every scan
 //     (csv: file order; a store that scans in key order, as embedded does): events before it are
 //     read again (so counts, rejects and duplicates still cover the whole source) but not written;
@@ -36,7 +36,7 @@
 // dropped since the load began).
 //
 // A csv target appends, so writing again would duplicate rows: the caller cuts events.csv back to
-// the length it had at the checkpoint before resuming (see migrate_command.cc).
+// the length it had at the checkpoint before resuming (ResumableLoad does, see resumable_load.h).
 #pragma once
 
 #include <cstdint>

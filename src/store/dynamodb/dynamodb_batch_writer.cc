@@ -125,29 +125,183 @@ std::vector<std::vector<size_t>> MakeBatches(const std::vector<size_t>& pending,
   return batches;
 }
 
-}  // namespace
-
-DynamoDbBatchWriter::DynamoDbBatchWriter(DynamoDbClient& client, std::string table,
-                                         BatchWriterOptions options)
-    : client_(client), table_(std::move(table)), options_(options) {}
-
-BatchWriteReport DynamoDbBatchWriter::Write(std::span<const WriteRequest> writes,
-                                            const std::atomic<int>& in_flight_limit,
-                                            const WriteControls& controls) const {
-  BatchWriteReport report;
-  Result<std::vector<Planned>> planned_or = Plan(writes);
-  if (!planned_or.ok()) {
-    report.status = planned_or.status().WithContext("BatchWrite to " + table_);
-    return report;
+// One Write call: its requests, what the batching knows of them, and what the rounds have done.
+class BatchWriteRun {
+ public:
+  BatchWriteRun(DynamoDbClient& client, const std::string& table, const BatchWriterOptions& options,
+                std::span<const WriteRequest> writes, std::vector<Planned> planned,
+                const std::atomic<int>& in_flight_limit, const WriteControls& controls)
+      : client_(client),
+        table_(table),
+        options_(options),
+        writes_(writes),
+        planned_(std::move(planned)),
+        in_flight_limit_(in_flight_limit),
+        controls_(controls),
+        throttled_before_(client.stats().throttled.load()) {
+    index_of_.reserve(planned_.size());
+    for (size_t i = 0; i < planned_.size(); ++i) index_of_.emplace(JoinKey(planned_[i].key), i);
+    pending_.resize(planned_.size());
+    for (size_t i = 0; i < pending_.size(); ++i) pending_[i] = i;
   }
-  const std::vector<Planned>& planned = *planned_or;
-  std::unordered_map<std::string, size_t> index_of;  // for matching UnprocessedItems back
-  index_of.reserve(planned.size());
-  for (size_t i = 0; i < planned.size(); ++i) index_of.emplace(JoinKey(planned[i].key), i);
 
-  // Builds one BatchWriteItem request in one arena: the client serializes it before CallAsync
-  // returns, and an arena makes the thousands of small JSON nodes cheap.
-  auto build = [&](const std::vector<size_t>& batch) {
+  // Rounds of calls until every request is applied, the rounds run out or a call fails.
+  BatchWriteReport Run() {
+    while (!pending_.empty()) {
+      if (report_.rounds > 0) {
+        if (Status s = WaitBeforeResending(); !s.ok()) return Finish(s);
+      }
+      ++report_.rounds;
+      std::vector<std::vector<size_t>> batches = MakeBatches(pending_, planned_);
+      pending_.clear();
+      SendRound(batches);
+      if (!error_.ok()) return Finish(error_.WithContext("BatchWrite to " + table_));
+      // Keep the requests' own order in a resend: easier to read in a trace, nothing more.
+      std::sort(pending_.begin(), pending_.end());
+    }
+    return Finish(Status::OK());
+  }
+
+ private:
+  // kThrottled once max_rounds rounds have left requests unprocessed; otherwise the backoff
+  // before the next round.
+  Status WaitBeforeResending() {
+    if (static_cast<int>(report_.rounds) >= options_.max_rounds) {
+      return Status::Throttled(
+          "BatchWrite to " + table_ + ": " + std::to_string(pending_.size()) + " of " +
+          std::to_string(writes_.size()) + " requests still unprocessed after " +
+          std::to_string(report_.rounds) + " rounds of resending; the rest were written");
+    }
+    std::this_thread::sleep_for(dynamodb_parts::FullJitterBackoff(
+        static_cast<int>(report_.rounds) - 1, options_.base_backoff, options_.max_backoff));
+    report_.items_resent += pending_.size();
+    return Status::OK();
+  }
+
+  // Sends the round's batches, at most the in-flight limit at a time, and takes in every answer:
+  // what is to be sent again goes to pending_, the first error that is not to error_ (after
+  // which nothing more is sent).
+  void SendRound(const std::vector<std::vector<size_t>>& batches) {
+    size_t next = 0, in_flight = 0;
+    while (next < batches.size() || in_flight > 0) {
+      const size_t limit = InFlightLimit();
+      while (error_.ok() && next < batches.size() && in_flight < limit) {
+        const size_t b = next++;
+        Send(b, batches[b]);
+        ++in_flight;
+      }
+      if (!error_.ok()) next = batches.size();  // send nothing more; drain what is in flight
+      if (in_flight == 0) break;
+      for (Inbox::Answer& answer : TakeAnswers()) {
+        --in_flight;
+        TakeAnswer(answer, batches[answer.batch]);
+      }
+    }
+  }
+
+  // Read before each call: the loader may change it while a call is running.
+  size_t InFlightLimit() const {
+    int allowed = in_flight_limit_.load();
+    if (controls_.in_flight) allowed = std::min(allowed, controls_.in_flight->limit());
+    return static_cast<size_t>(std::max(1, allowed));
+  }
+
+  // Sends batch `b` once the write-unit ceiling lets it; its answer comes to the inbox.
+  void Send(size_t b, const std::vector<size_t>& batch) {
+    if (controls_.write_units) {
+      uint64_t units = 0;
+      for (size_t i : batch) units += planned_[i].units;
+      controls_.write_units->Acquire(static_cast<double>(units));
+    }
+    ++report_.requests_sent;
+    client_.CallAsync("BatchWriteItem", BuildRequest(batch),
+                      [inbox = inbox_, b](Result<boost::json::object> result) {
+                        std::lock_guard lock(inbox->mu);
+                        inbox->answers.push_back({b, std::move(result)});
+                        inbox->cv.notify_one();
+                      });
+  }
+
+  // Waits for at least one answer and takes all that are there.
+  std::deque<Inbox::Answer> TakeAnswers() {
+    std::deque<Inbox::Answer> answers;
+    std::unique_lock lock(inbox_->mu);
+    inbox_->cv.wait(lock, [&] { return !inbox_->answers.empty(); });
+    answers.swap(inbox_->answers);
+    return answers;
+  }
+
+  // One call's answer: a call that failed and may be retried goes back to pending_ whole; of one
+  // that succeeded, its unprocessed requests, and its write units are counted.
+  void TakeAnswer(const Inbox::Answer& answer, const std::vector<size_t>& batch) {
+    if (!answer.result.ok()) {
+      Status s = answer.result.status();
+      if (s.IsRetryable()) {
+        ++report_.throttled_requests;
+        if (controls_.in_flight) controls_.in_flight->OnThrottled();
+        pending_.insert(pending_.end(), batch.begin(), batch.end());
+      } else if (error_.ok()) {
+        error_ = s;
+      }
+      return;
+    }
+    const boost::json::object& response = *answer.result;
+    std::vector<size_t> unprocessed = UnprocessedOf(response);
+    if (controls_.in_flight) {
+      unprocessed.empty() ? controls_.in_flight->OnSuccess() : controls_.in_flight->OnThrottled();
+    }
+    if (!unprocessed.empty()) {
+      ++report_.throttled_requests;
+      pending_.insert(pending_.end(), unprocessed.begin(), unprocessed.end());
+    }
+    CountWriteUnits(response, batch, std::move(unprocessed));
+  }
+
+  // The requests the server left in UnprocessedItems, matched back by key.
+  std::vector<size_t> UnprocessedOf(const boost::json::object& response) {
+    std::vector<size_t> unprocessed;
+    const boost::json::value* u = response.if_contains("UnprocessedItems");
+    if (u == nullptr || !u->is_object()) return unprocessed;
+    const boost::json::value* mine = u->get_object().if_contains(table_);
+    if (mine == nullptr || !mine->is_array()) return unprocessed;
+    for (const boost::json::value& entry : mine->get_array()) {
+      std::optional<ItemKey> key = KeyOfEntry(entry);
+      auto it = key ? index_of_.find(JoinKey(*key)) : index_of_.end();
+      if (it == index_of_.end()) {
+        // An entry we cannot match back could hide a request that was never applied: fail the
+        // call rather than guess.
+        if (error_.ok()) {
+          error_ = Status::Internal(
+              "BatchWriteItem: an unprocessed entry matches no "
+              "request sent: " +
+              boost::json::serialize(entry).substr(0, 200));
+        }
+        continue;
+      }
+      unprocessed.push_back(it->second);
+    }
+    return unprocessed;
+  }
+
+  // As the answer reports them, else estimated for the requests of `batch` it applied.
+  void CountWriteUnits(const boost::json::object& response, const std::vector<size_t>& batch,
+                       std::vector<size_t> unprocessed) {
+    if (std::optional<double> units = dynamodb_parts::ConsumedUnits(response)) {
+      report_.write_units += *units;
+      return;
+    }
+    ++report_.unreported_capacity;
+    std::sort(unprocessed.begin(), unprocessed.end());
+    for (size_t i : batch) {
+      if (!std::binary_search(unprocessed.begin(), unprocessed.end(), i)) {
+        report_.write_units += static_cast<double>(planned_[i].units);
+      }
+    }
+  }
+
+  // One BatchWriteItem request in one arena: the client serializes it before CallAsync returns,
+  // and an arena makes the thousands of small JSON nodes cheap.
+  boost::json::object BuildRequest(const std::vector<size_t>& batch) const {
     boost::json::storage_ptr sp =
         boost::json::make_shared_resource<boost::json::monotonic_resource>();
     boost::json::array entries(sp);
@@ -155,11 +309,11 @@ BatchWriteReport DynamoDbBatchWriter::Write(std::span<const WriteRequest> writes
     for (size_t i : batch) {
       boost::json::object entry(sp);
       boost::json::object body(sp);
-      if (writes[i].kind == WriteRequest::Kind::kPut) {
-        body["Item"] = ItemToJson(writes[i].item, sp);
+      if (writes_[i].kind == WriteRequest::Kind::kPut) {
+        body["Item"] = ItemToJson(writes_[i].item, sp);
         entry["PutRequest"] = std::move(body);
       } else {
-        body["Key"] = dynamodb_parts::KeyToJson(planned[i].key, sp);
+        body["Key"] = dynamodb_parts::KeyToJson(planned_[i].key, sp);
         entry["DeleteRequest"] = std::move(body);
       }
       entries.push_back(std::move(entry));
@@ -170,126 +324,47 @@ BatchWriteReport DynamoDbBatchWriter::Write(std::span<const WriteRequest> writes
     request["RequestItems"] = std::move(tables);
     request["ReturnConsumedCapacity"] = "TOTAL";
     return request;
-  };
-
-  const uint64_t throttled_before = client_.stats().throttled.load();
-  auto finish = [&](Status status) {
-    report.status = std::move(status);
-    report.throttled_answers = client_.stats().throttled.load() - throttled_before;
-    return report;
-  };
-  auto inbox = std::make_shared<Inbox>();
-  std::vector<size_t> pending(planned.size());
-  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  Status error;
-  while (!pending.empty()) {
-    if (report.rounds > 0) {
-      if (static_cast<int>(report.rounds) >= options_.max_rounds) {
-        return finish(Status::Throttled(
-            "BatchWrite to " + table_ + ": " + std::to_string(pending.size()) + " of " +
-            std::to_string(writes.size()) + " requests still unprocessed after " +
-            std::to_string(report.rounds) + " rounds of resending; the rest were written"));
-      }
-      std::this_thread::sleep_for(dynamodb_parts::FullJitterBackoff(
-          static_cast<int>(report.rounds) - 1, options_.base_backoff, options_.max_backoff));
-      report.items_resent += pending.size();
-    }
-    ++report.rounds;
-    std::vector<std::vector<size_t>> batches = MakeBatches(pending, planned);
-    pending.clear();
-    size_t next = 0, in_flight = 0;
-    while (next < batches.size() || in_flight > 0) {
-      // Read the limit before each call: the loader may change it while a call is running.
-      int allowed = in_flight_limit.load();
-      if (controls.in_flight) allowed = std::min(allowed, controls.in_flight->limit());
-      const size_t limit = static_cast<size_t>(std::max(1, allowed));
-      while (error.ok() && next < batches.size() && in_flight < limit) {
-        const size_t b = next++;
-        if (controls.write_units) {
-          uint64_t units = 0;
-          for (size_t i : batches[b]) units += planned[i].units;
-          controls.write_units->Acquire(static_cast<double>(units));
-        }
-        ++in_flight;
-        ++report.requests_sent;
-        client_.CallAsync("BatchWriteItem", build(batches[b]),
-                          [inbox, b](Result<boost::json::object> result) {
-                            std::lock_guard lock(inbox->mu);
-                            inbox->answers.push_back({b, std::move(result)});
-                            inbox->cv.notify_one();
-                          });
-      }
-      if (!error.ok()) next = batches.size();  // send nothing more; drain what is in flight
-      if (in_flight == 0) break;
-      std::deque<Inbox::Answer> answers;
-      {
-        std::unique_lock lock(inbox->mu);
-        inbox->cv.wait(lock, [&] { return !inbox->answers.empty(); });
-        answers.swap(inbox->answers);
-      }
-      for (Inbox::Answer& answer : answers) {
-        --in_flight;
-        const std::vector<size_t>& batch = batches[answer.batch];
-        if (!answer.result.ok()) {
-          Status s = answer.result.status();
-          if (s.IsRetryable()) {
-            ++report.throttled_requests;
-            if (controls.in_flight) controls.in_flight->OnThrottled();
-            pending.insert(pending.end(), batch.begin(), batch.end());
-          } else if (error.ok()) {
-            error = s;
-          }
-          continue;
-        }
-        const boost::json::object& response = *answer.result;
-        std::vector<size_t> unprocessed;
-        if (const boost::json::value* u = response.if_contains("UnprocessedItems");
-            u != nullptr && u->is_object()) {
-          if (const boost::json::value* mine = u->get_object().if_contains(table_);
-              mine != nullptr && mine->is_array()) {
-            for (const boost::json::value& entry : mine->get_array()) {
-              std::optional<ItemKey> key = KeyOfEntry(entry);
-              auto it = key ? index_of.find(JoinKey(*key)) : index_of.end();
-              if (it == index_of.end()) {
-                // An entry we cannot match back could hide a request that was never applied:
-                // fail the call rather than guess.
-                if (error.ok()) {
-                  error = Status::Internal(
-                      "BatchWriteItem: an unprocessed entry matches no "
-                      "request sent: " +
-                      boost::json::serialize(entry).substr(0, 200));
-                }
-                continue;
-              }
-              unprocessed.push_back(it->second);
-            }
-          }
-        }
-        if (controls.in_flight) {
-          unprocessed.empty() ? controls.in_flight->OnSuccess() : controls.in_flight->OnThrottled();
-        }
-        if (!unprocessed.empty()) {
-          ++report.throttled_requests;
-          pending.insert(pending.end(), unprocessed.begin(), unprocessed.end());
-        }
-        if (std::optional<double> units = dynamodb_parts::ConsumedUnits(response)) {
-          report.write_units += *units;
-        } else {
-          ++report.unreported_capacity;
-          std::sort(unprocessed.begin(), unprocessed.end());
-          for (size_t i : batch) {
-            if (!std::binary_search(unprocessed.begin(), unprocessed.end(), i)) {
-              report.write_units += static_cast<double>(planned[i].units);
-            }
-          }
-        }
-      }
-    }
-    if (!error.ok()) return finish(error.WithContext("BatchWrite to " + table_));
-    // Keep the requests' own order in a resend: easier to read in a trace, nothing more.
-    std::sort(pending.begin(), pending.end());
   }
-  return finish(Status::OK());
+
+  BatchWriteReport Finish(Status status) {
+    report_.status = std::move(status);
+    report_.throttled_answers = client_.stats().throttled.load() - throttled_before_;
+    return report_;
+  }
+
+  DynamoDbClient& client_;
+  const std::string& table_;
+  const BatchWriterOptions& options_;
+  const std::span<const WriteRequest> writes_;
+  const std::vector<Planned> planned_;
+  std::unordered_map<std::string, size_t> index_of_;  // for matching UnprocessedItems back
+  const std::atomic<int>& in_flight_limit_;
+  const WriteControls& controls_;
+  const uint64_t throttled_before_;
+  const std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
+  std::vector<size_t> pending_;  // requests of the next round
+  Status error_;                 // the first error not to be retried
+  BatchWriteReport report_;
+};
+
+}  // namespace
+
+DynamoDbBatchWriter::DynamoDbBatchWriter(DynamoDbClient& client, std::string table,
+                                         BatchWriterOptions options)
+    : client_(client), table_(std::move(table)), options_(options) {}
+
+BatchWriteReport DynamoDbBatchWriter::Write(std::span<const WriteRequest> writes,
+                                            const std::atomic<int>& in_flight_limit,
+                                            const WriteControls& controls) const {
+  Result<std::vector<Planned>> planned = Plan(writes);
+  if (!planned.ok()) {
+    BatchWriteReport report;
+    report.status = planned.status().WithContext("BatchWrite to " + table_);
+    return report;
+  }
+  return BatchWriteRun(client_, table_, options_, writes, std::move(*planned), in_flight_limit,
+                       controls)
+      .Run();
 }
 
 }  // namespace vdpark

@@ -1,0 +1,225 @@
+#include "cli/serve.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "api/dashboard_assets.h"
+#include "api/event_stream.h"
+#include "api/http_server.h"
+#include "api/response_cache.h"
+#include "api/router.h"
+#include "cli/in_process_fleet.h"
+#include "ingest/ingest_service.h"
+#include "ingest/postgres_mirror.h"
+#include "store/postgres/postgres_connection.h"
+
+namespace vdpark::cli {
+
+namespace {
+
+// The services over one store, started one by one; members in the order they start, so that
+// they are destroyed in the reverse order.
+class Services {
+ public:
+  // `store` plays every role asked of it (CheckRoles).
+  explicit Services(const OpenedStore& store)
+      : store_(*store.records),
+        live_(store.live),
+        queries_(store.queries),
+        stream_(EventStream::TenantsFrom(store.queries ? static_cast<RecordLookup&>(*store.queries)
+                                                       : *store.live)) {}
+
+  // Dual-write (plan §4.3): every change also to the store at `url`, through a durable queue.
+  Status OpenMirror(const std::string& url, const std::string& queue) {
+    auto opened = PostgresMirror::Open(queue, url);
+    if (!opened.ok()) return opened.status().WithContext("--mirror");
+    mirror_ = std::move(*opened);
+    auto shown = PostgresUrl::Parse(url);  // without the password
+    std::printf("dual-write: every change also to %s (queue %s)\n",
+                shown.ok() ? shown->display.c_str() : "?", queue.c_str());
+    return Status::OK();
+  }
+
+  // The API keeps its answers up to `max_age`, and only 100 ms once a change is committed.
+  void KeepAnswers(std::chrono::microseconds max_age_micros) {
+    if (max_age_micros.count() <= 0) return;
+    const auto max_age = std::chrono::duration_cast<std::chrono::milliseconds>(max_age_micros);
+    cache_ =
+        std::make_unique<ResponseCache>(std::min(max_age, std::chrono::milliseconds(100)), max_age);
+  }
+
+  // Every committed change goes to the live stream, and to the mirror when dual-writing.
+  void RouteChanges() {
+    to_stream_ = stream_.Sink();
+    to_mirror_ = mirror_ ? mirror_->Sink() : ChangeSink();
+    on_change_ = [this](const AppliedChange& c) {
+      if (to_mirror_) to_mirror_(c);
+      if (cache_) cache_->Invalidate();
+      to_stream_(c);
+    };
+  }
+
+  Status StartIngest(const ServeOptions& o) {
+    IngestServiceOptions io;
+    io.mqtt_url = o.mqtt;
+    io.client_id = o.client_id;
+    io.shared_group = o.share;
+    io.ingest = o.ingest;
+    io.sweep_every = o.sweep_every;
+    auto started = IngestService::Start(*live_, store_, io, on_change_);
+    if (!started.ok()) return started.status();
+    ingest_ = std::move(*started);
+    std::printf("serving: %s <- %s (client %s%s)\n", store_.DisplayName().c_str(), o.mqtt.c_str(),
+                io.client_id.c_str(), o.share.empty() ? "" : (", group " + o.share).c_str());
+    return Status::OK();
+  }
+
+  void StartFleet(const ServeOptions& o) {
+    fleet_ = std::make_unique<InProcessFleet>(*live_, store_, o.ingest, on_change_,
+                                              o.simulate_sensors, o.simulate_speed);
+    std::printf("simulating %d sensors in-process at %gx\n", o.simulate_sensors, o.simulate_speed);
+  }
+
+  // The API over the store, and what GET /metrics adds: the stream's, ingest's, the fleet's and
+  // the mirror's figures.
+  void MakeApi(ApiKeys keys, UtcOffset zone_offset) {
+    api_.emplace(*queries_, store_, std::move(keys));
+    api_->zone_offset = zone_offset;
+    api_->cache = cache_.get();
+    api_->extra_metrics = [this] {
+      std::string text = stream_.PrometheusText();
+      if (ingest_) text += ingest_->MetricsText();
+      if (fleet_) text += FormatPrometheus(fleet_->ingestor().metrics());
+      if (mirror_) text += mirror_->MetricsText();
+      return text;
+    };
+  }
+
+  // The API and the dashboard's files on `listen`.
+  Status StartHttp(const std::string& listen) {
+    HttpServerOptions ho;
+    ho.listen = listen;
+    // A store on one connection answers one request at a time.
+    if (!store_.SafeForConcurrentCalls()) ho.threads = 1;
+    ho.static_files = [](std::string_view path) -> std::optional<StaticFile> {
+      auto f = dashboard::FindDashboardFile(path);
+      if (!f) return std::nullopt;
+      return StaticFile{std::string(f->content_type), std::string(f->body)};
+    };
+    auto started = HttpServer::Start(*api_, &stream_, ho);
+    if (!started.ok()) return started.status().WithContext("--listen");
+    http_ = std::move(*started);
+    std::printf("dashboard: http://%s/   API: http://%s/v1/zones\n", http_->address().c_str(),
+                http_->address().c_str());
+    return Status::OK();
+  }
+
+  bool serve_nothing() const { return !ingest_ && !fleet_ && !http_; }
+  const IngestService* ingest() const { return ingest_.get(); }
+
+  // The HTTP server, the fleet, ingest, then the mirror (what PostgreSQL has not taken yet stays
+  // in the queue for the next start); the store flushed last.
+  Status Stop() {
+    if (http_) http_->Stop();
+    fleet_.reset();
+    Status stopped = ingest_ ? ingest_->Stop() : Status::OK();
+    if (!stopped.ok()) return stopped;
+    if (mirror_) {
+      Status drained = mirror_->Stop(std::chrono::seconds(10));
+      if (!drained.ok()) spdlog::warn("{}", drained.ToString());
+    }
+    return store_.Flush();
+  }
+
+ private:
+  RecordStore& store_;
+  LiveStore* live_;      // null when neither ingest nor the fleet runs
+  QueryStore* queries_;  // null when the API is not served
+  EventStream stream_;
+  std::unique_ptr<PostgresMirror> mirror_;
+  std::unique_ptr<ResponseCache> cache_;
+  ChangeSink to_stream_, to_mirror_, on_change_;
+  std::unique_ptr<IngestService> ingest_;
+  std::unique_ptr<InProcessFleet> fleet_;
+  std::optional<ApiContext> api_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+Status StartServices(Services& s, ServeOptions& o) {
+  if (!o.mirror_url.empty()) VDPARK_RETURN_IF_ERROR(s.OpenMirror(o.mirror_url, o.mirror_queue));
+  s.KeepAnswers(o.api_cache);
+  s.RouteChanges();
+  if (!o.mqtt.empty()) VDPARK_RETURN_IF_ERROR(s.StartIngest(o));
+  if (o.simulate_sensors > 0) s.StartFleet(o);
+  if (!o.listen.empty()) {
+    s.MakeApi(std::move(o.api_keys), o.ingest.zone_offset);
+    VDPARK_RETURN_IF_ERROR(s.StartHttp(o.listen));
+  }
+  if (s.serve_nothing()) {
+    return Status::InvalidArgument("nothing to serve: give --listen, --mqtt or both");
+  }
+  return Status::OK();
+}
+
+// Until a stop signal (or stop_after): a line of figures every 30 s for whoever watches the log.
+void WaitForStop(const sigset_t& signals, std::optional<std::chrono::microseconds> stop_after,
+                 const IngestService* ingest) {
+  const auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    std::chrono::microseconds wait = std::chrono::seconds(30);
+    if (stop_after) {
+      const auto left = *stop_after - std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now() - started);
+      if (left.count() <= 0) break;
+      wait = std::min(wait, left);
+    }
+    const timespec every{static_cast<time_t>(wait.count() / 1'000'000),
+                         static_cast<long>(wait.count() % 1'000'000 * 1000)};
+    int sig = sigtimedwait(&signals, nullptr, &every);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    if (ingest) {
+      const IngestMetrics& m = ingest->metrics();
+      spdlog::info("{} messages: {} arrivals, {} departures, {} late, {} duplicates, {} errors",
+                   m.messages.load(), m.arrivals.load(), m.departures.load(), m.late.load(),
+                   m.duplicates.load(), m.errors.load());
+    }
+  }
+}
+
+void PrintStopped(const IngestService* ingest) {
+  if (!ingest) {
+    std::printf("stopped\n");
+    return;
+  }
+  const IngestMetrics& m = ingest->metrics();
+  std::printf("stopped: %llu messages, %llu arrivals, %llu departures, %llu errors\n",
+              static_cast<unsigned long long>(m.messages.load()),
+              static_cast<unsigned long long>(m.arrivals.load()),
+              static_cast<unsigned long long>(m.departures.load()),
+              static_cast<unsigned long long>(m.errors.load()));
+}
+
+}  // namespace
+
+// A store that cannot play a role the options ask of it is refused before anything starts.
+Status CheckRoles(const OpenedStore& store, const ServeOptions& o) {
+  if (!o.listen.empty()) VDPARK_RETURN_IF_ERROR(store.NeedQueries("serve --listen"));
+  if (!o.mqtt.empty()) VDPARK_RETURN_IF_ERROR(store.NeedLive("serve --mqtt"));
+  if (o.simulate_sensors > 0) VDPARK_RETURN_IF_ERROR(store.NeedLive("serve --simulate-sensors"));
+  return Status::OK();
+}
+
+Status Serve(const OpenedStore& store, ServeOptions options, const sigset_t& stop_signals) {
+  VDPARK_RETURN_IF_ERROR(CheckRoles(store, options));
+  Services services(store);
+  VDPARK_RETURN_IF_ERROR(StartServices(services, options));
+  WaitForStop(stop_signals, options.stop_after, services.ingest());
+  VDPARK_RETURN_IF_ERROR(services.Stop());
+  PrintStopped(services.ingest());
+  return Status::OK();
+}
+
+}  // namespace vdpark::cli
