@@ -37,6 +37,21 @@ TEST(CliTest, HelpAndUsageErrors) {
   EXPECT_NE(no_dir.err.find("nothing-here"), std::string::npos) << no_dir.err;
 }
 
+// Every flag that takes a store URL lists the same schemes in --help (store/store_urls.h).
+TEST(CliTest, EveryStoreFlagListsEveryScheme) {
+  TempDir tmp;
+  for (const char* cmd : {"audit", "generate", "migrate", "verify", "serve", "probe", "simulate"}) {
+    CliRun help = Vdpark(tmp, std::string(cmd) + " --help");
+    EXPECT_EQ(help.code, 0) << cmd;
+    for (const char* scheme :
+         {"csv:DIR", "embedded:DIR", "postgres://", "timescale://", "dynamodb://TABLE"}) {
+      EXPECT_NE(help.out.find(scheme), std::string::npos)
+          << cmd << " --help lacks " << scheme << "\n"
+          << help.out;
+    }
+  }
+}
+
 // Every flag that takes a duration reads it with the one parser (common/duration.h): a form one
 // command takes, every command takes. Each case gives good compound durations first and a bad
 // one last: the usage error names the last flag, so the ones before it were read.

@@ -1,6 +1,6 @@
 // What every subcommand shares: logging set-up, the rejects file, durations and times on the
-// command line (ParseDurationMicros, common/duration.h, and ParseSince), and printing a report as
-// text or JSON.
+// command line (ParseDurationMicros, common/duration.h, and ParseSince), the store URLs for --help
+// (kStoreUrlForms, store/store_urls.h), and printing a report as text or JSON.
 #pragma once
 
 #include <boost/json.hpp>
@@ -13,6 +13,7 @@
 #include "common/duration.h"
 #include "common/result.h"
 #include "store/store.h"
+#include "store/store_urls.h"
 
 namespace vdpark::cli {
 

@@ -325,9 +325,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       "simulate", "Publish a simulated fleet of PSL01B parking sensors to an MQTT broker");
   cmd->add_option("--mqtt", a->mqtt, "Broker: mqtt://[user[:password]@]host[:port] or mqtts://")
       ->required();
-  CLI::Option* store = cmd->add_option(
-      "--store", a->store,
-      "Take the fleet from this store (any URL); otherwise generate it as `vdpark generate` does");
+  CLI::Option* store = cmd->add_option("--store", a->store,
+                                       "Take the fleet from this store (" + kStoreUrlForms +
+                                           "); otherwise generate it as `vdpark generate` does");
   cmd->add_option("--seed", a->fleet.seed, "Same seed (fleet and options), same messages")
       ->capture_default_str();
   for (auto [flag, value, help] : {

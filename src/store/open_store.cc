@@ -10,6 +10,7 @@
 #include "store/postgres/postgres_store.h"
 #include "store/single_table_store.h"
 #include "store/store.h"
+#include "store/store_urls.h"
 
 namespace vdpark {
 
@@ -31,7 +32,7 @@ std::string_view AfterScheme(std::string_view url, std::string_view scheme) {
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
   size_t colon = url.find(':');
   if (colon == std::string_view::npos || colon == 0) {
-    return BadUrl(url, "expected SCHEME:..., e.g. csv:DIR or embedded:DIR");
+    return BadUrl(url, "expected one of " + kStoreUrlForms);
   }
   std::string_view scheme = url.substr(0, colon);
   if (scheme == "csv" || scheme == "embedded") {
@@ -81,8 +82,8 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
-  return BadUrl(url, "unknown scheme '" + std::string(scheme) +
-                         "' (expected csv:, embedded:, postgres://, dynamodb://)");
+  return BadUrl(url,
+                "unknown scheme '" + std::string(scheme) + "' (expected " + kStoreUrlForms + ")");
 }
 
 }  // namespace vdpark
