@@ -10,6 +10,7 @@ PACKAGES=(
   python3
   postgresql-15 postgresql-15-postgis-3 libpq-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
+  prometheus-cpp-dev  # GET /metrics: the text exposition format (src/common/metric_families.h)
   libgoogle-perftools-dev  # tcmalloc: the allocator vdpark links (CMakeLists.txt says why)
   libmosquitto-dev  # bench/mqtt_publish_lines.cc: the ingest benchmark's publisher, as mosquitto_pub's
   chromium  # the dashboard's browser test (tests/browser), driven by playwright-core from npm

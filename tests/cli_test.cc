@@ -37,6 +37,49 @@ TEST(CliTest, HelpAndUsageErrors) {
   EXPECT_NE(no_dir.err.find("nothing-here"), std::string::npos) << no_dir.err;
 }
 
+// Every flag that takes a store URL lists the same schemes in --help (store/store_urls.h).
+TEST(CliTest, EveryStoreFlagListsEveryScheme) {
+  TempDir tmp;
+  for (const char* cmd : {"audit", "generate", "migrate", "verify", "serve", "probe", "simulate"}) {
+    CliRun help = Vdpark(tmp, std::string(cmd) + " --help");
+    EXPECT_EQ(help.code, 0) << cmd;
+    for (const char* scheme :
+         {"csv:DIR", "embedded:DIR", "postgres://", "timescale://", "dynamodb://TABLE"}) {
+      EXPECT_NE(help.out.find(scheme), std::string::npos)
+          << cmd << " --help lacks " << scheme << "\n"
+          << help.out;
+    }
+  }
+}
+
+// Every flag that takes a duration reads it with the one parser (common/duration.h): a form one
+// command takes, every command takes. Each case gives good compound durations first and a bad
+// one last: the usage error names the last flag, so the ones before it were read.
+TEST(CliTest, EveryDurationFlagTakesTheSameForms) {
+  TempDir tmp;
+  struct Case {
+    std::string args, refused;
+  };
+  const Case cases[] = {
+      {"serve --store csv:x --max-skew 1h30m --offline-after 2h15m --stop-after 1m30s "
+       "--sweep-every 90x",
+       "--sweep-every '90x'"},
+      {"probe --mqtt mqtt://127.0.0.1:1 --zone z --bay b --api http://127.0.0.1:1 --timeout 1m30s "
+       "--interval 1h-5m",
+       "--interval '1h-5m'"},
+      {"verify-api --old http://127.0.0.1:1 --new http://127.0.0.1:1 --timeout 1.5s",
+       "--timeout '1.5s'"},
+      {"simulate --mqtt mqtt://127.0.0.1:1 --duration 1d12h --heartbeat 30", "--heartbeat '30'"},
+  };
+  for (const Case& c : cases) {
+    CliRun r = Vdpark(tmp, c.args);
+    EXPECT_EQ(r.code, 3) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.refused + ": expected a duration such as 90d"), std::string::npos)
+        << c.args << "\n"
+        << r.err;
+  }
+}
+
 TEST(CliTest, GenerateAuditMigrateVerifyThenCatchADifference) {
   TempDir tmp;
   CliRun gen = Vdpark(tmp,

@@ -1,29 +1,23 @@
 #include "api/api_metrics.h"
 
-#include <fmt/format.h>
+#include <array>
 
-#include <iterator>
+#include "common/metric_families.h"
 
 namespace vdpark {
 
 namespace {
 
-std::string Seconds(int64_t micros) {
-  return fmt::format("{}", static_cast<double>(micros) / 1e6);
-}
+// The methods that are counted by name; any other is counted as "other", so that a client
+// sending made-up methods cannot add a series per method.
+constexpr std::array<std::string_view, 7> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                      "PATCH", "DELETE", "OPTIONS"};
 
-// A label value with the characters Prometheus escapes escaped.
-std::string Label(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
+std::string_view MethodLabel(std::string_view method) {
+  for (std::string_view known : kMethods) {
+    if (method == known) return known;
   }
-  return out;
+  return "other";
 }
 
 }  // namespace
@@ -32,47 +26,33 @@ void ApiMetrics::Record(std::string_view route, std::string_view method, int sta
                         int64_t micros) {
   latency_.Record(micros);
   std::lock_guard lock(mu_);
-  ++counts_[{std::string(route.empty() ? "unmatched" : route), std::string(method), status}];
+  ++counts_[{std::string(route.empty() ? "unmatched" : route), std::string(MethodLabel(method)),
+             status}];
 }
 
 uint64_t ApiMetrics::requests(std::string_view route, std::string_view method, int status) const {
   std::lock_guard lock(mu_);
-  auto it = counts_.find(std::tuple{std::string(route), std::string(method), status});
+  auto it = counts_.find(std::tuple{std::string(route), std::string(MethodLabel(method)), status});
   return it == counts_.end() ? 0 : it->second;
 }
 
 std::string ApiMetrics::PrometheusText() const {
-  std::string out;
-  auto add = std::back_inserter(out);
-  fmt::format_to(add,
-                 "# HELP vdpark_api_requests_total API requests answered, by route pattern, "
-                 "method and status.\n# TYPE vdpark_api_requests_total counter\n");
+  MetricFamilies families;
+  prometheus::MetricFamily& requests = families.emplace_back(LabelledFamily(
+      "vdpark_api_requests_total", "API requests answered, by route pattern, method and status.",
+      prometheus::MetricType::Counter));
   {
     std::lock_guard lock(mu_);
     for (const auto& [key, n] : counts_) {
       const auto& [route, method, status] = key;
-      fmt::format_to(add,
-                     "vdpark_api_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                     Label(route), Label(method), status, n);
+      AddSample(&requests,
+                {{"route", route}, {"method", method}, {"status", std::to_string(status)}},
+                static_cast<double>(n));
     }
   }
-  fmt::format_to(add,
-                 "# HELP vdpark_api_request_duration_seconds From a request read to its response "
-                 "made.\n# TYPE vdpark_api_request_duration_seconds histogram\n");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < LagHistogram::kBuckets; ++i) {
-    cumulative += latency_.bucket(i);
-    const std::string le = i < LagHistogram::kBoundsMicros.size()
-                               ? Seconds(LagHistogram::kBoundsMicros[i])
-                               : std::string("+Inf");
-    fmt::format_to(add, "vdpark_api_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", le,
-                   cumulative);
-  }
-  fmt::format_to(add,
-                 "vdpark_api_request_duration_seconds_sum {}\n"
-                 "vdpark_api_request_duration_seconds_count {}\n",
-                 Seconds(latency_.sum_micros()), cumulative);
-  return out;
+  families.push_back(LagHistogramFamily("vdpark_api_request_duration_seconds",
+                                        "From a request read to its response made.", latency_));
+  return vdpark::PrometheusText(families);
 }
 
 }  // namespace vdpark

@@ -16,13 +16,16 @@ namespace vdpark {
 class ApiMetrics {
  public:
   // One answered request: its route pattern ("/zones/{zoneId}"; "" for none matched), method,
-  // status and time from the request read to the response made.
+  // status and time from the request read to the response made. Every label comes from a fixed
+  // set, so no request can add a series of its own: the route is a pattern of the route table or
+  // "unmatched", the method GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or else "other".
   void Record(std::string_view route, std::string_view method, int status, int64_t micros);
 
   // vdpark_api_requests_total{route,method,status} and vdpark_api_request_duration_seconds, in
-  // Prometheus text format.
+  // Prometheus text format (written by prometheus-cpp: common/metric_families.h).
   std::string PrometheusText() const;
 
+  // The requests counted under these labels (a method outside the set above is "other").
   uint64_t requests(std::string_view route, std::string_view method, int status) const;
 
  private:

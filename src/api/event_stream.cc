@@ -1,11 +1,11 @@
 #include "api/event_stream.h"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "api/json_views.h"
+#include "common/metric_families.h"
 
 namespace vdpark {
 
@@ -151,14 +151,14 @@ void EventStream::CloseAll() {
 }
 
 std::string EventStream::PrometheusText() const {
-  return fmt::format(
-      "# HELP vdpark_stream_subscribers Open GET /stream connections.\n"
-      "# TYPE vdpark_stream_subscribers gauge\nvdpark_stream_subscribers {}\n"
-      "# HELP vdpark_stream_events_total Bay changes published to the stream.\n"
-      "# TYPE vdpark_stream_events_total counter\nvdpark_stream_events_total {}\n"
-      "# HELP vdpark_stream_dropped_total Subscribers dropped for falling behind.\n"
-      "# TYPE vdpark_stream_dropped_total counter\nvdpark_stream_dropped_total {}\n",
-      subscribers(), published(), dropped());
+  return vdpark::PrometheusText({
+      GaugeFamily("vdpark_stream_subscribers", "Open GET /stream connections.",
+                  static_cast<double>(subscribers())),
+      CounterFamily("vdpark_stream_events_total", "Bay changes published to the stream.",
+                    static_cast<double>(published())),
+      CounterFamily("vdpark_stream_dropped_total", "Subscribers dropped for falling behind.",
+                    static_cast<double>(dropped())),
+  });
 }
 
 }  // namespace vdpark

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/api_error.h"
+#include "common/host_port.h"
 
 namespace vdpark {
 
@@ -34,29 +35,8 @@ int64_t MicrosSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
-// HOST and PORT of "HOST:PORT" or "[V6]:PORT"; nullopt when it is not that.
-std::optional<std::pair<std::string, uint16_t>> SplitListen(std::string_view listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == listen.size()) {
-    return std::nullopt;
-  }
-  std::string_view host = listen.substr(0, colon), port = listen.substr(colon + 1);
-  if (host.starts_with('[')) {
-    if (!host.ends_with(']') || host.size() < 3) return std::nullopt;
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string_view::npos) {
-    return std::nullopt;  // an IPv6 address needs brackets
-  }
-  uint32_t p = 0;
-  for (char c : port) {
-    if (c < '0' || c > '9' || (p = p * 10 + (c - '0')) > 65535) return std::nullopt;
-  }
-  return std::pair{std::string(host), static_cast<uint16_t>(p)};
-}
-
 std::string FormatEndpoint(const tcp::endpoint& e) {
-  const std::string host = e.address().to_string();
-  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+  return FormatHostPort(e.address().to_string(), e.port());
 }
 
 // What one connection shares with Stop(): touched on the connection's strand only.
@@ -371,19 +351,23 @@ std::string HttpServer::address() const {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(ApiContext& context, EventStream* stream,
                                                       HttpServerOptions options) {
   const std::string listen = options.listen;
-  auto host_port = SplitListen(listen);
-  if (!host_port) {
-    return Status::InvalidArgument("--listen '" + listen +
-                                   "': expected HOST:PORT, such as 127.0.0.1:8080");
+  auto host_port = ParseHostPort(listen, {.port_required = true, .allow_port_zero = true});
+  if (!host_port.ok()) {
+    std::string message = "--listen '";
+    message += listen;
+    message += "': ";
+    message += host_port.status().message();
+    message += " (expected HOST:PORT, such as 127.0.0.1:8080)";
+    return Status::InvalidArgument(message);
   }
   auto impl = std::make_unique<Impl>(context, stream, std::move(options));
   boost::system::error_code ec;
   tcp::resolver resolver(impl->io);
-  auto found = resolver.resolve(host_port->first, std::to_string(host_port->second),
+  auto found = resolver.resolve(host_port->host, std::to_string(*host_port->port),
                                 tcp::resolver::passive, ec);
   if (ec || found.empty()) {
-    return Status::InvalidArgument("--listen '" + listen + "': cannot resolve '" +
-                                   host_port->first + "': " + ec.message());
+    return Status::InvalidArgument("--listen '" + listen + "': cannot resolve '" + host_port->host +
+                                   "': " + ec.message());
   }
   const tcp::endpoint endpoint = found.begin()->endpoint();
   if (context.keys.empty() && !endpoint.address().is_loopback()) {

@@ -92,15 +92,15 @@ ApiResult<json::object> BodyObject(const ApiRequest& request) {
   return std::move(v.get_object());
 }
 
-std::string CheckId(std::string_view id) {
-  if (id.empty()) return "empty";
-  if (id.size() > 128) return "longer than 128 characters";
+Status CheckId(std::string_view id) {
+  if (id.empty()) return Status::InvalidArgument("empty");
+  if (id.size() > 128) return Status::InvalidArgument("longer than 128 characters");
   for (unsigned char c : id) {
     if (c < 0x21 || c > 0x7e || c == '#' || c == '/') {
-      return "only printable ASCII without blanks, '#' or '/'";
+      return Status::InvalidArgument("only printable ASCII without blanks, '#' or '/'");
     }
   }
-  return "";
+  return Status::OK();
 }
 
 }  // namespace vdpark

@@ -75,7 +75,8 @@ ApiError BayNotFound(std::string_view zone_id, std::string_view bay_number);
 ApiError SensorNotFound(std::string_view sensor_id);
 
 // An id as the single-table keys can hold it: 1 to 128 printable characters, no '#' (the keys'
-// separator), no '/', no blank. "" when fine, otherwise why not.
-std::string CheckId(std::string_view id);
+// separator), no '/', no blank. OK, or InvalidArgument saying why not, for the caller to put the
+// field's name in front of ("empty", "longer than 128 characters", ...).
+Status CheckId(std::string_view id);
 
 }  // namespace vdpark

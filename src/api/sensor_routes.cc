@@ -88,8 +88,9 @@ ApiResponse RegisterSensor(const RouteCall& call) {
     if (!v.ok()) return ErrorResponse(v.error());
     if (!*v)
       return ErrorResponse(ApiError::BadRequest(std::string("body.") + id_names[i] + ": required"));
-    if (std::string why = CheckId(**v); !why.empty()) {
-      return ErrorResponse(ApiError::BadRequest(std::string("body.") + id_names[i] + ": " + why));
+    if (Status s = CheckId(**v); !s.ok()) {
+      return ErrorResponse(
+          ApiError::BadRequest(std::string("body.") + id_names[i] + ": " + s.message()));
     }
     ids[i] = std::move(**v);
   }

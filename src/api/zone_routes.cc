@@ -73,8 +73,8 @@ ApiResult<Zone> ZoneFromBody(const RouteCall& call, const json::object& body) {
   auto id = StringField(body, "zoneId");
   if (!id.ok()) return id.error();
   z.zone_id = id->value_or("zone-" + NewUuid());
-  if (std::string why = CheckId(z.zone_id); !why.empty()) {
-    return ApiError::BadRequest("body.zoneId: " + why);
+  if (Status s = CheckId(z.zone_id); !s.ok()) {
+    return ApiError::BadRequest("body.zoneId: " + s.message());
   }
   for (auto [name, field] : {std::pair{"name", &z.name}, std::pair{"address", &z.address},
                              std::pair{"city", &z.city}, std::pair{"tenantId", &z.tenant_id}}) {

@@ -90,7 +90,7 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<AuditArgs>();
   CLI::App* cmd = app.add_subcommand(
       "audit", "Count what a store holds and find what a migration would trip on");
-  cmd->add_option("--source", args->source, "Store to audit: csv:DIR, embedded:DIR")->required();
+  cmd->add_option("--source", args->source, "Store to audit: " + kStoreUrlForms)->required();
   cmd->add_option("--rejects", args->rejects, "CSV file for unreadable rows")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the report as JSON");

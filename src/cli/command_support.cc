@@ -3,8 +3,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 namespace vdpark::cli {
 
 void SetUpLogging(bool verbose, bool quiet) {
@@ -20,34 +18,20 @@ int Fail(const Status& s) {
   return s.IsInvalidArgument() ? kExitUsage : kExitFailed;
 }
 
-Result<int64_t> ParseDurationMicros(std::string_view flag, const std::string& text) {
-  constexpr std::pair<std::string_view, int64_t> kUnits[] = {{"ms", 1000},
-                                                             {"d", kMicrosPerDay},
-                                                             {"h", kMicrosPerHour},
-                                                             {"m", kMicrosPerMinute},
-                                                             {"s", 1'000'000}};
-  for (auto [suffix, unit] : kUnits) {
-    if (text.size() <= suffix.size() || !std::string_view(text).ends_with(suffix)) continue;
-    int64_t n = 0;
-    const char* end = text.data() + text.size() - suffix.size();
-    auto [p, ec] = std::from_chars(text.data(), end, n);
-    if (ec == std::errc() && p == end && n >= 0) return n * unit;
-    break;
-  }
-  return Status::InvalidArgument(std::string(flag) + " '" + text +
-                                 "': expected a duration such as 90d, 36h, 15m, 30s or 500ms");
-}
-
 Result<Timestamp> ParseSince(const std::string& text, Timestamp now) {
-  if (!text.empty() && (text.back() == 'd' || text.back() == 'h' || text.back() == 'm')) {
-    auto span = ParseDurationMicros("--since", text);
-    if (span.ok()) return Timestamp::FromMicros(now.micros() - *span);
+  // No timestamp reads as a duration: a duration is digits and units only, and a timestamp holds a
+  // '-' or is digits only (epoch milliseconds).
+  if (auto span = ParseDurationMicros("--since", text); span.ok()) {
+    return Timestamp::FromMicros(now.micros() - *span);
   }
   auto t = Timestamp::Parse(text);
   if (!t.ok()) {
-    return Status::InvalidArgument("--since '" + text +
-                                   "': expected 90d, 36h, 15m or a timestamp (" +
-                                   t.status().message() + ")");
+    std::string message = "--since '";
+    message += text;
+    message += "': expected a duration such as 90d, 36h or 1h30m, or a timestamp (";
+    message += t.status().message();
+    message += ")";
+    return Status::InvalidArgument(message);
   }
   return t;
 }

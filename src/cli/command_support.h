@@ -1,5 +1,6 @@
-// What every subcommand shares: logging set-up, the rejects file, durations on the command line,
-// and printing a report as text or JSON.
+// What every subcommand shares: logging set-up, the rejects file, durations and times on the
+// command line (ParseDurationMicros, common/duration.h, and ParseSince), the store URLs for --help
+// (kStoreUrlForms, store/store_urls.h), and printing a report as text or JSON.
 #pragma once
 
 #include <boost/json.hpp>
@@ -9,8 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "common/duration.h"
 #include "common/result.h"
 #include "store/open_store.h"
+#include "store/store_urls.h"
 
 namespace vdpark::cli {
 
@@ -25,10 +28,8 @@ void SetUpLogging(bool verbose, bool quiet);
 // Logs `s` as an error and returns kExitFailed (kExitUsage for bad input).
 int Fail(const Status& s);
 
-// "90d", "36h", "15m", "30s", "500ms" in microseconds; InvalidArgument naming `flag` otherwise.
-Result<int64_t> ParseDurationMicros(std::string_view flag, const std::string& text);
-
-// "90d", "36h", "15m" before `now`, or a timestamp in any form Timestamp::Parse takes.
+// A duration before `now` ("90d", "36h", "1h30m": ParseDurationMicros), or a timestamp in any form
+// Timestamp::Parse takes. InvalidArgument naming --since and `text` otherwise.
 Result<Timestamp> ParseSince(const std::string& text, Timestamp now);
 
 // Collects rejected records: the first few are logged, all are written to a CSV file

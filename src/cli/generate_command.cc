@@ -66,7 +66,7 @@ void AddGenerateCommand(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand(
       "generate", "Write a realistic synthetic export: zones, bays, sensors and their history");
-  cmd->add_option("--out", a->out, "Store to write: csv:DIR (or embedded:DIR)")->required();
+  cmd->add_option("--out", a->out, "Store to write: " + kStoreUrlForms)->required();
   cmd->add_option("--seed", a->options.seed, "Same seed, same data")->capture_default_str();
   cmd->add_option("--tenants", a->options.tenants, "Operators")->capture_default_str();
   cmd->add_option("--zones", a->options.zones, "Parking zones")->capture_default_str();

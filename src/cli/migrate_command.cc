@@ -293,8 +293,8 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("migrate",
                                      "Copy zones, bays, sensors and events from one "
                                      "store to another (backfill, export, rollback)");
-  cmd->add_option("--source", args->source, "Store to read: csv:DIR, embedded:DIR")->required();
-  cmd->add_option("--target", args->target, "Store to write: csv:DIR, embedded:DIR")->required();
+  cmd->add_option("--source", args->source, "Store to read: " + kStoreUrlForms)->required();
+  cmd->add_option("--target", args->target, "Store to write: " + kStoreUrlForms)->required();
   cmd->add_option("--since", args->since, "Only events since: 90d, 36h, or a timestamp");
   cmd->add_option("--retention-days", args->retention_days,
                   "Events' ttl = their time + this many days; older events are skipped; 0 = keep "

@@ -217,8 +217,9 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
                   "An API to watch (repeatable): http://HOST:PORT (routes under /v1), or with "
                   "the path its routes are under");
   cmd->add_option("--store", args->stores,
-                  "A store to watch (repeatable): dynamodb://, postgres://; an embedded store "
-                  "is locked by the serve that has it, watch its --api instead");
+                  "A store to watch (repeatable): " + kStoreUrlForms +
+                      "; a csv folder holds no live state, and an embedded store is locked by "
+                      "the serve that has it: watch its --api instead");
   cmd->add_option("--api-key", args->api_key, "X-Api-Key sent to every API");
   cmd->add_option("--timeout", args->timeout, "How long to wait for each")->capture_default_str();
   cmd->add_option("--interval", args->interval, "Between two reads of one API or store")

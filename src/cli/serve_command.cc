@@ -125,8 +125,7 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       "serve",
       "Serve the REST API and dashboard (SPEC §5) over a store, and ingest sensor messages from "
       "MQTT into it (SPEC §4), until stopped");
-  cmd->add_option("--store", args->store, "Store URL (embedded:DIR, dynamodb://TABLE, postgres://)")
-      ->capture_default_str();
+  cmd->add_option("--store", args->store, "Store URL: " + kStoreUrlForms)->capture_default_str();
   cmd->add_option("--listen", args->listen, "HOST:PORT of the API and dashboard; \"\" = none")
       ->capture_default_str();
   cmd->add_option("--api-keys", args->api_keys,

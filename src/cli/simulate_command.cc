@@ -16,7 +16,6 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -65,51 +64,6 @@ void CatchStopSignals() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-}
-
-// "24h", "90m", "1h30m", "45s", "7d", "500ms": a sum of whole numbers, each with its unit.
-Result<int64_t> ParseDurationFlag(const std::string& text, const std::string& flag) {
-  auto bad = [&] {
-    return Status::InvalidArgument(flag + " '" + text +
-                                   "': expected a duration such as 24h, 90m, 1h30m, 45s or 7d");
-  };
-  if (text.empty()) return bad();
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t digits = i;
-    int64_t n = 0;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      if (n > (int64_t{1} << 40)) return bad();
-      n = n * 10 + (text[i++] - '0');
-    }
-    if (i == digits) return bad();
-    int64_t unit = 0;
-    if (text.compare(i, 2, "ms") == 0) {
-      unit = 1000, i += 2;
-    } else if (i < text.size()) {
-      switch (text[i++]) {
-        case 's':
-          unit = kMicrosPerSecond;
-          break;
-        case 'm':
-          unit = kMicrosPerMinute;
-          break;
-        case 'h':
-          unit = kMicrosPerHour;
-          break;
-        case 'd':
-          unit = kMicrosPerDay;
-          break;
-        default:
-          return bad();
-      }
-    } else {
-      return bad();
-    }
-    total += n * unit;
-  }
-  return total;
 }
 
 Status CheckFlags(const SimulateArgs& a) {
@@ -165,10 +119,10 @@ Result<SimulateOptions> MakeSimulateOptions(const SimulateArgs& a) {
   o.sensors = a.sensors;
   o.duplicate_rate = a.duplicates;
   o.bad_rate = a.bad;
-  auto duration = ParseDurationFlag(a.duration, "--duration");
+  auto duration = ParseDurationMicros("--duration", a.duration);
   if (!duration.ok()) return duration.status();
   o.duration_micros = *duration;
-  auto heartbeat = ParseDurationFlag(a.heartbeat, "--heartbeat");
+  auto heartbeat = ParseDurationMicros("--heartbeat", a.heartbeat);
   if (!heartbeat.ok()) return heartbeat.status();
   if (*heartbeat < 1000) return Status::InvalidArgument("--heartbeat must be 1ms or more");
   o.heartbeat_micros = *heartbeat;
@@ -305,9 +259,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       "simulate", "Publish a simulated fleet of PSL01B parking sensors to an MQTT broker");
   cmd->add_option("--mqtt", a->mqtt, "Broker: mqtt://[user[:password]@]host[:port] or mqtts://")
       ->required();
-  CLI::Option* store = cmd->add_option(
-      "--store", a->store,
-      "Take the fleet from this store (any URL); otherwise generate it as `vdpark generate` does");
+  CLI::Option* store = cmd->add_option("--store", a->store,
+                                       "Take the fleet from this store (" + kStoreUrlForms +
+                                           "); otherwise generate it as `vdpark generate` does");
   cmd->add_option("--seed", a->fleet.seed, "Same seed (fleet and options), same messages")
       ->capture_default_str();
   for (auto [flag, value, help] : {

@@ -140,8 +140,9 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand(
       "verify", "Compare two stores: counts, then every item; exit 1 on any difference");
-  cmd->add_option("--source", args->source, "The store migrated from")->required();
-  cmd->add_option("--target", args->target, "The store migrated to")->required();
+  cmd->add_option("--source", args->source, "The store migrated from: " + kStoreUrlForms)
+      ->required();
+  cmd->add_option("--target", args->target, "The store migrated to: " + kStoreUrlForms)->required();
   cmd->add_option("--sample", args->sample,
                   "Compare N random source events instead of all (counts stay complete)");
   cmd->add_option("--since", args->since, "Only events since: 90d, 36h, or a timestamp");

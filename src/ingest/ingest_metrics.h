@@ -1,5 +1,8 @@
 // IngestMetrics: what the event processor has done, as counters any thread may read while one
 // thread ingests, and their Prometheus text form (GET /metrics, names prefixed vdpark_ingest_).
+// Counting stays a relaxed atomic increment per message; prometheus-cpp's own counters and
+// histograms would take a compare-and-swap loop or a mutex there, so the values are copied into
+// its metric families only when /metrics is asked (common/metric_families.h).
 #pragma once
 
 #include <array>
@@ -9,6 +12,7 @@
 #include <limits>
 #include <string>
 
+#include "common/metric_families.h"
 #include "ingest/sensor_message.h"
 
 namespace vdpark {
@@ -69,9 +73,13 @@ struct IngestMetrics {
   }
 };
 
-// The metrics in Prometheus text exposition format (version 0.0.4): counters as
-// vdpark_ingest_*_total, errors labelled by reason, the lag as a histogram in seconds with its
-// last value and p50/p99 as gauges.
+// `histogram` as a Prometheus histogram in seconds (common/metric_families.h).
+prometheus::MetricFamily LagHistogramFamily(std::string name, std::string help,
+                                            const LagHistogram& histogram);
+
+// The metrics in Prometheus text exposition format (version 0.0.4), written by prometheus-cpp:
+// counters as vdpark_ingest_*_total, errors labelled by reason (one sample per MessageFault,
+// zeros too), the lag as a histogram in seconds with its last value and p50/p99 as gauges.
 std::string FormatPrometheus(const IngestMetrics& metrics);
 
 }  // namespace vdpark

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/metric_families.h"
+
 namespace vdpark {
 
 IngestService::IngestService(LiveStore& live, RecordStore& records, IngestServiceOptions options,
@@ -119,30 +121,22 @@ void IngestService::SweepLoop() {
 }
 
 std::string IngestService::MetricsText() const {
-  std::string out = ingestor_->MetricsText();
   const MqttSubscriber::Stats st = subscriber_->stats();
-  auto counter = [&](const char* name, const char* help, uint64_t v) {
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += " counter\n";
-    out += name;
-    out += ' ';
-    out += std::to_string(v);
-    out += '\n';
-  };
-  counter("vdpark_mqtt_received_total", "Messages handed to the processor.", st.received);
-  counter("vdpark_mqtt_redelivered_total", "Messages the broker sent again (DUP flag).",
-          st.duplicates);
-  counter("vdpark_mqtt_not_acknowledged_total", "Messages left for the broker to send again.",
-          st.rejected);
-  counter("vdpark_mqtt_reconnects_total", "Connections made after the first.", st.reconnects);
-  counter("vdpark_mqtt_errors_published_total", "Unusable messages published to the errors topic.",
-          errors_published_);
-  return out;
+  auto count = [](uint64_t v) { return static_cast<double>(v); };
+  return ingestor_->MetricsText() +
+         PrometheusText({
+             CounterFamily("vdpark_mqtt_received_total", "Messages handed to the processor.",
+                           count(st.received)),
+             CounterFamily("vdpark_mqtt_redelivered_total",
+                           "Messages the broker sent again (DUP flag).", count(st.duplicates)),
+             CounterFamily("vdpark_mqtt_not_acknowledged_total",
+                           "Messages left for the broker to send again.", count(st.rejected)),
+             CounterFamily("vdpark_mqtt_reconnects_total", "Connections made after the first.",
+                           count(st.reconnects)),
+             CounterFamily("vdpark_mqtt_errors_published_total",
+                           "Unusable messages published to the errors topic.",
+                           count(errors_published_.load())),
+         });
 }
 
 }  // namespace vdpark

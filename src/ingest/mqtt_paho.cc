@@ -16,18 +16,19 @@ std::string Ms(milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
-std::string BadTopicFilter(std::string_view filter) {
-  if (filter.empty()) return "empty";
-  if (filter.starts_with("$share/")) return "give the group as shared_group instead";
+Status CheckTopicFilter(std::string_view filter) {
+  auto bad = [](std::string_view why) { return Status::InvalidArgument(why); };
+  if (filter.empty()) return bad("empty");
+  if (filter.starts_with("$share/")) return bad("give the group as shared_group instead");
   for (size_t start = 0;;) {
     size_t end = filter.find('/', start);
     std::string_view level =
         filter.substr(start, end == std::string_view::npos ? end : end - start);
     if (level.find_first_of("+#") != std::string_view::npos && level.size() > 1) {
-      return "'+' and '#' must stand alone in a level";
+      return bad("'+' and '#' must stand alone in a level");
     }
-    if (level == "#" && end != std::string_view::npos) return "'#' must be the last level";
-    if (end == std::string_view::npos) return "";
+    if (level == "#" && end != std::string_view::npos) return bad("'#' must be the last level");
+    if (end == std::string_view::npos) return Status::OK();
     start = end + 1;
   }
 }

@@ -35,8 +35,9 @@ class HandlerScope {
 // "250 ms".
 std::string Ms(milliseconds d);
 
-// Why `filter` is not an MQTT topic filter, or "".
-std::string BadTopicFilter(std::string_view filter);
+// OK when `filter` is an MQTT topic filter; otherwise InvalidArgument saying why not, for the
+// caller to put the filter in front of.
+Status CheckTopicFilter(std::string_view filter);
 
 // The status for a refusal or failure Paho reports: a refused client (bad credentials, client id
 // or protocol version, not authorized, banned) or a bad topic is InvalidArgument, a quota

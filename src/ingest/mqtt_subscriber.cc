@@ -11,8 +11,8 @@
 
 namespace vdpark {
 
-using mqtt_detail::BadTopicFilter;
 using mqtt_detail::CheckReadable;
+using mqtt_detail::CheckTopicFilter;
 using mqtt_detail::ConnectSettings;
 using mqtt_detail::ExceptionStatus;
 using mqtt_detail::HandlerScope;
@@ -70,9 +70,7 @@ Status MqttSubscriber::Begin() {
     }
   }
   for (const std::string& t : options_.topics) {
-    if (std::string why = BadTopicFilter(t); !why.empty()) {
-      return Status::InvalidArgument(where + ": topic filter '" + t + "': " + why);
-    }
+    VDPARK_RETURN_IF_ERROR(CheckTopicFilter(t).WithContext(where + ": topic filter '" + t + "'"));
     filters_.push_back(options_.shared_group.empty() ? t
                                                      : "$share/" + options_.shared_group + "/" + t);
   }

@@ -1,23 +1,16 @@
 // ParseMqttUrl and MqttOptions::ServerUri (mqtt_client.h): the broker URL, part by part.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "common/host_port.h"
 #include "common/percent_encoding.h"
 #include "ingest/mqtt_client.h"
 
 namespace vdpark {
 
 namespace {
-
-bool IsHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-' || c == '_';
-}
 
 // What is wrong with one part of the URL; ParseMqttUrl says which URL.
 Status Bad(std::string_view why) {
@@ -117,64 +110,6 @@ Result<Address> SplitAddress(std::string_view after_user) {
   return Address{hostport, query};
 }
 
-struct HostPort {
-  std::string host;  // without brackets
-  std::optional<int> port;
-};
-
-// host, host:port, [IPv6] or [IPv6]:port; a port from 1 to 65535.
-Result<HostPort> ParseHostPort(std::string_view hostport) {
-  HostPort out;
-  std::string_view port_text;
-  bool has_port = false;
-  if (hostport.starts_with('[')) {
-    size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return Bad("the IPv6 address has no closing ']'");
-    out.host = std::string(hostport.substr(1, close - 1));
-    std::string_view after = hostport.substr(close + 1);
-    if (!after.empty() && !after.starts_with(':')) {
-      return Bad("expected ':port' after the IPv6 address, got '" + std::string(after) + "'");
-    }
-    has_port = !after.empty();
-    if (has_port) port_text = after.substr(1);
-    in6_addr ip;
-    if (inet_pton(AF_INET6, out.host.c_str(), &ip) != 1) {
-      return Bad("the host '[" + out.host + "]' is not an IPv6 address");
-    }
-  } else {
-    size_t c = hostport.find(':');
-    if (c != std::string_view::npos && hostport.find(':', c + 1) != std::string_view::npos) {
-      return Bad("the host '" + std::string(hostport) +
-                 "' has more than one ':' (an IPv6 address goes in brackets)");
-    }
-    out.host = std::string(hostport.substr(0, c));
-    has_port = c != std::string_view::npos;
-    if (has_port) port_text = hostport.substr(c + 1);
-    for (char ch : out.host) {
-      if (!IsHostChar(ch)) {
-        return Bad("the host '" + out.host + "' is not a host name or address");
-      }
-    }
-  }
-  if (out.host.empty()) return Bad("the host is missing");
-  if (has_port) {
-    int port = 0;
-    bool digits = !port_text.empty() && port_text.size() <= 5;
-    for (char ch : port_text) {
-      if (ch < '0' || ch > '9') {
-        digits = false;
-        break;
-      }
-      port = port * 10 + (ch - '0');
-    }
-    if (!digits || port < 1 || port > 65535) {
-      return Bad("the port '" + std::string(port_text) + "' is not a number from 1 to 65535");
-    }
-    out.port = port;
-  }
-  return out;
-}
-
 // The options the query gives (client_id, ca, cert, key, version).
 struct QueryOptions {
   std::string client_id, ca_file, cert_file, key_file;
@@ -268,8 +203,9 @@ Result<MqttOptions> ReadUrl(const UrlParts& parts) {
 // URL
 
 std::string MqttOptions::ServerUri() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return (tls ? "ssl://" : "tcp://") + h + ":" + std::to_string(port);
+  std::string uri = tls ? "ssl://" : "tcp://";
+  uri += FormatHostPort(host, static_cast<uint16_t>(port));
+  return uri;
 }
 
 Result<MqttOptions> ParseMqttUrl(std::string_view url) {

@@ -4,24 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <iterator>
 #include <utility>
 #include <vector>
+
+#include "common/metric_families.h"
 
 namespace vdpark {
 
 namespace {
-
-void Family(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
-  fmt::format_to(std::back_inserter(*out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
-
-template <typename T>
-void Metric(std::string* out, std::string_view name, std::string_view type, std::string_view help,
-            const T& value) {
-  Family(out, name, type, help);
-  fmt::format_to(std::back_inserter(*out), "{} {}\n", name, value);
-}
 
 // libpq waits for a connection as long as the operating system does unless told otherwise; a
 // mirror that is stopping should not.
@@ -36,29 +26,30 @@ std::string WithConnectTimeout(std::string_view url, int seconds) {
 }  // namespace
 
 std::string FormatPrometheus(const MirrorMetrics& m) {
-  auto get = [](const auto& a) { return a.load(std::memory_order_relaxed); };
-  std::string out;
-  out.reserve(1536);
-  Metric(&out, "vdpark_mirror_queued_total", "counter",
-         "Changes appended to the mirror's local queue.", get(m.queued));
-  Metric(&out, "vdpark_mirror_enqueue_failures_total", "counter",
-         "Changes that could not be appended to the local queue.", get(m.enqueue_failures));
-  Metric(&out, "vdpark_mirror_mirrored_total", "counter", "Changes committed to PostgreSQL.",
-         get(m.mirrored));
-  Metric(&out, "vdpark_mirror_failures_total", "counter",
-         "Failed attempts to connect to PostgreSQL or write a batch to it.", get(m.failures));
-  Metric(&out, "vdpark_mirror_outages_total", "counter",
-         "Times PostgreSQL went from accepting writes to failing them.", get(m.outages));
-  Metric(&out, "vdpark_mirror_dropped_total", "counter",
-         "Queue entries that could not be decoded and were skipped.", get(m.dropped));
-  Metric(&out, "vdpark_mirror_queue_depth", "gauge", "Changes waiting in the local queue.",
-         get(m.queue_depth));
-  Metric(&out, "vdpark_mirror_lag_seconds", "gauge",
-         "How long the oldest change waiting in the queue has waited.",
-         static_cast<double>(get(m.oldest_age_micros)) / 1e6);
-  Metric(&out, "vdpark_mirror_up", "gauge", "1 when the last write to PostgreSQL succeeded.",
-         get(m.connected) ? 1 : 0);
-  return out;
+  auto get = [](const auto& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
+  return PrometheusText({
+      CounterFamily("vdpark_mirror_queued_total", "Changes appended to the mirror's local queue.",
+                    get(m.queued)),
+      CounterFamily("vdpark_mirror_enqueue_failures_total",
+                    "Changes that could not be appended to the local queue.",
+                    get(m.enqueue_failures)),
+      CounterFamily("vdpark_mirror_mirrored_total", "Changes committed to PostgreSQL.",
+                    get(m.mirrored)),
+      CounterFamily("vdpark_mirror_failures_total",
+                    "Failed attempts to connect to PostgreSQL or write a batch to it.",
+                    get(m.failures)),
+      CounterFamily("vdpark_mirror_outages_total",
+                    "Times PostgreSQL went from accepting writes to failing them.", get(m.outages)),
+      CounterFamily("vdpark_mirror_dropped_total",
+                    "Queue entries that could not be decoded and were skipped.", get(m.dropped)),
+      GaugeFamily("vdpark_mirror_queue_depth", "Changes waiting in the local queue.",
+                  get(m.queue_depth)),
+      GaugeFamily("vdpark_mirror_lag_seconds",
+                  "How long the oldest change waiting in the queue has waited.",
+                  get(m.oldest_age_micros) / 1e6),
+      GaugeFamily("vdpark_mirror_up", "1 when the last write to PostgreSQL succeeded.",
+                  get(m.connected)),
+  });
 }
 
 PostgresMirror::PostgresMirror(std::unique_ptr<MirrorQueue> queue, std::string url,

@@ -61,9 +61,10 @@ struct MirrorMetrics {
   std::atomic<bool> connected{false};         // the last attempt succeeded
 };
 
-// The metrics in Prometheus text format: vdpark_mirror_{queued,enqueue_failures,mirrored,
-// failures,outages,dropped}_total, vdpark_mirror_queue_depth, vdpark_mirror_lag_seconds (age of
-// the oldest change waiting), vdpark_mirror_up.
+// The metrics in Prometheus text format, written by prometheus-cpp (common/metric_families.h):
+// vdpark_mirror_{queued,enqueue_failures,mirrored,failures,outages,dropped}_total,
+// vdpark_mirror_queue_depth, vdpark_mirror_lag_seconds (age of the oldest change waiting),
+// vdpark_mirror_up.
 std::string FormatPrometheus(const MirrorMetrics& metrics);
 
 class PostgresMirror {

@@ -11,6 +11,7 @@
 #include "store/embedded/rocksdb_item_store.h"
 #include "store/postgres/postgres_store.h"
 #include "store/single_table_store.h"
+#include "store/store_urls.h"
 
 namespace vdpark {
 
@@ -71,7 +72,7 @@ Result<std::unique_ptr<RecordStore>> OpenStore(std::string_view url, const Store
 Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& options) {
   size_t colon = url.find(':');
   if (colon == std::string_view::npos || colon == 0) {
-    return BadUrl(url, "expected SCHEME:..., e.g. csv:DIR or embedded:DIR");
+    return BadUrl(url, "expected one of " + kStoreUrlForms);
   }
   std::string_view scheme = url.substr(0, colon);
   if (scheme == "csv" || scheme == "embedded") {
@@ -124,8 +125,8 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
     opened.records = std::move(*store);
     return opened;
   }
-  return BadUrl(url, "unknown scheme '" + std::string(scheme) +
-                         "' (expected csv:, embedded:, postgres://, dynamodb://)");
+  return BadUrl(url,
+                "unknown scheme '" + std::string(scheme) + "' (expected " + kStoreUrlForms + ")");
 }
 
 }  // namespace vdpark

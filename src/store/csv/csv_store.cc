@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <tuple>
@@ -16,6 +15,7 @@
 #include "store/csv/csv_record_count.h"
 #include "store/csv/csv_rows.h"
 #include "store/csv/csv_tables.h"
+#include "store/psql_text_fields.h"
 
 namespace vdpark {
 
@@ -25,109 +25,22 @@ namespace fs = std::filesystem;
 
 using namespace csv_tables;  // the four files' names and columns
 
-// One data row seen through the header: typed access to the spec's columns. The first problem
-// found is kept as the row's error; once there is one, the accessors return empty values.
-class Row {
+// The most columns a file of the spec has.
+constexpr size_t kMaxColumns = std::max(
+    {kZoneColumns.size(), kBayColumns.size(), kSensorColumns.size(), kEventColumns.size()});
+
+// One data row seen through the header: the spec's columns in the spec's order, read as psql's
+// text (store/psql_text_fields.h), and where the row is, for its reject.
+class Row : public PsqlFieldReader {
  public:
-  Row(const CsvRecord& record, const TableSpec& spec, std::span<const size_t> positions)
-      : record_(record), spec_(spec), positions_(positions) {}
+  Row(const CsvRecord& record, PsqlFields fields, std::span<const std::string_view> columns)
+      : PsqlFieldReader(fields, columns), record_(record) {}
 
   uint64_t line() const { return record_.line; }
   std::string_view raw() const { return record_.raw; }
-  bool failed() const { return !error_.empty(); }
-  const std::string& error() const { return error_; }
-  void Fail(std::string reason) {
-    if (error_.empty()) error_ = std::move(reason);
-  }
-  void FailColumn(int column, std::string_view why) {
-    std::string reason = "column '";
-    reason += spec_.columns[column];
-    reason += "': ";
-    reason += why;
-    Fail(std::move(reason));
-  }
-
-  const CsvField& field(int column) const { return record_[positions_[column]]; }
-
-  // A key column: NULL is an error.
-  std::string_view Key(int column) {
-    const CsvField& f = field(column);
-    if (f.is_null()) FailColumn(column, "NULL in a key column");
-    return f.text;
-  }
-  std::optional<std::string> Text(int column) const {
-    const CsvField& f = field(column);
-    if (f.is_null()) return std::nullopt;
-    return std::string(f.text);
-  }
-  std::optional<int64_t> Int(int column) {
-    const CsvField& f = field(column);
-    if (f.is_null() || failed()) return std::nullopt;
-    int64_t v = 0;
-    const char* end = f.text.data() + f.text.size();
-    auto res = std::from_chars(f.text.data(), end, v);
-    if (res.ec != std::errc() || res.ptr != end) {
-      FailColumn(column, "bad integer '" + std::string(f.text.substr(0, 64)) + "'");
-      return std::nullopt;
-    }
-    return v;
-  }
-  std::optional<Decimal> Dec(int column) {
-    const CsvField& f = field(column);
-    if (f.is_null() || failed()) return std::nullopt;
-    return Check(column, Decimal::Parse(f.text));
-  }
-  std::optional<Timestamp> Time(int column) {
-    const CsvField& f = field(column);
-    if (f.is_null() || failed()) return std::nullopt;
-    return Check(column, Timestamp::Parse(f.text));
-  }
-  std::optional<OperatingHours> Hours(int column) {
-    const CsvField& f = field(column);
-    if (f.is_null() || failed()) return std::nullopt;
-    return Check(column, OperatingHours::ParseJson(f.text));
-  }
-  // A point from two columns: both NULL is no point, one NULL is an error.
-  std::optional<GeoPoint> Location(int lng_column, int lat_column) {
-    const CsvField& lng = field(lng_column);
-    const CsvField& lat = field(lat_column);
-    if ((lng.is_null() && lat.is_null()) || failed()) return std::nullopt;
-    if (lng.is_null() || lat.is_null()) {
-      int null_column = lng.is_null() ? lng_column : lat_column;
-      int other = lng.is_null() ? lat_column : lng_column;
-      FailColumn(null_column, "NULL while '" + std::string(spec_.columns[other]) + "' is set");
-      return std::nullopt;
-    }
-    GeoPoint p;
-    p.lng = Double(lng_column);
-    p.lat = Double(lat_column);
-    if (failed()) return std::nullopt;
-    return p;
-  }
 
  private:
-  template <typename T>
-  std::optional<T> Check(int column, Result<T> r) {
-    if (!r.ok()) {
-      FailColumn(column, r.status().message());
-      return std::nullopt;
-    }
-    return std::move(r).value();
-  }
-  double Double(int column) {
-    std::string_view t = field(column).text;
-    double v = 0;
-    auto res = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (res.ec != std::errc() || res.ptr != t.data() + t.size()) {
-      FailColumn(column, "bad number '" + std::string(t.substr(0, 64)) + "'");
-    }
-    return v;
-  }
-
   const CsvRecord& record_;
-  const TableSpec& spec_;
-  std::span<const size_t> positions_;
-  std::string error_;
 };
 
 // Where each of the spec's columns is in a file with this header.
@@ -199,14 +112,22 @@ Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn&
       continue;
     }
     if (record->blank()) continue;
-    Row row(*record, spec, *positions);
     if (record->size() != width) {
-      row.Fail("expected " + std::to_string(width) + " fields as in the header, found " +
-               std::to_string(record->size()));
-    } else {
-      VDPARK_RETURN_IF_ERROR(on_row(row));
+      std::string reason = "expected ";
+      reason += std::to_string(width);
+      reason += " fields as in the header, found ";
+      reason += std::to_string(record->size());
+      reject(record->line, std::move(reason), record->raw);
+      continue;
     }
-    if (row.failed()) reject(record->line, row.error(), record->raw);
+    std::array<std::optional<std::string_view>, kMaxColumns> values;
+    for (size_t c = 0; c < spec.columns.size(); ++c) {
+      const CsvField& f = (*record)[(*positions)[c]];
+      values[c] = f.is_null() ? std::nullopt : std::optional<std::string_view>(f.text);
+    }
+    Row row(*record, PsqlFields(values.data(), spec.columns.size()), spec.columns);
+    VDPARK_RETURN_IF_ERROR(on_row(row));
+    if (row.failed()) reject(record->line, row.status().message(), record->raw);
   }
 }
 
@@ -384,21 +305,13 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
     b.zone_id = row.Key(kBayZoneId);
     b.bay_number = row.Key(kBayNumber);
     b.sensor_id = row.Text(kBaySensorId);
-    if (const CsvField& f = row.field(kBayStatus); !f.is_null()) {
-      auto status = ParseBayStatus(f.text);
-      if (status) {
-        b.status = *status;
-      } else {
-        row.FailColumn(kBayStatus, "unknown bay status '" + std::string(f.text.substr(0, 64)) +
-                                       "' (expected occupied, vacant or unknown)");
-      }
-    }
+    b.status = row.BayStatusAt(kBayStatus);
     b.last_change = row.Time(kBayLastChange);
     b.occupied_since = row.Time(kBayOccupiedSince);
     b.bay_type = row.Text(kBayType);
     b.location = row.Location(kBayLng, kBayLat);
     if (!row.failed() && !zone_ids.Contains(b.zone_id)) {
-      row.FailColumn(kBayZoneId, "zone '" + b.zone_id + "' is not in zones.csv");
+      row.Fail(kBayZoneId, "zone '" + b.zone_id + "' is not in zones.csv");
     }
     if (!row.failed() &&
         bay_keys.Insert(BayKey(b.zone_id, b.bay_number), row, "zone_id and bay_number")) {
@@ -421,7 +334,7 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
     x.last_battery = row.Int(kSensorBattery);
     x.last_signal = row.Int(kSensorSignal);
     if (!row.failed() && x.zone_id && !zone_ids.Contains(*x.zone_id)) {
-      row.FailColumn(kSensorZoneId, "zone '" + *x.zone_id + "' is not in zones.csv");
+      row.Fail(kSensorZoneId, "zone '" + *x.zone_id + "' is not in zones.csv");
     }
     if (!row.failed() && sensor_ids.Insert(x.sensor_id, row, "sensor_id")) {
       m.sensors.push_back(std::move(x));
@@ -443,25 +356,12 @@ Status CsvStore::ScanEvents(const EventScanOptions& options, const EventVisitor&
   return ReadTable(PathOf(kEventsFile), kEvents, rejects, [&](Row& row) {
     event.zone_id.assign(row.Key(kEventZoneId));
     event.bay_number.assign(row.Key(kEventBayNumber));
-    std::optional<Timestamp> ts;
-    if (row.field(kEventTimestamp).is_null()) {
-      row.FailColumn(kEventTimestamp, "NULL in a key column");
-    } else {
-      ts = row.Time(kEventTimestamp);
-    }
+    const std::optional<Timestamp> ts = row.KeyTime(kEventTimestamp);
     if (row.failed()) return Status::OK();
     // Filter before parsing the rest: a load with --since skips most of a long history.
     if (options.since && *ts < *options.since) return Status::OK();
-    const CsvField& type_field = row.field(kEventType);
-    auto type = ParseEventType(type_field.text);
-    if (!type) {
-      row.FailColumn(kEventType, type_field.is_null()
-                                     ? "NULL (expected ARRIVE or LEAVE)"
-                                     : "unknown event type '" +
-                                           std::string(type_field.text.substr(0, 64)) +
-                                           "' (expected ARRIVE or LEAVE)");
-      return Status::OK();
-    }
+    const std::optional<EventType> type = row.EventTypeAt(kEventType);
+    if (!type) return Status::OK();
     event.event_type = *type;
     event.timestamp = *ts;
     event.sensor_id.reset();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/host_port.h"
 #include "common/percent_encoding.h"
 
 namespace vdpark {
@@ -35,7 +36,8 @@ std::string EscapeQueryValue(std::string_view text) {
   return out;
 }
 
-// Whether `endpoint` is http(s)://HOST[:PORT][/...]; `why` says what is wrong when not.
+// Whether `endpoint` is http(s)://HOST[:PORT][/...] (common/host_port.h); `why` says what is wrong
+// when not.
 bool IsValidEndpoint(std::string_view endpoint, std::string* why) {
   size_t scheme_end = endpoint.find("://");
   std::string scheme(endpoint.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end));
@@ -50,8 +52,11 @@ bool IsValidEndpoint(std::string_view endpoint, std::string* why) {
   if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
-  if (authority.empty() || authority.front() == ':') {
-    *why = "endpoint '" + std::string(endpoint) + "': the host is missing";
+  if (auto host_port = ParseHostPort(authority); !host_port.ok()) {
+    *why = "endpoint '";
+    *why += endpoint;
+    *why += "': ";
+    *why += host_port.status().message();
     return false;
   }
   return true;

@@ -9,6 +9,7 @@
 
 #include "store/csv/csv_format.h"
 #include "store/postgres/postgres_rows.h"
+#include "store/psql_text_fields.h"
 
 namespace vdpark {
 
@@ -20,6 +21,10 @@ namespace {
 
 constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
 constexpr int kColumns = 8;
+// kEventBinarySelect's columns, for messages.
+constexpr std::string_view kColumnNames[kColumns] = {
+    "zone_id",   "bay_number",       "sensor_id", "event_type",
+    "timestamp", "duration_minutes", "revenue",   "detection_mode"};
 // timestamptz counts microseconds from 2000-01-01 00:00:00 UTC.
 constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
 constexpr uint16_t kNumericNegative = 0x4000;
@@ -105,39 +110,41 @@ Rejected RejectRow(const BinaryFields& f, std::string reason) {
   return Rejected{EventWhere(fields), std::move(reason), std::move(raw)};
 }
 
-// Fills `e` from one tuple; "" or the reason, naming the column.
-std::string ToEvent(const BinaryFields& f, ParkingEvent* e, std::string* scratch) {
-  if (!f[0]) return "column 'zone_id': NULL in a key column";
-  if (!f[1]) return "column 'bay_number': NULL in a key column";
-  e->zone_id.assign(*f[0]);
-  e->bay_number.assign(*f[1]);
-  if (f[2]) {
-    e->sensor_id.emplace(*f[2]);
+// Fills `e` from one tuple, or kCorruption naming the column. The text columns go through the
+// reader of psql's text rows (store/psql_text_fields.h), so that a row is refused in the same
+// words however it was read; the binary ones are decoded here.
+Status ToEvent(const BinaryFields& f, ParkingEvent* e, std::string* scratch) {
+  PsqlFieldReader r(f, kColumnNames);
+  auto fail = [&](size_t column, std::string_view why) {
+    r.Fail(column, why);
+    return r.status();
+  };
+  e->zone_id.assign(r.Key(0));
+  e->bay_number.assign(r.Key(1));
+  const std::optional<std::string_view> sensor_id = r.Raw(2);
+  const std::optional<EventType> type = r.EventTypeAt(3);
+  if (r.failed()) return r.status();
+  if (sensor_id) {
+    e->sensor_id.emplace(*sensor_id);
   } else {
     e->sensor_id.reset();
   }
-  auto type = f[3] ? ParseEventType(*f[3]) : std::nullopt;
-  if (!type) {
-    return f[3] ? "column 'event_type': unknown event type '" + std::string(f[3]->substr(0, 64)) +
-                      "' (expected ARRIVE or LEAVE)"
-                : "column 'event_type': NULL (expected ARRIVE or LEAVE)";
-  }
   e->event_type = *type;
-  if (!f[4]) return "column 'timestamp': NULL in a key column";
-  if (f[4]->size() != 8) return "column 'timestamp': not a timestamptz";
+  if (!f[4]) return fail(4, "NULL in a key column");
+  if (f[4]->size() != 8) return fail(4, "not a timestamptz");
   const int64_t pg_micros = static_cast<int64_t>(U64(f[4]->data()));
-  if (pg_micros == INT64_MAX || pg_micros == INT64_MIN) return "column 'timestamp': infinity";
+  if (pg_micros == INT64_MAX || pg_micros == INT64_MIN) return fail(4, "infinity");
   e->timestamp = Timestamp::FromMicros(pg_micros + kPostgresEpochMicros);
   if (f[5]) {
-    if (f[5]->size() != 8) return "column 'duration_minutes': not an int8";
+    if (f[5]->size() != 8) return fail(5, "not an int8");
     e->duration_minutes = static_cast<int64_t>(U64(f[5]->data()));
   } else {
     e->duration_minutes.reset();
   }
   if (f[6]) {
-    if (!NumericText(*f[6], scratch)) return "column 'revenue': not a numeric";
+    if (!NumericText(*f[6], scratch)) return fail(6, "not a numeric");
     auto d = Decimal::Parse(*scratch);
-    if (!d.ok()) return "column 'revenue': " + d.status().message();
+    if (!d.ok()) return fail(6, d.status().message());
     e->revenue = *d;
   } else {
     e->revenue.reset();
@@ -147,7 +154,7 @@ std::string ToEvent(const BinaryFields& f, ParkingEvent* e, std::string* scratch
   } else {
     e->detection_mode.reset();
   }
-  return "";
+  return Status::OK();
 }
 
 }  // namespace
@@ -202,11 +209,10 @@ Result<size_t> PgBinaryEventDecoder::Decode(std::string_view data, const OnEvent
     }
     if (!whole) break;
     pos = at;
-    std::string error = ToEvent(fields, &event, &scratch);
-    if (error.empty()) {
+    if (Status s = ToEvent(fields, &event, &scratch); s.ok()) {
       on_event(std::move(event));
     } else if (on_reject) {
-      on_reject(RejectRow(fields, std::move(error)));
+      on_reject(RejectRow(fields, s.message()));
     }
   }
   return pos;

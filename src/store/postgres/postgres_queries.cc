@@ -32,13 +32,15 @@ Fields RowFields(const PgResult& r, int row, int first, int count) {
 
 // Every row of `r` as a record, or kCorruption naming the first that does not map.
 template <typename Record>
-Result<std::vector<Record>> Records(const PgResult& r, std::string (*parse)(PgFields, Record*),
+Result<std::vector<Record>> Records(const PgResult& r, Result<Record> (*parse)(PgFields),
                                     std::string (*where)(PgFields)) {
-  std::vector<Record> records(static_cast<size_t>(r.rows()));
+  std::vector<Record> records;
+  records.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     Fields f = RowFields(r, i, 0, r.columns());
-    std::string error = parse(f, &records[static_cast<size_t>(i)]);
-    if (!error.empty()) return Status::Corruption(where(f) + ": " + error);
+    Result<Record> record = parse(f);
+    if (!record.ok()) return record.status().WithContext(where(f));
+    records.push_back(std::move(*record));
   }
   return records;
 }
@@ -71,13 +73,14 @@ Result<std::vector<Zone>> PostgresStore::QueryZones(const std::string& where,
   auto r = conn_->Query(sql, params);
   if (!r.ok()) return r.status().WithContext("reading zones");
   const int columns = r->columns() - 1;  // the last is the count
-  std::vector<Zone> zones(static_cast<size_t>(r->rows()));
+  std::vector<Zone> zones;
+  zones.reserve(static_cast<size_t>(r->rows()));
   for (int i = 0; i < r->rows(); ++i) {
     Fields f = RowFields(*r, i, 0, columns);
-    Zone& z = zones[static_cast<size_t>(i)];
-    std::string error = ParseZone(f, &z);
-    if (!error.empty()) return Status::Corruption(ZoneWhere(f) + ": " + error);
-    z.occupied_bays = std::stoll(std::string(r->value(i, columns)));
+    Result<Zone> z = ParseZone(f);
+    if (!z.ok()) return z.status().WithContext(ZoneWhere(f));
+    z->occupied_bays = std::stoll(std::string(r->value(i, columns)));
+    zones.push_back(std::move(*z));
   }
   return zones;
 }

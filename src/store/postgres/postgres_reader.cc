@@ -61,12 +61,11 @@ Status ReadTable(PgConnection& conn, std::string_view select, std::string_view t
   auto csv = CopyAll(conn, select, table);
   if (!csv.ok()) return csv.status();
   return ForEachCsvRow(std::move(*csv), std::string(table), [&](PgFields f, std::string_view raw) {
-    T record;
-    std::string error = parse(f, &record);
-    if (error.empty()) {
-      out->push_back(std::move(record));
+    Result<T> record = parse(f);
+    if (record.ok()) {
+      out->push_back(std::move(*record));
     } else if (rejects) {
-      rejects(Rejected{where(f), std::move(error), std::string(raw)});
+      rejects(Rejected{where(f), record.status().message(), std::string(raw)});
     }
   });
 }
@@ -379,10 +378,9 @@ Result<std::optional<ParkingEvent>> PostgresStore::GetEvent(const ParkingEvent& 
     fields.push_back(r->is_null(0, c) ? std::nullopt
                                       : std::optional<std::string_view>(r->value(0, c)));
   }
-  ParkingEvent e;
-  std::string error = ParseEvent(fields, &e);
-  if (!error.empty()) return Status::Corruption(EventWhere(fields) + ": " + error);
-  return std::optional<ParkingEvent>(std::move(e));
+  Result<ParkingEvent> e = ParseEvent(fields);
+  if (!e.ok()) return e.status().WithContext(EventWhere(fields));
+  return std::optional<ParkingEvent>(std::move(*e));
 }
 
 Result<std::optional<ZoneDayCounts>> PostgresStore::CountEventsPerZoneDay(

@@ -8,13 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
 #include "domain/model.h"
 #include "store/postgres/postgres_layout.h"
+#include "store/psql_text_fields.h"
 
 namespace vdpark {
 
 // One row's values in text form as PostgreSQL prints them; nullopt is SQL NULL.
-using PgFields = std::span<const std::optional<std::string_view>>;
+using PgFields = PsqlFields;
 
 // The select lists, in the order the Parse* functions read them (locations as lng, lat, from
 // wherever the table keeps them: postgres_layout.h).
@@ -26,13 +28,13 @@ extern const std::string_view kEventSelect;               // FROM parking_events
 // `t` as an SQL literal: '2026-01-12T19:59:43.123456Z'::timestamptz.
 std::string TimeLiteral(Timestamp t);
 
-// Each fills its record from `f` and returns "" or the reason the row cannot be used, naming the
-// column: a NULL key column, a value that does not parse, an unknown bay status or event type,
-// only one of lng/lat, or the wrong number of columns.
-std::string ParseZone(PgFields f, Zone* out);
-std::string ParseBay(PgFields f, Bay* out);
-std::string ParseSensor(PgFields f, Sensor* out);
-std::string ParseEvent(PgFields f, ParkingEvent* out);
+// Each reads its record from `f` (store/psql_text_fields.h), or kCorruption whose message is why
+// the row cannot be used, naming the column: a NULL key column, a value that does not parse, an
+// unknown bay status or event type, only one of lng/lat, or the wrong number of columns.
+Result<Zone> ParseZone(PgFields f);
+Result<Bay> ParseBay(PgFields f);
+Result<Sensor> ParseSensor(PgFields f);
+Result<ParkingEvent> ParseEvent(PgFields f);
 
 // Where a row is, for rejects: "parking_events zone_id=zone-001 bay_number=A-001
 // timestamp=2026-01-12 19:59:43+00" (NULL for a NULL key value).
