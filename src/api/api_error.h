@@ -5,9 +5,9 @@
 
 #include <string>
 #include <utility>
-#include <variant>
 
 #include "api/http_types.h"
+#include "common/result.h"
 #include "common/status.h"
 
 namespace vdpark {
@@ -54,25 +54,8 @@ struct ApiError {
 // The error as a JSON response with its status.
 ApiResponse ErrorResponse(const ApiError& error);
 
-// A value or the ApiError that explains why there is none (a Result for the API's own errors).
+// A value or the ApiError that explains why there is none.
 template <typename T>
-class ApiResult {
- public:
-  ApiResult(T value) : v_(std::move(value)) {}         // NOLINT: implicit on purpose
-  ApiResult(ApiError error) : v_(std::move(error)) {}  // NOLINT
-
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  const ApiError& error() const { return std::get<ApiError>(v_); }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
- private:
-  std::variant<T, ApiError> v_;
-};
+using ApiResult = Result<T, ApiError>;
 
 }  // namespace vdpark
