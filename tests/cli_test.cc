@@ -37,6 +37,27 @@ TEST(CliTest, HelpAndUsageErrors) {
   EXPECT_NE(no_dir.err.find("nothing-here"), std::string::npos) << no_dir.err;
 }
 
+// serve refuses, when it starts, a store that cannot play the role asked of it: a csv folder
+// answers no query and keeps no live state. Were it not refused, serve would run until
+// --stop-after and exit 0.
+TEST(CliTest, ServeRefusesAStoreWithoutTheRoleItNeeds) {
+  TempDir tmp;
+  ASSERT_EQ(Vdpark(tmp, "generate --out csv:export --events 100 --seed 3").code, 0);
+  CliRun api = Vdpark(tmp, "serve --store csv:export --listen 127.0.0.1:0 --stop-after 20s");
+  EXPECT_EQ(api.code, 3) << api.err;
+  EXPECT_NE(api.err.find("serve --listen needs a store that answers the API's queries: csv:"),
+            std::string::npos)
+      << api.err;
+  EXPECT_NE(api.err.find("embedded:, dynamodb:// and postgres://"), std::string::npos) << api.err;
+  // The role is checked before any connection is tried: the broker here does not exist.
+  CliRun live = Vdpark(tmp,
+                       "serve --store csv:export --listen '' --mqtt mqtt://127.0.0.1:1 "
+                       "--stop-after 20s");
+  EXPECT_EQ(live.code, 3) << live.err;
+  EXPECT_NE(live.err.find("serve --mqtt needs a store that keeps live state"), std::string::npos)
+      << live.err;
+}
+
 // Every flag that takes a store URL lists the same schemes in --help (store/store_urls.h).
 TEST(CliTest, EveryStoreFlagListsEveryScheme) {
   TempDir tmp;

@@ -592,11 +592,11 @@ TEST(OpenStoreRolesTest, HandsOutOnlyTheRolesAStorePlays) {
   EXPECT_EQ(csv->live, nullptr);
   EXPECT_EQ(csv->queries, nullptr);
   Status s = csv->NeedQueries("serve");
-  EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("serve needs a store that answers the API's queries"),
             std::string::npos)
       << s.ToString();
-  EXPECT_TRUE(csv->NeedLive("serve --mqtt").IsNotSupported());
+  EXPECT_TRUE(csv->NeedLive("serve --mqtt").IsInvalidArgument());
 
   auto embedded = OpenStoreRoles("embedded:" + tmp / "db");
   ASSERT_TRUE(embedded.ok()) << embedded.status().ToString();

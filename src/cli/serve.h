@@ -40,8 +40,8 @@ struct ServeOptions {
 // for one of `stop_signals` (blocked in every thread before any started: sigwait takes them) or
 // stop_after, stops them in order and flushes `store`. kInvalidArgument when there is nothing
 // to serve (no listen, mqtt or simulate_sensors); a service that cannot start: its error,
-// naming the option; kNotSupported, before anything starts, when the store cannot play a role the
-// options ask of it (the API's queries for listen, live state for mqtt and simulate_sensors).
+// naming the option; kInvalidArgument, before anything starts, when the store cannot play a role
+// the options ask of it (the API's queries for listen, live state for mqtt and simulate_sensors).
 // What the mirror has not taken yet stays in its queue for the next start.
 Status Serve(const OpenedStore& store, ServeOptions options, const sigset_t& stop_signals);
 

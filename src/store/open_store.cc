@@ -40,7 +40,7 @@ Status NotPlayed(const OpenedStore& s, std::string_view role, std::string_view n
   text += " does not (";
   text += which;
   text += " do)";
-  return Status::NotSupported(text);
+  return Status::InvalidArgument(text);
 }
 
 // "scheme:rest" or "scheme://rest" -> rest.

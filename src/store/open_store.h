@@ -22,8 +22,9 @@ struct OpenedStore {
   LiveStore* live = nullptr;
   QueryStore* queries = nullptr;
 
-  // OK when the store plays the role; otherwise kNotSupported naming the store, the role and
-  // `needed_by` (a command and flag), and which stores do.
+  // OK when the store plays the role; otherwise kInvalidArgument (the URL given is the wrong kind
+  // of store for what is asked) naming the store, the role, `needed_by` (a command and flag) and
+  // which stores play it.
   Status NeedLive(std::string_view needed_by) const;
   Status NeedQueries(std::string_view needed_by) const;
 };
