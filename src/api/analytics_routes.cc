@@ -19,9 +19,8 @@ constexpr size_t kPage = 1000;
 // The zones asked for: the one of ?zoneId= or all the caller sees.
 ApiResult<std::vector<Zone>> ZonesAsked(const RouteCall& call) {
   if (auto zone_id = call.request.Query("zoneId"); zone_id && !zone_id->empty()) {
-    auto zone = VisibleZone(call, *zone_id);
-    if (!zone.ok()) return zone.error();
-    return std::vector<Zone>{std::move(*zone)};
+    VDPARK_ASSIGN_OR_RETURN(auto zone, VisibleZone(call, *zone_id));
+    return std::vector<Zone>{std::move(zone)};
   }
   return VisibleZones(call);
 }

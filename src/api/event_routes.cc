@@ -76,13 +76,11 @@ ApiResult<EventQuery> ReadQuery(const ApiRequest& request, std::string zone_id,
   EventQuery q;
   q.zone_id = std::move(zone_id);
   q.bay_number = std::move(bay_number);
-  auto from = TimeParam(request, "from");
-  if (!from.ok()) return from.error();
-  auto to = TimeParam(request, "to");
-  if (!to.ok()) return to.error();
-  if (*from && *to && **from > **to) return ApiError::BadRequest("from: after to");
-  q.from = *from;
-  q.to = *to;
+  VDPARK_ASSIGN_OR_RETURN(auto from, TimeParam(request, "from"));
+  VDPARK_ASSIGN_OR_RETURN(auto to, TimeParam(request, "to"));
+  if (from && to && *from > *to) return ApiError::BadRequest("from: after to");
+  q.from = from;
+  q.to = to;
   if (auto type = request.Query("eventType")) {
     q.event_type = ParseEventType(*type);
     if (!q.event_type) {
@@ -90,13 +88,10 @@ ApiResult<EventQuery> ReadQuery(const ApiRequest& request, std::string zone_id,
                                   std::string(*type) + "'");
     }
   }
-  auto limit = IntParam(request, "limit", 1, kMaxLimit);
-  if (!limit.ok()) return limit.error();
-  q.limit = static_cast<size_t>(limit->value_or(kDefaultLimit));
+  VDPARK_ASSIGN_OR_RETURN(auto limit, IntParam(request, "limit", 1, kMaxLimit));
+  q.limit = static_cast<size_t>(limit.value_or(kDefaultLimit));
   if (auto cursor = request.Query("cursor"); cursor && !cursor->empty()) {
-    auto inner = UnwrapCursor(q, *cursor);
-    if (!inner.ok()) return inner.error();
-    q.cursor = std::move(*inner);
+    VDPARK_ASSIGN_OR_RETURN(q.cursor, UnwrapCursor(q, *cursor));
   }
   return q;
 }

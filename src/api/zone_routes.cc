@@ -70,31 +70,20 @@ ApiResult<std::optional<OperatingHours>> HoursField(const json::object& body) {
 // Reads the zone of a POST /zones body; 400 naming the field that is wrong.
 ApiResult<Zone> ZoneFromBody(const RouteCall& call, const json::object& body) {
   Zone z;
-  auto id = StringField(body, "zoneId");
-  if (!id.ok()) return id.error();
-  z.zone_id = id->value_or("zone-" + NewUuid());
+  VDPARK_ASSIGN_OR_RETURN(auto id, StringField(body, "zoneId"));
+  z.zone_id = id.value_or("zone-" + NewUuid());
   if (Status s = CheckId(z.zone_id); !s.ok()) {
     return ApiError::BadRequest("body.zoneId: " + s.message());
   }
   for (auto [name, field] : {std::pair{"name", &z.name}, std::pair{"address", &z.address},
                              std::pair{"city", &z.city}, std::pair{"tenantId", &z.tenant_id}}) {
-    auto v = StringField(body, name);
-    if (!v.ok()) return v.error();
-    *field = std::move(*v);
+    VDPARK_ASSIGN_OR_RETURN(*field, StringField(body, name));
   }
   if (!z.name || z.name->empty()) return ApiError::BadRequest("body.name: required");
-  auto total = IntField(body, "totalBays", 0, 1000000);
-  if (!total.ok()) return total.error();
-  z.total_bays = *total;
-  auto location = LocationField(body, "location");
-  if (!location.ok()) return location.error();
-  z.location = *location;
-  auto price = PriceField(body);
-  if (!price.ok()) return price.error();
-  z.price_per_hour = *price;
-  auto hours = HoursField(body);
-  if (!hours.ok()) return hours.error();
-  z.operating_hours = *hours;
+  VDPARK_ASSIGN_OR_RETURN(z.total_bays, IntField(body, "totalBays", 0, 1000000));
+  VDPARK_ASSIGN_OR_RETURN(z.location, LocationField(body, "location"));
+  VDPARK_ASSIGN_OR_RETURN(z.price_per_hour, PriceField(body));
+  VDPARK_ASSIGN_OR_RETURN(z.operating_hours, HoursField(body));
   z.occupied_bays = 0;
   z.created_at = call.now;
   return z;

@@ -21,12 +21,10 @@ IngestService::IngestService(LiveStore& live, RecordStore& records, IngestServic
 Result<std::unique_ptr<IngestService>> IngestService::Start(
     LiveStore& live, RecordStore& records, IngestServiceOptions options, ChangeSink on_change,
     std::chrono::milliseconds connect_timeout) {
-  auto broker = ParseMqttUrl(options.mqtt_url);
-  if (!broker.ok()) return broker.status();
+  VDPARK_ASSIGN_OR_RETURN(auto broker, ParseMqttUrl(options.mqtt_url));
   if (options.reconcile_on_start) {
-    auto fixed = live.ReconcileOccupancy();
-    if (!fixed.ok()) return fixed.status().WithContext("reconciling occupiedBays");
-    if (*fixed > 0) spdlog::warn("reconciled occupiedBays of {} zones with their bays", *fixed);
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto fixed, live.ReconcileOccupancy(), "reconciling occupiedBays");
+    if (fixed > 0) spdlog::warn("reconciled occupiedBays of {} zones with their bays", fixed);
   }
   std::unique_ptr<IngestService> service(
       new IngestService(live, records, std::move(options), std::move(on_change)));
@@ -35,25 +33,24 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
   MqttPublisherOptions pub;
   pub.client_id = o.client_id + "-errors";
   pub.connect_timeout = std::chrono::duration_cast<std::chrono::seconds>(connect_timeout);
-  auto errors = MqttPublisher::Connect(*broker, pub);
-  if (!errors.ok()) return errors.status().WithContext("connecting the errors publisher");
-  service->errors_ = std::move(*errors);
+  VDPARK_ASSIGN_OR_RETURN_WITH(service->errors_, MqttPublisher::Connect(broker, pub),
+                               "connecting the errors publisher");
 
   MqttSubscriberOptions sub;
   sub.topics = {o.topic_root + "/+/+/status", o.topic_root + "/+/+/health"};
   sub.shared_group = o.shared_group;
   sub.client_id = o.client_id;
   IngestService* self = service.get();
-  auto subscriber = MqttSubscriber::Start(
-      *broker, sub, [self](std::string_view topic, std::string_view payload, bool) {
-        return self->OnMessage(topic, payload);
-      });
-  if (!subscriber.ok()) return subscriber.status();
-  service->subscriber_ = std::move(*subscriber);
+  VDPARK_ASSIGN_OR_RETURN(
+      service->subscriber_,
+      MqttSubscriber::Start(broker, sub,
+                            [self](std::string_view topic, std::string_view payload, bool) {
+                              return self->OnMessage(topic, payload);
+                            }));
   VDPARK_RETURN_IF_ERROR(service->subscriber_->WaitConnected(connect_timeout)
-                             .WithContext("subscribing at " + broker->display));
+                             .WithContext("subscribing at " + broker.display));
   service->sweeper_ = std::thread([self] { self->SweepLoop(); });
-  spdlog::info("ingesting {}/+/+/status|health from {} as {}{}", o.topic_root, broker->display,
+  spdlog::info("ingesting {}/+/+/status|health from {} as {}{}", o.topic_root, broker.display,
                o.client_id, o.shared_group.empty() ? "" : " in group " + o.shared_group);
   return service;
 }

@@ -165,12 +165,13 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
 }
 
 Status Ingestor::LoadSensors(Timestamp now) {
-  auto md = records_.ReadMetadata([](const Rejected& r) {
+  auto skipped = [](const Rejected& r) {
     spdlog::warn("ingest: sensor sweep skips {}: {}", r.where, r.reason);
-  });
-  if (!md.ok()) return md.status().WithContext("loading sensors for the offline sweep");
+  };
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto md, records_.ReadMetadata(skipped),
+                               "loading sensors for the offline sweep");
   std::lock_guard lock(mu_);
-  for (const Sensor& s : md->sensors) {
+  for (const Sensor& s : md.sensors) {
     // A sensor never heard from counts as heard at the first sweep; one Handle saw meanwhile
     // keeps the newer of the two.
     auto [it, inserted] = heard_.try_emplace(s.sensor_id, Heard{s.last_seen.value_or(now)});

@@ -194,8 +194,7 @@ Status MqttPublisher::Flush(milliseconds timeout) {
           "MqttPublisher::Flush inside a message handler would wait "
           "for acknowledgements Paho cannot read there");
     }
-    Status s = Reap(true, deadline);
-    if (!s.ok()) return s;
+    VDPARK_RETURN_IF_ERROR(Reap(true, deadline));
   }
   std::lock_guard l(async_mu_);
   return std::exchange(async_error_, Status::OK());

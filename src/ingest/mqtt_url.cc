@@ -169,27 +169,22 @@ Result<QueryOptions> ReadQuery(std::string_view query, bool tls) {
 
 // Every part of the URL in turn, each error saying what is wrong with its part.
 Result<MqttOptions> ReadUrl(const UrlParts& parts) {
-  auto transport = ReadScheme(parts);
-  if (!transport.ok()) return transport.status();
-  auto credentials = ReadCredentials(parts);
-  if (!credentials.ok()) return credentials.status();
-  auto address = SplitAddress(parts.after_user);
-  if (!address.ok()) return address.status();
-  auto host_port = ParseHostPort(address->hostport);
-  if (!host_port.ok()) return host_port.status();
-  auto query = ReadQuery(address->query, transport->tls);
-  if (!query.ok()) return query.status();
+  VDPARK_ASSIGN_OR_RETURN(auto transport, ReadScheme(parts));
+  VDPARK_ASSIGN_OR_RETURN(auto credentials, ReadCredentials(parts));
+  VDPARK_ASSIGN_OR_RETURN(auto address, SplitAddress(parts.after_user));
+  VDPARK_ASSIGN_OR_RETURN(auto host_port, ParseHostPort(address.hostport));
+  VDPARK_ASSIGN_OR_RETURN(auto query, ReadQuery(address.query, transport.tls));
   MqttOptions out;
-  out.tls = transport->tls;
-  out.host = std::move(host_port->host);
-  out.port = host_port->port.value_or(transport->default_port);
-  out.username = std::move(credentials->username);
-  out.password = std::move(credentials->password);
-  out.client_id = std::move(query->client_id);
-  out.ca_file = std::move(query->ca_file);
-  out.cert_file = std::move(query->cert_file);
-  out.key_file = std::move(query->key_file);
-  out.mqtt_version = query->mqtt_version;
+  out.tls = transport.tls;
+  out.host = std::move(host_port.host);
+  out.port = host_port.port.value_or(transport.default_port);
+  out.username = std::move(credentials.username);
+  out.password = std::move(credentials.password);
+  out.client_id = std::move(query.client_id);
+  out.ca_file = std::move(query.ca_file);
+  out.cert_file = std::move(query.cert_file);
+  out.key_file = std::move(query.key_file);
+  out.mqtt_version = query.mqtt_version;
   // display: the URL without the password.
   out.display = std::string(parts.scheme) + "://" +
                 (parts.has_userinfo ? std::string(parts.user_part) + "@" : "") +

@@ -62,13 +62,11 @@ PostgresMirror::PostgresMirror(std::unique_ptr<MirrorQueue> queue, std::string u
 Result<std::unique_ptr<PostgresMirror>> PostgresMirror::Open(const std::string& queue_dir,
                                                              std::string_view postgres_url,
                                                              const PostgresMirrorOptions& options) {
-  auto parsed = PostgresUrl::Parse(postgres_url);
-  if (!parsed.ok()) return parsed.status();
-  auto queue = MirrorQueue::Open(queue_dir, options.queue);
-  if (!queue.ok()) return queue.status();
+  VDPARK_ASSIGN_OR_RETURN(auto parsed, PostgresUrl::Parse(postgres_url));
+  VDPARK_ASSIGN_OR_RETURN(auto queue, MirrorQueue::Open(queue_dir, options.queue));
   std::unique_ptr<PostgresMirror> mirror(new PostgresMirror(
-      std::move(*queue), WithConnectTimeout(postgres_url, options.connect_timeout_seconds),
-      parsed->display, options));
+      std::move(queue), WithConnectTimeout(postgres_url, options.connect_timeout_seconds),
+      parsed.display, options));
   mirror->UpdateGauges();
   if (mirror->queue_depth() > 0) {
     spdlog::info("mirror: {} changes left in {} from before go to {} first", mirror->queue_depth(),
@@ -211,20 +209,17 @@ void PostgresMirror::Run() {
 }
 
 Status PostgresMirror::WriteBatch() {
-  auto batch = queue_->Peek(std::max<size_t>(options_.batch_size, 1));
-  if (!batch.ok()) return batch.status();
-  if (batch->empty()) return Status::OK();
+  VDPARK_ASSIGN_OR_RETURN(auto batch, queue_->Peek(std::max<size_t>(options_.batch_size, 1)));
+  if (batch.empty()) return Status::OK();
   if (!store_) {
-    auto opened = PostgresStore::Open(url_);
-    if (!opened.ok()) return opened.status();
-    store_ = std::move(*opened);
+    VDPARK_ASSIGN_OR_RETURN(store_, PostgresStore::Open(url_));
   }
 
   // In queue order: within one call the last record of a key wins, as it would have applied last.
   Metadata metadata;
   std::vector<ParkingEvent> events;
   std::vector<const Status*> unreadable;
-  for (QueuedChange& entry : *batch) {
+  for (QueuedChange& entry : batch) {
     if (!entry.status.ok()) {
       unreadable.push_back(&entry.status);
       continue;
@@ -238,14 +233,14 @@ Status PostgresMirror::WriteBatch() {
     VDPARK_RETURN_IF_ERROR(store_->WriteMetadata(metadata));
   }
   if (!events.empty()) VDPARK_RETURN_IF_ERROR(store_->WriteEvents(events));
-  VDPARK_RETURN_IF_ERROR(queue_->Ack(batch->back().sequence));
+  VDPARK_RETURN_IF_ERROR(queue_->Ack(batch.back().sequence));
   // An entry this build cannot read would stop the mirror for good if it were kept: it goes,
   // loudly.
   for (const Status* s : unreadable) {
     metrics_.dropped.fetch_add(1, std::memory_order_relaxed);
     spdlog::error("mirror: a queued change was skipped, it cannot be read: {}", s->ToString());
   }
-  metrics_.mirrored.fetch_add(batch->size() - unreadable.size(), std::memory_order_relaxed);
+  metrics_.mirrored.fetch_add(batch.size() - unreadable.size(), std::memory_order_relaxed);
   return Status::OK();
 }
 

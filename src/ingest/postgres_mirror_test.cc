@@ -36,20 +36,17 @@ constexpr auto kMirrorWait = 60s;
 // The source schema with the one zone the tests' bays are in, as the migration left it: the
 // mirror writes bays, sensors and events, never zones.
 Status CreateSchema(const PostgresTestSchema& schema) {
-  auto url = PostgresUrl::Parse(schema.url());
-  if (!url.ok()) return url.status();
-  auto conn = PgConnection::Connect(*url);
-  if (!conn.ok()) return conn.status();
-  VDPARK_RETURN_IF_ERROR(CreatePostgresSchema(**conn).status());
-  auto store = PostgresStore::Open(schema.url());
-  if (!store.ok()) return store.status();
+  VDPARK_ASSIGN_OR_RETURN(auto url, PostgresUrl::Parse(schema.url()));
+  VDPARK_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url));
+  VDPARK_RETURN_IF_ERROR(CreatePostgresSchema(*conn).status());
+  VDPARK_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(schema.url()));
   Metadata m;
   Zone z;
   z.zone_id = "zone-001";
   z.name = "Marina Walk";
   z.total_bays = 50;
   m.zones.push_back(z);
-  return (*store)->WriteMetadata(m);
+  return store->WriteMetadata(m);
 }
 
 // The test schema's URL with the server's host:port replaced by the proxy's.

@@ -104,39 +104,29 @@ Result<ExpectedState> ExpectedState::FromJson(std::string_view text) {
   const json::object& o = root.get_object();
 
   ExpectedState e;
-  auto bays = ArrayField(o, "bays");
-  if (!bays.ok()) return bays.status();
-  for (size_t i = 0; i < (*bays)->size(); ++i) {
+  VDPARK_ASSIGN_OR_RETURN(auto bays, ArrayField(o, "bays"));
+  for (size_t i = 0; i < bays->size(); ++i) {
     const std::string where = "bays[" + std::to_string(i) + "]";
-    const json::value& v = (**bays)[i];
+    const json::value& v = (*bays)[i];
     if (!v.is_object()) return Bad(where, "must be an object");
     const json::object& b = v.get_object();
-    auto zone = StringField(b, "zoneId", where);
-    if (!zone.ok()) return zone.status();
-    auto bay = StringField(b, "bayNumber", where);
-    if (!bay.ok()) return bay.status();
-    auto status_text = StringField(b, "status", where);
-    if (!status_text.ok()) return status_text.status();
-    const std::optional<BayStatus> status = ParseBayStatus(*status_text);
+    VDPARK_ASSIGN_OR_RETURN(auto zone, StringField(b, "zoneId", where));
+    VDPARK_ASSIGN_OR_RETURN(auto bay, StringField(b, "bayNumber", where));
+    VDPARK_ASSIGN_OR_RETURN(auto status_text, StringField(b, "status", where));
+    const std::optional<BayStatus> status = ParseBayStatus(status_text);
     if (!status) return BadField(where, "status", "must be occupied, vacant or unknown");
-    auto arrivals = CountField(b, "arrivals", where);
-    if (!arrivals.ok()) return arrivals.status();
-    auto departures = CountField(b, "departures", where);
-    if (!departures.ok()) return departures.status();
-    e.bays.push_back(
-        ExpectedBay{std::move(*zone), std::move(*bay), *status, *arrivals, *departures});
+    VDPARK_ASSIGN_OR_RETURN(auto arrivals, CountField(b, "arrivals", where));
+    VDPARK_ASSIGN_OR_RETURN(auto departures, CountField(b, "departures", where));
+    e.bays.push_back(ExpectedBay{std::move(zone), std::move(bay), *status, arrivals, departures});
   }
-  auto zones = ArrayField(o, "zones");
-  if (!zones.ok()) return zones.status();
-  for (size_t i = 0; i < (*zones)->size(); ++i) {
+  VDPARK_ASSIGN_OR_RETURN(auto zones, ArrayField(o, "zones"));
+  for (size_t i = 0; i < zones->size(); ++i) {
     const std::string where = "zones[" + std::to_string(i) + "]";
-    const json::value& v = (**zones)[i];
+    const json::value& v = (*zones)[i];
     if (!v.is_object()) return Bad(where, "must be an object");
-    auto zone = StringField(v.get_object(), "zoneId", where);
-    if (!zone.ok()) return zone.status();
-    auto occupied = CountField(v.get_object(), "occupiedBays", where);
-    if (!occupied.ok()) return occupied.status();
-    e.zones.push_back(ExpectedZone{std::move(*zone), *occupied});
+    VDPARK_ASSIGN_OR_RETURN(auto zone, StringField(v.get_object(), "zoneId", where));
+    VDPARK_ASSIGN_OR_RETURN(auto occupied, CountField(v.get_object(), "occupiedBays", where));
+    e.zones.push_back(ExpectedZone{std::move(zone), occupied});
   }
   // Lookups need key order, whatever order the text had.
   std::sort(e.bays.begin(), e.bays.end(), [](const ExpectedBay& a, const ExpectedBay& b) {
