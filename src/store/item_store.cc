@@ -5,10 +5,9 @@
 namespace vdpark {
 
 Result<std::shared_ptr<const Item>> ItemStore::GetShared(const ItemKey& key) {
-  auto item = Get(key);
-  if (!item.ok()) return item.status();
-  if (!*item) return std::shared_ptr<const Item>();
-  return std::shared_ptr<const Item>(std::make_shared<const Item>(std::move(**item)));
+  VDPARK_ASSIGN_OR_RETURN(std::optional<Item> item, Get(key));
+  if (!item) return std::shared_ptr<const Item>();
+  return std::shared_ptr<const Item>(std::make_shared<const Item>(std::move(*item)));
 }
 
 namespace {

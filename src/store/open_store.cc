@@ -64,9 +64,8 @@ Status OpenedStore::NeedQueries(std::string_view needed_by) const {
 }
 
 Result<std::unique_ptr<RecordStore>> OpenStore(std::string_view url, const StoreOptions& options) {
-  auto opened = OpenStoreRoles(url, options);
-  if (!opened.ok()) return opened.status();
-  return std::move(opened->records);
+  VDPARK_ASSIGN_OR_RETURN(auto opened, OpenStoreRoles(url, options));
+  return std::move(opened.records);
 }
 
 Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& options) {
@@ -79,50 +78,47 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
     std::string dir(AfterScheme(url, scheme));
     if (dir.empty()) return BadUrl(url, "the folder after '" + std::string(scheme) + ":' is empty");
     if (scheme == "csv") {
-      auto store = CsvStore::Open(dir, options);
-      if (!store.ok()) return store.status();
-      return OpenedStore{.records = std::move(*store)};
+      VDPARK_ASSIGN_OR_RETURN(auto store, CsvStore::Open(dir, options));
+      return OpenedStore{.records = std::move(store)};
     }
     RocksDbOptions rocks;
     rocks.create_if_missing = options.create_if_missing;
     rocks.bulk_load = options.bulk_load;
     rocks.disable_wal = options.bulk_load;
-    auto items = RocksDbItemStore::Open(dir, rocks);
-    if (!items.ok()) return items.status().WithContext("embedded:" + dir);
-    RocksDbItemStore* raw = items->get();
-    return AllRoles(std::make_unique<SingleTableStore>(std::move(*items), "embedded:" + dir,
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto items, RocksDbItemStore::Open(dir, rocks), "embedded:" + dir);
+    RocksDbItemStore* raw = items.get();
+    return AllRoles(std::make_unique<SingleTableStore>(std::move(items), "embedded:" + dir,
                                                        MapperOptions{options.retention_days},
                                                        [raw] { return raw->FlushToDisk(); }));
   }
   if (scheme == "dynamodb") {
     // The table must exist already: creating one is a deliberate act (`vdpark table create`),
     // with billing and retention settings, never a side effect of opening.
-    auto parsed = ParseDynamoDbUrl(url);
-    if (!parsed.ok()) return parsed.status();
-    auto settings = ResolveAwsSettings(parsed->overrides);
-    if (!settings.ok()) return settings.status().WithContext(parsed->ToString());
+    VDPARK_ASSIGN_OR_RETURN(auto parsed, ParseDynamoDbUrl(url));
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto settings, ResolveAwsSettings(parsed.overrides),
+                                 parsed.ToString());
     DynamoDbClientOptions client_options;
-    client_options.settings = std::move(*settings);
-    auto client = DynamoDbClient::Create(std::move(client_options));
-    if (!client.ok()) return client.status().WithContext(parsed->ToString());
+    client_options.settings = std::move(settings);
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto client, DynamoDbClient::Create(std::move(client_options)),
+                                 parsed.ToString());
     DynamoDbStoreOptions store_options;
-    store_options.table = parsed->table;
+    store_options.table = parsed.table;
     store_options.concurrency = options.concurrency;
     store_options.max_write_units_per_second = options.max_write_units_per_second;
-    auto items = DynamoDbItemStore::Open(std::move(*client), std::move(store_options));
-    if (!items.ok()) return items.status().WithContext(parsed->ToString());
+    VDPARK_ASSIGN_OR_RETURN_WITH(
+        auto items, DynamoDbItemStore::Open(std::move(client), std::move(store_options)),
+        parsed.ToString());
     return AllRoles(std::make_unique<SingleTableStore>(
-        std::move(*items), parsed->ToString(), MapperOptions{options.retention_days}, nullptr));
+        std::move(items), parsed.ToString(), MapperOptions{options.retention_days}, nullptr));
   }
   if (scheme == "postgres" || scheme == "postgresql" || scheme == "timescale") {
     // The schema must exist already (`vdpark schema create`), as a DynamoDB table must.
     PostgresStoreOptions pg;
     pg.truncate = options.truncate;
-    auto store = PostgresStore::Open(url, pg);
-    if (!store.ok()) return store.status();
+    VDPARK_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(url, pg));
     OpenedStore opened;
-    opened.queries = store->get();
-    opened.records = std::move(*store);
+    opened.queries = store.get();
+    opened.records = std::move(store);
     return opened;
   }
   return BadUrl(url,

@@ -48,15 +48,13 @@ Result<std::vector<Record>> QueryRecords(ItemStore& items, QueryRequest request,
                                          const std::string& store, ToRecord to_record) {
   std::vector<Record> records;
   while (true) {
-    auto page = items.Query(request);
-    if (!page.ok()) return page.status().WithContext(store);
-    for (const Item& item : page->items) {
-      auto record = MappedOrCorrupt<Record>(to_record(item), item, store);
-      if (!record.ok()) return record.status();
-      records.push_back(std::move(*record));
+    VDPARK_ASSIGN_OR_RETURN_WITH(Page page, items.Query(request), store);
+    for (const Item& item : page.items) {
+      VDPARK_ASSIGN_OR_RETURN(Record record, MappedOrCorrupt<Record>(to_record(item), item, store));
+      records.push_back(std::move(record));
     }
-    if (!page->last_evaluated_key) return records;
-    request.exclusive_start_key = std::move(page->last_evaluated_key);
+    if (!page.last_evaluated_key) return records;
+    request.exclusive_start_key = std::move(page.last_evaluated_key);
   }
 }
 
@@ -86,14 +84,13 @@ Status VisitZoneItemsInKeyOrder(ItemStore& items, const std::function<Status(Ite
   request.limit = 1;
   request.exclusive_start_key = KeyItem(zone_prefix.pk, "");
   while (true) {
-    auto page = items.Scan(request);
-    if (!page.ok()) return page.status();
-    if (page->items.empty()) {
-      if (!page->last_evaluated_key) return Status::OK();
-      request.exclusive_start_key = std::move(page->last_evaluated_key);
+    VDPARK_ASSIGN_OR_RETURN(Page page, items.Scan(request));
+    if (page.items.empty()) {
+      if (!page.last_evaluated_key) return Status::OK();
+      request.exclusive_start_key = std::move(page.last_evaluated_key);
       continue;
     }
-    Item& first = page->items.front();
+    Item& first = page.items.front();
     std::optional<ItemKey> key = KeyOf(first);
     if (!key || !key->pk.starts_with(zone_prefix.pk)) return Status::OK();
     if (SingleTableMapper::KindOf(key->pk, key->sk) == EntityKind::kEvent) {
@@ -109,9 +106,8 @@ Status VisitZoneItemsInKeyOrder(ItemStore& items, const std::function<Status(Ite
     if (key->sk == zone_prefix.sk) {
       VDPARK_RETURN_IF_ERROR(visit(std::move(first)));
     } else if (key->sk < zone_prefix.sk) {
-      auto zone = items.Get({key->pk, zone_prefix.sk});
-      if (!zone.ok()) return zone.status();
-      if (*zone) VDPARK_RETURN_IF_ERROR(visit(std::move(**zone)));
+      VDPARK_ASSIGN_OR_RETURN(std::optional<Item> zone, items.Get({key->pk, zone_prefix.sk}));
+      if (zone) VDPARK_RETURN_IF_ERROR(visit(std::move(*zone)));
     }
     request.exclusive_start_key = KeyItem(key->pk + '\x01', "");
   }
@@ -124,15 +120,14 @@ Status VisitPrefixInKeyOrder(ItemStore& items, std::string_view prefix,
   ScanRequest request;  // pages of the store's size: the last reads at most one page past
   request.exclusive_start_key = KeyItem(std::string(prefix), "");
   while (true) {
-    auto page = items.Scan(request);
-    if (!page.ok()) return page.status();
-    for (Item& item : page->items) {
+    VDPARK_ASSIGN_OR_RETURN(Page page, items.Scan(request));
+    for (Item& item : page.items) {
       std::optional<std::string> pk = GetString(item, kPkAttr);
       if (!pk || !pk->starts_with(prefix)) return Status::OK();
       VDPARK_RETURN_IF_ERROR(visit(std::move(item)));
     }
-    if (!page->last_evaluated_key) return Status::OK();
-    request.exclusive_start_key = std::move(page->last_evaluated_key);
+    if (!page.last_evaluated_key) return Status::OK();
+    request.exclusive_start_key = std::move(page.last_evaluated_key);
   }
 }
 
@@ -151,9 +146,9 @@ Result<std::vector<Zone>> SingleTableStore::ListZones(std::optional<std::string_
   std::vector<Zone> zones;
   auto collect = [&](Item&& item) {
     if (SingleTableMapper::KindOf(item) != EntityKind::kZone) return Status::OK();
-    auto zone = MappedOrCorrupt<Zone>(mapper_.ToZone(item), item, display_name_);
-    if (!zone.ok()) return zone.status();
-    zones.push_back(std::move(*zone));
+    VDPARK_ASSIGN_OR_RETURN(Zone zone,
+                            MappedOrCorrupt<Zone>(mapper_.ToZone(item), item, display_name_));
+    zones.push_back(std::move(zone));
     return Status::OK();
   };
   if (items_->ScanInKeyOrder()) {
@@ -192,9 +187,9 @@ Result<std::vector<Sensor>> SingleTableStore::ListSensors(std::optional<std::str
   std::vector<Sensor> sensors;
   auto collect = [&](Item&& item) {
     if (SingleTableMapper::KindOf(item) != EntityKind::kSensor) return Status::OK();
-    auto sensor = MappedOrCorrupt<Sensor>(to_sensor(item), item, display_name_);
-    if (!sensor.ok()) return sensor.status();
-    sensors.push_back(std::move(*sensor));
+    VDPARK_ASSIGN_OR_RETURN(Sensor sensor,
+                            MappedOrCorrupt<Sensor>(to_sensor(item), item, display_name_));
+    sensors.push_back(std::move(sensor));
     return Status::OK();
   };
   if (items_->ScanInKeyOrder()) {
@@ -215,9 +210,7 @@ Result<EventPage> SingleTableStore::QueryEvents(const EventQuery& query) {
   if (query.limit == 0) return Status::InvalidArgument("limit: must be at least 1");
   std::optional<EventCursor> cursor;
   if (!query.cursor.empty()) {
-    auto decoded = DecodeEventCursor(query);
-    if (!decoded.ok()) return decoded.status();
-    cursor = std::move(*decoded);
+    VDPARK_ASSIGN_OR_RETURN(cursor, DecodeEventCursor(query));
   }
   EventPage result;
   if (query.from && query.to && *query.from >= *query.to) return result;
@@ -260,17 +253,16 @@ Result<EventPage> SingleTableStore::QueryEvents(const EventQuery& query) {
     const size_t missing = wanted - events.size();
     // With a type filter about every other event is kept (arrivals and departures alternate).
     request.limit = std::min(query.event_type ? 2 * missing : missing, kRequestItems);
-    auto page = items_->Query(request);
-    if (!page.ok()) return page.status().WithContext(display_name_);
-    for (const Item& item : page->items) {
-      auto event = MappedOrCorrupt<ParkingEvent>(mapper_.ToEvent(item), item, display_name_);
-      if (!event.ok()) return event.status();
-      if (query.event_type && event->event_type != *query.event_type) continue;
-      events.push_back(std::move(*event));
+    VDPARK_ASSIGN_OR_RETURN_WITH(Page page, items_->Query(request), display_name_);
+    for (const Item& item : page.items) {
+      VDPARK_ASSIGN_OR_RETURN(ParkingEvent event, MappedOrCorrupt<ParkingEvent>(
+                                                      mapper_.ToEvent(item), item, display_name_));
+      if (query.event_type && event.event_type != *query.event_type) continue;
+      events.push_back(std::move(event));
       if (events.size() == wanted) break;
     }
-    if (!page->last_evaluated_key) break;
-    request.exclusive_start_key = std::move(page->last_evaluated_key);
+    if (!page.last_evaluated_key) break;
+    request.exclusive_start_key = std::move(page.last_evaluated_key);
   }
   if (events.size() > query.limit) {
     events.resize(query.limit);

@@ -123,7 +123,7 @@ Result<Metadata> SingleTableStore::ReadMetadata(const RejectFn& rejects) {
   auto reject = [&](const Item& item, const Status& s) {
     if (rejects) rejects({KeyText(item), s.message(), ItemToDynamoJson(item)});
   };
-  Status s = ScanItems({}, [&](Item&& item) {
+  VDPARK_RETURN_IF_ERROR(ScanItems({}, [&](Item&& item) {
     switch (SingleTableMapper::KindOf(item)) {
       case EntityKind::kZone: {
         auto z = mapper_.ToZone(item);
@@ -145,8 +145,7 @@ Result<Metadata> SingleTableStore::ReadMetadata(const RejectFn& rejects) {
         break;
     }
     return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }));
   std::sort(md.zones.begin(), md.zones.end(),
             [](const Zone& a, const Zone& b) { return a.zone_id < b.zone_id; });
   std::sort(md.bays.begin(), md.bays.end(), [](const Bay& a, const Bay& b) {
@@ -176,11 +175,10 @@ Result<std::optional<uint64_t>> SingleTableStore::CountEvents(std::optional<Time
     if (!counted.ok() || *counted) return counted;
   }
   uint64_t count = 0;
-  Status s = ScanItems(EventFilter(since, std::nullopt), [&](Item&&) {
+  VDPARK_RETURN_IF_ERROR(ScanItems(EventFilter(since, std::nullopt), [&](Item&&) {
     ++count;
     return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }));
   return std::optional<uint64_t>(count);
 }
 
@@ -197,12 +195,10 @@ Status SingleTableStore::ScanEvents(const EventScanOptions& options, const Event
 }
 
 Result<std::optional<ParkingEvent>> SingleTableStore::GetEvent(const ParkingEvent& key) {
-  auto item = items_->Get(SingleTableMapper::EventKey(key));
-  if (!item.ok()) return item.status();
-  if (!*item) return std::optional<ParkingEvent>();
-  auto e = mapper_.ToEvent(**item);
-  if (!e.ok()) return e.status();
-  return std::optional<ParkingEvent>(std::move(*e));
+  VDPARK_ASSIGN_OR_RETURN(std::optional<Item> item, items_->Get(SingleTableMapper::EventKey(key)));
+  if (!item) return std::optional<ParkingEvent>();
+  VDPARK_ASSIGN_OR_RETURN(ParkingEvent e, mapper_.ToEvent(*item));
+  return std::optional<ParkingEvent>(std::move(e));
 }
 
 Status SingleTableStore::WriteMetadata(const Metadata& metadata) {
@@ -253,33 +249,30 @@ Result<Record> SingleTableStore::MakeRecord(const ItemKey& key, const Item& item
 
 template <typename Record, typename ToRecord>
 Result<std::optional<Record>> SingleTableStore::GetRecord(const ItemKey& key, ToRecord to_record) {
-  auto item = items_->GetShared(key);
-  if (!item.ok()) return item.status();
-  if (!*item) return std::optional<Record>();
-  auto record = MakeRecord<Record>(key, **item, to_record);
-  if (!record.ok()) return record.status();
-  return std::optional<Record>(std::move(*record));
+  VDPARK_ASSIGN_OR_RETURN(std::shared_ptr<const Item> item, items_->GetShared(key));
+  if (!item) return std::optional<Record>();
+  VDPARK_ASSIGN_OR_RETURN(Record record, MakeRecord<Record>(key, *item, to_record));
+  return std::optional<Record>(std::move(record));
 }
 
 Result<std::optional<Zone>> SingleTableStore::GetZone(std::string_view zone_id) {
   const ItemKey key = SingleTableMapper::ZoneKey(zone_id);
-  auto item = items_->GetShared(key);
-  if (!item.ok()) return item.status();
+  VDPARK_ASSIGN_OR_RETURN(std::shared_ptr<const Item> item, items_->GetShared(key));
   std::unique_lock lock(zones_made_mu_);
   auto made = zones_made_.find(zone_id);
-  if (!*item) {
+  if (!item) {
     if (made != zones_made_.end()) zones_made_.erase(made);
     return std::optional<Zone>();
   }
-  if (made != zones_made_.end() && made->second.item == *item) {
+  if (made != zones_made_.end() && made->second.item == item) {
     return std::optional<Zone>(made->second.zone);
   }
   lock.unlock();
-  auto zone = MakeRecord<Zone>(key, **item, [this](const Item& i) { return mapper_.ToZone(i); });
-  if (!zone.ok()) return zone.status();
+  VDPARK_ASSIGN_OR_RETURN(
+      Zone zone, MakeRecord<Zone>(key, *item, [this](const Item& i) { return mapper_.ToZone(i); }));
   lock.lock();
-  zones_made_.insert_or_assign(std::string(zone_id), ZoneMade{*item, *zone});
-  return std::optional<Zone>(std::move(*zone));
+  zones_made_.insert_or_assign(std::string(zone_id), ZoneMade{item, zone});
+  return std::optional<Zone>(std::move(zone));
 }
 
 Result<std::optional<Bay>> SingleTableStore::GetBay(std::string_view zone_id,
@@ -294,11 +287,10 @@ Result<std::optional<Sensor>> SingleTableStore::GetSensor(std::string_view senso
 }
 
 Status SingleTableStore::ApplyLiveChange(const LiveChange& change) {
-  auto plan = PlanLiveChange(change, mapper_);
-  if (!plan.ok()) return plan.status();
-  if (plan->writes.empty()) return Status::OK();
-  Status s = WriteLivePlan(*plan);
-  if (!s.IsConditionFailed() || !plan->has_bay) return s;
+  VDPARK_ASSIGN_OR_RETURN(LiveWritePlan plan, PlanLiveChange(change, mapper_));
+  if (plan.writes.empty()) return Status::OK();
+  Status s = WriteLivePlan(plan);
+  if (!s.IsConditionFailed() || !plan.has_bay) return s;
   // The condition spells the bay as this mapper writes it; a bay another writer stored may say
   // the same in other words. Read it, and when it still means bay_before, try once more on
   // exactly what is stored (itself a condition, so a race in between still fails).
@@ -307,8 +299,8 @@ Status SingleTableStore::ApplyLiveChange(const LiveChange& change) {
   if (!stored.ok() || !*stored) return s;
   std::optional<Condition> as_stored = BayUnchangedAsStored(**stored, before, mapper_);
   if (!as_stored) return s;
-  plan->writes[0].condition = std::move(*as_stored);
-  return WriteLivePlan(*plan);
+  plan.writes[0].condition = std::move(*as_stored);
+  return WriteLivePlan(plan);
 }
 
 Status SingleTableStore::WriteLivePlan(const LiveWritePlan& plan) {
@@ -366,9 +358,8 @@ Result<uint64_t> SingleTableStore::ReconcileOccupancy() {
             [](const ItemKey& a, const ItemKey& b) { return a.pk < b.pk; });
   uint64_t corrected = 0;
   for (const ItemKey& key : keys) {
-    auto changed = ReconcileZone(key);
-    if (!changed.ok()) return changed.status();
-    if (*changed) ++corrected;
+    VDPARK_ASSIGN_OR_RETURN(bool changed, ReconcileZone(key));
+    if (changed) ++corrected;
   }
   return corrected;
 }
@@ -379,15 +370,13 @@ Result<bool> SingleTableStore::ReconcileZone(const ItemKey& zone_key) {
     // The counter is read before the bays are counted: a live change that lands after the read
     // moves the counter, and the SET below, conditioned on the value read, then fails and the
     // zone is done again.
-    auto zone = items_->Get(zone_key);
-    if (!zone.ok()) return zone.status();
-    if (!*zone) return false;  // deleted meanwhile
-    auto occupied = CountOccupiedBays(zone_id);
-    if (!occupied.ok()) return occupied.status();
-    const AttributeValue* current = FindAttribute(**zone, kOccupiedBaysAttr);
-    if (HoldsNumber(current, *occupied)) return false;
+    VDPARK_ASSIGN_OR_RETURN(std::optional<Item> zone, items_->Get(zone_key));
+    if (!zone) return false;  // deleted meanwhile
+    VDPARK_ASSIGN_OR_RETURN(int64_t occupied, CountOccupiedBays(zone_id));
+    const AttributeValue* current = FindAttribute(*zone, kOccupiedBaysAttr);
+    if (HoldsNumber(current, occupied)) return false;
     Update set;
-    set.set = {{std::string(kOccupiedBaysAttr), AttributeValue::N(*occupied)}};
+    set.set = {{std::string(kOccupiedBaysAttr), AttributeValue::N(occupied)}};
     Condition unchanged = Condition::Exists(std::string(kPkAttr));
     if (current != nullptr) {
       unchanged.Add(ConditionClause::Op::kEq, std::string(kOccupiedBaysAttr), *current);
@@ -411,17 +400,15 @@ Result<int64_t> SingleTableStore::CountOccupiedBays(std::string_view zone_id) {
   request.sort = {SortKeyCondition::Op::kBeginsWith, bays.sk, {}};
   int64_t occupied = 0;
   while (true) {
-    auto page = items_->Query(request);
-    if (!page.ok()) {
-      return page.status().WithContext("counting the bays of zone " + std::string(zone_id));
-    }
-    for (const Item& item : page->items) {
+    VDPARK_ASSIGN_OR_RETURN_WITH(Page page, items_->Query(request),
+                                 "counting the bays of zone " + std::string(zone_id));
+    for (const Item& item : page.items) {
       // The status as the mapper reads it (ToBay), without failing on the bay's other attributes.
       auto status = GetString(item, kBayStatusAttr);
       if (status && ParseBayStatus(*status) == BayStatus::kOccupied) ++occupied;
     }
-    if (!page->last_evaluated_key) return occupied;
-    request.exclusive_start_key = std::move(page->last_evaluated_key);
+    if (!page.last_evaluated_key) return occupied;
+    request.exclusive_start_key = std::move(page.last_evaluated_key);
   }
 }
 

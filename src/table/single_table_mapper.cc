@@ -375,8 +375,7 @@ Result<ParkingEvent> SingleTableMapper::ToEvent(const Item& item) const {
   e.duration_minutes = r.Int("duration");
   e.revenue = r.Dec("revenue");
   e.detection_mode = r.S("detectionMode");
-  auto done = r.Done(0);
-  if (!done.ok()) return done.status();
+  VDPARK_RETURN_IF_ERROR(r.Done(0).status());
   auto parsed = ParseEventType(type);
   if (!parsed || !t) {
     return Status::InvalidArgument("item " + EventPartition(e.zone_id, e.bay_number) +

@@ -54,9 +54,8 @@ Status Malformed(std::string_view path, std::string_view why) {
 Status DecodeMap(const boost::json::object& json, std::string_view path, Item* out) {
   for (const auto& member : json) {
     std::string child = Child(path, member.key());
-    Result<AttributeValue> v = AttributeFromJson(member.value(), child);
-    if (!v.ok()) return v.status();
-    out->emplace_hint(out->end(), std::string(member.key()), std::move(*v));
+    VDPARK_ASSIGN_OR_RETURN(AttributeValue v, AttributeFromJson(member.value(), child));
+    out->emplace_hint(out->end(), std::string(member.key()), std::move(v));
   }
   return Status::OK();
 }
@@ -136,9 +135,8 @@ Result<AttributeValue> AttributeFromJson(const boost::json::value& json, std::st
       std::vector<AttributeValue> l;
       l.reserve(a.size());
       for (size_t i = 0; i < a.size(); ++i) {
-        Result<AttributeValue> e = AttributeFromJson(a[i], Element(path, i));
-        if (!e.ok()) return e.status();
-        l.push_back(std::move(*e));
+        VDPARK_ASSIGN_OR_RETURN(AttributeValue e, AttributeFromJson(a[i], Element(path, i)));
+        l.push_back(std::move(e));
       }
       return AttributeValue::L(std::move(l));
     }

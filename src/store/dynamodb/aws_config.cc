@@ -67,9 +67,7 @@ struct AwsFile {
     if (!in) return Status::IOError("cannot read " + path);
     std::ostringstream text;
     text << in.rdbuf();
-    Result<IniFile> parsed = ParseIni(text.str(), path);
-    if (!parsed.ok()) return parsed.status();
-    ini = std::move(*parsed);
+    VDPARK_ASSIGN_OR_RETURN(ini, ParseIni(text.str(), path));
     exists = true;
     return Status::OK();
   }
@@ -198,19 +196,17 @@ struct Resolver {
 
     const IniFile::Section* creds =
         credentials_file.exists ? credentials_file.ini.Find(profile) : nullptr;
-    Result<std::optional<AwsCredentials>> from_file =
-        KeysFrom(creds, "[" + profile + "] in " + credentials_file.label);
-    if (!from_file.ok()) return from_file.status();
-    if (*from_file) return std::pair{std::move(**from_file), ProfileIn(credentials_file)};
+    VDPARK_ASSIGN_OR_RETURN(std::optional<AwsCredentials> from_file,
+                            KeysFrom(creds, "[" + profile + "] in " + credentials_file.label));
+    if (from_file) return std::pair{std::move(*from_file), ProfileIn(credentials_file)};
     looked.push_back("[" + profile + "] in " + credentials_file.label +
                      Missing(credentials_file, creds));
 
     const std::string config_name =
         profile == "default" ? "[default]" : "[profile " + profile + "]";
-    Result<std::optional<AwsCredentials>> from_config =
-        KeysFrom(config, config_name + " in " + config_file.label);
-    if (!from_config.ok()) return from_config.status();
-    if (*from_config) return std::pair{std::move(**from_config), ProfileIn(config_file)};
+    VDPARK_ASSIGN_OR_RETURN(std::optional<AwsCredentials> from_config,
+                            KeysFrom(config, config_name + " in " + config_file.label));
+    if (from_config) return std::pair{std::move(*from_config), ProfileIn(config_file)};
     VDPARK_RETURN_IF_ERROR(CheckUnsupported(config, true));
     looked.push_back(config_name + " in " + config_file.label + Missing(config_file, config));
 
@@ -342,15 +338,12 @@ Result<AwsSettings> ResolveAwsSettings(const AwsOverrides& overrides, const Envi
 
   AwsSettings settings;
   settings.profile = r.profile;
-  Result<std::pair<std::string, std::string>> region = r.Region();
-  if (!region.ok()) return region.status();
-  std::tie(settings.region, settings.region_source) = std::move(*region);
-  Result<std::pair<std::string, std::string>> endpoint = r.Endpoint(settings.region);
-  if (!endpoint.ok()) return endpoint.status();
-  std::tie(settings.endpoint, settings.endpoint_source) = std::move(*endpoint);
-  Result<std::pair<AwsCredentials, std::string>> credentials = r.Credentials();
-  if (!credentials.ok()) return credentials.status();
-  std::tie(settings.credentials, settings.credentials_source) = std::move(*credentials);
+  VDPARK_ASSIGN_OR_RETURN(auto region, r.Region());
+  std::tie(settings.region, settings.region_source) = std::move(region);
+  VDPARK_ASSIGN_OR_RETURN(auto endpoint, r.Endpoint(settings.region));
+  std::tie(settings.endpoint, settings.endpoint_source) = std::move(endpoint);
+  VDPARK_ASSIGN_OR_RETURN(auto credentials, r.Credentials());
+  std::tie(settings.credentials, settings.credentials_source) = std::move(credentials);
   return settings;
 }
 

@@ -359,11 +359,10 @@ Result<std::unique_ptr<DynamoDbClient>> DynamoDbClient::Create(DynamoDbClientOpt
   InitCurlOnce();
   if (options.max_connections < 1) return Status::InvalidArgument("max_connections must be >= 1");
   if (options.max_attempts < 1) return Status::InvalidArgument("max_attempts must be >= 1");
-  Result<Endpoint> endpoint = ParseEndpoint(options.settings.endpoint);
-  if (!endpoint.ok()) return endpoint.status();
+  VDPARK_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(options.settings.endpoint));
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
-  impl->endpoint = std::move(*endpoint);
+  impl->endpoint = std::move(endpoint);
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr) return Status::Internal("curl_multi_init failed");
   long connections = impl->options.max_connections;

@@ -98,16 +98,14 @@ Result<Page> PageOf(const boost::json::object& response) {
     page.items.reserve(items->get_array().size());
     for (const boost::json::value& v : items->get_array()) {
       if (!v.is_object()) return Status::Internal("an element of Items is not an object");
-      Result<Item> item = ItemFromJson(v.get_object());
-      if (!item.ok()) return item.status();
-      page.items.push_back(std::move(*item));
+      VDPARK_ASSIGN_OR_RETURN(Item item, ItemFromJson(v.get_object()));
+      page.items.push_back(std::move(item));
     }
   }
   if (const boost::json::value* last = response.if_contains("LastEvaluatedKey");
       last != nullptr && last->is_object()) {
-    Result<Item> key = ItemFromJson(last->get_object());
-    if (!key.ok()) return key.status().WithContext("LastEvaluatedKey");
-    page.last_evaluated_key = std::move(*key);
+    VDPARK_ASSIGN_OR_RETURN_WITH(page.last_evaluated_key, ItemFromJson(last->get_object()),
+                                 "LastEvaluatedKey");
   }
   return page;
 }
@@ -194,21 +192,20 @@ Result<std::optional<Item>> DynamoDbItemStore::Get(const ItemKey& key) {
   request["TableName"] = options_.table;
   request["Key"] = KeyToJson(key);
   request["ConsistentRead"] = true;
-  Result<boost::json::object> response = client_->Call("GetItem", request);
-  if (!response.ok()) return response.status().WithContext(KeyText(key));
-  const boost::json::value* item = response->if_contains("Item");
+  VDPARK_ASSIGN_OR_RETURN_WITH(boost::json::object response, client_->Call("GetItem", request),
+                               KeyText(key));
+  const boost::json::value* item = response.if_contains("Item");
   if (item == nullptr || !item->is_object()) return std::optional<Item>();
-  Result<Item> decoded = ItemFromJson(item->get_object());
-  if (!decoded.ok()) return decoded.status().WithContext("GetItem " + KeyText(key));
-  return std::optional<Item>(std::move(*decoded));
+  VDPARK_ASSIGN_OR_RETURN_WITH(Item decoded, ItemFromJson(item->get_object()),
+                               "GetItem " + KeyText(key));
+  return std::optional<Item>(std::move(decoded));
 }
 
 Status DynamoDbItemStore::Put(const Item& item, const Condition& condition) {
-  Result<ItemKey> key = CheckedKeyOf(item);
-  if (!key.ok()) return key.status();
+  VDPARK_ASSIGN_OR_RETURN(ItemKey key, CheckedKeyOf(item));
   const size_t bytes = ItemSizeBytes(item);
   if (bytes > kMaxItemSizeBytes) {
-    return Status::InvalidArgument("item " + KeyText(*key) + " is " + std::to_string(bytes) +
+    return Status::InvalidArgument("item " + KeyText(key) + " is " + std::to_string(bytes) +
                                    " bytes, over DynamoDB's limit of " +
                                    std::to_string(kMaxItemSizeBytes));
   }
@@ -217,9 +214,9 @@ Status DynamoDbItemStore::Put(const Item& item, const Condition& condition) {
   ExpressionBuilder expressions;
   SetExpression(request, "ConditionExpression", expressions.ConditionExpression(condition));
   expressions.AttachTo(request);
-  Result<boost::json::object> response = client_->Call("PutItem", request);
-  if (!response.ok()) return response.status().WithContext(KeyText(*key));
-  CountWriteUnits(*response, dynamodb_parts::EstimatedWriteUnits(bytes));
+  VDPARK_ASSIGN_OR_RETURN_WITH(boost::json::object response, client_->Call("PutItem", request),
+                               KeyText(key));
+  CountWriteUnits(response, dynamodb_parts::EstimatedWriteUnits(bytes));
   return Status::OK();
 }
 
@@ -233,19 +230,17 @@ Result<Item> DynamoDbItemStore::UpdateItem(const ItemKey& key, const Update& upd
   SetExpression(request, "UpdateExpression", expressions.UpdateExpression(update));
   SetExpression(request, "ConditionExpression", expressions.ConditionExpression(condition));
   expressions.AttachTo(request);
-  Result<boost::json::object> response = client_->Call("UpdateItem", request);
-  if (!response.ok()) return response.status().WithContext(KeyText(key));
+  VDPARK_ASSIGN_OR_RETURN_WITH(boost::json::object response, client_->Call("UpdateItem", request),
+                               KeyText(key));
   Item item;
-  if (const boost::json::value* a = response->if_contains("Attributes"); a && a->is_object()) {
-    Result<Item> decoded = ItemFromJson(a->get_object());
-    if (!decoded.ok()) return decoded.status().WithContext("UpdateItem " + KeyText(key));
-    item = std::move(*decoded);
+  if (const boost::json::value* a = response.if_contains("Attributes"); a && a->is_object()) {
+    VDPARK_ASSIGN_OR_RETURN_WITH(item, ItemFromJson(a->get_object()), "UpdateItem " + KeyText(key));
   } else {
     // ALL_NEW always returns the item; a server that does not still created it from the key.
     item = {{std::string(kPkAttr), AttributeValue::S(key.pk)},
             {std::string(kSkAttr), AttributeValue::S(key.sk)}};
   }
-  CountWriteUnits(*response, dynamodb_parts::EstimatedWriteUnits(ItemSizeBytes(item)));
+  CountWriteUnits(response, dynamodb_parts::EstimatedWriteUnits(ItemSizeBytes(item)));
   return item;
 }
 
@@ -256,9 +251,9 @@ Status DynamoDbItemStore::Delete(const ItemKey& key, const Condition& condition)
   ExpressionBuilder expressions;
   SetExpression(request, "ConditionExpression", expressions.ConditionExpression(condition));
   expressions.AttachTo(request);
-  Result<boost::json::object> response = client_->Call("DeleteItem", request);
-  if (!response.ok()) return response.status().WithContext(KeyText(key));
-  CountWriteUnits(*response, 1);
+  VDPARK_ASSIGN_OR_RETURN_WITH(boost::json::object response, client_->Call("DeleteItem", request),
+                               KeyText(key));
+  CountWriteUnits(response, 1);
   return Status::OK();
 }
 
@@ -286,11 +281,9 @@ Result<Page> DynamoDbItemStore::Query(const QueryRequest& query) {
   if (query.limit > 0) request["Limit"] = query.limit;
   if (query.exclusive_start_key)
     request["ExclusiveStartKey"] = ItemToJson(*query.exclusive_start_key);
-  Result<boost::json::object> response = client_->Call("Query", request);
-  if (!response.ok()) {
-    return response.status().WithContext(std::string(keys.partition) + "=" + query.partition);
-  }
-  Result<Page> page = PageOf(*response);
+  VDPARK_ASSIGN_OR_RETURN_WITH(boost::json::object response, client_->Call("Query", request),
+                               std::string(keys.partition) + "=" + query.partition);
+  Result<Page> page = PageOf(response);
   if (page.ok() && sort.filter_here) {
     // A page may come back shorter than the limit, or empty, with more to follow: the contract
     // allows that, and paging resumes after the last item DynamoDB read.
@@ -320,9 +313,8 @@ Result<Page> DynamoDbItemStore::Scan(const ScanRequest& scan) {
   ExpressionBuilder expressions;
   SetExpression(request, "FilterExpression", expressions.ConditionExpression(scan.filter));
   expressions.AttachTo(request);
-  Result<boost::json::object> response = client_->Call("Scan", request);
-  if (!response.ok()) return response.status();
-  return PageOf(*response);
+  VDPARK_ASSIGN_OR_RETURN(boost::json::object response, client_->Call("Scan", request));
+  return PageOf(response);
 }
 
 BatchWriteReport DynamoDbItemStore::BatchWriteWithReport(std::span<const WriteRequest> writes) {
@@ -343,11 +335,11 @@ Status DynamoDbItemStore::BatchWrite(std::span<const WriteRequest> writes) {
 
 Status DynamoDbItemStore::TransactWrite(std::span<const TransactItem> items) {
   if (items.empty()) return Status::OK();  // DynamoDB refuses an empty transaction
-  Result<TransactWriteRequest> built = BuildTransactWriteRequest(options_.table, items);
-  if (!built.ok()) return built.status();
-  Result<boost::json::object> response = client_->Call("TransactWriteItems", built->request);
-  if (!response.ok()) return response.status();
-  CountWriteUnits(*response, built->estimated_units);
+  VDPARK_ASSIGN_OR_RETURN(TransactWriteRequest built,
+                          BuildTransactWriteRequest(options_.table, items));
+  VDPARK_ASSIGN_OR_RETURN(boost::json::object response,
+                          client_->Call("TransactWriteItems", built.request));
+  CountWriteUnits(response, built.estimated_units);
   return Status::OK();
 }
 

@@ -43,9 +43,7 @@ Result<TransactWriteRequest> BuildTransactWriteRequest(std::string_view table,
     const std::string where = "TransactWrite item " + std::to_string(i);
     ItemKey key = t.key;
     if (t.kind == TransactItem::Kind::kPut) {
-      Result<ItemKey> checked = dynamodb_parts::CheckedKeyOf(t.item);
-      if (!checked.ok()) return checked.status().WithContext(where);
-      key = std::move(*checked);
+      VDPARK_ASSIGN_OR_RETURN_WITH(key, dynamodb_parts::CheckedKeyOf(t.item), where);
     } else {
       VDPARK_RETURN_IF_ERROR(dynamodb_parts::CheckKey(key).WithContext(where));
     }

@@ -285,14 +285,14 @@ Result<Canonical> BuildCanonical(const SigningRequest& request, const SigV4Param
   c.payload_hash = Sha256Hex(request.body);
   const Headers added = AddedHeaders(params, credentials, c.payload_hash, false);
   const Headers reserved = AddedHeaders(params, credentials, c.payload_hash, true);
-  Result<CanonicalHeaders> headers = BuildCanonicalHeaders(request.headers, added, reserved);
-  if (!headers.ok()) return headers.status();
-  c.signed_names = std::move(headers->signed_names);
+  VDPARK_ASSIGN_OR_RETURN(CanonicalHeaders headers,
+                          BuildCanonicalHeaders(request.headers, added, reserved));
+  c.signed_names = std::move(headers.signed_names);
   std::string& r = c.request;
   r.append(request.method).push_back('\n');
   r.append(CanonicalPath(request.path, params.normalize_path)).push_back('\n');
   r.append(CanonicalQuery(request.query)).push_back('\n');
-  r.append(headers->block).push_back('\n');
+  r.append(headers.block).push_back('\n');
   r.append(c.signed_names).push_back('\n');
   r.append(c.payload_hash);
   return c;
@@ -325,9 +325,8 @@ std::string Sha256Hex(std::string_view data) {
 
 Result<std::string> CanonicalRequest(const SigningRequest& request, const SigV4Params& params,
                                      const AwsCredentials& credentials) {
-  Result<Canonical> c = BuildCanonical(request, params, credentials);
-  if (!c.ok()) return c.status();
-  return std::move(c->request);
+  VDPARK_ASSIGN_OR_RETURN(Canonical c, BuildCanonical(request, params, credentials));
+  return std::move(c.request);
 }
 
 std::string StringToSign(std::string_view canonical_request, const SigV4Params& params) {
@@ -393,16 +392,16 @@ Result<SignedRequest> Sign(const SigningRequest& request, const SigV4Params& par
   if (params.service.empty()) return Status::InvalidArgument("SigV4: the service is empty");
   if (request.method.empty()) return Status::InvalidArgument("SigV4: the HTTP method is empty");
 
-  Result<Canonical> canonical = BuildCanonical(request, params, credentials);
-  if (!canonical.ok()) return canonical.status().WithContext("SigV4");
+  VDPARK_ASSIGN_OR_RETURN_WITH(Canonical canonical, BuildCanonical(request, params, credentials),
+                               "SigV4");
   SignedRequest out;
-  out.canonical_request = std::move(canonical->request);
+  out.canonical_request = std::move(canonical.request);
   out.string_to_sign = StringToSign(out.canonical_request, params);
   out.signature = Signature(out.string_to_sign, params, credentials, cache);
-  out.headers = AddedHeaders(params, credentials, canonical->payload_hash, true);
+  out.headers = AddedHeaders(params, credentials, canonical.payload_hash, true);
   out.headers.emplace_back(
       "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
-                           CredentialScope(params) + ", SignedHeaders=" + canonical->signed_names +
+                           CredentialScope(params) + ", SignedHeaders=" + canonical.signed_names +
                            ", Signature=" + out.signature);
   return out;
 }

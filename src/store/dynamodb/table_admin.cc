@@ -93,9 +93,9 @@ TableDescription ParseTable(const boost::json::object& table) {
 
 // DescribeTable alone: what the wait loops poll.
 Result<TableDescription> DescribeOnly(DynamoDbClient& client, std::string_view table) {
-  Result<boost::json::object> r = client.Call("DescribeTable", {{"TableName", table}});
-  if (!r.ok()) return r.status();
-  const boost::json::object* t = ObjectAt(*r, "Table");
+  VDPARK_ASSIGN_OR_RETURN(boost::json::object r,
+                          client.Call("DescribeTable", {{"TableName", table}}));
+  const boost::json::object* t = ObjectAt(r, "Table");
   if (t == nullptr) return Status::Internal("DescribeTable: the answer has no Table");
   return ParseTable(*t);
 }
@@ -128,11 +128,10 @@ Result<TableDescription> WaitUntilActive(DynamoDbClient& client, std::string_vie
   Clock::time_point deadline = Clock::now() + options.timeout;
   Poller poller(options.poll_interval);
   while (true) {
-    Result<TableDescription> d = DescribeOnly(client, table);
-    if (!d.ok()) return d.status();
-    if (Settled(*d)) return d;
+    VDPARK_ASSIGN_OR_RETURN(TableDescription d, DescribeOnly(client, table));
+    if (Settled(d)) return d;
     if (Clock::now() >= deadline) {
-      return Status::Unavailable("table " + std::string(table) + " is still " + d->status +
+      return Status::Unavailable("table " + std::string(table) + " is still " + d.status +
                                  " after " + std::to_string(options.timeout.count()) + " ms");
     }
     poller.Wait();
@@ -269,14 +268,11 @@ Result<CreateTableResult> CreateTable(DynamoDbClient& client, std::string_view t
     }
     spdlog::info("table {} exists already: completing its set-up", table);
   }
-  Result<TableDescription> active = WaitUntilActive(client, table, options);
-  if (!active.ok()) return active.status();
+  VDPARK_RETURN_IF_ERROR(WaitUntilActive(client, table, options).status());
   VDPARK_RETURN_IF_ERROR(EnableTtl(client, table, deadline, options, &out.warnings));
   VDPARK_RETURN_IF_ERROR(
       EnablePointInTimeRecovery(client, table, deadline, options, &out.warnings));
-  Result<TableDescription> d = DescribeTable(client, table);
-  if (!d.ok()) return d.status();
-  out.table = std::move(*d);
+  VDPARK_ASSIGN_OR_RETURN(out.table, DescribeTable(client, table));
   // Some servers accept StreamSpecification and drop it (dynalite has no streams).
   if (!out.table.stream_enabled) {
     out.warnings.push_back("the server reports no stream on the table (streams unsupported?)");
@@ -285,15 +281,14 @@ Result<CreateTableResult> CreateTable(DynamoDbClient& client, std::string_view t
 }
 
 Result<TableDescription> DescribeTable(DynamoDbClient& client, std::string_view table) {
-  Result<TableDescription> d = DescribeOnly(client, table);
-  if (!d.ok()) return d;
+  VDPARK_ASSIGN_OR_RETURN(TableDescription d, DescribeOnly(client, table));
   // TTL and backups have their own Describe calls, which some servers lack or a policy may deny:
   // then those fields stay empty ("unknown") rather than failing the whole description.
   Result<boost::json::object> ttl = client.Call("DescribeTimeToLive", {{"TableName", table}});
   if (ttl.ok()) {
     if (const boost::json::object* t = ObjectAt(*ttl, "TimeToLiveDescription")) {
-      d->ttl_status = StringAt(*t, "TimeToLiveStatus");
-      d->ttl_attribute = StringAt(*t, "AttributeName");
+      d.ttl_status = StringAt(*t, "TimeToLiveStatus");
+      d.ttl_attribute = StringAt(*t, "AttributeName");
     }
   } else {
     spdlog::debug("table {}: TTL unknown: {}", table, ttl.status().ToString());
@@ -303,7 +298,7 @@ Result<TableDescription> DescribeTable(DynamoDbClient& client, std::string_view 
   if (backups.ok()) {
     if (const boost::json::object* c = ObjectAt(*backups, "ContinuousBackupsDescription")) {
       if (const boost::json::object* p = ObjectAt(*c, "PointInTimeRecoveryDescription")) {
-        d->point_in_time_recovery = StringAt(*p, "PointInTimeRecoveryStatus");
+        d.point_in_time_recovery = StringAt(*p, "PointInTimeRecoveryStatus");
       }
     }
   } else {
@@ -315,8 +310,7 @@ Result<TableDescription> DescribeTable(DynamoDbClient& client, std::string_view 
 
 Status DeleteTable(DynamoDbClient& client, std::string_view table,
                    const TableAdminOptions& options) {
-  Result<boost::json::object> r = client.Call("DeleteTable", {{"TableName", table}});
-  if (!r.ok()) return r.status();
+  VDPARK_RETURN_IF_ERROR(client.Call("DeleteTable", {{"TableName", table}}).status());
   Clock::time_point deadline = Clock::now() + options.timeout;
   Poller poller(options.poll_interval);
   while (true) {

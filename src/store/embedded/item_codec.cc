@@ -356,9 +356,8 @@ bool NestedTooDeep(const Item& item) {
 }
 
 Result<Item> DecodeItem(std::string_view value) {
-  auto body = Body(value);
-  if (!body.ok()) return body.status();
-  Reader r(*body, kHeaderBytes);
+  VDPARK_ASSIGN_OR_RETURN(std::string_view body, Body(value));
+  Reader r(body, kHeaderBytes);
   auto item = ReadMap(r, 0);
   if (item && r.remaining() != 0) r.Fail("trailing bytes");
   if (r.failed()) return r.ToStatus();
@@ -366,9 +365,8 @@ Result<Item> DecodeItem(std::string_view value) {
 }
 
 Status VisitTopLevel(std::string_view value, const TopLevelVisitor& visit) {
-  auto body = Body(value);
-  if (!body.ok()) return body.status();
-  Reader r(*body, kHeaderBytes);
+  VDPARK_ASSIGN_OR_RETURN(std::string_view body, Body(value));
+  Reader r(body, kHeaderBytes);
   auto n = r.Count(2);
   if (!n) return r.ToStatus();
   for (uint64_t i = 0; i < *n; ++i) {
@@ -575,10 +573,10 @@ IndexEntries IndexEntriesOf(const Item& item, std::string_view pk, std::string_v
 Result<IndexEntries> IndexEntriesOfStored(std::string_view value, std::string_view pk,
                                           std::string_view sk) {
   IndexAttrs attrs;
-  Status s = VisitTopLevel(value, [&](std::string_view name, Type type, std::string_view text) {
-    if (type == Type::kS) attrs.Set(name, text);
-  });
-  if (!s.ok()) return s;
+  VDPARK_RETURN_IF_ERROR(
+      VisitTopLevel(value, [&](std::string_view name, Type type, std::string_view text) {
+        if (type == Type::kS) attrs.Set(name, text);
+      }));
   return attrs.Entries(pk, sk);
 }
 

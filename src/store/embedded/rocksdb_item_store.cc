@@ -249,15 +249,15 @@ Result<std::vector<StoredState>> RocksDbItemStore::ReadStored(
     st.ttl = DecodeTtlPrefix(value);
     auto key = ParseTableKey(keys[i]);
     if (decode && !TtlExpired(st.ttl, now)) {
-      auto item = cached ? cached->shared_item() : SharedDecode(value);
-      if (!item.ok()) return item.status().WithContext(Describe(key->pk, key->sk));
-      st.index = IndexEntriesOf(**item, key->pk, key->sk);
-      st.live = std::move(*item);
+      VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item,
+                                   cached ? cached->shared_item() : SharedDecode(value),
+                                   Describe(key->pk, key->sk));
+      st.index = IndexEntriesOf(*item, key->pk, key->sk);
+      st.live = std::move(item);
       continue;
     }
-    auto index = IndexEntriesOfStored(value, key->pk, key->sk);
-    if (!index.ok()) return index.status().WithContext(Describe(key->pk, key->sk));
-    st.index = std::move(*index);
+    VDPARK_ASSIGN_OR_RETURN_WITH(st.index, IndexEntriesOfStored(value, key->pk, key->sk),
+                                 Describe(key->pk, key->sk));
   }
   return states;
 }
@@ -300,10 +300,9 @@ Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch,
 }
 
 Result<std::optional<Item>> RocksDbItemStore::Get(const ItemKey& key) {
-  auto item = GetShared(key);
-  if (!item.ok()) return item.status();
-  if (!*item) return std::optional<Item>();
-  return std::optional<Item>(**item);
+  VDPARK_ASSIGN_OR_RETURN(std::shared_ptr<const Item> item, GetShared(key));
+  if (!item) return std::optional<Item>();
+  return std::optional<Item>(*item);
 }
 
 Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& key) {
@@ -321,8 +320,8 @@ Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& k
   if (!hit.value || TtlExpired(DecodeTtlPrefix(hit.value->value()), Now())) {
     return std::shared_ptr<const Item>();
   }
-  auto item = hit.value->shared_item();
-  if (!item.ok()) return item.status().WithContext(Describe(key.pk, key.sk));
+  VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item, hit.value->shared_item(),
+                               Describe(key.pk, key.sk));
   return item;
 }
 
@@ -354,9 +353,9 @@ Status RocksDbItemStore::BatchWrite(std::span<const WriteRequest> writes) {
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteRequest& w = writes[i];
     if (w.kind == WriteRequest::Kind::kPut) {
-      auto write = Prepare(w.item);
-      if (!write.ok()) return write.status().WithContext("write " + std::to_string(i));
-      pending.push_back(std::move(*write));
+      VDPARK_ASSIGN_OR_RETURN_WITH(PendingWrite write, Prepare(w.item),
+                                   "write " + std::to_string(i));
+      pending.push_back(std::move(write));
     } else {
       VDPARK_RETURN_IF_ERROR(
           CheckKey(w.key.pk, w.key.sk).WithContext("write " + std::to_string(i)));
@@ -381,11 +380,10 @@ Status RocksDbItemStore::BatchWrite(std::span<const WriteRequest> writes) {
     to_read.push_back(keys[i]);
   }
   std::lock_guard lock(mu_);
-  auto read = ReadStored(to_read, false);
-  if (!read.ok()) return read.status();
+  VDPARK_ASSIGN_OR_RETURN(std::vector<StoredState> read, ReadStored(to_read, false));
   const StoredState kNothing{};
   auto old_of = [&](size_t i) -> const StoredState& {
-    return read_index[i] == SIZE_MAX ? kNothing : (*read)[read_index[i]];
+    return read_index[i] == SIZE_MAX ? kNothing : read[read_index[i]];
   };
   // In key order, each memtable insert lands next to the previous one: far fewer cache misses
   // in the skip list than the loader's arbitrary order.
@@ -434,16 +432,14 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
   }
   std::vector<std::string_view> keys(stored_keys.begin(), stored_keys.end());
   std::lock_guard lock(mu_);
-  auto old = ReadStored(keys, decode);
-  if (!old.ok()) return old.status();
+  VDPARK_ASSIGN_OR_RETURN(std::vector<StoredState> old, ReadStored(keys, decode));
   for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].condition.Matches(LiveOf((*old)[i])))
-      return in(i, ConditionFailedOn(item_keys[i]));
+    if (!items[i].condition.Matches(LiveOf(old[i]))) return in(i, ConditionFailedOn(item_keys[i]));
   }
   rocksdb::WriteBatch batch;
   Item updated;  // the last update's item as it is afterwards: what UpdateItem returns
   for (size_t i = 0; i < items.size(); ++i) {
-    StoredState& state = (*old)[i];
+    StoredState& state = old[i];
     switch (items[i].kind) {
       case TransactItem::Kind::kPut:
         Stage(&batch, state, *puts[i]);
@@ -486,12 +482,12 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
   }
   KeyRange range = QueryKeyRange(partition, sort);
   if (request.exclusive_start_key) {
-    auto start = StartKeyOf(*request.exclusive_start_key, request.index, partition);
-    if (!start.ok()) return start.status();
+    VDPARK_ASSIGN_OR_RETURN(std::string start,
+                            StartKeyOf(*request.exclusive_start_key, request.index, partition));
     if (request.forward) {
-      range.lo = std::max(range.lo, *start + '\0');  // the first key after it
+      range.lo = std::max(range.lo, start + '\0');  // the first key after it
     } else {
-      range.hi = std::min(range.hi, *start);
+      range.hi = std::min(range.hi, start);
     }
   }
   Page page;
@@ -535,9 +531,8 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
     }
     last_key.assign(key);
     if (request.index == IndexName::kTable) {
-      auto item = DecodeItem(value);
-      if (!item.ok()) return item.status().WithContext("Query " + partition);
-      page.items.push_back(std::move(*item));
+      VDPARK_ASSIGN_OR_RETURN_WITH(Item item, DecodeItem(value), "Query " + partition);
+      page.items.push_back(std::move(item));
       bytes += value.size();
     } else if (request.index == IndexName::kGsi2) {  // KEYS_ONLY: the key holds all of it
       page.items.push_back(KeyAttributesOf(IndexName::kGsi2, key));
@@ -565,9 +560,8 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
       VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[j], "Query " + partition));
       std::string_view value = View(got.values[j]);
       if (TtlExpired(DecodeTtlPrefix(value), now)) continue;
-      auto item = DecodeItem(value);
-      if (!item.ok()) return item.status().WithContext("Query " + partition);
-      page.items.push_back(std::move(*item));
+      VDPARK_ASSIGN_OR_RETURN_WITH(Item item, DecodeItem(value), "Query " + partition);
+      page.items.push_back(std::move(item));
       bytes += value.size();
       if (bytes >= kPageBytes && from + j + 1 < entries.size()) {
         more = true;
@@ -627,12 +621,11 @@ Result<Page> RocksDbItemStore::Scan(const ScanRequest& request) {
         more = true;
         break;
       }
-      auto item = DecodeItem(value);
-      if (!item.ok()) return item.status().WithContext(Describe(parts->pk, parts->sk));
+      VDPARK_ASSIGN_OR_RETURN_WITH(Item item, DecodeItem(value), Describe(parts->pk, parts->sk));
       ++examined;
       bytes += value.size();
       last_key.assign(key);
-      if (request.filter.Matches(&*item)) page.items.push_back(std::move(*item));
+      if (request.filter.Matches(&item)) page.items.push_back(std::move(item));
     }
     it->Next();
   }

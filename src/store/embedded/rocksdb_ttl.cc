@@ -67,10 +67,9 @@ Status RocksDbItemStore::PurgeFamily(size_t family) {
     std::lock_guard lock(mu_);
     rocksdb::WriteBatch batch;
     if (family == 0) {
-      auto old = ReadStored(keys, false);
-      if (!old.ok()) return old.status();
+      VDPARK_ASSIGN_OR_RETURN(std::vector<StoredState> old, ReadStored(keys, false));
       for (size_t i = 0; i < keys.size(); ++i) {
-        const StoredState& state = (*old)[i];
+        const StoredState& state = old[i];
         if (state.found && TtlExpired(state.ttl, now)) {
           Stage(&batch, state, PendingWrite{expired[i], std::nullopt, {}});
         }

@@ -7,9 +7,8 @@
 namespace vdpark {
 
 Result<std::shared_ptr<const Item>> SharedDecode(std::string_view value) {
-  auto item = DecodeItem(value);
-  if (!item.ok()) return item.status();
-  return std::shared_ptr<const Item>(std::make_shared<const Item>(std::move(*item)));
+  VDPARK_ASSIGN_OR_RETURN(Item item, DecodeItem(value));
+  return std::shared_ptr<const Item>(std::make_shared<const Item>(std::move(item)));
 }
 
 Result<std::shared_ptr<const Item>> CachedValue::shared_item() const {
