@@ -72,15 +72,13 @@ Result<std::unique_ptr<CsvReader>> OpenTable(const std::string& path, std::strin
                                              const CsvRecord** header,
                                              CsvReaderOptions options = {}) {
   options.max_record_size = kMaxRecordBytes;
-  auto reader = CsvReader::Open(path, std::string(file), options);
-  if (!reader.ok()) return reader.status();
-  auto first = (*reader)->Next();
-  if (!first.ok()) return first.status();
-  if (*first == nullptr) {
+  VDPARK_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path, std::string(file), options));
+  VDPARK_ASSIGN_OR_RETURN(const CsvRecord* first, reader->Next());
+  if (first == nullptr) {
     return Status::InvalidArgument(std::string(file) + ": empty file, expected a header row");
   }
-  *header = *first;
-  (*reader)->RejectBrokenRecords((*first)->size());
+  *header = first;
+  reader->RejectBrokenRecords(first->size());
   return reader;
 }
 
@@ -91,11 +89,9 @@ template <typename OnRow>
 Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn& rejects,
                  OnRow&& on_row) {
   const CsvRecord* header = nullptr;
-  auto reader = OpenTable(path, spec.file, &header);
-  if (!reader.ok()) return reader.status();
+  VDPARK_ASSIGN_OR_RETURN(auto reader, OpenTable(path, spec.file, &header));
   const size_t width = header->size();
-  auto positions = MapColumns(spec, *header);
-  if (!positions.ok()) return positions.status();
+  VDPARK_ASSIGN_OR_RETURN(auto positions, MapColumns(spec, *header));
   auto reject = [&](uint64_t line, std::string reason, std::string_view raw) {
     if (rejects) {
       rejects(Rejected{std::string(spec.file) + ":" + std::to_string(line), std::move(reason),
@@ -103,9 +99,7 @@ Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn&
     }
   };
   for (;;) {
-    auto next = (*reader)->Next();
-    if (!next.ok()) return next.status();
-    const CsvRecord* record = *next;
+    VDPARK_ASSIGN_OR_RETURN(const CsvRecord* record, reader->Next());
     if (record == nullptr) return Status::OK();
     if (record->is_broken()) {
       reject(record->line, std::string(record->broken), record->raw);
@@ -122,7 +116,7 @@ Status ReadTable(const std::string& path, const TableSpec& spec, const RejectFn&
     }
     std::array<std::optional<std::string_view>, kMaxColumns> values;
     for (size_t c = 0; c < spec.columns.size(); ++c) {
-      const CsvField& f = (*record)[(*positions)[c]];
+      const CsvField& f = (*record)[positions[c]];
       values[c] = f.is_null() ? std::nullopt : std::optional<std::string_view>(f.text);
     }
     Row row(*record, PsqlFields(values.data(), spec.columns.size()), spec.columns);
@@ -164,14 +158,13 @@ Status WriteHeader(CsvWriter& w, const TableSpec& spec) {
 template <typename T>
 Status WriteWholeFile(const std::string& path, const TableSpec& spec, const std::vector<T>& rows) {
   std::string tmp = path + ".tmp";
-  auto w = CsvWriter::Open(tmp, CsvWriter::Mode::kTruncate);
-  if (!w.ok()) return w.status();
-  VDPARK_RETURN_IF_ERROR(WriteHeader(**w, spec));
+  VDPARK_ASSIGN_OR_RETURN(auto w, CsvWriter::Open(tmp, CsvWriter::Mode::kTruncate));
+  VDPARK_RETURN_IF_ERROR(WriteHeader(*w, spec));
   for (const T& row : rows) {
-    WriteRow(**w, row);
-    VDPARK_RETURN_IF_ERROR((*w)->EndRecord());
+    WriteRow(*w, row);
+    VDPARK_RETURN_IF_ERROR(w->EndRecord());
   }
-  VDPARK_RETURN_IF_ERROR((*w)->Close());
+  VDPARK_RETURN_IF_ERROR(w->Close());
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::IOError(path + ": rename from " + tmp + " failed: " + std::strerror(errno));
   }
@@ -249,20 +242,18 @@ Result<std::vector<std::string>> CsvStore::FilesWithRows(const std::string& dir)
     CsvReaderOptions small;
     small.buffer_size = 64 << 10;
     small.max_record_size = kMaxRecordBytes;
-    auto reader = CsvReader::Open(path, std::string(file), small);
-    if (!reader.ok()) return reader.status();
+    VDPARK_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path, std::string(file), small));
     bool rows = false;
-    auto header = (*reader)->Next();
+    auto header = reader->Next();
     if (!header.ok()) {
       if (!header.status().IsInvalidArgument()) return header.status();
       rows = true;  // something is there, if not a csv file
     } else if (*header != nullptr) {
-      (*reader)->RejectBrokenRecords(0);
+      reader->RejectBrokenRecords(0);
       for (;;) {
-        auto next = (*reader)->Next();
-        if (!next.ok()) return next.status();
-        if (*next == nullptr) break;
-        if (!(*next)->blank()) {
+        VDPARK_ASSIGN_OR_RETURN(const CsvRecord* next, reader->Next());
+        if (next == nullptr) break;
+        if (!next->blank()) {
           rows = true;
           break;
         }
@@ -280,7 +271,7 @@ std::string CsvStore::PathOf(std::string_view file) const {
 Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
   Metadata m;
   KeySet zone_ids;
-  Status s = ReadTable(PathOf(kZonesFile), kZones, rejects, [&](Row& row) {
+  VDPARK_RETURN_IF_ERROR(ReadTable(PathOf(kZonesFile), kZones, rejects, [&](Row& row) {
     Zone z;
     z.zone_id = row.Key(kZoneZoneId);
     z.name = row.Text(kZoneName);
@@ -296,11 +287,10 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
       m.zones.push_back(std::move(z));
     }
     return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }));
 
   KeySet bay_keys;
-  s = ReadTable(PathOf(kBaysFile), kBays, rejects, [&](Row& row) {
+  VDPARK_RETURN_IF_ERROR(ReadTable(PathOf(kBaysFile), kBays, rejects, [&](Row& row) {
     Bay b;
     b.zone_id = row.Key(kBayZoneId);
     b.bay_number = row.Key(kBayNumber);
@@ -318,11 +308,10 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
       m.bays.push_back(std::move(b));
     }
     return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }));
 
   KeySet sensor_ids;
-  s = ReadTable(PathOf(kSensorsFile), kSensors, rejects, [&](Row& row) {
+  VDPARK_RETURN_IF_ERROR(ReadTable(PathOf(kSensorsFile), kSensors, rejects, [&](Row& row) {
     Sensor x;
     x.sensor_id = row.Key(kSensorId);
     x.model = row.Text(kSensorModel);
@@ -340,8 +329,7 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
       m.sensors.push_back(std::move(x));
     }
     return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }));
 
   SortByKey(&m.zones, kZoneKey);
   SortByKey(&m.bays, kBayKey);
@@ -433,14 +421,12 @@ Status CsvStore::OpenEventsWriter() {
   if (!fresh) {
     CsvReaderOptions small;
     small.buffer_size = 64 << 10;
-    auto reader = CsvReader::Open(path, std::string(kEventsFile), small);
-    if (!reader.ok()) return reader.status();
-    auto header = (*reader)->Next();
-    if (!header.ok()) return header.status();
-    if (*header == nullptr || !HeaderIs(**header, kEvents)) {
+    VDPARK_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path, std::string(kEventsFile), small));
+    VDPARK_ASSIGN_OR_RETURN(const CsvRecord* header, reader->Next());
+    if (header == nullptr || !HeaderIs(*header, kEvents)) {
       return Status::InvalidArgument(
           path + ": cannot append: its header is not the one this store writes (" +
-          std::string((*header) ? (*header)->raw : "") + ")");
+          std::string(header ? header->raw : "") + ")");
     }
     // A writer killed mid-record leaves a line without its end: close it, so that the partial
     // row is rejected on reading instead of swallowing the first row appended here.
@@ -453,9 +439,8 @@ Status CsvStore::OpenEventsWriter() {
     }
     needs_newline = last != '\n';
   }
-  auto w = CsvWriter::Open(path, fresh ? CsvWriter::Mode::kTruncate : CsvWriter::Mode::kAppend);
-  if (!w.ok()) return w.status();
-  events_ = std::move(*w);
+  VDPARK_ASSIGN_OR_RETURN(events_, CsvWriter::Open(path, fresh ? CsvWriter::Mode::kTruncate
+                                                               : CsvWriter::Mode::kAppend));
   if (fresh) return WriteHeader(*events_, kEvents);
   if (needs_newline) return events_->EndRecord();
   return Status::OK();

@@ -119,10 +119,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PostgresUrl& u
     }
     return Status::Unavailable(m);
   }
-  Status s = c->Exec(
-      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
-      "SET client_encoding = 'UTF8'; SET IntervalStyle = 'postgres'");
-  if (!s.ok()) return s;
+  VDPARK_RETURN_IF_ERROR(
+      c->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
+              "SET client_encoding = 'UTF8'; SET IntervalStyle = 'postgres'"));
   return c;
 }
 

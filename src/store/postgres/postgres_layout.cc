@@ -140,37 +140,40 @@ std::string LocationColumns::Describe() const {
 }
 
 Result<PgLayout> ReadPgLayout(PgConnection& conn) {
-  auto columns = conn.Query(
-      "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-      "JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid IN ('parking_zones'::regclass, "
-      "'parking_bays'::regclass) AND a.attnum > 0 AND NOT a.attisdropped");
-  if (!columns.ok()) return columns.status().WithContext("reading the tables' columns");
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto columns,
+      conn.Query(
+          "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+          "JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid IN ('parking_zones'::regclass, "
+          "'parking_bays'::regclass) AND a.attnum > 0 AND NOT a.attisdropped"),
+      "reading the tables' columns");
   std::map<std::string, std::map<std::string, std::string>> by_table;
-  for (int i = 0; i < columns->rows(); ++i) {
-    by_table[std::string(columns->value(i, 0))][std::string(columns->value(i, 1))] =
-        std::string(columns->value(i, 2));
+  for (int i = 0; i < columns.rows(); ++i) {
+    by_table[std::string(columns.value(i, 0))][std::string(columns.value(i, 1))] =
+        std::string(columns.value(i, 2));
   }
   PgLayout layout;
-  auto zones = LocationOf("parking_zones", by_table["parking_zones"]);
-  if (!zones.ok()) return zones.status();
-  auto bays = LocationOf("parking_bays", by_table["parking_bays"]);
-  if (!bays.ok()) return bays.status();
-  layout.zone_location = *zones;
-  layout.bay_location = *bays;
+  VDPARK_ASSIGN_OR_RETURN(layout.zone_location,
+                          LocationOf("parking_zones", by_table["parking_zones"]));
+  VDPARK_ASSIGN_OR_RETURN(layout.bay_location,
+                          LocationOf("parking_bays", by_table["parking_bays"]));
 
   // A hypertable is known to TimescaleDB's catalog; the view is there only with the extension.
-  auto kind = conn.Query(
-      "SELECT c.relkind, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') FROM "
-      "pg_class c WHERE c.oid = 'parking_events'::regclass");
-  if (!kind.ok()) return kind.status().WithContext("reading parking_events' kind");
-  if (kind->value(0, 0) == "p") layout.events = EventTableKind::kPartitioned;
-  if (kind->value(0, 1) == "t") {
-    auto hyper = conn.Query(
-        "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE "
-        "format('%I.%I', hypertable_schema, hypertable_name)::regclass = "
-        "'parking_events'::regclass)");
-    if (!hyper.ok()) return hyper.status().WithContext("asking TimescaleDB about parking_events");
-    if (hyper->value(0, 0) == "t") layout.events = EventTableKind::kHypertable;
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto kind,
+      conn.Query(
+          "SELECT c.relkind, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') "
+          "FROM pg_class c WHERE c.oid = 'parking_events'::regclass"),
+      "reading parking_events' kind");
+  if (kind.value(0, 0) == "p") layout.events = EventTableKind::kPartitioned;
+  if (kind.value(0, 1) == "t") {
+    VDPARK_ASSIGN_OR_RETURN_WITH(
+        auto hyper,
+        conn.Query("SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE "
+                   "format('%I.%I', hypertable_schema, hypertable_name)::regclass = "
+                   "'parking_events'::regclass)"),
+        "asking TimescaleDB about parking_events");
+    if (hyper.value(0, 0) == "t") layout.events = EventTableKind::kHypertable;
   }
   return layout;
 }

@@ -42,19 +42,22 @@ struct EventTable {
 // parking_events and its inheritance descendants at any depth (a hypertable's chunks are its
 // children), by oid.
 Result<std::vector<EventTable>> EventTables(PgConnection& conn) {
-  auto r = conn.Query(
-      "WITH RECURSIVE t(oid) AS (SELECT 'parking_events'::regclass::oid UNION ALL SELECT "
-      "i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid) SELECT c.oid, c.relfilenode, "
-      "c.oid::regclass::text, pg_relation_size(c.oid) / current_setting('block_size')::bigint, "
-      "c.relkind FROM t JOIN pg_class c ON c.oid = t.oid ORDER BY c.oid");
-  if (!r.ok()) return r.status().WithContext("listing the tables of parking_events");
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn.Query(
+          "WITH RECURSIVE t(oid) AS (SELECT 'parking_events'::regclass::oid UNION ALL SELECT "
+          "i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid) SELECT c.oid, "
+          "c.relfilenode, c.oid::regclass::text, pg_relation_size(c.oid) / "
+          "current_setting('block_size')::bigint, c.relkind FROM t JOIN pg_class c ON c.oid = "
+          "t.oid ORDER BY c.oid"),
+      "listing the tables of parking_events");
   std::vector<EventTable> tables;
-  for (int i = 0; i < r->rows(); ++i) {
+  for (int i = 0; i < r.rows(); ++i) {
     EventTable t;
-    t.name = std::string(r->value(i, 2));
-    t.kind = r->value(i, 4).empty() ? '?' : r->value(i, 4)[0];
-    if (!ParseNumber(r->value(i, 0), &t.oid) || !ParseNumber(r->value(i, 1), &t.relfilenode) ||
-        !ParseNumber(r->value(i, 3), &t.pages)) {
+    t.name = std::string(r.value(i, 2));
+    t.kind = r.value(i, 4).empty() ? '?' : r.value(i, 4)[0];
+    if (!ParseNumber(r.value(i, 0), &t.oid) || !ParseNumber(r.value(i, 1), &t.relfilenode) ||
+        !ParseNumber(r.value(i, 3), &t.pages)) {
       return Status::Internal("unexpected size or oid of " + t.name + " in pg_class");
     }
     tables.push_back(std::move(t));
@@ -141,19 +144,21 @@ struct Chunk {
 };
 
 Result<std::vector<Chunk>> HypertableChunks(PgConnection& conn) {
-  auto r = conn.Query(
-      "SELECT format('%I.%I', chunk_schema, chunk_name), (extract(epoch FROM range_start) * "
-      "1000000)::int8, (extract(epoch FROM range_end) * 1000000)::int8, is_compressed FROM "
-      "timescaledb_information.chunks WHERE format('%I.%I', hypertable_schema, "
-      "hypertable_name)::regclass = 'parking_events'::regclass ORDER BY range_start, 1");
-  if (!r.ok()) return r.status().WithContext("listing the chunks of parking_events");
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn.Query(
+          "SELECT format('%I.%I', chunk_schema, chunk_name), (extract(epoch FROM range_start) * "
+          "1000000)::int8, (extract(epoch FROM range_end) * 1000000)::int8, is_compressed FROM "
+          "timescaledb_information.chunks WHERE format('%I.%I', hypertable_schema, "
+          "hypertable_name)::regclass = 'parking_events'::regclass ORDER BY range_start, 1"),
+      "listing the chunks of parking_events");
   std::vector<Chunk> chunks;
-  for (int i = 0; i < r->rows(); ++i) {
+  for (int i = 0; i < r.rows(); ++i) {
     Chunk c;
-    c.name = std::string(r->value(i, 0));
-    c.compressed = r->value(i, 3) == "t";
-    if (r->is_null(i, 1) || r->is_null(i, 2) || !ParseNumber(r->value(i, 1), &c.from) ||
-        !ParseNumber(r->value(i, 2), &c.to)) {
+    c.name = std::string(r.value(i, 0));
+    c.compressed = r.value(i, 3) == "t";
+    if (r.is_null(i, 1) || r.is_null(i, 2) || !ParseNumber(r.value(i, 1), &c.from) ||
+        !ParseNumber(r.value(i, 2), &c.to)) {
       return Status::NotSupported(
           "chunk " + c.name +
           " of parking_events has no time range: its time dimension is not a timestamp");
@@ -276,22 +281,20 @@ Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
   if (since) return std::optional<EventPartitions>();
   EventPartitions partitions;
   if (layout_.events == EventTableKind::kHypertable) {
-    auto chunks = HypertableChunks(*conn_);
-    if (!chunks.ok()) return chunks.status();
-    for (const TimeRange& r : MergeInto(CutAtChunks(*chunks), wanted)) {
+    VDPARK_ASSIGN_OR_RETURN(auto chunks, HypertableChunks(*conn_));
+    for (const TimeRange& r : MergeInto(CutAtChunks(chunks), wanted)) {
       partitions.ids.push_back(r.Id());
     }
     partitions.read_together = std::min(ScanConnections(), partitions.ids.size());
     return std::optional<EventPartitions>(std::move(partitions));
   }
-  auto tables = EventTables(*conn_);
-  if (!tables.ok()) return tables.status();
+  VDPARK_ASSIGN_OR_RETURN(auto tables, EventTables(*conn_));
   // Pages can be read only from tables: events in a view, a foreign table or nowhere at all are
   // left to migrate's time slices.
-  const bool all_tables = std::all_of(tables->begin(), tables->end(), [](const EventTable& t) {
+  const bool all_tables = std::all_of(tables.begin(), tables.end(), [](const EventTable& t) {
     return t.kind == 'r' || t.kind == 'p';
   });
-  for (const PageRange& r : CutIntoPageRanges(*tables, wanted)) partitions.ids.push_back(r.Id());
+  for (const PageRange& r : CutIntoPageRanges(tables, wanted)) partitions.ids.push_back(r.Id());
   if (!all_tables || partitions.ids.empty()) return std::optional<EventPartitions>();
   partitions.read_together = std::min(ScanConnections(), partitions.ids.size());
   return std::optional<EventPartitions>(std::move(partitions));
@@ -299,10 +302,9 @@ Result<std::optional<EventPartitions>> PostgresStore::PartitionEvents(
 
 Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources(
     std::span<const std::string> ids, std::optional<Timestamp> since) {
-  auto chunks = HypertableChunks(*conn_);
-  if (!chunks.ok()) return chunks.status();
+  VDPARK_ASSIGN_OR_RETURN(auto chunks, HypertableChunks(*conn_));
   std::set<std::string, std::less<>> now;
-  for (const Chunk& c : *chunks) now.insert(c.name);
+  for (const Chunk& c : chunks) now.insert(c.name);
   std::vector<EventSource> sources;
   for (const std::string& id : ids) {
     auto range = TimeRange::Parse(id);
@@ -324,7 +326,7 @@ Result<std::vector<PostgresStore::EventSource>> PostgresStore::HypertableSources
     // included. Each is read through the chunk itself, which decompresses what is compressed; a
     // chunk inside the range is read whole (its rows are in its range), one reaching past it
     // (a chunk interval changed since) only for the range's part.
-    for (const Chunk& c : *chunks) {
+    for (const Chunk& c : chunks) {
       const bool overlaps =
           (!range->to || c.from < *range->to) && (!range->from || c.to > *range->from);
       if (!overlaps) continue;
@@ -341,9 +343,8 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
                                           std::optional<Timestamp> since, const EventVisitor& visit,
                                           const RejectFn& rejects) {
   if (layout_.events == EventTableKind::kHypertable) {
-    auto sources = HypertableSources(ids, since);
-    if (!sources.ok()) return sources.status();
-    return CopyEventsSideBySide(*sources, visit, rejects);
+    VDPARK_ASSIGN_OR_RETURN(auto sources, HypertableSources(ids, since));
+    return CopyEventsSideBySide(sources, visit, rejects);
   }
   std::vector<PageRange> ranges;
   for (const std::string& id : ids) {
@@ -354,10 +355,9 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
     }
     ranges.push_back(*range);
   }
-  auto tables = EventTables(*conn_);
-  if (!tables.ok()) return tables.status();
+  VDPARK_ASSIGN_OR_RETURN(auto tables, EventTables(*conn_));
   std::map<uint32_t, const EventTable*> by_oid;
-  for (const EventTable& t : *tables) by_oid[t.oid] = &t;
+  for (const EventTable& t : tables) by_oid[t.oid] = &t;
   std::vector<EventSource> sources;
   for (const PageRange& r : ranges) {
     auto it = by_oid.find(r.oid);
@@ -380,10 +380,9 @@ Status PostgresStore::ScanEventPartitions(std::span<const std::string> ids,
 }
 
 Result<std::vector<PostgresStore::EventSource>> PostgresStore::AllHypertableSources() {
-  auto chunks = HypertableChunks(*conn_);
-  if (!chunks.ok()) return chunks.status();
+  VDPARK_ASSIGN_OR_RETURN(auto chunks, HypertableChunks(*conn_));
   std::vector<EventSource> sources;
-  for (const Chunk& c : *chunks) {
+  for (const Chunk& c : chunks) {
     sources.push_back({c.name + " WHERE TRUE", c.Describe()});
   }
   return sources;

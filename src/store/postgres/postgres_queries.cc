@@ -38,9 +38,8 @@ Result<std::vector<Record>> Records(const PgResult& r, Result<Record> (*parse)(P
   records.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     Fields f = RowFields(r, i, 0, r.columns());
-    Result<Record> record = parse(f);
-    if (!record.ok()) return record.status().WithContext(where(f));
-    records.push_back(std::move(*record));
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto record, parse(f), where(f));
+    records.push_back(std::move(record));
   }
   return records;
 }
@@ -70,17 +69,15 @@ Result<std::vector<Zone>> PostgresStore::QueryZones(const std::string& where,
                           ", (SELECT count(*) FROM parking_bays b WHERE b.zone_id = z.zone_id AND "
                           "lower(b.status) = 'occupied') FROM parking_zones z WHERE " +
                           where + " ORDER BY z.zone_id COLLATE \"C\"";
-  auto r = conn_->Query(sql, params);
-  if (!r.ok()) return r.status().WithContext("reading zones");
-  const int columns = r->columns() - 1;  // the last is the count
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto r, conn_->Query(sql, params), "reading zones");
+  const int columns = r.columns() - 1;  // the last is the count
   std::vector<Zone> zones;
-  zones.reserve(static_cast<size_t>(r->rows()));
-  for (int i = 0; i < r->rows(); ++i) {
-    Fields f = RowFields(*r, i, 0, columns);
-    Result<Zone> z = ParseZone(f);
-    if (!z.ok()) return z.status().WithContext(ZoneWhere(f));
-    z->occupied_bays = std::stoll(std::string(r->value(i, columns)));
-    zones.push_back(std::move(*z));
+  zones.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    Fields f = RowFields(r, i, 0, columns);
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto z, ParseZone(f), ZoneWhere(f));
+    z.occupied_bays = std::stoll(std::string(r.value(i, columns)));
+    zones.push_back(std::move(z));
   }
   return zones;
 }
@@ -91,42 +88,45 @@ Result<std::vector<Zone>> PostgresStore::ListZones(std::optional<std::string_vie
 }
 
 Result<std::optional<Zone>> PostgresStore::GetZone(std::string_view zone_id) {
-  auto zones = QueryZones("z.zone_id = $1", {std::string(zone_id)});
-  if (!zones.ok()) return zones.status();
-  if (zones->empty()) return std::optional<Zone>();
-  return std::optional<Zone>(std::move(zones->front()));
+  VDPARK_ASSIGN_OR_RETURN(auto zones, QueryZones("z.zone_id = $1", {std::string(zone_id)}));
+  if (zones.empty()) return std::optional<Zone>();
+  return std::optional<Zone>(std::move(zones.front()));
 }
 
 Result<std::optional<Bay>> PostgresStore::GetBay(std::string_view zone_id,
                                                  std::string_view bay_number) {
-  auto r = conn_->Query("SELECT " + BaySelect(layout_.bay_location) +
-                            " FROM parking_bays WHERE zone_id = $1 AND bay_number = $2 LIMIT 1",
-                        {std::string(zone_id), std::string(bay_number)});
-  if (!r.ok()) return r.status().WithContext("reading a bay");
-  auto bays = Records<Bay>(*r, &ParseBay, &BayWhere);
-  if (!bays.ok()) return bays.status();
-  if (bays->empty()) return std::optional<Bay>();
-  return std::optional<Bay>(std::move(bays->front()));
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn_->Query("SELECT " + BaySelect(layout_.bay_location) +
+                       " FROM parking_bays WHERE zone_id = $1 AND bay_number = $2 LIMIT 1",
+                   {std::string(zone_id), std::string(bay_number)}),
+      "reading a bay");
+  VDPARK_ASSIGN_OR_RETURN(auto bays, Records<Bay>(r, &ParseBay, &BayWhere));
+  if (bays.empty()) return std::optional<Bay>();
+  return std::optional<Bay>(std::move(bays.front()));
 }
 
 Result<std::optional<Sensor>> PostgresStore::GetSensor(std::string_view sensor_id) {
-  auto r = conn_->Query(
-      "SELECT " + std::string(kSensorSelect) + " FROM parking_sensors WHERE sensor_id = $1 LIMIT 1",
-      {std::string(sensor_id)});
-  if (!r.ok()) return r.status().WithContext("reading a sensor");
-  auto sensors = Records<Sensor>(*r, &ParseSensor, &SensorWhere);
-  if (!sensors.ok()) return sensors.status();
-  if (sensors->empty()) return std::optional<Sensor>();
-  return std::optional<Sensor>(std::move(sensors->front()));
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn_->Query("SELECT " + std::string(kSensorSelect) +
+                       " FROM parking_sensors WHERE sensor_id = $1 LIMIT 1",
+                   {std::string(sensor_id)}),
+      "reading a sensor");
+  VDPARK_ASSIGN_OR_RETURN(auto sensors, Records<Sensor>(r, &ParseSensor, &SensorWhere));
+  if (sensors.empty()) return std::optional<Sensor>();
+  return std::optional<Sensor>(std::move(sensors.front()));
 }
 
 Result<std::vector<Bay>> PostgresStore::ListBays(std::string_view zone_id) {
-  auto r = conn_->Query("SELECT " + BaySelect(layout_.bay_location) +
-                            " FROM parking_bays WHERE zone_id = $1 ORDER BY bay_number COLLATE "
-                            "\"C\"",
-                        {std::string(zone_id)});
-  if (!r.ok()) return r.status().WithContext("listing the bays of zone " + std::string(zone_id));
-  return Records<Bay>(*r, &ParseBay, &BayWhere);
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn_->Query("SELECT " + BaySelect(layout_.bay_location) +
+                       " FROM parking_bays WHERE zone_id = $1 ORDER BY bay_number COLLATE "
+                       "\"C\"",
+                   {std::string(zone_id)}),
+      "listing the bays of zone " + std::string(zone_id));
+  return Records<Bay>(r, &ParseBay, &BayWhere);
 }
 
 Result<std::vector<Sensor>> PostgresStore::ListSensors(std::optional<std::string_view> zone_id) {
@@ -134,18 +134,15 @@ Result<std::vector<Sensor>> PostgresStore::ListSensors(std::optional<std::string
   std::string sql = "SELECT " + std::string(kSensorSelect) + " FROM parking_sensors";
   if (zone_id) sql += " WHERE zone_id = " + params.Add(std::string(*zone_id));
   sql += " ORDER BY sensor_id COLLATE \"C\"";
-  auto r = conn_->Query(sql, params.values());
-  if (!r.ok()) return r.status().WithContext("listing sensors");
-  return Records<Sensor>(*r, &ParseSensor, &SensorWhere);
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto r, conn_->Query(sql, params.values()), "listing sensors");
+  return Records<Sensor>(r, &ParseSensor, &SensorWhere);
 }
 
 Result<EventPage> PostgresStore::QueryEvents(const EventQuery& query) {
   if (query.limit == 0) return Status::InvalidArgument("limit: must be at least 1");
   std::optional<EventCursor> cursor;
   if (!query.cursor.empty()) {
-    auto decoded = DecodeEventCursor(query);
-    if (!decoded.ok()) return decoded.status();
-    cursor = std::move(*decoded);
+    VDPARK_ASSIGN_OR_RETURN(cursor, DecodeEventCursor(query));
   }
   Params params;
   // DISTINCT ON keeps one row per key (zone and, here, "timestamp" and bay): the ORDER BY must
@@ -171,12 +168,10 @@ Result<EventPage> PostgresStore::QueryEvents(const EventQuery& query) {
   const uint64_t limit = std::min<uint64_t>(query.limit, std::numeric_limits<int64_t>::max() - 1);
   sql += " ORDER BY \"timestamp\" DESC, bay_number COLLATE \"C\" DESC LIMIT " +
          params.Add(std::to_string(limit + 1));
-  auto r = conn_->Query(sql, params.values());
-  if (!r.ok()) return r.status().WithContext("querying the events of zone " + query.zone_id);
-  auto events = Records<ParkingEvent>(*r, &ParseEvent, &EventWhere);
-  if (!events.ok()) return events.status();
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto r, conn_->Query(sql, params.values()),
+                               "querying the events of zone " + query.zone_id);
   EventPage page;
-  page.events = std::move(*events);
+  VDPARK_ASSIGN_OR_RETURN(page.events, Records<ParkingEvent>(r, &ParseEvent, &EventWhere));
   if (page.events.size() > limit) {
     page.events.resize(limit);
     page.next_cursor = EncodeEventCursor(page.events.back());

@@ -29,9 +29,7 @@ Status ForEachCsvRow(std::string csv, const std::string& name, OnRow&& on_row) {
   auto reader = CsvReader::FromString(std::move(csv), name);
   std::vector<std::optional<std::string_view>> fields;
   for (;;) {
-    auto next = reader->Next();
-    if (!next.ok()) return next.status();
-    const CsvRecord* record = *next;
+    VDPARK_ASSIGN_OR_RETURN(const CsvRecord* record, reader->Next());
     if (record == nullptr) return Status::OK();
     fields.clear();
     for (const CsvField& f : record->fields) {
@@ -44,13 +42,12 @@ Status ForEachCsvRow(std::string csv, const std::string& name, OnRow&& on_row) {
 // The whole output of a COPY ... TO STDOUT: small tables only (zones, bays, sensors).
 Result<std::string> CopyAll(PgConnection& conn, std::string_view select, std::string_view table) {
   std::string out;
-  Status s = conn.CopyOut("COPY (SELECT " + std::string(select) + " FROM " + std::string(table) +
-                              ") TO STDOUT WITH (FORMAT csv)",
-                          [&](std::string_view row) {
-                            out.append(row);
-                            return Status::OK();
-                          });
-  if (!s.ok()) return s;
+  VDPARK_RETURN_IF_ERROR(conn.CopyOut("COPY (SELECT " + std::string(select) + " FROM " +
+                                          std::string(table) + ") TO STDOUT WITH (FORMAT csv)",
+                                      [&](std::string_view row) {
+                                        out.append(row);
+                                        return Status::OK();
+                                      }));
   return out;
 }
 
@@ -58,9 +55,8 @@ Result<std::string> CopyAll(PgConnection& conn, std::string_view select, std::st
 template <typename T, typename Parse, typename WhereFn>
 Status ReadTable(PgConnection& conn, std::string_view select, std::string_view table,
                  std::vector<T>* out, Parse parse, WhereFn where, const RejectFn& rejects) {
-  auto csv = CopyAll(conn, select, table);
-  if (!csv.ok()) return csv.status();
-  return ForEachCsvRow(std::move(*csv), std::string(table), [&](PgFields f, std::string_view raw) {
+  VDPARK_ASSIGN_OR_RETURN(auto csv, CopyAll(conn, select, table));
+  return ForEachCsvRow(std::move(csv), std::string(table), [&](PgFields f, std::string_view raw) {
     Result<T> record = parse(f);
     if (record.ok()) {
       out->push_back(std::move(*record));
@@ -74,17 +70,12 @@ Status ReadTable(PgConnection& conn, std::string_view select, std::string_view t
 
 Result<Metadata> PostgresStore::ReadMetadata(const RejectFn& rejects) {
   Metadata m;
-  Status s = ReadTable(*conn_, ZoneSelect(layout_.zone_location), "parking_zones", &m.zones,
-                       ParseZone, ZoneWhere, rejects);
-  if (s.ok()) {
-    s = ReadTable(*conn_, BaySelect(layout_.bay_location), "parking_bays", &m.bays, ParseBay,
-                  BayWhere, rejects);
-  }
-  if (s.ok()) {
-    s = ReadTable(*conn_, kSensorSelect, "parking_sensors", &m.sensors, ParseSensor, SensorWhere,
-                  rejects);
-  }
-  if (!s.ok()) return s;
+  VDPARK_RETURN_IF_ERROR(ReadTable(*conn_, ZoneSelect(layout_.zone_location), "parking_zones",
+                                   &m.zones, ParseZone, ZoneWhere, rejects));
+  VDPARK_RETURN_IF_ERROR(ReadTable(*conn_, BaySelect(layout_.bay_location), "parking_bays", &m.bays,
+                                   ParseBay, BayWhere, rejects));
+  VDPARK_RETURN_IF_ERROR(ReadTable(*conn_, kSensorSelect, "parking_sensors", &m.sensors,
+                                   ParseSensor, SensorWhere, rejects));
 
   // Keys sorted as the other stores sort them (bytes, not the database's collation); a key seen
   // twice (a table without its primary key) and a reference to a zone that is not there are
@@ -143,12 +134,12 @@ Result<std::vector<std::string>> PostgresStore::EventSlices(const EventScanOptio
     // The whole table: ranges of its pages (TID range scans, PostgreSQL 14+), so that together
     // the slices read it once, sequentially, as one COPY would. A hypertable's chunks are its
     // inheritance children; each slice takes the same page range of every chunk.
-    auto pages = conn_->Query(
-        "SELECT max(pg_relation_size(c.oid)) / current_setting('block_size')::bigint FROM (SELECT "
-        "'parking_events'::regclass::oid AS oid UNION ALL SELECT inhrelid FROM pg_inherits WHERE "
-        "inhparent = 'parking_events'::regclass) c");
-    if (!pages.ok()) return pages.status();
-    const int64_t total = std::atoll(std::string(pages->value(0, 0)).c_str());
+    VDPARK_ASSIGN_OR_RETURN(
+        auto pages,
+        conn_->Query("SELECT max(pg_relation_size(c.oid)) / current_setting('block_size')::bigint "
+                     "FROM (SELECT 'parking_events'::regclass::oid AS oid UNION ALL SELECT "
+                     "inhrelid FROM pg_inherits WHERE inhparent = 'parking_events'::regclass) c"));
+    const int64_t total = std::atoll(std::string(pages.value(0, 0)).c_str());
     // A few slices per connection, so that one slow slice does not leave the others idle.
     const int64_t count =
         std::clamp<int64_t>(total / std::max<int64_t>(options_.pages_per_slice, 1), 1,
@@ -167,24 +158,23 @@ Result<std::vector<std::string>> PostgresStore::EventSlices(const EventScanOptio
   // per slice.
   std::string window = options.since ? " AND \"timestamp\" >= " + TimeLiteral(*options.since) : "";
   if (options.until) window += " AND \"timestamp\" < " + TimeLiteral(*options.until);
-  auto range = conn_->Query(
-      "SELECT min(\"timestamp\"), max(\"timestamp\"), EXISTS (SELECT 1 FROM pg_index i JOIN "
-      "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
-      "'parking_events'::regclass AND a.attname = 'timestamp') FROM parking_events WHERE TRUE" +
-      window);
-  if (!range.ok()) return range.status();
-  if (range->is_null(0, 0)) return slices;  // nothing in the window
-  if (range->value(0, 2) != "t") {
+  VDPARK_ASSIGN_OR_RETURN(
+      auto range,
+      conn_->Query(
+          "SELECT min(\"timestamp\"), max(\"timestamp\"), EXISTS (SELECT 1 FROM pg_index i JOIN "
+          "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = "
+          "'parking_events'::regclass AND a.attname = 'timestamp') FROM parking_events WHERE TRUE" +
+          window));
+  if (range.is_null(0, 0)) return slices;  // nothing in the window
+  if (range.value(0, 2) != "t") {
     // No index leads on "timestamp": each slice would scan the whole table, so read it once.
     slices.push_back("TRUE" + window);
     return slices;
   }
-  auto lo = Timestamp::Parse(range->value(0, 0));
-  auto hi = Timestamp::Parse(range->value(0, 1));
-  if (!lo.ok()) return lo.status();
-  if (!hi.ok()) return hi.status();
+  VDPARK_ASSIGN_OR_RETURN(auto lo, Timestamp::Parse(range.value(0, 0)));
+  VDPARK_ASSIGN_OR_RETURN(auto hi, Timestamp::Parse(range.value(0, 1)));
   const int64_t span = std::max<int64_t>(options_.slice_micros, 1);
-  for (int64_t start = Timestamp::FloorDiv(lo->micros(), span) * span; start <= hi->micros();
+  for (int64_t start = Timestamp::FloorDiv(lo.micros(), span) * span; start <= hi.micros();
        start += span) {
     slices.push_back("\"timestamp\" >= " + TimeLiteral(Timestamp::FromMicros(start)) +
                      " AND \"timestamp\" < " + TimeLiteral(Timestamp::FromMicros(start + span)) +
@@ -208,14 +198,12 @@ Status PostgresStore::ScanEvents(const EventScanOptions& options, const EventVis
   // A hypertable is read by its chunks' time ranges: a TID range condition through it fails as
   // soon as one chunk is compressed ("transparent decompression only supports tableoid").
   if (layout_.events == EventTableKind::kHypertable && !options.since && !options.until) {
-    auto sources = AllHypertableSources();
-    if (!sources.ok()) return sources.status();
-    return CopyEventsSideBySide(*sources, visit, rejects);
+    VDPARK_ASSIGN_OR_RETURN(auto sources, AllHypertableSources());
+    return CopyEventsSideBySide(sources, visit, rejects);
   }
-  auto slices = EventSlices(options, ScanConnections());
-  if (!slices.ok()) return slices.status();
+  VDPARK_ASSIGN_OR_RETURN(auto slices, EventSlices(options, ScanConnections()));
   std::vector<EventSource> sources;
-  for (const std::string& where : *slices) {
+  for (const std::string& where : slices) {
     sources.push_back({"parking_events WHERE " + where, "parking_events WHERE " + where});
   }
   return CopyEventsSideBySide(sources, visit, rejects);
@@ -355,9 +343,8 @@ Status PostgresStore::CopyEventsSideBySide(std::span<const EventSource> sources,
   // The extra connections are opened first, so a refused one fails the scan before any visit.
   std::vector<std::unique_ptr<PgConnection>> extra;
   for (size_t i = 1; i < workers; ++i) {
-    auto c = PgConnection::Connect(url_);
-    if (!c.ok()) return c.status();
-    extra.push_back(std::move(*c));
+    VDPARK_ASSIGN_OR_RETURN(auto c, PgConnection::Connect(url_));
+    extra.push_back(std::move(c));
   }
   std::vector<std::thread> threads;
   for (auto& c : extra) threads.emplace_back(worker, c.get());
@@ -367,20 +354,20 @@ Status PostgresStore::CopyEventsSideBySide(std::span<const EventSource> sources,
 }
 
 Result<std::optional<ParkingEvent>> PostgresStore::GetEvent(const ParkingEvent& key) {
-  auto r = conn_->Query("SELECT " + std::string(kEventSelect) +
-                            " FROM parking_events WHERE zone_id = $1 AND bay_number = $2 AND "
-                            "\"timestamp\" = $3::timestamptz LIMIT 1",
-                        {key.zone_id, key.bay_number, key.timestamp.ToIso()});
-  if (!r.ok()) return r.status();
-  if (r->rows() == 0) return std::optional<ParkingEvent>();
+  VDPARK_ASSIGN_OR_RETURN(auto r,
+                          conn_->Query("SELECT " + std::string(kEventSelect) +
+                                           " FROM parking_events WHERE zone_id = $1 AND "
+                                           "bay_number = $2 AND \"timestamp\" = $3::timestamptz "
+                                           "LIMIT 1",
+                                       {key.zone_id, key.bay_number, key.timestamp.ToIso()}));
+  if (r.rows() == 0) return std::optional<ParkingEvent>();
   std::vector<std::optional<std::string_view>> fields;
-  for (int c = 0; c < r->columns(); ++c) {
-    fields.push_back(r->is_null(0, c) ? std::nullopt
-                                      : std::optional<std::string_view>(r->value(0, c)));
+  for (int c = 0; c < r.columns(); ++c) {
+    fields.push_back(r.is_null(0, c) ? std::nullopt
+                                     : std::optional<std::string_view>(r.value(0, c)));
   }
-  Result<ParkingEvent> e = ParseEvent(fields);
-  if (!e.ok()) return e.status().WithContext(EventWhere(fields));
-  return std::optional<ParkingEvent>(std::move(*e));
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto e, ParseEvent(fields), EventWhere(fields));
+  return std::optional<ParkingEvent>(std::move(e));
 }
 
 Result<std::optional<ZoneDayCounts>> PostgresStore::CountEventsPerZoneDay(
@@ -389,37 +376,41 @@ Result<std::optional<ZoneDayCounts>> PostgresStore::CountEventsPerZoneDay(
       "zone_id IS NOT NULL AND bay_number IS NOT NULL AND \"timestamp\" IS NOT NULL";
   if (options.since) where += " AND \"timestamp\" >= " + TimeLiteral(*options.since);
   if (options.until) where += " AND \"timestamp\" < " + TimeLiteral(*options.until);
-  auto r = conn_->Query(
-      "SELECT zone_id, to_char(\"timestamp\"::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
-      "count(DISTINCT (zone_id, bay_number, \"timestamp\")) FROM parking_events WHERE " +
-      where + " GROUP BY 1, 2");
-  if (!r.ok()) return r.status().WithContext("counting events per zone per day");
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn_->Query(
+          "SELECT zone_id, to_char(\"timestamp\"::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+          "count(DISTINCT (zone_id, bay_number, \"timestamp\")) FROM parking_events WHERE " +
+          where + " GROUP BY 1, 2"),
+      "counting events per zone per day");
   ZoneDayCounts counts;
-  for (int i = 0; i < r->rows(); ++i) {
-    counts[{std::string(r->value(i, 0)), std::string(r->value(i, 1))}] =
-        std::strtoull(std::string(r->value(i, 2)).c_str(), nullptr, 10);
+  for (int i = 0; i < r.rows(); ++i) {
+    counts[{std::string(r.value(i, 0)), std::string(r.value(i, 1))}] =
+        std::strtoull(std::string(r.value(i, 2)).c_str(), nullptr, 10);
   }
   return std::optional<ZoneDayCounts>(std::move(counts));
 }
 
 Result<std::optional<std::pair<Timestamp, Timestamp>>> PostgresStore::EventTimeRange(
     std::optional<Timestamp> since) {
-  auto r = conn_->Query("SELECT min(\"timestamp\"), max(\"timestamp\") FROM parking_events" +
-                        (since ? " WHERE \"timestamp\" >= " + TimeLiteral(*since) : ""));
-  if (!r.ok()) return r.status().WithContext("finding the events' time range");
-  if (r->is_null(0, 0)) return std::optional<std::pair<Timestamp, Timestamp>>();
-  auto lo = Timestamp::Parse(r->value(0, 0));
-  auto hi = Timestamp::Parse(r->value(0, 1));
-  if (!lo.ok()) return lo.status();
-  if (!hi.ok()) return hi.status();
-  return std::optional(std::pair(*lo, *hi));
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn_->Query("SELECT min(\"timestamp\"), max(\"timestamp\") FROM parking_events" +
+                   (since ? " WHERE \"timestamp\" >= " + TimeLiteral(*since) : "")),
+      "finding the events' time range");
+  if (r.is_null(0, 0)) return std::optional<std::pair<Timestamp, Timestamp>>();
+  VDPARK_ASSIGN_OR_RETURN(auto lo, Timestamp::Parse(r.value(0, 0)));
+  VDPARK_ASSIGN_OR_RETURN(auto hi, Timestamp::Parse(r.value(0, 1)));
+  return std::optional(std::pair(lo, hi));
 }
 
 Result<std::optional<uint64_t>> PostgresStore::CountEvents(std::optional<Timestamp> since) {
-  auto r = conn_->Query("SELECT count(*) FROM parking_events" +
-                        (since ? " WHERE \"timestamp\" >= " + TimeLiteral(*since) : ""));
-  if (!r.ok()) return r.status().WithContext("counting the events");
-  return std::optional<uint64_t>(std::strtoull(std::string(r->value(0, 0)).c_str(), nullptr, 10));
+  VDPARK_ASSIGN_OR_RETURN_WITH(
+      auto r,
+      conn_->Query("SELECT count(*) FROM parking_events" +
+                   (since ? " WHERE \"timestamp\" >= " + TimeLiteral(*since) : "")),
+      "counting the events");
+  return std::optional<uint64_t>(std::strtoull(std::string(r.value(0, 0)).c_str(), nullptr, 10));
 }
 
 std::optional<uint64_t> PostgresStore::EstimateEventCount() {

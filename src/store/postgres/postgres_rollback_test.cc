@@ -27,11 +27,9 @@ namespace {
 using testing::PostgresTestSchema;
 
 Status CreateSchema(const PostgresTestSchema& schema) {
-  auto url = PostgresUrl::Parse(schema.url());
-  if (!url.ok()) return url.status();
-  auto conn = PgConnection::Connect(*url);
-  if (!conn.ok()) return conn.status();
-  return CreatePostgresSchema(**conn).status();
+  VDPARK_ASSIGN_OR_RETURN(auto url, PostgresUrl::Parse(schema.url()));
+  VDPARK_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url));
+  return CreatePostgresSchema(*conn).status();
 }
 
 GenerateOptions SmallFleet() {

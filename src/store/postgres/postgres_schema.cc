@@ -70,14 +70,14 @@ Result<SchemaCreateResult> CreatePostgresSchema(PgConnection& conn) {
     // A hypertable where the database has the timescaledb extension. Not created here when it
     // is merely installed: it must be preloaded by the server's configuration, and whether a
     // database uses it is its owner's choice.
-    auto available = conn.Query(
-        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'), "
-        "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')");
-    if (!available.ok()) return available.status();
-    const bool can_timescale = available->value(0, 0) == "t";
+    VDPARK_ASSIGN_OR_RETURN(
+        auto available,
+        conn.Query("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'), "
+                   "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')"));
+    const bool can_timescale = available.value(0, 0) == "t";
     // SPEC §2's geography where PostGIS is there; PostgreSQL's own point where it is not (vdpark
     // reads and writes either: postgres_layout.h).
-    const bool postgis = available->value(0, 1) == "t";
+    const bool postgis = available.value(0, 1) == "t";
     if (postgis) VDPARK_RETURN_IF_ERROR(conn.Exec("CREATE EXTENSION IF NOT EXISTS postgis"));
     result.location = postgis ? "geography(Point, 4326)" : "point";
     std::string ddl(kTablesDdl);
@@ -113,9 +113,9 @@ Result<SchemaCreateResult> CreatePostgresSchema(PgConnection& conn) {
 Status CheckPostgresSchema(PgConnection& conn) {
   std::string missing;
   for (std::string_view table : kTables) {
-    auto r = conn.Query("SELECT to_regclass($1) IS NOT NULL", {std::string(table)});
-    if (!r.ok()) return r.status();
-    if (r->value(0, 0) != "t") missing += (missing.empty() ? "" : ", ") + std::string(table);
+    VDPARK_ASSIGN_OR_RETURN(auto r,
+                            conn.Query("SELECT to_regclass($1) IS NOT NULL", {std::string(table)}));
+    if (r.value(0, 0) != "t") missing += (missing.empty() ? "" : ", ") + std::string(table);
   }
   if (missing.empty()) return Status::OK();
   return Status::NotFound(conn.display() + ": the schema is missing (no table " + missing +

@@ -6,15 +6,12 @@ namespace vdpark {
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string_view url,
                                                            const PostgresStoreOptions& options) {
-  auto parsed = PostgresUrl::Parse(url);
-  if (!parsed.ok()) return parsed.status();
-  auto conn = PgConnection::Connect(*parsed);
-  if (!conn.ok()) return conn.status();
-  VDPARK_RETURN_IF_ERROR(CheckPostgresSchema(**conn));
-  auto layout = ReadPgLayout(**conn);
-  if (!layout.ok()) return layout.status().WithContext(parsed->display);
+  VDPARK_ASSIGN_OR_RETURN(auto parsed, PostgresUrl::Parse(url));
+  VDPARK_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(parsed));
+  VDPARK_RETURN_IF_ERROR(CheckPostgresSchema(*conn));
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto layout, ReadPgLayout(*conn), parsed.display);
   return std::unique_ptr<PostgresStore>(
-      new PostgresStore(std::move(*parsed), std::move(*conn), std::move(*layout), options));
+      new PostgresStore(std::move(parsed), std::move(conn), std::move(layout), options));
 }
 
 }  // namespace vdpark

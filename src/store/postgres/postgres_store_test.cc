@@ -25,11 +25,9 @@ Timestamp T(const char* text) {
 }
 
 Status CreateSchema(const PostgresTestSchema& schema) {
-  auto url = PostgresUrl::Parse(schema.url());
-  if (!url.ok()) return url.status();
-  auto conn = PgConnection::Connect(*url);
-  if (!conn.ok()) return conn.status();
-  return CreatePostgresSchema(**conn).status();
+  VDPARK_ASSIGN_OR_RETURN(auto url, PostgresUrl::Parse(schema.url()));
+  VDPARK_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url));
+  return CreatePostgresSchema(*conn).status();
 }
 
 std::unique_ptr<PostgresStore> OpenOrDie(const PostgresTestSchema& schema,
