@@ -18,14 +18,14 @@ Result<AuditReport> Audit(RecordStore& source, const AuditOptions& options) {
     ++r.rejected;
     if (options.on_reject) options.on_reject(std::move(x));
   };
-  auto md = source.ReadMetadata(reject);
-  if (!md.ok()) return md.status().WithContext("reading " + source.DisplayName());
-  RejectDanglingMetadata(&*md, source.DisplayName(), reject);
-  r.zones = md->zones.size();
-  r.bays = md->bays.size();
-  r.sensors = md->sensors.size();
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto md, source.ReadMetadata(reject),
+                               "reading " + source.DisplayName());
+  RejectDanglingMetadata(&md, source.DisplayName(), reject);
+  r.zones = md.zones.size();
+  r.bays = md.bays.size();
+  r.sensors = md.sensors.size();
   std::unordered_set<std::string> bays;
-  for (const Bay& b : md->bays) bays.insert(b.zone_id + '\0' + b.bay_number);
+  for (const Bay& b : md.bays) bays.insert(b.zone_id + '\0' + b.bay_number);
 
   DuplicateDetector duplicates(source.EventStreamOrder());
   std::unordered_set<std::string> sensors;

@@ -24,8 +24,7 @@ Result<Timestamp> ParseEnd(const std::string& text) {
     Timestamp now = Timestamp::Now();
     return Timestamp::FromMicros(Timestamp::FloorDiv(now.micros(), kMicrosPerDay) * kMicrosPerDay);
   }
-  auto t = Timestamp::Parse(text);
-  if (!t.ok()) return t.status().WithContext("--end");
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto t, Timestamp::Parse(text), "--end");
   return t;
 }
 

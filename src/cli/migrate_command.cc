@@ -228,9 +228,7 @@ Result<ResumableLoadOptions> LoadOptions(const MigrateArgs& a, RejectsFile& reje
   o.overwrite = a.overwrite;
   o.migrate = CommonOptions(a, rejects);
   if (!a.since.empty()) {
-    auto since = ParseSince(a.since, o.migrate.now);
-    if (!since.ok()) return since.status();
-    o.migrate.since = *since;
+    VDPARK_ASSIGN_OR_RETURN(o.migrate.since, ParseSince(a.since, o.migrate.now));
   }
   return o;
 }
@@ -243,16 +241,14 @@ struct LoadStores {
 Result<LoadStores> OpenLoadStores(const MigrateArgs& a, const ResumableLoad& load) {
   StoreOptions so;
   so.retention_days = a.retention_days;
-  auto source = OpenStore(a.source, so);
-  if (!source.ok()) return source.status();
+  VDPARK_ASSIGN_OR_RETURN(auto source, OpenStore(a.source, so));
   StoreOptions to = so;
   to.truncate = load.empties_target();
   to.bulk_load = true;
   to.concurrency = a.concurrency;
   to.max_write_units_per_second = a.max_wcu;
-  auto target = OpenStore(a.target, to);
-  if (!target.ok()) return target.status();
-  return LoadStores{std::move(*source), std::move(*target)};
+  VDPARK_ASSIGN_OR_RETURN(auto target, OpenStore(a.target, to));
+  return LoadStores{std::move(source), std::move(target)};
 }
 
 }  // namespace

@@ -99,9 +99,8 @@ Result<std::vector<std::unique_ptr<ProbeTarget>>> OpenTargets(const ProbeArgs& a
         std::make_unique<ApiProbeTarget>(url, a.zone, a.bay, a.api_key, request_timeout));
   }
   for (const std::string& url : a.stores) {
-    auto target = OpenStoreTarget(url, a);
-    if (!target.ok()) return target.status();
-    targets.push_back(std::move(*target));
+    VDPARK_ASSIGN_OR_RETURN(auto target, OpenStoreTarget(url, a));
+    targets.push_back(std::move(target));
   }
   return targets;
 }

@@ -34,9 +34,7 @@ class Services {
 
   // Dual-write (plan §4.3): every change also to the store at `url`, through a durable queue.
   Status OpenMirror(const std::string& url, const std::string& queue) {
-    auto opened = PostgresMirror::Open(queue, url);
-    if (!opened.ok()) return opened.status().WithContext("--mirror");
-    mirror_ = std::move(*opened);
+    VDPARK_ASSIGN_OR_RETURN_WITH(mirror_, PostgresMirror::Open(queue, url), "--mirror");
     auto shown = PostgresUrl::Parse(url);  // without the password
     std::printf("dual-write: every change also to %s (queue %s)\n",
                 shown.ok() ? shown->display.c_str() : "?", queue.c_str());
@@ -69,9 +67,7 @@ class Services {
     io.shared_group = o.share;
     io.ingest = o.ingest;
     io.sweep_every = o.sweep_every;
-    auto started = IngestService::Start(*live_, store_, io, on_change_);
-    if (!started.ok()) return started.status();
-    ingest_ = std::move(*started);
+    VDPARK_ASSIGN_OR_RETURN(ingest_, IngestService::Start(*live_, store_, io, on_change_));
     std::printf("serving: %s <- %s (client %s%s)\n", store_.DisplayName().c_str(), o.mqtt.c_str(),
                 io.client_id.c_str(), o.share.empty() ? "" : (", group " + o.share).c_str());
     return Status::OK();
@@ -109,9 +105,7 @@ class Services {
       if (!f) return std::nullopt;
       return StaticFile{std::string(f->content_type), std::string(f->body)};
     };
-    auto started = HttpServer::Start(*api_, &stream_, ho);
-    if (!started.ok()) return started.status().WithContext("--listen");
-    http_ = std::move(*started);
+    VDPARK_ASSIGN_OR_RETURN_WITH(http_, HttpServer::Start(*api_, &stream_, ho), "--listen");
     std::printf("dashboard: http://%s/   API: http://%s/v1/zones\n", http_->address().c_str(),
                 http_->address().c_str());
     return Status::OK();
@@ -125,8 +119,7 @@ class Services {
   Status Stop() {
     if (http_) http_->Stop();
     fleet_.reset();
-    Status stopped = ingest_ ? ingest_->Stop() : Status::OK();
-    if (!stopped.ok()) return stopped;
+    if (ingest_) VDPARK_RETURN_IF_ERROR(ingest_->Stop());
     if (mirror_) {
       Status drained = mirror_->Stop(std::chrono::seconds(10));
       if (!drained.ok()) spdlog::warn("{}", drained.ToString());

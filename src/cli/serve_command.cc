@@ -52,12 +52,10 @@ Result<IngestConfig> IngestConfigFrom(const ServeArgs& a) {
                                    "': expected Asia/Dubai, UTC or an offset such as +04:00");
   }
   c.zone_offset = *offset;
-  auto skew = ParseDurationMicros("--max-skew", a.max_skew);
-  if (!skew.ok()) return skew.status();
-  c.max_clock_skew = std::chrono::microseconds(*skew);
-  auto offline = ParseDurationMicros("--offline-after", a.offline_after);
-  if (!offline.ok()) return offline.status();
-  c.offline_after = std::chrono::microseconds(*offline);
+  VDPARK_ASSIGN_OR_RETURN(auto skew, ParseDurationMicros("--max-skew", a.max_skew));
+  c.max_clock_skew = std::chrono::microseconds(skew);
+  VDPARK_ASSIGN_OR_RETURN(auto offline, ParseDurationMicros("--offline-after", a.offline_after));
+  c.offline_after = std::chrono::microseconds(offline);
   return c;
 }
 
@@ -65,23 +63,17 @@ Result<IngestConfig> IngestConfigFrom(const ServeArgs& a) {
 // and the mirror chosen.
 Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   ServeOptions o;
-  auto config = IngestConfigFrom(a);
-  if (!config.ok()) return config.status();
-  o.ingest = *config;
+  VDPARK_ASSIGN_OR_RETURN(o.ingest, IngestConfigFrom(a));
   if (!a.stop_after.empty()) {
-    auto d = ParseDurationMicros("--stop-after", a.stop_after);
-    if (!d.ok()) return d.status();
-    o.stop_after = std::chrono::microseconds(*d);
+    VDPARK_ASSIGN_OR_RETURN(auto d, ParseDurationMicros("--stop-after", a.stop_after));
+    o.stop_after = std::chrono::microseconds(d);
   }
-  auto sweep = ParseDurationMicros("--sweep-every", a.sweep_every);
-  if (!sweep.ok()) return sweep.status();
-  o.sweep_every = std::chrono::milliseconds(std::max<int64_t>(*sweep / 1000, 1));
-  auto keys = a.api_keys.empty() ? Result<ApiKeys>(ApiKeys()) : ApiKeys::Load(a.api_keys);
-  if (!keys.ok()) return keys.status();
-  o.api_keys = std::move(*keys);
-  auto cache_age = ParseDurationMicros("--api-cache", a.api_cache);
-  if (!cache_age.ok()) return cache_age.status();
-  o.api_cache = std::chrono::microseconds(*cache_age);
+  VDPARK_ASSIGN_OR_RETURN(auto sweep, ParseDurationMicros("--sweep-every", a.sweep_every));
+  o.sweep_every = std::chrono::milliseconds(std::max<int64_t>(sweep / 1000, 1));
+  VDPARK_ASSIGN_OR_RETURN(
+      o.api_keys, a.api_keys.empty() ? Result<ApiKeys>(ApiKeys()) : ApiKeys::Load(a.api_keys));
+  VDPARK_ASSIGN_OR_RETURN(auto cache_age, ParseDurationMicros("--api-cache", a.api_cache));
+  o.api_cache = std::chrono::microseconds(cache_age);
   o.listen = a.listen;
   o.mqtt = a.mqtt;
   o.client_id = a.client_id.empty() ? DefaultClientId(a) : a.client_id;

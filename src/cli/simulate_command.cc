@@ -93,24 +93,20 @@ Result<Fleet> LoadFleet(const SimulateArgs& a) {
   if (!a.store.empty()) {
     StoreOptions so;
     so.create_if_missing = false;
-    auto store = OpenStore(a.store, so);
-    if (!store.ok()) return store.status().WithContext("--store");
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto store, OpenStore(a.store, so), "--store");
     uint64_t rejected = 0;
-    auto md = (*store)->ReadMetadata([&](Rejected r) {
+    auto left_out = [&](Rejected r) {
       if (++rejected <= 10) spdlog::warn("--store: left out {}: {}", r.where, r.reason);
-    });
-    if (!md.ok()) return md.status().WithContext("--store");
+    };
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto md, store->ReadMetadata(left_out), "--store");
     if (rejected > 10) spdlog::warn("--store: {} records left out in all", rejected);
-    return Fleet{std::move(*md), (*store)->DisplayName()};
+    return Fleet{std::move(md), store->DisplayName()};
   }
   GenerateOptions g = a.fleet;
-  auto end = ParseEnd(a.end);
-  if (!end.ok()) return end.status();
-  g.end = *end;
-  auto metadata = GenerateFleet(g);
-  if (!metadata.ok()) return metadata.status().WithContext("generating the fleet");
-  return Fleet{std::move(*metadata), "generated fleet (seed " + std::to_string(g.seed) + ", " +
-                                         std::to_string(g.zones) + " zones)"};
+  VDPARK_ASSIGN_OR_RETURN(g.end, ParseEnd(a.end));
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto metadata, GenerateFleet(g), "generating the fleet");
+  return Fleet{std::move(metadata), "generated fleet (seed " + std::to_string(g.seed) + ", " +
+                                        std::to_string(g.zones) + " zones)"};
 }
 
 Result<SimulateOptions> MakeSimulateOptions(const SimulateArgs& a) {
@@ -119,20 +115,16 @@ Result<SimulateOptions> MakeSimulateOptions(const SimulateArgs& a) {
   o.sensors = a.sensors;
   o.duplicate_rate = a.duplicates;
   o.bad_rate = a.bad;
-  auto duration = ParseDurationMicros("--duration", a.duration);
-  if (!duration.ok()) return duration.status();
-  o.duration_micros = *duration;
-  auto heartbeat = ParseDurationMicros("--heartbeat", a.heartbeat);
-  if (!heartbeat.ok()) return heartbeat.status();
-  if (*heartbeat < 1000) return Status::InvalidArgument("--heartbeat must be 1ms or more");
-  o.heartbeat_micros = *heartbeat;
+  VDPARK_ASSIGN_OR_RETURN(o.duration_micros, ParseDurationMicros("--duration", a.duration));
+  VDPARK_ASSIGN_OR_RETURN(auto heartbeat, ParseDurationMicros("--heartbeat", a.heartbeat));
+  if (heartbeat < 1000) return Status::InvalidArgument("--heartbeat must be 1ms or more");
+  o.heartbeat_micros = heartbeat;
   const bool now = a.start == "now";
   if (now) {
     o.start = Timestamp::FromMillis(Timestamp::Now().micros() / 1000);
   } else {
-    auto t = Timestamp::Parse(a.start);
-    if (!t.ok()) return t.status().WithContext("--start '" + a.start + "'");
-    o.start = Timestamp::FromMillis(Timestamp::FloorDiv(t->micros(), 1000));
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto t, Timestamp::Parse(a.start), "--start '" + a.start + "'");
+    o.start = Timestamp::FromMillis(Timestamp::FloorDiv(t.micros(), 1000));
   }
   // A processor takes "ts" as the event time only within a few minutes of when the message
   // arrives; a stream whose clock runs ahead of the wall clock would be timed partly by "ts",

@@ -28,19 +28,18 @@ struct Target {
 };
 
 Result<Target> Connect(const std::string& url) {
-  Result<DynamoDbUrl> parsed = ParseDynamoDbUrl(url);
-  if (!parsed.ok()) return parsed.status();
-  Result<AwsSettings> settings = ResolveAwsSettings(parsed->overrides);
-  if (!settings.ok()) return settings.status().WithContext(parsed->ToString());
-  spdlog::debug("DynamoDB {} in {} ({}), credentials {} from {}", settings->endpoint,
-                settings->region, settings->region_source, Redacted(settings->credentials),
-                settings->credentials_source);
+  VDPARK_ASSIGN_OR_RETURN(DynamoDbUrl parsed, ParseDynamoDbUrl(url));
+  VDPARK_ASSIGN_OR_RETURN_WITH(AwsSettings settings, ResolveAwsSettings(parsed.overrides),
+                               parsed.ToString());
+  spdlog::debug("DynamoDB {} in {} ({}), credentials {} from {}", settings.endpoint,
+                settings.region, settings.region_source, Redacted(settings.credentials),
+                settings.credentials_source);
   DynamoDbClientOptions options;
-  options.settings = std::move(*settings);
+  options.settings = std::move(settings);
   options.max_connections = 4;  // a few control-plane calls
-  Result<std::unique_ptr<DynamoDbClient>> client = DynamoDbClient::Create(std::move(options));
-  if (!client.ok()) return client.status();
-  return Target{parsed->table, parsed->ToString(), std::move(*client)};
+  VDPARK_ASSIGN_OR_RETURN(std::unique_ptr<DynamoDbClient> client,
+                          DynamoDbClient::Create(std::move(options)));
+  return Target{parsed.table, parsed.ToString(), std::move(client)};
 }
 
 TableAdminOptions AdminOptions(const TableArgs& a) {

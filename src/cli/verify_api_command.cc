@@ -75,12 +75,12 @@ class ApiComparison {
 
   // GETs `path` (with its query) from both sides.
   Result<RoutePair> Fetch(const std::string& path) {
-    auto old_reply = ApiGet(old_base_ + path, args_.api_key, timeout_);
-    if (!old_reply.ok()) return old_reply.status().WithContext("--old");
-    auto new_reply = ApiGet(new_base_ + path, args_.api_key, timeout_);
-    if (!new_reply.ok()) return new_reply.status().WithContext("--new");
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto old_reply, ApiGet(old_base_ + path, args_.api_key, timeout_),
+                                 "--old");
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto new_reply, ApiGet(new_base_ + path, args_.api_key, timeout_),
+                                 "--new");
     ++routes_;
-    return RoutePair{std::move(*old_reply), std::move(*new_reply)};
+    return RoutePair{std::move(old_reply), std::move(new_reply)};
   }
 
   // Compares what both sides answered to `path`; records every difference. `page_limit`: the

@@ -130,47 +130,41 @@ Result<T> NumberFrom(const boost::json::value& v, std::string_view field) {
 }
 
 Result<std::string> StringField(const boost::json::object& o, std::string_view field) {
-  auto v = Member(o, field);
-  if (!v.ok()) return v.status();
-  return StringFrom(**v, field);
+  VDPARK_ASSIGN_OR_RETURN(auto v, Member(o, field));
+  return StringFrom(*v, field);
 }
 
 Result<bool> BoolField(const boost::json::object& o, std::string_view field) {
-  auto v = Member(o, field);
-  if (!v.ok()) return v.status();
-  const bool* b = (*v)->if_bool();
+  VDPARK_ASSIGN_OR_RETURN(auto v, Member(o, field));
+  const bool* b = v->if_bool();
   if (b == nullptr) return BadField(field, "is not true or false");
   return *b;
 }
 
 template <typename T>
 Result<T> NumberField(const boost::json::object& o, std::string_view field) {
-  auto v = Member(o, field);
-  if (!v.ok()) return v.status();
-  return NumberFrom<T>(**v, field);
+  VDPARK_ASSIGN_OR_RETURN(auto v, Member(o, field));
+  return NumberFrom<T>(*v, field);
 }
 
 // A count that may be null: nullopt then.
 Result<std::optional<uint64_t>> NullableCountFrom(const boost::json::value& v,
                                                   std::string_view field) {
   if (v.is_null()) return std::optional<uint64_t>();
-  auto n = NumberFrom<uint64_t>(v, field);
-  if (!n.ok()) return n.status();
-  return std::optional<uint64_t>(*n);
+  VDPARK_ASSIGN_OR_RETURN(auto n, NumberFrom<uint64_t>(v, field));
+  return std::optional<uint64_t>(n);
 }
 
 Result<const boost::json::array*> ArrayField(const boost::json::object& o, std::string_view field) {
-  auto v = Member(o, field);
-  if (!v.ok()) return v.status();
-  const boost::json::array* a = (*v)->if_array();
+  VDPARK_ASSIGN_OR_RETURN(auto v, Member(o, field));
+  const boost::json::array* a = v->if_array();
   if (a == nullptr) return BadField(field, "is not an array");
   return a;
 }
 
 Result<Timestamp> TimeFrom(const boost::json::value& v, std::string_view field) {
-  auto text = StringFrom(v, field);
-  if (!text.ok()) return text.status();
-  auto t = Timestamp::Parse(*text);
+  VDPARK_ASSIGN_OR_RETURN(auto text, StringFrom(v, field));
+  auto t = Timestamp::Parse(text);
   if (!t.ok()) return Status::Corruption(std::string(field) + ": " + t.status().message());
   return *t;
 }
@@ -178,13 +172,11 @@ Result<Timestamp> TimeFrom(const boost::json::value& v, std::string_view field) 
 // Format 1's "sliceBounds" (slice i was [bounds[i], bounds[i+1])) as time slice ids, so that a
 // load begun by the previous release carries on.
 Result<std::vector<std::string>> SlicesFromBounds(const boost::json::object& o) {
-  auto bounds_json = ArrayField(o, "sliceBounds");
-  if (!bounds_json.ok()) return bounds_json.status();
+  VDPARK_ASSIGN_OR_RETURN(auto bounds_json, ArrayField(o, "sliceBounds"));
   std::vector<Timestamp> bounds;
-  for (const auto& b : **bounds_json) {
-    auto t = TimeFrom(b, "sliceBounds");
-    if (!t.ok()) return t.status();
-    bounds.push_back(*t);
+  for (const auto& b : *bounds_json) {
+    VDPARK_ASSIGN_OR_RETURN(auto t, TimeFrom(b, "sliceBounds"));
+    bounds.push_back(t);
   }
   if (bounds.size() == 1) return BadField("sliceBounds", "holds one bound");
   std::vector<std::string> slices;
@@ -196,16 +188,14 @@ Result<std::vector<std::string>> SlicesFromBounds(const boost::json::object& o) 
 
 // Format 2's "slices": ids, those of time slices well formed.
 Result<std::vector<std::string>> SlicesFromIds(const boost::json::object& o) {
-  auto ids = ArrayField(o, "slices");
-  if (!ids.ok()) return ids.status();
+  VDPARK_ASSIGN_OR_RETURN(auto ids, ArrayField(o, "slices"));
   std::vector<std::string> slices;
-  for (const auto& id : **ids) {
-    auto text = StringFrom(id, "slices");
-    if (!text.ok()) return text.status();
-    if (text->starts_with("time:") && !ParseTimeSliceId(*text)) {
-      return Status::Corruption("slices: '" + *text + "' is not a time slice");
+  for (const auto& id : *ids) {
+    VDPARK_ASSIGN_OR_RETURN(auto text, StringFrom(id, "slices"));
+    if (text.starts_with("time:") && !ParseTimeSliceId(text)) {
+      return Status::Corruption("slices: '" + text + "' is not a time slice");
     }
-    slices.push_back(std::move(*text));
+    slices.push_back(std::move(text));
   }
   return slices;
 }
@@ -213,38 +203,24 @@ Result<std::vector<std::string>> SlicesFromIds(const boost::json::object& o) {
 // Where the load is: MigrateProgress from format `version`.
 Result<MigrateProgress> ProgressFrom(const boost::json::object& o, int64_t version) {
   MigrateProgress p;
-  auto metadata_written = BoolField(o, "metadataWritten");
-  if (!metadata_written.ok()) return metadata_written.status();
-  p.metadata_written = *metadata_written;
-  auto scanned = NumberField<uint64_t>(o, "eventsScanned");
-  if (!scanned.ok()) return scanned.status();
-  p.events_scanned = *scanned;
-  auto loaded = NumberField<uint64_t>(o, "eventsLoaded");
-  if (!loaded.ok()) return loaded.status();
-  p.events_loaded = *loaded;
-  auto slices = version == kTimeBoundsFormatVersion ? SlicesFromBounds(o) : SlicesFromIds(o);
-  if (!slices.ok()) return slices.status();
-  p.slices = std::move(*slices);
-  auto done = NumberField<uint64_t>(o, "slicesDone");
-  if (!done.ok()) return done.status();
-  p.slices_done = *done;
+  VDPARK_ASSIGN_OR_RETURN(p.metadata_written, BoolField(o, "metadataWritten"));
+  VDPARK_ASSIGN_OR_RETURN(p.events_scanned, NumberField<uint64_t>(o, "eventsScanned"));
+  VDPARK_ASSIGN_OR_RETURN(p.events_loaded, NumberField<uint64_t>(o, "eventsLoaded"));
+  VDPARK_ASSIGN_OR_RETURN(
+      p.slices, version == kTimeBoundsFormatVersion ? SlicesFromBounds(o) : SlicesFromIds(o));
+  VDPARK_ASSIGN_OR_RETURN(p.slices_done, NumberField<uint64_t>(o, "slicesDone"));
   if (p.slices_done > p.slices.size()) return BadField("slicesDone", "is past the slices");
   if (version == kFormatVersion) {
-    auto together = NumberField<size_t>(o, "readTogether");
-    if (!together.ok()) return together.status();
-    if (*together == 0) return BadField("readTogether", "is 0");
-    p.read_together = *together;
+    VDPARK_ASSIGN_OR_RETURN(auto together, NumberField<size_t>(o, "readTogether"));
+    if (together == 0) return BadField("readTogether", "is 0");
+    p.read_together = together;
   }
   // Absent from checkpoints written before loads counted their source: not counted then.
   if (const boost::json::value* n = o.if_contains("sourceEvents")) {
-    auto source_events = NullableCountFrom(*n, "sourceEvents");
-    if (!source_events.ok()) return source_events.status();
-    p.source_events = *source_events;
+    VDPARK_ASSIGN_OR_RETURN(p.source_events, NullableCountFrom(*n, "sourceEvents"));
   }
   if (const boost::json::value* n = o.if_contains("rowsRead")) {
-    auto rows_read = NumberFrom<uint64_t>(*n, "rowsRead");
-    if (!rows_read.ok()) return rows_read.status();
-    p.rows_read = *rows_read;
+    VDPARK_ASSIGN_OR_RETURN(p.rows_read, NumberFrom<uint64_t>(*n, "rowsRead"));
   }
   return p;
 }
@@ -252,35 +228,24 @@ Result<MigrateProgress> ProgressFrom(const boost::json::object& o, int64_t versi
 // The checkpoint in `o`; an error naming the field that is missing or out of shape, which the
 // caller turns into one kCorruption naming the file.
 Result<MigrateCheckpoint> FromJson(const boost::json::object& o) {
-  auto version = NumberField<int64_t>(o, kFormatField);
-  if (!version.ok()) return version.status();
-  if (*version != kFormatVersion && *version != kTimeBoundsFormatVersion) {
+  VDPARK_ASSIGN_OR_RETURN(auto version, NumberField<int64_t>(o, kFormatField));
+  if (version != kFormatVersion && version != kTimeBoundsFormatVersion) {
     std::string why = "is ";
-    why += std::to_string(*version);
+    why += std::to_string(version);
     return BadField(kFormatField, why + ", a format not known here");
   }
   MigrateCheckpoint c;
   for (auto [field, to] :
        {std::pair{"key", &c.key}, std::pair{"source", &c.source}, std::pair{"target", &c.target}}) {
-    auto text = StringField(o, field);
-    if (!text.ok()) return text.status();
-    *to = std::move(*text);
+    VDPARK_ASSIGN_OR_RETURN(*to, StringField(o, field));
   }
-  auto since = Member(o, "since");
-  if (!since.ok()) return since.status();
-  if (!(*since)->is_null()) {
-    auto t = TimeFrom(**since, "since");
-    if (!t.ok()) return t.status();
-    c.since = *t;
+  VDPARK_ASSIGN_OR_RETURN(auto since, Member(o, "since"));
+  if (!since->is_null()) {
+    VDPARK_ASSIGN_OR_RETURN(c.since, TimeFrom(*since, "since"));
   }
-  auto progress = ProgressFrom(o, *version);
-  if (!progress.ok()) return progress.status();
-  c.progress = std::move(*progress);
-  auto bytes = Member(o, "targetEventsBytes");
-  if (!bytes.ok()) return bytes.status();
-  auto length = NullableCountFrom(**bytes, "targetEventsBytes");
-  if (!length.ok()) return length.status();
-  c.target_events_bytes = *length;
+  VDPARK_ASSIGN_OR_RETURN(c.progress, ProgressFrom(o, version));
+  VDPARK_ASSIGN_OR_RETURN(auto bytes, Member(o, "targetEventsBytes"));
+  VDPARK_ASSIGN_OR_RETURN(c.target_events_bytes, NullableCountFrom(*bytes, "targetEventsBytes"));
   return c;
 }
 
@@ -389,15 +354,14 @@ Result<uint64_t> FileLength(const std::string& path) {
 }
 
 Status CutBackTo(const std::string& path, uint64_t bytes) {
-  auto length = FileLength(path);
-  if (!length.ok()) return length.status();
-  if (*length < bytes) {
-    return Status::Corruption(path + " holds " + std::to_string(*length) +
+  VDPARK_ASSIGN_OR_RETURN(auto length, FileLength(path));
+  if (length < bytes) {
+    return Status::Corruption(path + " holds " + std::to_string(length) +
                               " bytes, fewer than the " + std::to_string(bytes) +
                               " the checkpoint recorded as durable: rows were lost; migrate "
                               "again with --restart, which empties the target first");
   }
-  if (*length == bytes) return Status::OK();
+  if (length == bytes) return Status::OK();
   if (::truncate(path.c_str(), static_cast<off_t>(bytes)) != 0) {
     return Status::IOError(Errno("cannot cut back", path));
   }

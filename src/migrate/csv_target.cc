@@ -27,12 +27,11 @@ Result<std::vector<std::string>> TargetFilesWithRows(const std::string& target_u
 
 // Refused unless the caller knows better (a resumed load, --restart, --overwrite).
 Status RefuseCsvTargetWithData(const std::string& target_url) {
-  auto files = TargetFilesWithRows(target_url);
-  if (!files.ok()) return files.status();
-  if (files->empty()) return Status::OK();
+  VDPARK_ASSIGN_OR_RETURN(auto files, TargetFilesWithRows(target_url));
+  if (files.empty()) return Status::OK();
   return Status::InvalidArgument(
       "the target " + target_url + " already holds data (" +
-      HaveRows(*CsvFolderOf(target_url), *files) +
+      HaveRows(*CsvFolderOf(target_url), files) +
       "): a csv target is appended to, so loading into it again would double what it holds. "
       "Give --overwrite to replace what it holds; if a load into it was interrupted, run the "
       "command that started it again to resume it");

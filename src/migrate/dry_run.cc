@@ -97,9 +97,7 @@ Result<DryRunResult> DryRun(RecordStore& source, MigrateOptions options) {
                            MapperOptions{options.retention_days}, nullptr);
   options.on_durable = nullptr;
   options.resume.reset();
-  auto stats = Migrate(source, counter, options);
-  if (!stats.ok()) return stats.status();
-  result.stats = *stats;
+  VDPARK_ASSIGN_OR_RETURN(result.stats, Migrate(source, counter, options));
   return result;
 }
 

@@ -76,16 +76,14 @@ Result<std::optional<std::pair<Timestamp, Timestamp>>> EventTimeRange(
   std::optional<std::pair<Timestamp, Timestamp>> range;
   EventScanOptions scan;
   scan.since = since;
-  Status s = source.ScanEvents(scan,
-                               [&](ParkingEvent&& e, const Origin&) {
-                                 if (since && e.timestamp < *since) return Status::OK();
-                                 if (!range) range.emplace(e.timestamp, e.timestamp);
-                                 range->first = std::min(range->first, e.timestamp);
-                                 range->second = std::max(range->second, e.timestamp);
-                                 return Status::OK();
-                               },
-                               {});
-  if (!s.ok()) return s;
+  auto widen = [&](ParkingEvent&& e, const Origin&) {
+    if (since && e.timestamp < *since) return Status::OK();
+    if (!range) range.emplace(e.timestamp, e.timestamp);
+    range->first = std::min(range->first, e.timestamp);
+    range->second = std::max(range->second, e.timestamp);
+    return Status::OK();
+  };
+  VDPARK_RETURN_IF_ERROR(source.ScanEvents(scan, widen, {}));
   return range;
 }
 
@@ -105,15 +103,13 @@ std::vector<Timestamp> CutIntoSlices(Timestamp first, Timestamp last, int n) {
 // The slices of a new load: the source's own partitions when it has them, otherwise equal slices
 // of the time range of the events at or after `since` (none when there is no event).
 Result<EventPartitions> PlanSlices(RecordStore& source, const MigrateOptions& options) {
-  auto partitions = source.PartitionEvents(options.since, options.slices);
-  if (!partitions.ok()) return partitions.status();
-  if (*partitions) return std::move(**partitions);
-  auto range = EventTimeRange(source, options.since);
-  if (!range.ok()) return range.status();
+  VDPARK_ASSIGN_OR_RETURN(auto partitions, source.PartitionEvents(options.since, options.slices));
+  if (partitions) return std::move(*partitions);
+  VDPARK_ASSIGN_OR_RETURN(auto range, EventTimeRange(source, options.since));
   EventPartitions time_slices;
-  if (*range) {
+  if (range) {
     const std::vector<Timestamp> bounds =
-        CutIntoSlices((*range)->first, (*range)->second, options.slices);
+        CutIntoSlices(range->first, range->second, options.slices);
     for (size_t i = 0; i + 1 < bounds.size(); ++i) {
       time_slices.ids.push_back(TimeSliceId(bounds[i], bounds[i + 1]));
     }
@@ -415,13 +411,12 @@ class MigrateRun {
   }
 
   Result<MigrateStats> Run() {
-    auto md = ReadMetadata();
-    if (!md.ok()) return md.status();
+    VDPARK_ASSIGN_OR_RETURN(auto md, ReadMetadata());
     // A resumed load keeps the slices it started with.
     if (sliced_ && !progress_.sliced()) VDPARK_RETURN_IF_ERROR(PlanSlicesOfNewLoad());
     VDPARK_RETURN_IF_ERROR(CountSourceEvents());
-    VDPARK_RETURN_IF_ERROR(WriteMetadataOnce(*md));
-    VDPARK_RETURN_IF_ERROR(LoadEvents(*md));
+    VDPARK_RETURN_IF_ERROR(WriteMetadataOnce(md));
+    VDPARK_RETURN_IF_ERROR(LoadEvents(md));
     VDPARK_RETURN_IF_ERROR(CheckComplete());
     return Finish();
   }
@@ -429,20 +424,20 @@ class MigrateRun {
  private:
   // The metadata, whole and checked: zones, bays and sensors that can be written.
   Result<Metadata> ReadMetadata() {
-    auto md = source_.ReadMetadata(reject_);
-    if (!md.ok()) return md.status().WithContext("reading " + source_.DisplayName());
-    RejectDanglingMetadata(&*md, source_.DisplayName(), reject_);
-    stats_.zones = md->zones.size();
-    stats_.bays = md->bays.size();
-    stats_.sensors = md->sensors.size();
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto md, source_.ReadMetadata(reject_),
+                                 "reading " + source_.DisplayName());
+    RejectDanglingMetadata(&md, source_.DisplayName(), reject_);
+    stats_.zones = md.zones.size();
+    stats_.bays = md.bays.size();
+    stats_.sensors = md.sensors.size();
     return md;
   }
 
   Status PlanSlicesOfNewLoad() {
-    auto plan = PlanSlices(source_, options_);
-    if (!plan.ok()) return plan.status().WithContext("reading " + source_.DisplayName());
-    progress_.slices = std::move(plan->ids);
-    progress_.read_together = std::max<size_t>(plan->read_together, 1);
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto plan, PlanSlices(source_, options_),
+                                 "reading " + source_.DisplayName());
+    progress_.slices = std::move(plan.ids);
+    progress_.read_together = std::max<size_t>(plan.read_together, 1);
     progress_.slices_done = 0;
     return Status::OK();
   }
@@ -453,11 +448,8 @@ class MigrateRun {
   // checkpoint from before the guard has none, and that load is not checked).
   Status CountSourceEvents() {
     if (sliced_ && progress_.slices_done > 0) return Status::OK();
-    auto count = source_.CountEvents(options_.since);
-    if (!count.ok()) {
-      return count.status().WithContext("counting the events of " + source_.DisplayName());
-    }
-    progress_.source_events = *count;
+    VDPARK_ASSIGN_OR_RETURN_WITH(progress_.source_events, source_.CountEvents(options_.since),
+                                 "counting the events of " + source_.DisplayName());
     progress_.rows_read = 0;
     return Status::OK();
   }

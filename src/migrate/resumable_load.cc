@@ -32,9 +32,7 @@ Status ResumableLoad::ReadCheckpoint() {
   checkpoint_path_ =
       options_.checkpoint_path.empty() ? DefaultCheckpointPath(key_) : options_.checkpoint_path;
   if (options_.restart) return RemoveCheckpoint(checkpoint_path_);
-  auto loaded = LoadCheckpoint(checkpoint_path_, key_);
-  if (!loaded.ok()) return loaded.status();
-  saved_ = std::move(*loaded);
+  VDPARK_ASSIGN_OR_RETURN(saved_, LoadCheckpoint(checkpoint_path_, key_));
   return Status::OK();
 }
 
@@ -77,8 +75,7 @@ Result<MigrateStats> ResumableLoad::Run(RecordStore& source, RecordStore& target
   };
   spdlog::info("migrating {} -> {}{}", source.DisplayName(), target.DisplayName(),
                saved_ ? " (resuming from " + checkpoint_path_ + ")" : "");
-  auto stats = Migrate(source, target, options_.migrate);
-  if (!stats.ok()) return stats.status();
+  VDPARK_ASSIGN_OR_RETURN(auto stats, Migrate(source, target, options_.migrate));
   if (Status s = RemoveCheckpoint(checkpoint_path_); !s.ok()) spdlog::warn("{}", s.ToString());
   return stats;
 }
@@ -93,9 +90,8 @@ Status ResumableLoad::SaveFirstCheckpoint(const RecordStore& source, const Recor
   checkpoint_.target = target.DisplayName();
   checkpoint_.since = options_.migrate.since;
   if (appended_) {
-    auto length = FileLength(*appended_);
-    if (!length.ok()) return length.status();
-    checkpoint_.target_events_bytes = empties_target_ ? 0 : *length;
+    VDPARK_ASSIGN_OR_RETURN(auto length, FileLength(*appended_));
+    checkpoint_.target_events_bytes = empties_target_ ? 0 : length;
   }
   // Saved before the first write, so that a csv target killed at once is cut back too.
   VDPARK_RETURN_IF_ERROR(SaveCheckpoint(checkpoint_path_, checkpoint_));
@@ -106,9 +102,8 @@ Status ResumableLoad::SaveFirstCheckpoint(const RecordStore& source, const Recor
 Status ResumableLoad::RecordProgress(const MigrateProgress& progress) {
   checkpoint_.progress = progress;
   if (appended_) {
-    auto length = FileLength(*appended_);  // flushed just before: this is what is durable
-    if (!length.ok()) return length.status();
-    checkpoint_.target_events_bytes = *length;
+    // flushed just before: this is what is durable
+    VDPARK_ASSIGN_OR_RETURN(checkpoint_.target_events_bytes, FileLength(*appended_));
   }
   return SaveCheckpoint(checkpoint_path_, checkpoint_);
 }

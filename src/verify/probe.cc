@@ -64,9 +64,8 @@ std::string MessagePayload(const std::string& sensor, const std::string& status,
 // How each target shows the bay before the message.
 Status ReadBefore(std::vector<ProbeWatch>& watches) {
   for (ProbeWatch& w : watches) {
-    auto view = w.target->Read();
-    if (!view.ok()) return view.status().WithContext(w.target->kind() + " " + w.target->name());
-    w.before = std::move(*view);
+    VDPARK_ASSIGN_OR_RETURN_WITH(w.before, w.target->Read(),
+                                 w.target->kind() + " " + w.target->name());
   }
   return Status::OK();
 }
@@ -150,21 +149,19 @@ Result<ProbeReport> Probe(const MqttOptions& broker,
   const BayView& first = report.watches.front().before;
   report.status = !options.status.empty() ? options.status
                                           : (first.status == "occupied" ? "vacant" : "occupied");
-  auto sensor = SensorToSendAs(options, report.watches);
-  if (!sensor.ok()) return sensor.status();
-  report.sensor = std::move(*sensor);
+  VDPARK_ASSIGN_OR_RETURN(report.sensor, SensorToSendAs(options, report.watches));
   WarnAboutTargets(report.watches, report.sensor, report.status);
 
   MqttPublisherOptions po;
   po.client_id = "vdpark-probe-" + std::to_string(getpid());
-  auto publisher = MqttPublisher::Connect(broker, po);
-  if (!publisher.ok()) return publisher.status().WithContext("--mqtt " + broker.display);
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto publisher, MqttPublisher::Connect(broker, po),
+                               "--mqtt " + broker.display);
   report.topic = "visiondrive/parking/" + options.zone + "/" + options.bay + "/status";
   report.published_at = Timestamp::Now();
   const std::string payload =
       MessagePayload(report.sensor, report.status, first.battery.value_or(100),
                      first.signal.value_or(-70), report.published_at);
-  VDPARK_RETURN_IF_ERROR(PublishAndWatch(**publisher, payload, options, report));
+  VDPARK_RETURN_IF_ERROR(PublishAndWatch(*publisher, payload, options, report));
   return report;
 }
 

@@ -41,16 +41,15 @@ ApiProbeTarget::ApiProbeTarget(std::string base, const std::string& zone, const 
 }
 
 Result<BayView> ApiProbeTarget::Read() {
-  auto reply = ApiGet(url_, api_key_, request_timeout_);
-  if (!reply.ok()) return reply.status();
+  VDPARK_ASSIGN_OR_RETURN(auto reply, ApiGet(url_, api_key_, request_timeout_));
   boost::system::error_code ec;
-  json::value doc = json::parse(reply->body, ec);
+  json::value doc = json::parse(reply.body, ec);
   const json::object* bay = ec || !doc.is_object() ? nullptr : &doc.get_object();
-  if (reply->status != 200) {
-    std::string why = reply->body.substr(0, 200);
+  if (reply.status != 200) {
+    std::string why = reply.body.substr(0, 200);
     if (bay != nullptr) why = StringMember(*bay, "message").value_or(why);
-    std::string text = "GET " + url_ + ": " + std::to_string(reply->status) + " " + why;
-    return reply->status == 404 ? Status::NotFound(text) : Status::IOError(text);
+    std::string text = "GET " + url_ + ": " + std::to_string(reply.status) + " " + why;
+    return reply.status == 404 ? Status::NotFound(text) : Status::IOError(text);
   }
   if (bay == nullptr) return Status::IOError("GET " + url_ + ": not a JSON object");
   BayView v;
@@ -67,9 +66,8 @@ StoreProbeTarget::StoreProbeTarget(OpenedStore store, std::string zone, std::str
     : store_(std::move(store)), zone_(std::move(zone)), bay_(std::move(bay)) {}
 
 Result<BayView> StoreProbeTarget::Read() {
-  auto bay = store_.queries->GetBay(zone_, bay_);
-  if (!bay.ok()) return bay.status();
-  if (!*bay) {
+  VDPARK_ASSIGN_OR_RETURN(auto bay, store_.queries->GetBay(zone_, bay_));
+  if (!bay) {
     return Status::NotFound(store_.records->DisplayName() + ": no bay '" + bay_ + "' in zone '" +
                             zone_ + "'");
   }
@@ -77,10 +75,10 @@ Result<BayView> StoreProbeTarget::Read() {
     return t ? std::optional<std::string>(t->ToIso()) : std::nullopt;
   };
   BayView v;
-  v.status = std::string(ToString((*bay)->status));
-  v.last_change = iso((*bay)->last_change);
-  v.last_heartbeat = iso((*bay)->last_heartbeat);
-  v.sensor_id = (*bay)->sensor_id;
+  v.status = std::string(ToString(bay->status));
+  v.last_change = iso(bay->last_change);
+  v.last_heartbeat = iso(bay->last_heartbeat);
+  v.sensor_id = bay->sensor_id;
   if (v.sensor_id && !sensor_read_) {
     sensor_read_ = true;  // battery and signal only matter for the message: read once
     if (auto sensor = store_.queries->GetSensor(*v.sensor_id); sensor.ok() && *sensor) {

@@ -199,23 +199,23 @@ class Verifier {
   }
 
   Status CompareMetadata() {
-    auto a = source_.ReadMetadata(Rejects());
-    if (!a.ok()) return a.status().WithContext("reading " + source_.DisplayName());
-    auto b = target_.ReadMetadata(Rejects());
-    if (!b.ok()) return b.status().WithContext("reading " + target_.DisplayName());
-    RejectDanglingMetadata(&*a, source_.DisplayName(), Rejects());
-    for (const Bay& bay : a->bays) source_bays_.insert(bay.zone_id + '\0' + bay.bay_number);
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto a, source_.ReadMetadata(Rejects()),
+                                 "reading " + source_.DisplayName());
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto b, target_.ReadMetadata(Rejects()),
+                                 "reading " + target_.DisplayName());
+    RejectDanglingMetadata(&a, source_.DisplayName(), Rejects());
+    for (const Bay& bay : a.bays) source_bays_.insert(bay.zone_id + '\0' + bay.bay_number);
     CompareSorted(
-        "zone", a->zones, b->zones, &report_.zones, [](const Zone& z) { return z.zone_id; },
+        "zone", a.zones, b.zones, &report_.zones, [](const Zone& z) { return z.zone_id; },
         DiffZones);
     CompareSorted(
-        "bay", a->bays, b->bays, &report_.bays,
+        "bay", a.bays, b.bays, &report_.bays,
         [](const Bay& x) { return x.zone_id + "/" + x.bay_number; }, DiffBays);
     CompareSorted(
-        "sensor", a->sensors, b->sensors, &report_.sensors,
+        "sensor", a.sensors, b.sensors, &report_.sensors,
         [](const Sensor& s) { return s.sensor_id; }, DiffSensors);
-    CheckOccupancy(*a, "source");
-    CheckOccupancy(*b, "target");
+    CheckOccupancy(a, "source");
+    CheckOccupancy(b, "target");
     return Status::OK();
   }
 
@@ -260,9 +260,8 @@ class Verifier {
     StoreOptions so;
     so.retention_days = 0;  // the window was applied already; keep every staged event visible
     so.bulk_load = true;
-    auto opened = OpenStore("embedded:" + ScratchDir() + (source ? "/source" : "/target"), so);
-    if (!opened.ok()) return opened.status();
-    *staged = std::move(*opened);
+    VDPARK_ASSIGN_OR_RETURN(
+        *staged, OpenStore("embedded:" + ScratchDir() + (source ? "/source" : "/target"), so));
     std::vector<ParkingEvent> batch;
     auto keep = Keep(source);
     uint64_t staged_rows = 0;
@@ -289,13 +288,11 @@ class Verifier {
   Status CompareAllEvents() {
     std::unique_ptr<RecordStore> staged_a, staged_b;
     std::optional<uint64_t> rows_a, rows_b;  // set when staged
-    auto a = KeyOrdered(source_, true, &staged_a, &rows_a);
-    if (!a.ok()) return a.status();
-    auto b = KeyOrdered(target_, false, &staged_b, &rows_b);
-    if (!b.ok()) return b.status();
+    VDPARK_ASSIGN_OR_RETURN(auto a, KeyOrdered(source_, true, &staged_a, &rows_a));
+    VDPARK_ASSIGN_OR_RETURN(auto b, KeyOrdered(target_, false, &staged_b, &rows_b));
     // A staged store holds only kept events already; filtering again is harmless and cheap.
-    EventCursor ca(**a, {options_.since}, Rejects(), Keep(true));
-    EventCursor cb(**b, {options_.since}, Rejects(), Keep(false));
+    EventCursor ca(*a, {options_.since}, Rejects(), Keep(true));
+    EventCursor cb(*b, {options_.since}, Rejects(), Keep(false));
     EntityCounts& n = report_.events;
     while (true) {
       ParkingEvent* x = ca.Peek();
@@ -346,11 +343,11 @@ class Verifier {
 
   // Compares the side's own per-zone-day counts (SQL), where it has them, with the streamed ones.
   Status CrossCheckSqlCounts(RecordStore& store, bool source) {
-    auto sql = store.CountEventsPerZoneDay(Window());
-    if (!sql.ok()) return sql.status().WithContext("counting " + store.DisplayName());
-    if (!*sql) return Status::OK();
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto sql, store.CountEventsPerZoneDay(Window()),
+                                 "counting " + store.DisplayName());
+    if (!sql) return Status::OK();
     ZoneDayCounts streamed = counts_.Side(source);
-    const ZoneDayCounts& counted = **sql;
+    const ZoneDayCounts& counted = *sql;
     auto check = [&](const std::pair<std::string, std::string>& key, uint64_t by_sql,
                      uint64_t by_stream) {
       ++report_.sql_zone_days;
@@ -420,8 +417,7 @@ class Verifier {
     for (const ParkingEvent& e : sample) {
       auto found = lookup->GetEvent(e);
       if (!found.ok() && found.status().IsNotSupported() && !staged) {
-        auto st = KeyOrdered(target_, false, &staged);
-        if (!st.ok()) return st.status();
+        VDPARK_RETURN_IF_ERROR(KeyOrdered(target_, false, &staged).status());
         lookup = staged.get();
         found = lookup->GetEvent(e);
       }
