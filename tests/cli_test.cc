@@ -56,6 +56,11 @@ TEST(CliTest, ServeRefusesAStoreWithoutTheRoleItNeeds) {
   EXPECT_EQ(live.code, 3) << live.err;
   EXPECT_NE(live.err.find("serve --mqtt needs a store that keeps live state"), std::string::npos)
       << live.err;
+  // Nothing asked of it at all: still refused by the store's kind, not by a crash.
+  CliRun none = Vdpark(tmp, "serve --store csv:export --listen ''");
+  EXPECT_EQ(none.code, 3) << none.err;
+  EXPECT_NE(none.err.find("serve needs a store that answers the API's queries"), std::string::npos)
+      << none.err;
 }
 
 // Every flag that takes a store URL lists the same schemes in --help (store/store_urls.h).
