@@ -1,13 +1,42 @@
 #include "cli/command_support.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/log_escape.h"
+#include "common/redact_url.h"
+
 namespace vdpark::cli {
+
+namespace {
+
+// %* in a pattern: the message as LogLineFormatter writes it. One place for every log line, so
+// that no call site has to remember which of its values came from outside.
+class SafeMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text =
+        EscapeForLog(RedactUrlsIn(std::string_view(msg.payload.data(), msg.payload.size())));
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<SafeMessageFlag>();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<spdlog::formatter> LogLineFormatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<SafeMessageFlag>('*').set_pattern("%^%l%$: %*");
+  return formatter;
+}
 
 void SetUpLogging(bool verbose, bool quiet) {
   auto logger = spdlog::stderr_color_mt("vdpark");
-  logger->set_pattern("%^%l%$: %v");
+  logger->set_formatter(LogLineFormatter());
   logger->set_level(verbose ? spdlog::level::debug
                             : (quiet ? spdlog::level::warn : spdlog::level::info));
   spdlog::set_default_logger(logger);

@@ -15,6 +15,10 @@
 #include "store/open_store.h"
 #include "store/store_urls.h"
 
+namespace spdlog {
+class formatter;
+}
+
 namespace vdpark::cli {
 
 // Exit codes: 0 success, 1 the check found differences, 2 the work failed, 3 bad usage.
@@ -23,7 +27,14 @@ inline constexpr int kExitDifferences = 1;
 inline constexpr int kExitFailed = 2;
 inline constexpr int kExitUsage = 3;
 
+// Logs to stderr as "LEVEL: message" through LogLineFormatter.
 void SetUpLogging(bool verbose, bool quiet);
+
+// "LEVEL: message" (the level in colour on a terminal), the message with every URL's secrets
+// taken out (common/redact_url.h: RedactUrlsIn) and its control characters and invalid UTF-8
+// escaped (common/log_escape.h: EscapeForLog): one log call is always one line, whatever the
+// values logged hold (a zone id from a URL, a device id from an MQTT payload).
+std::unique_ptr<spdlog::formatter> LogLineFormatter();
 
 // Logs `s` as an error and returns kExitFailed (kExitUsage for bad input).
 int Fail(const Status& s);

@@ -9,6 +9,7 @@
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "common/progress.h"
+#include "common/redact_url.h"
 #include "migrate/csv_target.h"
 #include "migrate/dry_run.h"
 #include "migrate/migrate.h"
@@ -121,7 +122,7 @@ void PrintDryRun(const MigrateArgs& a, const RecordStore& source, const DryRunRe
   const DryRunEstimate& e = run.estimate;
   const DryRunEstimate::Items total = e.Total();
   std::printf("dry run: %s -> %s (nothing written)\n", source.DisplayName().c_str(),
-              a.target.c_str());
+              RedactUrl(a.target).c_str());
   std::printf("  items that would be written: %llu (%s)\n", (ull)total.items,
               FormatBytes(total.bytes).c_str());
   const std::pair<const char*, const DryRunEstimate::Items*> kinds[] = {

@@ -12,6 +12,7 @@
 #include "api/response_cache.h"
 #include "api/router.h"
 #include "cli/in_process_fleet.h"
+#include "common/redact_url.h"
 #include "ingest/ingest_service.h"
 #include "ingest/postgres_mirror.h"
 #include "store/postgres/postgres_connection.h"
@@ -68,8 +69,9 @@ class Services {
     io.ingest = o.ingest;
     io.sweep_every = o.sweep_every;
     VDPARK_ASSIGN_OR_RETURN(ingest_, IngestService::Start(*live_, store_, io, on_change_));
-    std::printf("serving: %s <- %s (client %s%s)\n", store_.DisplayName().c_str(), o.mqtt.c_str(),
-                io.client_id.c_str(), o.share.empty() ? "" : (", group " + o.share).c_str());
+    std::printf("serving: %s <- %s (client %s%s)\n", store_.DisplayName().c_str(),
+                RedactUrl(o.mqtt).c_str(), io.client_id.c_str(),
+                o.share.empty() ? "" : (", group " + o.share).c_str());
     return Status::OK();
   }
 

@@ -6,6 +6,7 @@
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
+#include "common/redact_url.h"
 #include "store/dynamodb/aws_config.h"
 #include "store/dynamodb/dynamodb_client.h"
 #include "store/dynamodb/dynamodb_url.h"
@@ -63,7 +64,8 @@ std::string OrUnknown(const std::string& s) {
 }
 
 void PrintTable(const TableDescription& t, const std::string& endpoint) {
-  std::printf("table %s (%s) at %s\n", t.name.c_str(), t.status.c_str(), endpoint.c_str());
+  std::printf("table %s (%s) at %s\n", t.name.c_str(), t.status.c_str(),
+              RedactUrl(endpoint).c_str());
   std::printf("  key: %s\n", Keys(t.key_schema).c_str());
   std::printf("  billing: %s\n", t.billing_mode.c_str());
   for (const IndexDescription& i : t.global_indexes) {

@@ -19,6 +19,7 @@
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "common/progress.h"
+#include "common/redact_url.h"
 #include "verify/api_client.h"
 #include "verify/api_diff.h"
 
@@ -185,7 +186,7 @@ Result<std::string> RoutesBase(const std::string& flag, const std::string& url,
                                const std::string& prefix_flag, const std::string& prefix,
                                bool prefix_given) {
   auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument(flag + " '" + url + "': " + why);
+    return Status::InvalidArgument(flag + " '" + RedactUrl(url) + "': " + why);
   };
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
     return bad("expected an http:// or https:// URL");
@@ -281,8 +282,8 @@ int RunVerifyApi(const VerifyApiArgs& a) {
                        {"new", side(d.difference.new_value)}});
     }
     PrintJsonLine(json::object{
-        {"old", *old_base},
-        {"new", *new_base},
+        {"old", RedactUrl(*old_base)},
+        {"new", RedactUrl(*new_base)},
         {"ok", ok},
         {"zones",
          {{"old", old_zones->size()}, {"new", new_zones->size()}, {"compared", common.size()}}},
@@ -293,7 +294,8 @@ int RunVerifyApi(const VerifyApiArgs& a) {
         {"seconds", seconds}});
     return code;
   }
-  std::printf("verify-api %s (old) against %s (new)\n", old_base->c_str(), new_base->c_str());
+  std::printf("verify-api %s (old) against %s (new)\n", RedactUrl(*old_base).c_str(),
+              RedactUrl(*new_base).c_str());
   std::printf("  zones: old %zu, new %zu, compared %zu; %llu routes fetched from each\n",
               old_zones->size(), new_zones->size(), common.size(), u(cmp.routes()));
   for (const RouteDifference& d : cmp.differences()) {

@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
-
 #include "common/metric_families.h"
+#include "ingest/error_message.h"
 
 namespace vdpark {
 
@@ -85,14 +84,11 @@ bool IngestService::OnMessage(std::string_view topic, std::string_view payload) 
 
 void IngestService::PublishError(std::string_view topic, std::string_view payload,
                                  std::string_view reason) {
-  // The original payload, with where it came from and why it was refused, for whoever watches
-  // the errors topic; a payload that is not text is kept as it was (JSON escapes it).
-  boost::json::object o;
-  o["topic"] = topic;
-  o["reason"] = reason;
-  o["payload"] = payload;
-  o["receivedAt"] = Timestamp::Now().ToIso();
-  Status s = errors_->PublishAsync(options_.topic_root + "/errors", boost::json::serialize(o), 1);
+  // The original payload (its first 4 KiB, base64 when it is not UTF-8), with where it came from
+  // and why it was refused, for whoever watches the errors topic: always valid JSON
+  // (ingest/error_message.h).
+  Status s = errors_->PublishAsync(options_.topic_root + "/errors",
+                                   ErrorTopicMessage(topic, payload, reason, Timestamp::Now()), 1);
   if (s.ok()) {
     ++errors_published_;
   } else {

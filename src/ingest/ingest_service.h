@@ -1,5 +1,7 @@
 // IngestService: the ingest half of `vdpark serve` (SPEC §4): sensor messages from an MQTT
-// broker into the Ingestor, unusable ones out to the errors topic, and the offline sweep.
+// broker into the Ingestor, unusable ones out to the errors topic (in the format of
+// ingest/error_message.h: valid JSON, the payload cut at 4 KiB, base64 when not UTF-8), and the
+// offline sweep.
 //
 // A message is acknowledged to the broker only once the Ingestor has written it (or found it to
 // be a duplicate, late, or unusable): a process killed at any moment gets its unacknowledged

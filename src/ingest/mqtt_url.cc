@@ -6,6 +6,7 @@
 
 #include "common/host_port.h"
 #include "common/percent_encoding.h"
+#include "common/redact_url.h"
 #include "ingest/mqtt_client.h"
 
 namespace vdpark {
@@ -25,7 +26,7 @@ struct UrlParts {
   std::string_view user_part;
   std::optional<std::string_view> password;
   std::string_view after_user;  // host, port, path and query
-  std::string shown;            // the URL without the password
+  std::string shown;            // the URL as errors show it: RedactUrl
 };
 
 UrlParts SplitUrl(std::string_view url) {
@@ -36,7 +37,7 @@ UrlParts SplitUrl(std::string_view url) {
   std::string_view rest = p.has_scheme ? url.substr(sep + 3) : url;
 
   // Userinfo ends at the last '@' (so a password may hold '/', '?' and '@' unencoded; '@' in
-  // a query value must be %40); what errors show never has the password.
+  // a query value must be %40), as RedactUrl reads it: what errors show never has the password.
   size_t at = rest.rfind('@');
   p.has_userinfo = at != std::string_view::npos;
   std::string_view userinfo = p.has_userinfo ? rest.substr(0, at) : "";
@@ -44,10 +45,7 @@ UrlParts SplitUrl(std::string_view url) {
   size_t colon = userinfo.find(':');
   p.user_part = userinfo.substr(0, colon);
   if (colon != std::string_view::npos) p.password = userinfo.substr(colon + 1);
-  std::string shown_user =
-      p.has_userinfo ? std::string(p.user_part) + (p.password ? ":***@" : "@") : "";
-  p.shown =
-      std::string(p.scheme) + (p.has_scheme ? "://" : "") + shown_user + std::string(p.after_user);
+  p.shown = RedactUrl(url);
   return p;
 }
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "common/redact_url.h"
 #include "store/csv/csv_store.h"
 #include "store/dynamodb/aws_config.h"
 #include "store/dynamodb/dynamodb_client.h"
@@ -18,7 +19,7 @@ namespace vdpark {
 namespace {
 
 Status BadUrl(std::string_view url, std::string_view why) {
-  return Status::InvalidArgument("store URL '" + std::string(url) + "': " + std::string(why));
+  return Status::InvalidArgument("store URL '" + RedactUrl(url) + "': " + std::string(why));
 }
 
 // The roles of a single-table store (embedded, dynamodb): all three.

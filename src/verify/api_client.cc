@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 
+#include "common/redact_url.h"
+
 namespace vdpark {
 
 namespace {
@@ -50,7 +52,7 @@ Result<ApiReply> ApiGet(const std::string& url, const std::string& api_key,
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "vdpark");
   const CURLcode rc = curl_easy_perform(easy);
   if (rc != CURLE_OK) {
-    return Status::Unavailable("GET " + url + ": " +
+    return Status::Unavailable("GET " + RedactUrl(url) + ": " +
                                (error[0] != '\0' ? error : curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &reply.status);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/percent_encoding.h"
+#include "common/redact_url.h"
 #include "verify/api_client.h"
 
 namespace vdpark {
@@ -36,7 +37,7 @@ ApiProbeTarget::ApiProbeTarget(std::string base, const std::string& zone, const 
   if (scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos) {
     base += "/v1";
   }
-  name_ = base;
+  name_ = RedactUrl(base);
   url_ = base + "/zones/" + PercentEncode(zone) + "/bays/" + PercentEncode(bay);
 }
 
@@ -48,10 +49,10 @@ Result<BayView> ApiProbeTarget::Read() {
   if (reply.status != 200) {
     std::string why = reply.body.substr(0, 200);
     if (bay != nullptr) why = StringMember(*bay, "message").value_or(why);
-    std::string text = "GET " + url_ + ": " + std::to_string(reply.status) + " " + why;
+    std::string text = "GET " + RedactUrl(url_) + ": " + std::to_string(reply.status) + " " + why;
     return reply.status == 404 ? Status::NotFound(text) : Status::IOError(text);
   }
-  if (bay == nullptr) return Status::IOError("GET " + url_ + ": not a JSON object");
+  if (bay == nullptr) return Status::IOError("GET " + RedactUrl(url_) + ": not a JSON object");
   BayView v;
   v.status = StringMember(*bay, "status").value_or("");
   v.last_change = StringMember(*bay, "lastChange");

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/redact_url.h"
+
 namespace vdpark {
 
 namespace {
@@ -282,7 +284,7 @@ struct Resolver {
     const std::string scheme =
         scheme_end == std::string::npos ? "" : Lowercase(url.substr(0, scheme_end));
     if ((scheme != "http" && scheme != "https") || url.size() == scheme_end + 3) {
-      return Status::InvalidArgument("endpoint '" + url + "' from " + found.second +
+      return Status::InvalidArgument("endpoint '" + RedactUrl(url) + "' from " + found.second +
                                      ": expected http://HOST[:PORT] or https://HOST[:PORT]");
     }
     while (url.size() > scheme_end + 3 && url.back() == '/') url.pop_back();

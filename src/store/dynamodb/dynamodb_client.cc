@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/redact_url.h"
 #include "store/dynamodb/dynamodb_error.h"
 #include "store/dynamodb/sigv4.h"
 
@@ -65,7 +66,8 @@ struct Endpoint {
 
 Result<Endpoint> ParseEndpoint(const std::string& url) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("DynamoDB endpoint '" + url + "': " + std::string(why));
+    return Status::InvalidArgument("DynamoDB endpoint '" + RedactUrl(url) +
+                                   "': " + std::string(why));
   };
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
   if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
@@ -287,7 +289,7 @@ struct DynamoDbClient::Impl {
   Result<boost::json::object> Evaluate(Request& r, CURL* easy, CURLcode code) {
     if (code != CURLE_OK) {
       ++stats.connection_errors;
-      std::string msg = r.operation + ": no answer from " + endpoint.url + ": " +
+      std::string msg = r.operation + ": no answer from " + RedactUrl(endpoint.url) + ": " +
                         (r.error[0] != '\0' ? r.error : curl_easy_strerror(code));
       if (IsRetryableCurlCode(code)) return Status::Unavailable(msg);
       return Status::IOError(msg);

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/redact_url.h"
 #include "store/dynamodb/attribute_json.h"
 #include "store/dynamodb/dynamodb_request_parts.h"
 #include "store/dynamodb/dynamodb_transaction.h"
@@ -138,7 +139,7 @@ Status DynamoDbItemStore::CheckTable() {
   if (!described.ok()) {
     if (!described.status().IsNotFound()) return described.status();
     return Status::NotFound("DynamoDB table '" + table + "' does not exist at " +
-                            client_->settings().endpoint + " (region " +
+                            RedactUrl(client_->settings().endpoint) + " (region " +
                             client_->settings().region +
                             "); create it with `vdpark table create --target` and this "
                             "dynamodb:// URL");

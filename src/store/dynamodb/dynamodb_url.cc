@@ -7,6 +7,7 @@
 
 #include "common/host_port.h"
 #include "common/percent_encoding.h"
+#include "common/redact_url.h"
 
 namespace vdpark {
 
@@ -15,7 +16,7 @@ namespace {
 constexpr std::string_view kScheme = "dynamodb:";
 
 Status UrlError(std::string_view url, std::string_view why) {
-  return Status::InvalidArgument("dynamodb URL '" + std::string(url) + "': " + std::string(why));
+  return Status::InvalidArgument("dynamodb URL '" + RedactUrl(url) + "': " + std::string(why));
 }
 
 // "%"-encodes what would change the meaning of a query value, and nothing else: the URL stays
@@ -43,7 +44,7 @@ bool IsValidEndpoint(std::string_view endpoint, std::string* why) {
   std::string scheme(endpoint.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end));
   for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (scheme != "http" && scheme != "https") {
-    *why = "endpoint '" + std::string(endpoint) +
+    *why = "endpoint '" + RedactUrl(endpoint) +
            "': expected an http:// or https:// URL (e.g. endpoint=http://localhost:8000)";
     return false;
   }
@@ -54,7 +55,7 @@ bool IsValidEndpoint(std::string_view endpoint, std::string* why) {
   }
   if (auto host_port = ParseHostPort(authority); !host_port.ok()) {
     *why = "endpoint '";
-    *why += endpoint;
+    *why += RedactUrl(endpoint);
     *why += "': ";
     *why += host_port.status().message();
     return false;
@@ -145,8 +146,9 @@ Result<DynamoDbUrl> ParseDynamoDbUrl(std::string_view url, const Environment& en
     // profile names are where a literal '+' would matter.
     std::optional<std::string> value = PercentDecode(raw, false);
     if (!value) {
-      return UrlError(url, "parameter '" + std::string(name) + "': a broken %-escape in '" +
-                               std::string(raw) + "'");
+      // An endpoint's text may hold a password: the URL shown (redacted) says where it is.
+      return UrlError(url, "parameter '" + std::string(name) + "': a broken %-escape" +
+                               (name == "endpoint" ? "" : " in '" + std::string(raw) + "'"));
     }
     if (value->empty()) return UrlError(url, "parameter '" + std::string(name) + "' is empty");
     *field = std::move(*value);

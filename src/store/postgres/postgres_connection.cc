@@ -2,18 +2,22 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "common/percent_encoding.h"
+#include "common/redact_url.h"
 
 namespace vdpark {
 
 namespace {
 
-// A password as the URL spells it, %-escapes decoded; a broken escape is taken as it is written,
-// as libpq takes it.
-std::string DecodePassword(std::string_view s) {
-  return PercentDecode(s, false).value_or(std::string(s));
+// A password as the URL spells it, %-escapes decoded; nullopt for a broken escape or a %00,
+// which libpq would refuse quoting the password in its message.
+std::optional<std::string> DecodePassword(std::string_view s) {
+  auto decoded = PercentDecode(s, false);
+  if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
+  return decoded;
 }
 
 void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
@@ -35,10 +39,10 @@ std::string OneLine(std::string_view text) {
 
 Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("store URL '" + std::string(url.substr(0, url.find('@'))) +
-                                   (url.find('@') == std::string_view::npos ? "" : "@...") +
-                                   "': " + std::string(why));
+    return Status::InvalidArgument("store URL '" + RedactUrl(url) + "': " + std::string(why));
   };
+  constexpr std::string_view kBadPassword =
+      "the password is not validly percent-encoded (a '%' not followed by two hex digits, or %00)";
   size_t sep = url.find("://");
   if (sep == std::string_view::npos) {
     return bad("expected postgres://user:password@host:port/database");
@@ -59,7 +63,9 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
     std::string_view userinfo = authority.substr(0, at);
     size_t colon = userinfo.find(':');
     if (colon != std::string_view::npos) {
-      out.password = DecodePassword(userinfo.substr(colon + 1));
+      auto password = DecodePassword(userinfo.substr(colon + 1));
+      if (!password) return bad(kBadPassword);
+      out.password = std::move(*password);
       shown_authority = std::string(userinfo.substr(0, colon)) + std::string(authority.substr(at));
     }
   }
@@ -86,7 +92,9 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
         for_libpq += param;
       }
       if (param.starts_with("password=")) {
-        out.password = DecodePassword(param.substr(9));
+        auto password = DecodePassword(param.substr(9));
+        if (!password) return bad(kBadPassword);
+        out.password = std::move(*password);
       } else if (!param.empty()) {
         shown += shown.empty() ? '?' : '&';
         shown += param;
@@ -98,7 +106,8 @@ Result<PostgresUrl> PostgresUrl::Parse(std::string_view url) {
     libpq_tail = std::string(tail.substr(0, q)) + for_libpq;
   }
   out.conninfo = "postgresql://" + std::string(authority) + libpq_tail;
-  out.display = std::string(scheme) + "://" + shown_authority + shown_tail;
+  // Any other secret in the query (sslpassword=) is masked too.
+  out.display = RedactUrl(std::string(scheme) + "://" + shown_authority + shown_tail);
   return out;
 }
 
@@ -136,7 +145,12 @@ Status PgConnection::Error(std::string_view what, const PGresult* result) const 
   const char* text = result ? PQresultErrorMessage(result) : nullptr;
   if (text == nullptr || *text == '\0') text = PQerrorMessage(conn_);
   message += OneLine(text);
-  if (!url_.password.empty()) ReplaceAll(&message, url_.password, "***");
+  // libpq quotes the whole URL in some messages ("invalid URI ...: \"postgresql://...\""), where
+  // a quote or a space in the password would end the URL early for RedactUrlsIn: that URL,
+  // known whole, is redacted first. Never the password's own text: a short one ("x") would turn
+  // "extension" into "e***tension".
+  ReplaceAll(&message, url_.conninfo, RedactUrl(url_.conninfo));
+  message = RedactUrlsIn(message);
   if (state != nullptr) {
     std::string_view code(state);
     // 42P01 undefined table, 42703 undefined column, 3F000 undefined schema, 42883 function

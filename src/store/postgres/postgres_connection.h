@@ -2,7 +2,8 @@
 //
 // Every libpq failure becomes a Status whose message names the store (its URL without the
 // password), the SQLSTATE when the server sent one, and libpq's message; the password never
-// appears in a message. Connection failures are kUnavailable, authentication failures and
+// appears in a message: every URL in it is redacted by URL part (common/redact_url.h), and the
+// rest of the text is left whole. Connection failures are kUnavailable, authentication failures and
 // missing objects kInvalidArgument / kNotFound, everything else kIOError.
 #pragma once
 
@@ -27,10 +28,11 @@ namespace vdpark {
 struct PostgresUrl {
   std::string conninfo;  // what libpq connects with (a postgresql:// URI)
   std::string display;   // the URL without the password: safe to print
-  std::string password;  // to scrub from messages; "" when none
+  std::string password;  // decoded; "" when none (messages are redacted by URL part, not by it)
   int connections = 0;   // connections=N; 0 when not given
 
-  // InvalidArgument naming the part of `url` that is wrong.
+  // InvalidArgument naming the part of `url` that is wrong (the URL shown redacted), also for a
+  // password that is not validly %-encoded or holds %00, which libpq would quote back.
   static Result<PostgresUrl> Parse(std::string_view url);
 };
 
@@ -74,7 +76,7 @@ class PgConnection {
   Status CopyIn(std::string_view sql, std::string_view data);
 
   // The status for a failure on this connection: `what` ("COPY parking_events"), SQLSTATE from
-  // `result` when given, libpq's message, the password scrubbed.
+  // `result` when given, libpq's message, every URL in it redacted.
   Status Error(std::string_view what, const PGresult* result = nullptr) const;
 
   const std::string& display() const { return url_.display; }
