@@ -17,6 +17,7 @@
 #include "api/dashboard_assets.h"
 #include "api/http_server.h"
 #include "parking_fixture.h"
+#include "served_api.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
 #include "wait_until.h"
@@ -467,6 +468,21 @@ TEST_F(HttpHardeningServerTest, SlowStoreCallsDoNotHoldUpTheRest) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 200) << after->body;
   EXPECT_EQ(server_->pending_store_calls(), 0u);
+}
+
+// CORS is for keyed mode only, and an origin is SCHEME://HOST[:PORT]: refused before anything
+// starts.
+TEST(HttpHardeningServeTest, CorsOriginsAreCheckedAndNeedKeys) {
+  TempDir tmp;
+  EXPECT_NE(testing::RunCli(tmp, "serve --cors-origin https://ops.example --stop-after 1s"), 0);
+  EXPECT_NE(testing::ReadFile(tmp / "cli.log").find("--cors-origin: only with --api-keys"),
+            std::string::npos)
+      << testing::ReadFile(tmp / "cli.log");
+  tmp.Write("keys.txt", "k *\n");
+  EXPECT_NE(testing::RunCli(tmp, "serve --api-keys keys.txt --cors-origin ops.example/x"), 0);
+  EXPECT_NE(testing::ReadFile(tmp / "cli.log").find("--cors-origin 'ops.example/x'"),
+            std::string::npos)
+      << testing::ReadFile(tmp / "cli.log");
 }
 
 }  // namespace

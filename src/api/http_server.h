@@ -50,8 +50,9 @@ struct HttpServerOptions {
   // HOST:PORT ("[::1]:8080" for IPv6). Port 0 picks a free port: see HttpServer::port().
   std::string listen = "127.0.0.1:8080";
   int threads = 2;  // I/O threads running the connections (and what needs no store)
-  // Threads making the routes' store calls, and how many such calls may wait for one beyond
-  // those running; a request beyond both is answered 503 with Retry-After (kRetryAfterSeconds).
+  // Threads making the routes' store calls (1 for a store that takes one call at a time), and
+  // how many such calls may wait for one beyond those running; a request beyond both is answered
+  // 503 with Retry-After (kRetryAfterSeconds) at once. `vdpark serve --api-workers/--api-queue`.
   int store_workers = 4;
   size_t store_queue = 64;
   // A kept-alive connection waiting for its next request is closed after this.
@@ -84,7 +85,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  uint16_t port() const;        // as bound: the one picked when options asked for 0
+  uint16_t port() const;  // as bound: the one picked when options asked for 0
   // Requests given to the store workers and not yet finished: running, and waiting for a worker.
   size_t pending_store_calls() const;
   std::string address() const;  // "127.0.0.1:8080" as bound
