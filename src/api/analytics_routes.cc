@@ -156,7 +156,8 @@ ApiResponse Revenue(const RouteCall& call) {
 }  // namespace
 
 std::vector<Route> AnalyticsRoutes() {
-  return {{"GET", "/analytics/occupancy", &Occupancy}, {"GET", "/analytics/revenue", &Revenue}};
+  return {{"GET", "/analytics/occupancy", &Occupancy, {"zoneId"}},
+          {"GET", "/analytics/revenue", &Revenue, {"zoneId", "from", "to"}}};
 }
 
 }  // namespace vdpark

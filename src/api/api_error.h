@@ -32,6 +32,13 @@ struct ApiError {
     return {405, "Method not allowed", std::move(message)};
   }
   static ApiError Conflict(std::string message) { return {409, "Conflict", std::move(message)}; }
+  // The request names a host this server does not answer for (the Host header).
+  static ApiError MisdirectedRequest(std::string message) {
+    return {421, "Misdirected request", std::move(message)};
+  }
+  static ApiError UnsupportedMediaType(std::string message) {
+    return {415, "Unsupported media type", std::move(message)};
+  }
   static ApiError PayloadTooLarge(std::string message) {
     return {413, "Payload too large", std::move(message)};
   }
@@ -45,9 +52,10 @@ struct ApiError {
     return {503, "Service unavailable", std::move(message)};
   }
 
-  // What the API answers when the store failed with `status` while doing `what`: 503 when the
-  // store may answer on a retry, 501 when it cannot answer such queries, 500 otherwise. The detail
-  // goes to the log only.
+  // What the API answers when the store failed with `status` while doing `what`: 400 when the
+  // store refused the request's input (a fixed text: the store's own may show its key layout),
+  // 503 when the store may answer on a retry, 501 when it cannot answer such queries, 500
+  // otherwise. The detail goes to the log only.
   static ApiError FromStore(const Status& status, std::string_view what);
 };
 

@@ -1,7 +1,14 @@
 #include "api/api_keys.h"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 namespace vdpark {
@@ -38,7 +45,28 @@ Result<ApiKeys> ApiKeys::Load(const std::string& path) {
   if (!in) return Status::NotFound(path + ": cannot read the API key file");
   std::ostringstream text;
   text << in.rdbuf();
-  return Parse(text.str(), path);
+  auto keys = Parse(text.str(), path);
+  if (keys.ok()) {
+    if (auto warning = PermissionWarning(path)) spdlog::warn("{}", *warning);
+  }
+  return keys;
+}
+
+std::optional<std::string> ApiKeys::PermissionWarning(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  const mode_t others = st.st_mode & (S_IRWXG | S_IRWXO);
+  if (others == 0) return std::nullopt;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+  return path + ": the API key file is open to its group or others (mode " + mode +
+         "); the keys are secrets: chmod 600 " + path;
+}
+
+ApiKeys::Digest ApiKeys::DigestOf(std::string_view key) {
+  Digest d{};
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), d.data());
+  return d;
 }
 
 Result<ApiKeys> ApiKeys::Parse(std::string_view text, std::string_view name) {
@@ -68,9 +96,9 @@ Result<ApiKeys> ApiKeys::Parse(std::string_view text, std::string_view name) {
                                      std::to_string(seen->second));
     }
     first_line.emplace(key, line_number);
-    keys.tenants_.emplace(std::move(key), std::string(fields[1]));
+    keys.keys_.push_back(Key{DigestOf(key), std::string(fields[1])});
   }
-  if (keys.tenants_.empty()) {
+  if (keys.keys_.empty()) {
     // An empty key file most likely means a mistake; serving without keys is asked for by giving
     // no file at all.
     return Status::InvalidArgument(std::string(name) + ": no API key in the file");
@@ -79,11 +107,17 @@ Result<ApiKeys> ApiKeys::Parse(std::string_view text, std::string_view name) {
 }
 
 std::optional<Caller> ApiKeys::Authenticate(std::string_view key) const {
-  if (tenants_.empty()) return Caller{};
-  auto it = tenants_.find(std::string(key));
-  if (key.empty() || it == tenants_.end()) return std::nullopt;
-  if (it->second == kAllTenants) return Caller{};
-  return Caller{it->second};
+  if (keys_.empty()) return Caller{};
+  const Digest asked = DigestOf(key);
+  const Key* found = nullptr;
+  for (const Key& k : keys_) {
+    // Every digest compared in full, whichever matches: no early exit to time.
+    const bool same = CRYPTO_memcmp(k.digest.data(), asked.data(), asked.size()) == 0;
+    if (same) found = &k;
+  }
+  if (key.empty() || found == nullptr) return std::nullopt;
+  if (found->tenant == kAllTenants) return Caller{};
+  return Caller{found->tenant};
 }
 
 }  // namespace vdpark

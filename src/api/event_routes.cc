@@ -144,9 +144,18 @@ ApiResponse Events(const RouteCall& call) {
 }  // namespace
 
 std::vector<Route> EventRoutes() {
-  return {{"GET", "/events", &Events},
-          {"GET", "/zones/{zoneId}/events", &ZoneEvents},
-          {"GET", "/zones/{zoneId}/bays/{bayNumber}/events", &BayEvents}};
+  return {{"GET",
+           "/events",
+           &Events,
+           {"zoneId", "bayNumber", "from", "to", "eventType", "limit", "cursor"}},
+          {"GET",
+           "/zones/{zoneId}/events",
+           &ZoneEvents,
+           {"from", "to", "eventType", "limit", "cursor"}},
+          {"GET",
+           "/zones/{zoneId}/bays/{bayNumber}/events",
+           &BayEvents,
+           {"from", "to", "eventType", "limit", "cursor"}}};
 }
 
 }  // namespace vdpark

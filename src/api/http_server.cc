@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/access_rules.h"
 #include "api/api_error.h"
 #include "common/host_port.h"
 
@@ -29,6 +31,12 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kStreamPath = "/stream";
 
+// What the dashboard's page may load and reach: its own files and the API, nothing inline, no
+// framing (the page has no inline script or style, and sets styles through the CSSOM only).
+constexpr std::string_view kDashboardPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 using Clock = std::chrono::steady_clock;
 
 int64_t MicrosSince(Clock::time_point start) {
@@ -37,6 +45,50 @@ int64_t MicrosSince(Clock::time_point start) {
 
 std::string FormatEndpoint(const tcp::endpoint& e) {
   return FormatHostPort(e.address().to_string(), e.port());
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The framing of a request as its header says it, checked before its body is read (RFC 9112
+// §6.1, §6.3, §3.2): nullopt when it is sound. Beast would read an unknown transfer coding, or one
+// whose last is not chunked, as no body at all, and what follows as the next request (smuggling):
+// so only "chunked" alone is taken, never with Content-Length, and only on HTTP/1.1.
+std::optional<ApiError> CheckFraming(const http::request_parser<http::string_body>& parser) {
+  const auto& h = parser.get();
+  if (h.count(http::field::transfer_encoding) > 0) {
+    std::vector<std::string_view> codings;
+    const auto [first, last] = h.equal_range(http::field::transfer_encoding);
+    for (auto field = first; field != last; ++field) {
+      std::string_view value = field->value();
+      while (!value.empty()) {
+        const size_t comma = value.find(',');
+        std::string_view coding = Trim(value.substr(0, comma));
+        if (!coding.empty()) codings.push_back(coding);
+        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+      }
+    }
+    if (codings.size() != 1 || !beast::iequals(codings[0], "chunked")) {
+      return ApiError::BadRequest(
+          "Transfer-Encoding: only 'chunked' alone is accepted (RFC 9112 §6.3)");
+    }
+    if (h.count(http::field::content_length) > 0) {
+      return ApiError::BadRequest(
+          "Transfer-Encoding and Content-Length together (RFC 9112 §6.3): send one");
+    }
+    if (h.version() < 11) {
+      return ApiError::BadRequest("Transfer-Encoding: not in an HTTP/1.0 request");
+    }
+  }
+  if (h.version() >= 11 && h.count(http::field::host) != 1) {
+    return ApiError::BadRequest(h.count(http::field::host) == 0
+                                    ? "Host: an HTTP/1.1 request must send one (RFC 9112 §3.2)"
+                                    : "Host: sent more than once");
+  }
+  return std::nullopt;
 }
 
 // What one connection shares with Stop(): touched on the connection's strand only.
@@ -64,8 +116,11 @@ struct HttpServer::Impl {
   asio::awaitable<void> ServeStream(beast::tcp_stream& tcp, Connection& conn,
                                     const ApiRequest& request, unsigned version);
   asio::awaitable<bool> Write(beast::tcp_stream& tcp, const ApiResponse& response, unsigned version,
-                              bool keep_alive);
-  ApiResponse Answer(const ApiRequest& request);
+                              bool keep_alive, bool head = false);
+  asio::awaitable<ApiResponse> Answer(const ApiRequest& request);
+  std::optional<ApiResponse> StaticFileFor(const ApiRequest& request);
+  asio::awaitable<ApiResponse> OnStoreWorker(RoutedRequest& routed);
+  ApiResponse Refused(const ApiRequest& request, const ApiError& error, Clock::time_point start);
 
   ApiContext& context;
   EventStream* const stream;
@@ -76,9 +131,15 @@ struct HttpServer::Impl {
   std::set<std::shared_ptr<Connection>> connections;  // guarded by mu
   std::string bound;
   uint16_t port = 0;
+  // The requests given to the store workers not yet finished (running or waiting).
+  const size_t store_workers = static_cast<size_t>(std::max(options.store_workers, 1));
+  std::atomic<size_t> admitted{0};
   // Declared after what the connections' coroutines touch as they unwind, so that a coroutine
   // destroyed with the io_context still finds those alive.
   asio::io_context io;
+  // After io: a request waiting for a worker owns its connection's coroutine, which must be
+  // destroyed while io (its socket's) is still there.
+  asio::thread_pool workers{store_workers};
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
 };
@@ -155,32 +216,81 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   tcp.close();
 }
 
-ApiResponse HttpServer::Impl::Answer(const ApiRequest& request) {
-  if (options.static_files && (request.method == "GET") && !MatchesRoute(request.path)) {
-    const auto start = Clock::now();
-    if (auto file = options.static_files(request.path)) {
-      ApiResponse r;
-      r.content_type = std::move(file->content_type);
-      r.body = std::move(file->body);
-      r.route = "static";
-      r.headers.emplace_back("Cache-Control", "no-cache");
-      AddCorsHeaders(&r);
-      context.metrics.Record(r.route, request.method, r.status, MicrosSince(start));
-      return r;
-    }
+// An error answered for `request` outside the router, counted unmatched.
+ApiResponse HttpServer::Impl::Refused(const ApiRequest& request, const ApiError& error,
+                                      Clock::time_point start) {
+  ApiResponse r = ErrorResponse(error);
+  AddCorsHeaders(request, context, &r);
+  context.metrics.Record("", request.method, r.status, MicrosSince(start));
+  return r;
+}
+
+// The dashboard's file for a GET (or HEAD) of a path no API route serves; nullopt when none.
+std::optional<ApiResponse> HttpServer::Impl::StaticFileFor(const ApiRequest& request) {
+  if (!options.static_files || (request.method != "GET" && request.method != "HEAD") ||
+      MatchesRoute(request.path)) {
+    return std::nullopt;
   }
-  return HandleRequest(request, context);
+  const auto start = Clock::now();
+  auto file = options.static_files(request.path);
+  if (!file) return std::nullopt;
+  ApiResponse r;
+  r.content_type = std::move(file->content_type);
+  r.body = std::move(file->body);
+  r.route = "static";
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("Content-Security-Policy", std::string(kDashboardPolicy));
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  context.metrics.Record(r.route, request.method, r.status, MicrosSince(start));
+  return r;
+}
+
+asio::awaitable<ApiResponse> HttpServer::Impl::Answer(const ApiRequest& request) {
+  if (auto file = StaticFileFor(request)) co_return std::move(*file);
+  RoutedRequest routed = RouteRequest(request, context);
+  if (routed.answered()) co_return routed.TakeAnswer();
+  co_return co_await OnStoreWorker(routed);
+}
+
+// Finishes `routed` on a store worker, and resumes on the connection's strand; 503 at once when
+// the workers and their queue are full.
+asio::awaitable<ApiResponse> HttpServer::Impl::OnStoreWorker(RoutedRequest& routed) {
+  const size_t limit = store_workers + options.store_queue;
+  if (admitted.fetch_add(1) >= limit) {
+    admitted.fetch_sub(1);
+    ApiResponse r = routed.Refuse(ApiError::Unavailable(
+        "the server is busy: " + std::to_string(store_workers) + " store calls running and " +
+        std::to_string(options.store_queue) + " waiting; retry after " +
+        std::to_string(HttpServer::kRetryAfterSeconds) + " s"));
+    r.headers.emplace_back("Retry-After", std::to_string(HttpServer::kRetryAfterSeconds));
+    co_return r;
+  }
+  std::atomic<size_t>* count = &admitted;
+  co_return co_await asio::co_spawn(
+      workers.get_executor(),
+      [&routed, count]() -> asio::awaitable<ApiResponse> {
+        ApiResponse r = routed.Finish();
+        count->fetch_sub(1);
+        co_return r;
+      },
+      asio::use_awaitable);
 }
 
 asio::awaitable<bool> HttpServer::Impl::Write(beast::tcp_stream& tcp, const ApiResponse& r,
-                                              unsigned version, bool keep_alive) {
+                                              unsigned version, bool keep_alive, bool head) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "vdpark");
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  res.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : r.headers) res.insert(name, value);
-  res.body() = r.body;
   res.keep_alive(keep_alive);
-  res.prepare_payload();
+  if (head) {
+    // The GET's headers, its length included, and no body (RFC 9110 §9.3.2).
+    if (r.status != 204 && r.status >= 200) res.content_length(r.body.size());
+  } else {
+    res.body() = r.body;
+    res.prepare_payload();
+  }
   tcp.expires_after(options.write_timeout);
   auto [ec, n] = co_await http::async_write(tcp, res, kTuple);
   co_return !ec;
@@ -205,6 +315,15 @@ asio::awaitable<void> HttpServer::Impl::Serve(beast::tcp_stream& tcp, Connection
     parser.body_limit(options.max_body_bytes);
     tcp.expires_after(options.header_timeout);
     auto [ec, n] = co_await http::async_read_header(tcp, buffer, parser, kTuple);
+    if (!ec) {
+      if (auto refused = CheckFraming(parser)) {
+        // Its body cannot be told from what follows: answered, and the connection closed.
+        ApiResponse r = ErrorResponse(*refused);
+        context.metrics.Record("", parser.get().method_string(), r.status, MicrosSince(start));
+        co_await Write(tcp, r, 11, false);
+        co_return;
+      }
+    }
     if (!ec && !parser.is_done()) {
       if (auto expect = parser.get()[http::field::expect]; beast::iequals(expect, "100-continue")) {
         http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
@@ -233,7 +352,6 @@ asio::awaitable<void> HttpServer::Impl::Serve(beast::tcp_stream& tcp, Connection
       }
       if (error && tcp.socket().is_open()) {
         ApiResponse r = ErrorResponse(*error);
-        AddCorsHeaders(&r);
         context.metrics.Record("", parser.get().method_string(), r.status, MicrosSince(start));
         co_await Write(tcp, r, 11, false);
       }
@@ -243,23 +361,30 @@ asio::awaitable<void> HttpServer::Impl::Serve(beast::tcp_stream& tcp, Connection
     http::request<http::string_body> req = parser.release();
     auto parsed = ApiRequest::FromTarget(req.method_string(), req.target());
     ApiResponse response;
+    bool head = false;
     if (!parsed.ok()) {
       response = ErrorResponse(ApiError::BadRequest(parsed.status().message()));
-      AddCorsHeaders(&response);
       context.metrics.Record("", req.method_string(), response.status, MicrosSince(start));
     } else {
       ApiRequest& request = *parsed;
       request.api_key = std::string(req["X-Api-Key"]);
       request.origin = std::string(req[http::field::origin]);
+      // An absolute-form target's authority, when there is one, is the host asked for.
+      if (request.host.empty()) request.host = std::string(req[http::field::host]);
+      request.content_type = std::string(req[http::field::content_type]);
       request.body = std::move(req.body());
-      if (request.method == "GET" && WithoutVersion(request.path) == kStreamPath && stream) {
+      head = request.method == "HEAD";
+      if (auto refused = CheckHost(request, context)) {
+        response = Refused(request, *refused, start);
+      } else if (request.method == "GET" && WithoutVersion(request.path) == kStreamPath && stream) {
         co_await ServeStream(tcp, conn, request, req.version());
         co_return;
+      } else {
+        response = co_await Answer(request);
       }
-      response = Answer(request);
     }
     const bool keep_alive = req.keep_alive() && !stopping;
-    if (!co_await Write(tcp, response, req.version(), keep_alive) || !keep_alive) co_return;
+    if (!co_await Write(tcp, response, req.version(), keep_alive, head) || !keep_alive) co_return;
   }
 }
 
@@ -274,7 +399,7 @@ asio::awaitable<void> HttpServer::Impl::ServeStream(beast::tcp_stream& tcp, Conn
     ApiResponse r = ErrorResponse(
         ApiError::Unauthorized(key.empty() ? "an X-Api-Key header (or apiKey parameter) is required"
                                            : "the API key is not a known key"));
-    AddCorsHeaders(&r);
+    AddCorsHeaders(request, context, &r);
     context.metrics.Record(kStreamPath, request.method, r.status, MicrosSince(start));
     co_await Write(tcp, r, version, false);
     co_return;
@@ -306,8 +431,9 @@ asio::awaitable<void> HttpServer::Impl::ServeStream(beast::tcp_stream& tcp, Conn
   res.set(http::field::content_type, "text/event-stream");
   res.set(http::field::cache_control, "no-cache");
   res.set("X-Accel-Buffering", "no");  // no proxy buffering of the events
+  res.set("X-Content-Type-Options", "nosniff");
   ApiResponse cors;
-  AddCorsHeaders(&cors);
+  AddCorsHeaders(request, context, &cors);
   for (const auto& [name, value] : cors.headers) res.insert(name, value);
   res.keep_alive(false);  // the events run until the connection closes
   http::response_serializer<http::empty_body> serializer{res};
@@ -343,6 +469,9 @@ HttpServer::~HttpServer() {
 
 uint16_t HttpServer::port() const {
   return impl_->port;
+}
+size_t HttpServer::pending_store_calls() const {
+  return impl_->admitted.load();
 }
 std::string HttpServer::address() const {
   return impl_->bound;
@@ -429,6 +558,9 @@ void HttpServer::Stop() {
   for (std::thread& t : s.threads) {
     if (t.joinable()) t.join();
   }
+  // The store calls still running finish (their answers go nowhere); those waiting are dropped.
+  s.workers.stop();
+  s.workers.join();
   // The close posted above may not have run before io.stop(); no thread runs now, so it is safe
   // to close here.
   beast::error_code ignored;

@@ -111,7 +111,8 @@ class RawClient {
 };
 
 std::string Get(std::string_view target, std::string_view extra = "") {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra) + "\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n" + std::string(extra) +
+         "\r\n";
 }
 
 // The keys of a key file's text, which must parse.
@@ -169,7 +170,7 @@ TEST_F(HttpServerTest, KeepsTheConnectionAliveAcrossRequests) {
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200);
   EXPECT_EQ(json::parse(first->body), json::parse(R"({"status":"ok"})"));
-  EXPECT_NE(first->head.find("Access-Control-Allow-Origin: *"), std::string::npos);
+  EXPECT_EQ(first->head.find("Access-Control-Allow-Origin"), std::string::npos);  // keyless
   ASSERT_TRUE(c.Send(Get("/v1/zones/zone-001")));
   auto second = c.ReadResponse();
   ASSERT_TRUE(second);
@@ -189,7 +190,7 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   RawClient c(server_->port());
   const std::string body(4096, 'x');
   ASSERT_TRUE(
-      c.Send("POST /v1/zones HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+      c.Send("POST /v1/zones HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
              "Content-Length: " +
              std::to_string(body.size()) + "\r\n\r\n" + body));
   auto r = c.ReadResponse();
@@ -201,7 +202,7 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   // Chunked, with no length announced: cut off when it passes the cap.
   RawClient chunked(server_->port());
   ASSERT_TRUE(chunked.Send(
-      "POST /v1/zones HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
+      "POST /v1/zones HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
       std::string(2048, 'y') + "\r\n"));
   auto r2 = chunked.ReadResponse();
   ASSERT_TRUE(r2);
@@ -221,8 +222,10 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   // Under the cap is read whole.
   RawClient fine(server_->port());
   const std::string zone = R"({"zoneId":"zone-777","name":"Small"})";
-  ASSERT_TRUE(fine.Send("POST /v1/zones HTTP/1.1\r\nHost: test\r\nContent-Length: " +
-                        std::to_string(zone.size()) + "\r\n\r\n" + zone));
+  ASSERT_TRUE(
+      fine.Send("POST /v1/zones HTTP/1.1\r\nHost: localhost\r\n"
+                "Content-Type: application/json\r\nContent-Length: " +
+                std::to_string(zone.size()) + "\r\n\r\n" + zone));
   EXPECT_EQ(fine.ReadResponse()->status, 201);
 }
 

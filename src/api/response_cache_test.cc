@@ -47,14 +47,24 @@ TEST(ResponseCacheTest, AnAnswerBegunBeforeAChangeCountsAsOlderThanIt) {
   EXPECT_FALSE(cache.Get("a", t0 + 200ms));
 }
 
-TEST(ResponseCacheTest, BoundedInSize) {
-  ResponseCache cache(100ms, 1000ms, /*max_entries=*/2);
+TEST(ResponseCacheTest, BoundedInBytesDroppingTheLeastRecentlyUsed) {
+  const ApiResponse big = Body(std::string(1000, 'x').c_str());
+  const size_t one = ResponseCache::Cost("a", big);
+  ResponseCache cache(100ms, 1000ms, /*max_bytes=*/2 * one + one / 2);
   const auto t0 = Clock::now();
-  cache.Put("a", Body("1"), t0, cache.generation());
-  cache.Put("b", Body("2"), t0, cache.generation());
-  cache.Put("c", Body("3"), t0, cache.generation());  // full: starts again
-  EXPECT_FALSE(cache.Get("a", t0));
+  cache.Put("a", big, t0, cache.generation());
+  cache.Put("b", big, t0, cache.generation());
+  EXPECT_TRUE(cache.Get("a", t0));  // "b" is now the least recently used
+  cache.Put("c", big, t0, cache.generation());
+  EXPECT_TRUE(cache.Get("a", t0));
+  EXPECT_FALSE(cache.Get("b", t0));
   EXPECT_TRUE(cache.Get("c", t0));
+  EXPECT_EQ(cache.entries(), 2u);
+  EXPECT_LE(cache.bytes(), 2 * one + one / 2);
+  // An answer larger than the whole cache is not kept, and leaves the others.
+  cache.Put("huge", Body(std::string(3 * one, 'y').c_str()), t0, cache.generation());
+  EXPECT_FALSE(cache.Get("huge", t0));
+  EXPECT_TRUE(cache.Get("a", t0));
 }
 
 }  // namespace

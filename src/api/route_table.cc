@@ -22,7 +22,15 @@ ApiError ApiError::FromStore(const Status& status, std::string_view what) {
   if (status.IsNotSupported())
     return NotImplemented("this store cannot answer " + std::string(what));
   // The store refused what the request asked (a query it found malformed): the request's fault.
-  if (status.IsInvalidArgument()) return BadRequest(status.message());
+  // Its own words stay in the log: they may show the table's keys ("PK=ZONE#…", GSI1PK).
+  if (status.IsInvalidArgument()) {
+    if (status.message().starts_with("cursor")) {
+      return BadRequest("cursor: not a nextCursor of this query (pass it on as it came)");
+    }
+    return BadRequest(
+        "the store cannot look this up as asked (an id or parameter out of its range); the "
+        "server's log has the detail");
+  }
   return Internal();
 }
 

@@ -33,10 +33,15 @@ struct RouteCall {
 using RouteHandler = ApiResponse (*)(const RouteCall& call);
 
 struct Route {
-  std::string_view method;   // "GET", "POST"
+  std::string_view method;   // "GET", "POST"; a GET route answers HEAD too
   std::string_view pattern;  // "/zones/{zoneId}/bays": a "{name}" segment matches any segment
   RouteHandler handler;
-  bool needs_key = true;  // false for /healthz and /metrics
+  // The query parameters the handler reads. The handler sees only these (any other is dropped
+  // before it runs), and only these make the key of a cached answer, so that made-up parameters
+  // cannot fill the cache. A parameter read but not declared here reads as absent.
+  std::vector<std::string_view> query = {};
+  bool needs_key = true;    // false for /healthz and /metrics
+  bool reads_store = true;  // false: answered on the server's I/O thread (/healthz, /metrics)
 };
 
 // The routes of each resource, one file each.

@@ -71,6 +71,7 @@ class RouterTest : public ::testing::Test {
     auto request = ApiRequest::FromTarget(method, target);
     EXPECT_TRUE(request.ok()) << request.status().ToString();
     request->api_key = std::move(key);
+    if (!body.empty()) request->content_type = "application/json";  // writes take JSON only
     request->body = std::move(body);
     return HandleRequest(*request, *context_);
   }
@@ -508,18 +509,34 @@ TEST_F(RouterTest, KeysAreRequiredWhenConfigured) {
   EXPECT_EQ(json::parse(r.body).at("count").as_int64(), 2);
 }
 
-TEST_F(RouterTest, EveryResponseCarriesCorsAndPreflightAnswers204) {
-  for (const ApiResponse& r :
-       {Call("GET", "/v1/zones"), Call("GET", "/v1/zones/zone-404"), Call("GET", "/v1/zones", ""),
-        Call("GET", "/nowhere"), Call("DELETE", "/v1/zones")}) {
-    EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "*") << r.status;
+// CORS only for a configured Origin (the rest of the contract: http_hardening_test.cc).
+TEST_F(RouterTest, CorsOnlyForAConfiguredOriginAndPreflightAnswers204) {
+  context_->cors_origins = {"https://ops.example"};
+  auto from = [&](std::string_view method, std::string_view target, std::string origin,
+                  std::string key = "op-key") {
+    auto request = ApiRequest::FromTarget(method, target);
+    request->api_key = std::move(key);
+    request->origin = std::move(origin);
+    return HandleRequest(*request, *context_);
+  };
+  for (const ApiResponse& r : {from("GET", "/v1/zones", "https://ops.example"),
+                               from("GET", "/v1/zones/zone-404", "https://ops.example"),
+                               from("GET", "/v1/zones", "https://ops.example", ""),
+                               from("GET", "/nowhere", "https://ops.example"),
+                               from("DELETE", "/v1/zones", "https://ops.example")}) {
+    EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "https://ops.example") << r.status;
     EXPECT_EQ(r.Header("access-control-allow-headers"), "Content-Type, X-Api-Key");
     EXPECT_TRUE(r.Header("Access-Control-Allow-Methods")->find("GET") != std::string_view::npos);
+    EXPECT_EQ(r.Header("Vary"), "Origin");
   }
-  ApiResponse preflight = Call("OPTIONS", "/v1/zones/zone-001/bays", "");
+  for (const ApiResponse& r : {from("GET", "/v1/zones", "https://evil.example"),
+                               from("GET", "/v1/zones", ""), Call("GET", "/v1/zones")}) {
+    EXPECT_FALSE(r.Header("Access-Control-Allow-Origin")) << r.status;
+  }
+  ApiResponse preflight = from("OPTIONS", "/v1/zones/zone-001/bays", "https://ops.example", "");
   EXPECT_EQ(preflight.status, 204);
   EXPECT_TRUE(preflight.body.empty());
-  EXPECT_EQ(preflight.Header("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(preflight.Header("Access-Control-Allow-Origin"), "https://ops.example");
   EXPECT_NE(preflight.Header("Access-Control-Allow-Methods")->find("POST"), std::string_view::npos);
 }
 
@@ -528,8 +545,8 @@ TEST_F(RouterTest, UnknownRoutesAndMethods) {
   ApiResponse r = Call("DELETE", "/v1/zones/zone-001");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(json::parse(r.body).at("error").as_string(), "Method not allowed");
-  EXPECT_EQ(r.Header("Allow"), "GET, OPTIONS");
-  EXPECT_EQ(Call("PUT", "/zones").Header("Allow"), "GET, POST, OPTIONS");
+  EXPECT_EQ(r.Header("Allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(Call("PUT", "/zones").Header("Allow"), "GET, HEAD, POST, OPTIONS");
   // A percent-encoded '/' stays inside its segment.
   ExpectError("GET", "/v1/zones/zone-001%2Fbays", 404, "Zone not found");
   auto broken = ApiRequest::FromTarget("GET", "/v1/zones?tenantId=%zz");

@@ -149,7 +149,7 @@ ApiResponse RegisterSensor(const RouteCall& call) {
 }  // namespace
 
 std::vector<Route> SensorRoutes() {
-  return {{"GET", "/sensors", &ListSensors},
+  return {{"GET", "/sensors", &ListSensors, {"zoneId"}},
           {"POST", "/sensors", &RegisterSensor},
           {"GET", "/sensors/{sensorId}", &GetSensor}};
 }

@@ -122,7 +122,7 @@ ApiResponse CreateZone(const RouteCall& call) {
 }  // namespace
 
 std::vector<Route> ZoneRoutes() {
-  return {{"GET", "/zones", &ListZones},
+  return {{"GET", "/zones", &ListZones, {"tenantId"}},
           {"POST", "/zones", &CreateZone},
           {"GET", "/zones/{zoneId}", &GetZone}};
 }

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "generate/generator.h"
@@ -64,8 +65,12 @@ struct ServeArgs {
   int64_t retention_days = 90;
   std::string mirror;  // "" = $TIMESCALE_URL
   std::string mirror_queue = "var/mirror-queue";
-  std::string stop_after;        // "" = until SIGINT/SIGTERM; else a duration ("90s")
-  std::string api_cache = "1s";  // the API's answers kept at most this long; "0s" = not kept
+  std::string stop_after;              // "" = until SIGINT/SIGTERM; else a duration ("90s")
+  std::string api_cache = "1s";        // the API's answers kept at most this long; "0s" = not kept
+  size_t api_cache_bytes = 64u << 20;  // the API's kept answers take at most this much
+  std::vector<std::string> cors_origins;  // with keys: Origins whose pages may read the API
+  int api_workers = 4;                    // threads making the API's store calls
+  size_t api_queue = 64;                  // store calls waiting beyond those running; more: 503
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;
   double simulate_speed = 60;

@@ -42,12 +42,13 @@ class Services {
     return Status::OK();
   }
 
-  // The API keeps its answers up to `max_age`, and only 100 ms once a change is committed.
-  void KeepAnswers(std::chrono::microseconds max_age_micros) {
+  // The API keeps its answers up to `max_age`, and only 100 ms once a change is committed, in
+  // at most `max_bytes`.
+  void KeepAnswers(std::chrono::microseconds max_age_micros, size_t max_bytes) {
     if (max_age_micros.count() <= 0) return;
     const auto max_age = std::chrono::duration_cast<std::chrono::milliseconds>(max_age_micros);
-    cache_ =
-        std::make_unique<ResponseCache>(std::min(max_age, std::chrono::milliseconds(100)), max_age);
+    cache_ = std::make_unique<ResponseCache>(std::min(max_age, std::chrono::milliseconds(100)),
+                                             max_age, max_bytes);
   }
 
   // Every committed change goes to the live stream, and to the mirror when dual-writing.
@@ -83,8 +84,9 @@ class Services {
 
   // The API over the store, and what GET /metrics adds: the stream's, ingest's, the fleet's and
   // the mirror's figures.
-  void MakeApi(ApiKeys keys, UtcOffset zone_offset) {
+  void MakeApi(ApiKeys keys, std::vector<std::string> cors_origins, UtcOffset zone_offset) {
     api_.emplace(*queries_, store_, std::move(keys));
+    api_->cors_origins = std::move(cors_origins);
     api_->zone_offset = zone_offset;
     api_->cache = cache_.get();
     api_->extra_metrics = [this] {
@@ -97,11 +99,13 @@ class Services {
   }
 
   // The API and the dashboard's files on `listen`.
-  Status StartHttp(const std::string& listen) {
+  Status StartHttp(const ServeOptions& o) {
     HttpServerOptions ho;
-    ho.listen = listen;
+    ho.listen = o.listen;
+    ho.store_workers = o.api_workers;
+    ho.store_queue = o.api_queue;
     // A store on one connection answers one request at a time.
-    if (!store_.SafeForConcurrentCalls()) ho.threads = 1;
+    if (!store_.SafeForConcurrentCalls()) ho.store_workers = 1;
     ho.static_files = [](std::string_view path) -> std::optional<StaticFile> {
       auto f = dashboard::FindDashboardFile(path);
       if (!f) return std::nullopt;
@@ -145,13 +149,13 @@ class Services {
 
 Status StartServices(Services& s, ServeOptions& o) {
   if (!o.mirror_url.empty()) VDPARK_RETURN_IF_ERROR(s.OpenMirror(o.mirror_url, o.mirror_queue));
-  s.KeepAnswers(o.api_cache);
+  s.KeepAnswers(o.api_cache, o.api_cache_bytes);
   s.RouteChanges();
   if (!o.mqtt.empty()) VDPARK_RETURN_IF_ERROR(s.StartIngest(o));
   if (o.simulate_sensors > 0) s.StartFleet(o);
   if (!o.listen.empty()) {
-    s.MakeApi(std::move(o.api_keys), o.ingest.zone_offset);
-    VDPARK_RETURN_IF_ERROR(s.StartHttp(o.listen));
+    s.MakeApi(std::move(o.api_keys), o.cors_origins, o.ingest.zone_offset);
+    VDPARK_RETURN_IF_ERROR(s.StartHttp(o));
   }
   if (s.serve_nothing()) {
     return Status::InvalidArgument("nothing to serve: give --listen, --mqtt or both");

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/api_keys.h"
 #include "common/status.h"
@@ -30,6 +31,10 @@ struct ServeOptions {
   std::string mirror_url;  // dual-write to this postgres:// store; "" = none
   std::string mirror_queue = "var/mirror-queue";
   std::chrono::microseconds api_cache{0};  // the API's answers kept at most this long; 0 = not
+  size_t api_cache_bytes = 64u << 20;      // ... and in at most this many bytes
+  std::vector<std::string> cors_origins;   // with keys: Origins sent CORS headers (checked)
+  int api_workers = 4;                     // threads making the API's store calls
+  size_t api_queue = 64;                   // store calls that may wait for one; beyond: 503
   std::optional<std::chrono::microseconds> stop_after;  // nullopt: until a stop signal
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;

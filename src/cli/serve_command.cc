@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "api/access_rules.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/serve.h"
@@ -74,6 +75,20 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
       o.api_keys, a.api_keys.empty() ? Result<ApiKeys>(ApiKeys()) : ApiKeys::Load(a.api_keys));
   VDPARK_ASSIGN_OR_RETURN(auto cache_age, ParseDurationMicros("--api-cache", a.api_cache));
   o.api_cache = std::chrono::microseconds(cache_age);
+  o.api_cache_bytes = a.api_cache_bytes;
+  o.api_workers = a.api_workers;
+  o.api_queue = a.api_queue;
+  for (const std::string& origin : a.cors_origins) {
+    if (Status s = CheckCorsOrigin(origin); !s.ok()) {
+      return Status::InvalidArgument("--cors-origin '" + origin + "': " + s.message());
+    }
+  }
+  if (!a.cors_origins.empty() && o.api_keys.empty()) {
+    // Keyless, any page could then use the server through its user's browser.
+    return Status::InvalidArgument(
+        "--cors-origin: only with --api-keys (without keys the API sends no CORS headers)");
+  }
+  o.cors_origins = a.cors_origins;
   o.listen = a.listen;
   o.mqtt = a.mqtt;
   o.client_id = a.client_id.empty() ? DefaultClientId(a) : a.client_id;
@@ -164,6 +179,22 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--api-cache", args->api_cache,
                   "Keep the API's answers at most this long (100 ms once a change is committed "
                   "here); 0s = read the store on every request")
+      ->capture_default_str();
+  cmd->add_option("--api-cache-bytes", args->api_cache_bytes,
+                  "The API's kept answers take at most this much memory (bytes; 64MiB, 500KB)")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false));
+  cmd->add_option("--cors-origin", args->cors_origins,
+                  "With --api-keys: an Origin (https://ops.example, or *) whose pages may read the "
+                  "API (CORS); repeat for more. None by default: no CORS headers")
+      ->allow_extra_args(false);
+  cmd->add_option("--api-workers", args->api_workers,
+                  "Threads making the API's store calls (the I/O threads answer the rest)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--api-queue", args->api_queue,
+                  "Store calls that may wait for a worker; beyond them requests get 503 with "
+                  "Retry-After")
       ->capture_default_str();
   cmd->callback([args, exit_code] { *exit_code = RunServe(*args); });
 }
