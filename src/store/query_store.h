@@ -1,10 +1,9 @@
 // QueryStore: the queries of the REST API (SPEC §5), and its two creates (POST /zones, POST
-// /sensors). The single-table stores answer the queries with
-// Query on the table and its indexes where there is one (all zones and all sensors have none: a
-// Scan on DynamoDB, a walk of the key ranges on embedded), PostgreSQL with SQL (the "old API" of
-// plan §6.2); a csv folder answers none, and OpenStoreRoles (open_store.h) hands out no
-// QueryStore for it. Lists come sorted by key; events of one instant in one zone in no promised
-// order; limit 0 is kInvalidArgument.
+// /sensors). The single-table stores answer the queries with Query on the table and its indexes
+// where there is one (all zones and all sensors have none: a Scan on DynamoDB, a walk of the key
+// ranges on embedded), PostgreSQL with SQL (the "old API" of plan §6.2); a csv folder answers
+// none, and OpenStoreRoles (open_store.h) hands out no QueryStore for it. Lists come sorted by
+// key; events of one instant in one zone in no promised order; limit 0 is kInvalidArgument.
 #pragma once
 
 #include <cstddef>
