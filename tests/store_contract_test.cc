@@ -674,6 +674,82 @@ TEST_P(StoreContract, RacingPutsIfNotExistsHaveExactlyOneWinner) {
   }
 }
 
+// What RegisterSensor relies on to give a bay to one sensor: of updates racing to set an
+// attribute on condition that it is still as read (absent, or NULL), exactly one applies.
+TEST_P(StoreContract, RacingConditionalUpdatesOfOneAttributeHaveExactlyOneWinner) {
+  for (int round = 0; round < 20; ++round) {
+    std::string sk = "bay#" + std::to_string(round);
+    // Even rounds: the attribute is absent; odd rounds: it is NULL, as the mapper writes it.
+    Item bay = MakeItem("B", sk, {{"status", AV::S("vacant")}});
+    if (round % 2 == 1) bay["sensorId"] = AV::Null();
+    ASSERT_OK(store().Put(bay));
+    Condition as_read = Condition::Exists("PK");
+    if (round % 2 == 0) {
+      as_read.Add(Op::kNotExists, "sensorId");
+    } else {
+      as_read.Add(Op::kEq, "sensorId", AV::Null());
+    }
+    std::atomic<int> wins{0}, conflicts{0}, winner{-1};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        Update u;
+        u.set = {{"sensorId", AV::S("S-" + std::to_string(t))}};
+        auto r = store().UpdateItem({"B", sk}, u, as_read);
+        if (r.ok()) {
+          ++wins;
+          winner = t;
+        } else if (r.status().IsConditionFailed()) {
+          ++conflicts;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(wins.load(), 1) << sk;
+    EXPECT_EQ(conflicts.load(), 7) << sk;
+    Item expected = bay;
+    expected["sensorId"] = AV::S("S-" + std::to_string(winner.load()));
+    EXPECT_TRUE(Fetch("B", sk) == expected) << Json(Fetch("B", sk));
+  }
+}
+
+// Transactions racing to claim one key, each with an item of its own: exactly one applies, and
+// the others write nothing (their own items are absent).
+TEST_P(StoreContract, RacingTransactionsOnOneKeyHaveExactlyOneWinner) {
+  if (!caps().supports_transactions) GTEST_SKIP() << "no TransactWriteItems on this server";
+  for (int round = 0; round < 20; ++round) {
+    std::string sk = "claim#" + std::to_string(round);
+    std::atomic<int> wins{0}, conflicts{0}, winner{-1};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        TransactItem claim;
+        claim.item = MakeItem("T", sk, {{"by", Num(t)}});
+        claim.condition = Condition::NotExists("PK");
+        TransactItem own;
+        own.item = MakeItem("T", sk + "#own#" + std::to_string(t));
+        own.condition = Condition::NotExists("PK");
+        const TransactItem items[] = {claim, own};
+        Status s = store().TransactWrite(items);
+        if (s.ok()) {
+          ++wins;
+          winner = t;
+        } else if (s.IsConditionFailed()) {
+          ++conflicts;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(wins.load(), 1) << sk;
+    EXPECT_EQ(conflicts.load(), 7) << sk;
+    EXPECT_TRUE(Fetch("T", sk) == MakeItem("T", sk, {{"by", Num(winner.load())}}));
+    for (int t = 0; t < 8; ++t) {
+      EXPECT_EQ(Fetch("T", sk + "#own#" + std::to_string(t)).has_value(), t == winner.load())
+          << sk << " racer " << t;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(ContractBackends()),
                          [](const ::testing::TestParamInfo<ContractBackend>& info) {
                            return info.param.name;

@@ -585,6 +585,8 @@ class FailingQueries : public QueryStore {
     return Fail();
   }
   Result<EventPage> QueryEvents(const EventQuery&) override { return Fail(); }
+  Result<CreateOutcome> CreateZone(const Zone&) override { return Fail(); }
+  Result<CreateOutcome> RegisterSensor(const Sensor&, const Bay&) override { return Fail(); }
 
  private:
   Status Fail() const { return Status::NotSupported(why_); }

@@ -103,15 +103,13 @@ ApiResponse CreateZone(const RouteCall& call) {
   } else if (zone->tenant_id && zone->tenant_id->empty()) {
     return ErrorResponse(ApiError::BadRequest("body.tenantId: empty"));
   }
-  auto existing = call.store().GetZone(zone->zone_id);
-  if (!existing.ok()) return ErrorResponse(ApiError::FromStore(existing.status(), "GetZone"));
-  if (*existing) {
+  // One conditional write: of requests racing on one id exactly one creates it. The 409 reads
+  // the same whoever's the zone is, so a key learns nothing of other tenants' zones but that
+  // the id is taken.
+  auto created = call.store().CreateZone(*zone);
+  if (!created.ok()) return ErrorResponse(ApiError::FromStore(created.status(), "CreateZone"));
+  if (*created != CreateOutcome::kCreated) {
     return ErrorResponse(ApiError::Conflict("zone '" + zone->zone_id + "' exists already"));
-  }
-  Metadata m;
-  m.zones.push_back(*zone);
-  if (Status s = call.records().WriteMetadata(m); !s.ok()) {
-    return ErrorResponse(ApiError::FromStore(s, "WriteMetadata"));
   }
   ApiResponse r =
       JsonResponse(201, json::object{{"zoneId", zone->zone_id}, {"message", "Zone created"}});

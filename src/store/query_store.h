@@ -1,9 +1,9 @@
-// QueryStore: the queries of the REST API (SPEC §5). The single-table stores answer them with
-// Query on the table and its indexes where there is one (all zones and all sensors have none: a
-// Scan on DynamoDB, a walk of the key ranges on embedded), PostgreSQL with SQL (the "old API" of
-// plan §6.2); a csv folder answers none, and OpenStoreRoles (open_store.h) hands out no
-// QueryStore for it. Lists come sorted by key; events of one instant in one zone in no promised
-// order; limit 0 is kInvalidArgument.
+// QueryStore: the queries of the REST API (SPEC §5), and its two creates (POST /zones, POST
+// /sensors). The single-table stores answer the queries with Query on the table and its indexes
+// where there is one (all zones and all sensors have none: a Scan on DynamoDB, a walk of the key
+// ranges on embedded), PostgreSQL with SQL (the "old API" of plan §6.2); a csv folder answers
+// none, and OpenStoreRoles (open_store.h) hands out no QueryStore for it. Lists come sorted by
+// key; events of one instant in one zone in no promised order; limit 0 is kInvalidArgument.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +34,13 @@ struct EventPage {
   std::string next_cursor;  // "" when there are no more
 };
 
+// What a conditional create did. Losing a race is an outcome, not an error: the API answers 409.
+enum class CreateOutcome {
+  kCreated,   // written
+  kExists,    // a record with the id exists already (whoever's it is): nothing written
+  kBayTaken,  // RegisterSensor: the bay has another sensor: nothing written
+};
+
 class QueryStore : public RecordLookup {
  public:
   // Every zone, or a tenant's (GSI1 TENANT#id).
@@ -44,6 +51,21 @@ class QueryStore : public RecordLookup {
   virtual Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id) = 0;
   // One page of events, newest first (see EventQuery).
   virtual Result<EventPage> QueryEvents(const EventQuery& query) = 0;
+
+  // --- The API's creates: each is one conditional write (or transaction), so that of callers
+  // racing on one id exactly one gets kCreated, whether they share this store object (threads)
+  // or each has its own on one table or database (processes; not embedded, which one process
+  // holds). Errors are the store's own (kUnavailable, kIOError, ...), never a lost race.
+  //
+  // Writes `zone` when no zone with its id exists; kExists (nothing written) when one does.
+  virtual Result<CreateOutcome> CreateZone(const Zone& zone) = 0;
+  // Writes `sensor` and gives its bay (bay.zone_id, bay.bay_number) the sensor bay.sensor_id
+  // (which must be sensor.sensor_id): a bay that is absent is written as `bay`; one that exists
+  // without a sensor (or with this one) keeps its state and gets the sensor, and bay.bay_type and
+  // bay.location where they are set. kExists when the sensor exists already, kBayTaken when the
+  // bay has another sensor; either way nothing is written. kInvalidArgument when bay.sensor_id is
+  // not the sensor's. The zone is not read or changed (the caller has checked it exists).
+  virtual Result<CreateOutcome> RegisterSensor(const Sensor& sensor, const Bay& bay) = 0;
 };
 
 }  // namespace vdpark

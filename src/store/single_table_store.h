@@ -114,6 +114,22 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id) override;
   Result<EventPage> QueryEvents(const EventQuery& query) override;
 
+  // --- The API's creates (query_store.h), in single_table_creates.cc.
+  //
+  // CreateZone: Put of the zone's item on condition attribute_not_exists(PK).
+  // RegisterSensor reads the bay (strongly consistent) and decides: another sensor there is
+  // kBayTaken; otherwise one TransactWrite of the sensor's Put on attribute_not_exists(PK) (its
+  // failure is kExists) and the bay's write on condition that its sensorId is still as read
+  // (absent bay: a Put of the new bay on attribute_not_exists(PK); a bay there: an Update of
+  // sensorId and its GSI2 keys, bayType and location when given, leaving its state alone). A bay
+  // changed in between fails its condition, and the bay is read and decided again (at most 10
+  // rounds, then kAborted). An item store without transactions (dynalite) gets the same writes
+  // one by one: the sensor's conditional Put claims it, then the bay's conditional write; when
+  // the bay is taken (or its write fails) the sensor's item is deleted again, and a crash in
+  // between leaves the sensor registered without its bay (a second POST then answers 409).
+  Result<CreateOutcome> CreateZone(const Zone& zone) override;
+  Result<CreateOutcome> RegisterSensor(const Sensor& sensor, const Bay& bay) override;
+
   // False once the item store has answered a TransactWrite with kNotSupported.
   bool UsesTransactions() const { return !no_transactions_.load(); }
 

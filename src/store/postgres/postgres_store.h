@@ -142,6 +142,16 @@ class PostgresStore : public RecordStore, public QueryStore {
   Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id) override;
   Result<EventPage> QueryEvents(const EventQuery& query) override;
 
+  // --- The API's creates (query_store.h), in postgres_writer.cc: one transaction each, rows
+  // staged as WriteMetadata stages them. CreateZone: INSERT ... ON CONFLICT (zone_id) DO NOTHING
+  // RETURNING, no row returned being kExists. RegisterSensor: the sensor the same way, then the
+  // bay: INSERT ... ON CONFLICT (zone_id, bay_number) DO UPDATE SET sensor_id (and bay_type,
+  // location when given) WHERE the stored bay has no sensor or this one; no row returned there
+  // is kBayTaken. A lost create rolls back, so nothing of it is written. Other sessions racing
+  // on the same keys wait on the row locks and then find the conflict: exactly one wins.
+  Result<CreateOutcome> CreateZone(const Zone& zone) override;
+  Result<CreateOutcome> RegisterSensor(const Sensor& sensor, const Bay& bay) override;
+
  private:
   PostgresStore(PostgresUrl url, std::unique_ptr<PgConnection> conn, PgLayout layout,
                 PostgresStoreOptions o)

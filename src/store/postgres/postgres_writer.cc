@@ -56,6 +56,47 @@ class CsvRows {
   bool first_ = true;
 };
 
+// One staging row of each kind, in the staging tables' column order.
+void AddRow(CsvRows* rows, int64_t ord, const Zone& z) {
+  rows->Int(ord);
+  rows->Text(z.zone_id);
+  rows->Text(z.name);
+  rows->Text(z.address);
+  rows->Text(z.city);
+  rows->Int(z.total_bays);
+  rows->Point(z.location);
+  rows->Dec(z.price_per_hour);
+  rows->Text(z.operating_hours ? std::optional(z.operating_hours->ToJson()) : std::nullopt);
+  rows->Text(z.tenant_id);
+  rows->Time(z.created_at);
+  rows->End();
+}
+void AddRow(CsvRows* rows, int64_t ord, const Bay& b) {
+  rows->Int(ord);
+  rows->Text(b.zone_id);
+  rows->Text(b.bay_number);
+  rows->Text(b.sensor_id);
+  rows->Text(ToString(b.status));
+  rows->Time(b.last_change);
+  rows->Time(b.occupied_since);
+  rows->Text(b.bay_type);
+  rows->Point(b.location);
+  rows->End();
+}
+void AddRow(CsvRows* rows, int64_t ord, const Sensor& x) {
+  rows->Int(ord);
+  rows->Text(x.sensor_id);
+  rows->Text(x.model);
+  rows->Text(x.firmware_version);
+  rows->Time(x.install_date);
+  rows->Text(x.zone_id);
+  rows->Text(x.bay_number);
+  rows->Text(x.status);
+  rows->Int(x.last_battery);
+  rows->Int(x.last_signal);
+  rows->End();
+}
+
 // Staging tables live as long as the session; ON COMMIT DELETE ROWS empties them after each
 // transaction, so nothing is left over from a call that failed.
 constexpr std::string_view kStaging = R"sql(
@@ -120,6 +161,54 @@ ON CONFLICT (sensor_id) DO UPDATE SET
   bay_number = EXCLUDED.bay_number, status = EXCLUDED.status,
   last_battery = EXCLUDED.last_battery, last_signal = EXCLUDED.last_signal
 )sql";
+
+// The creates of the API: the staged row inserted only when its key is free (RETURNING says
+// whether it was). Under READ COMMITTED a second inserter of the same key waits for the first
+// transaction and then finds the conflict, so of racing creates, in any number of sessions,
+// exactly one inserts.
+std::string InsertZoneIfAbsent(const LocationColumns& location) {
+  return "INSERT INTO parking_zones (zone_id, name, address, city, total_bays" +
+         location.InsertColumns() +
+         ", price_per_hour, operating_hours, tenant_id, created_at) "
+         "SELECT zone_id, name, address, city, total_bays" +
+         location.InsertValues() +
+         ", price_per_hour, operating_hours::jsonb, tenant_id, created_at "
+         "FROM vdpark_stage_zones ON CONFLICT (zone_id) DO NOTHING RETURNING zone_id";
+}
+
+constexpr std::string_view kInsertSensorIfAbsent = R"sql(
+INSERT INTO parking_sensors (sensor_id, model, firmware_version, install_date, zone_id,
+                             bay_number, status, last_battery, last_signal)
+SELECT sensor_id, model, firmware_version, install_date, zone_id, bay_number, status,
+       last_battery, last_signal
+FROM vdpark_stage_sensors ON CONFLICT (sensor_id) DO NOTHING RETURNING sensor_id
+)sql";
+
+// The staged bay inserted, or an existing bay without a sensor (or with this one) given the
+// sensor, and the type and location when the caller set them; its state stays. The row is
+// locked and the WHERE judged on its latest version, so a sensor given to the bay by another
+// session meanwhile makes this return no row.
+std::string GiveBaySensor(const LocationColumns& location, bool set_type, bool set_location) {
+  std::string sql =
+      "INSERT INTO parking_bays (zone_id, bay_number, sensor_id, status, last_change, "
+      "occupied_since, bay_type" +
+      location.InsertColumns() +
+      ") SELECT zone_id, bay_number, sensor_id, status, last_change, occupied_since, bay_type" +
+      location.InsertValues() +
+      " FROM vdpark_stage_bays ON CONFLICT (zone_id, bay_number) DO UPDATE SET sensor_id = "
+      "EXCLUDED.sensor_id";
+  if (set_type) sql += ", bay_type = EXCLUDED.bay_type";
+  if (set_location) sql += location.UpdateSet();
+  sql +=
+      " WHERE parking_bays.sensor_id IS NULL OR parking_bays.sensor_id = EXCLUDED.sensor_id "
+      "RETURNING bay_number";
+  return sql;
+}
+
+// What a create's transaction returns when it lost: not an error, but rolled back like one.
+Status LostCreate() {
+  return Status::Aborted("the key is taken: rolled back");
+}
 
 // No unique key is assumed on parking_events (SPEC §3: a customer's table may hold duplicates).
 // Each call reads the rows the table already holds for the batch's zones (and bays, when there
@@ -204,45 +293,9 @@ Status PostgresStore::WriteMetadata(const Metadata& m) {
   VDPARK_RETURN_IF_ERROR(TruncateOnce());
   CsvRows zones, bays, sensors;
   int64_t ord = 0;
-  for (const Zone& z : m.zones) {
-    zones.Int(ord++);
-    zones.Text(z.zone_id);
-    zones.Text(z.name);
-    zones.Text(z.address);
-    zones.Text(z.city);
-    zones.Int(z.total_bays);
-    zones.Point(z.location);
-    zones.Dec(z.price_per_hour);
-    zones.Text(z.operating_hours ? std::optional(z.operating_hours->ToJson()) : std::nullopt);
-    zones.Text(z.tenant_id);
-    zones.Time(z.created_at);
-    zones.End();
-  }
-  for (const Bay& b : m.bays) {
-    bays.Int(ord++);
-    bays.Text(b.zone_id);
-    bays.Text(b.bay_number);
-    bays.Text(b.sensor_id);
-    bays.Text(ToString(b.status));
-    bays.Time(b.last_change);
-    bays.Time(b.occupied_since);
-    bays.Text(b.bay_type);
-    bays.Point(b.location);
-    bays.End();
-  }
-  for (const Sensor& x : m.sensors) {
-    sensors.Int(ord++);
-    sensors.Text(x.sensor_id);
-    sensors.Text(x.model);
-    sensors.Text(x.firmware_version);
-    sensors.Time(x.install_date);
-    sensors.Text(x.zone_id);
-    sensors.Text(x.bay_number);
-    sensors.Text(x.status);
-    sensors.Int(x.last_battery);
-    sensors.Int(x.last_signal);
-    sensors.End();
-  }
+  for (const Zone& z : m.zones) AddRow(&zones, ord++, z);
+  for (const Bay& b : m.bays) AddRow(&bays, ord++, b);
+  for (const Sensor& x : m.sensors) AddRow(&sensors, ord++, x);
   Status s = InTransaction(*conn_, [&]() -> Status {
     VDPARK_RETURN_IF_ERROR(EnsureStaging());
     VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_zones", zones));
@@ -254,6 +307,60 @@ Status PostgresStore::WriteMetadata(const Metadata& m) {
   });
   if (!s.ok()) staging_ready_ = false;  // rolled back, with the tables if it made them
   return s.WithContext("write metadata");
+}
+
+Result<CreateOutcome> PostgresStore::CreateZone(const Zone& zone) {
+  VDPARK_RETURN_IF_ERROR(TruncateOnce());
+  CsvRows rows;
+  AddRow(&rows, 0, zone);
+  CreateOutcome outcome = CreateOutcome::kCreated;
+  Status s = InTransaction(*conn_, [&]() -> Status {
+    VDPARK_RETURN_IF_ERROR(EnsureStaging());
+    VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_zones", rows));
+    VDPARK_ASSIGN_OR_RETURN(auto inserted, conn_->Query(InsertZoneIfAbsent(layout_.zone_location)));
+    if (inserted.rows() == 1) return Status::OK();
+    outcome = CreateOutcome::kExists;
+    return LostCreate();
+  });
+  if (s.ok()) return outcome;
+  staging_ready_ = false;  // rolled back, with the tables if it made them
+  if (outcome != CreateOutcome::kCreated) return outcome;
+  return s.WithContext("creating zone " + zone.zone_id);
+}
+
+Result<CreateOutcome> PostgresStore::RegisterSensor(const Sensor& sensor, const Bay& bay) {
+  if (bay.sensor_id != sensor.sensor_id) {
+    return Status::InvalidArgument("registering sensor " + sensor.sensor_id + ": bay " +
+                                   bay.zone_id + "/" + bay.bay_number + " names sensor " +
+                                   bay.sensor_id.value_or("(none)"));
+  }
+  VDPARK_RETURN_IF_ERROR(TruncateOnce());
+  CsvRows sensors, bays;
+  AddRow(&sensors, 0, sensor);
+  AddRow(&bays, 0, bay);
+  CreateOutcome outcome = CreateOutcome::kCreated;
+  Status s = InTransaction(*conn_, [&]() -> Status {
+    VDPARK_RETURN_IF_ERROR(EnsureStaging());
+    VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_sensors", sensors));
+    VDPARK_RETURN_IF_ERROR(Stage(*conn_, "vdpark_stage_bays", bays));
+    // The sensor first, then the bay: every registration locks in that order, so two never
+    // wait on each other.
+    VDPARK_ASSIGN_OR_RETURN(auto claimed, conn_->Query(kInsertSensorIfAbsent));
+    if (claimed.rows() != 1) {
+      outcome = CreateOutcome::kExists;
+      return LostCreate();
+    }
+    VDPARK_ASSIGN_OR_RETURN(
+        auto given, conn_->Query(GiveBaySensor(layout_.bay_location, bay.bay_type.has_value(),
+                                               bay.location.has_value())));
+    if (given.rows() == 1) return Status::OK();
+    outcome = CreateOutcome::kBayTaken;
+    return LostCreate();
+  });
+  if (s.ok()) return outcome;
+  staging_ready_ = false;  // rolled back, with the tables if it made them
+  if (outcome != CreateOutcome::kCreated) return outcome;
+  return s.WithContext("registering sensor " + sensor.sensor_id);
 }
 
 Status PostgresStore::WriteEvents(std::span<const ParkingEvent> events) {
