@@ -162,8 +162,7 @@ Status CheckFreeText(std::string_view text) {
 Status CheckDetectionMode(std::string_view mode) {
   if (mode.empty()) return Invalid("empty");
   VDPARK_RETURN_IF_ERROR(CheckLength(mode, kMaxDetectionModeBytes));
-  VDPARK_RETURN_IF_ERROR(CheckNoControl(mode));
-  return CheckUtf8(mode);
+  return CheckFreeText(mode);
 }
 
 Status CheckTime(Timestamp t) {

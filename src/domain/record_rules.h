@@ -10,8 +10,8 @@
 //   text          name, address, city, model, firmwareVersion, bayType, a sensor's status:
 //                 at most 1,024 bytes of UTF-8 without a NUL byte (PostgreSQL's text cannot hold
 //                 one; line breaks and tabs are allowed, an address may span lines)
-//   detectionMode a label of 1 to 32 bytes of UTF-8 without control characters (what sensors
-//                 send is narrower, see ingest/sensor_message.h; a source database may hold others)
+//   detectionMode 1 to 32 bytes of text as above (what sensors send is narrower, see
+//                 ingest/sensor_message.h; a source database's text column may hold others)
 //   timestamps    within Timestamp's range, 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z
 //   hours         operatingHours open and close from 00:00 to 24:00
 // clang-format on

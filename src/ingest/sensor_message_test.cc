@@ -140,8 +140,12 @@ TEST(SensorMessageTest, ModeAndHeartbeatHaveTheirTypes) {
 }
 
 TEST(SensorMessageTest, ModeIsOneThatSensorsSend) {
-  ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":")" + std::string(4096, 'm') + "\"}",
-                 "mode");
+  // 4 KB of mode in a payload the size limit lets through.
+  const std::string long_mode =
+      R"({"deviceId":"d","status":"vacant","mode":")" + std::string(4096, 'm') + "\"}";
+  MessageRejection r = Rejected(kStatusTopic, long_mode, 8192);
+  EXPECT_EQ(r.fault, MessageFault::kBadValue);
+  EXPECT_NE(r.status.message().find("'mode'"), std::string::npos) << r.status.message();
   ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":"laser"})", "mode");
   ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":"dual\u0000"})", "mode");
   ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":""})", "mode");

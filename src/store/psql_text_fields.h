@@ -50,7 +50,7 @@ class PsqlFieldReader {
   // text field of any record); anything else fails saying why. Columns held to a narrower rule
   // (ids that may be NULL, a detection mode) are checked by CheckRules, or DetectionMode.
   std::optional<std::string> Text(size_t column);
-  // A detection mode: 1 to 32 bytes, no control character.
+  // A detection mode: 1 to 32 bytes of text (the record rules' detectionMode).
   std::optional<std::string> DetectionMode(size_t column);
   // A whole number in int64 ("bad integer 'x'").
   std::optional<int64_t> Int(size_t column);
