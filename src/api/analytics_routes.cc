@@ -1,6 +1,8 @@
 // GET /analytics/occupancy[?zoneId=]: occupancy now, over the caller's zones and per zone.
 // GET /analytics/revenue?zoneId=&from=&to=: per local day, arrivals, departures, revenue and the
-// average stay, counted from the zone's events (all the caller's zones without zoneId).
+// average stay, counted from the zone's events (all the caller's zones without zoneId). from, to
+// and their local days stay within Timestamp's range (400 naming the parameter otherwise), so
+// every date prints as YYYY-MM-DD.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -104,6 +106,15 @@ ApiResponse Revenue(const RouteCall& call) {
   if (!to_param.ok()) return ErrorResponse(to_param.error());
   const Timestamp to = to_param->value_or(call.now);
   const Timestamp from = from_param->value_or(to + -kDefaultDays * kMicrosPerDay);
+  const int64_t offset_micros = int64_t{call.context.zone_offset.minutes} * kMicrosPerMinute;
+  // The local days counted, first and last, must be days of the range too.
+  for (auto [name, t] : {std::pair{"from", from}, std::pair{"to", to + -1}}) {
+    if (!t.InRange() || !(t + offset_micros).InRange()) {
+      return ErrorResponse(ApiError::BadRequest(
+          std::string(name) + ": its local day (UTC" + OffsetText(call.context.zone_offset) +
+          ") is outside the range " + std::string(Timestamp::kRangeText)));
+    }
+  }
   if (from > to) return ErrorResponse(ApiError::BadRequest("from: after to"));
   if (to - from > kMaxDays * kMicrosPerDay) {
     return ErrorResponse(
@@ -112,7 +123,6 @@ ApiResponse Revenue(const RouteCall& call) {
   auto zones = ZonesAsked(call);
   if (!zones.ok()) return ErrorResponse(zones.error());
 
-  const int64_t offset_micros = int64_t{call.context.zone_offset.minutes} * kMicrosPerMinute;
   auto local_day = [&](Timestamp t) { return (t + offset_micros).DayIso(); };
   // Every day of the range, those without events too.
   std::map<std::string, DayFigures> days;

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <limits>
+
+#include "domain/record_rules.h"
 
 namespace vdpark {
 
@@ -72,7 +75,9 @@ ApiResult<std::optional<Timestamp>> TimeParam(const ApiRequest& request, std::st
   if (!text) return std::optional<Timestamp>();
   auto t = Timestamp::Parse(*text);
   if (!t.ok()) {
-    return ApiError::BadRequest(std::string(name) + ": not a timestamp ('" + std::string(*text) +
+    return ApiError::BadRequest(std::string(name) + ": not a timestamp from " +
+                                std::string(Timestamp::kRangeText) + " ('" +
+                                std::string(text->substr(0, 64)) +
                                 "'; ISO-8601 such as 2026-01-12T19:59:43Z, or epoch ms)");
   }
   return std::optional<Timestamp>(*t);
@@ -101,8 +106,7 @@ ApiResult<json::object> BodyObject(const ApiRequest& request) {
 }
 
 Status CheckId(std::string_view id) {
-  if (id.empty()) return Status::InvalidArgument("empty");
-  if (id.size() > 128) return Status::InvalidArgument("longer than 128 characters");
+  VDPARK_RETURN_IF_ERROR(CheckIdText(id));  // the record rules' ids, which this narrows
   for (unsigned char c : id) {
     if (c < 0x21 || c > 0x7e || c == '#' || c == '/') {
       return Status::InvalidArgument("only printable ASCII without blanks, '#' or '/'");
@@ -132,6 +136,9 @@ ApiResult<std::optional<std::string>> StringField(const json::object& body, std:
   const json::value* v = FieldValue(body, name);
   if (v == nullptr) return std::optional<std::string>();
   if (!v->is_string()) return ApiError::BadRequest(FieldName(name) + ": expected a string");
+  if (Status s = CheckFreeText(v->get_string()); !s.ok()) {
+    return ApiError::BadRequest(FieldName(name) + ": " + s.message());
+  }
   return std::optional<std::string>(std::string(v->get_string()));
 }
 
@@ -172,9 +179,11 @@ ApiResult<std::optional<Timestamp>> TimeField(const json::object& body, std::str
   if (v == nullptr) return std::optional<Timestamp>();
   Result<Timestamp> t = Status::InvalidArgument("");
   if (v->is_string()) t = Timestamp::Parse(v->get_string());
-  if (v->is_int64()) t = Timestamp::FromMillis(v->get_int64());
+  if (v->is_int64()) t = Timestamp::FromMillisChecked(v->get_int64());
+  if (v->is_uint64()) t = Timestamp::FromMillisChecked(std::numeric_limits<int64_t>::max());
   if (!t.ok()) {
-    return ApiError::BadRequest(FieldName(name) + ": not a timestamp (ISO-8601 or epoch ms)");
+    return ApiError::BadRequest(FieldName(name) + ": not a timestamp from " +
+                                std::string(Timestamp::kRangeText) + " (ISO-8601 or epoch ms)");
   }
   return std::optional<Timestamp>(*t);
 }

@@ -58,7 +58,8 @@ ApiResult<Zone> VisibleZone(const RouteCall& call, std::string_view zone_id);
 // The zones the caller may see, sorted by id: all, or its tenant's.
 ApiResult<std::vector<Zone>> VisibleZones(const RouteCall& call);
 
-// Query parameters, checked: nullopt when absent, 400 naming the parameter when malformed.
+// Query parameters, checked: nullopt when absent, 400 naming the parameter when malformed or, for
+// a time, outside Timestamp's range (1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z).
 ApiResult<std::optional<Timestamp>> TimeParam(const ApiRequest& request, std::string_view name);
 ApiResult<std::optional<int64_t>> IntParam(const ApiRequest& request, std::string_view name,
                                            int64_t min, int64_t max);
@@ -67,7 +68,8 @@ ApiResult<std::optional<int64_t>> IntParam(const ApiRequest& request, std::strin
 ApiResult<json::object> BodyObject(const ApiRequest& request);
 
 // Fields of a request body, checked: nullopt when absent or null, 400 "body.NAME: ..." when of
-// the wrong kind.
+// the wrong kind or breaking the record rules (domain/record_rules.h): a string longer than
+// 1,024 bytes or holding a NUL byte, a time (ISO-8601 or epoch ms) outside Timestamp's range.
 ApiResult<std::optional<std::string>> StringField(const json::object& body, std::string_view name);
 ApiResult<std::optional<int64_t>> IntField(const json::object& body, std::string_view name,
                                            int64_t min, int64_t max);
@@ -79,9 +81,10 @@ ApiError ZoneNotFound(std::string_view zone_id);
 ApiError BayNotFound(std::string_view zone_id, std::string_view bay_number);
 ApiError SensorNotFound(std::string_view sensor_id);
 
-// An id as the single-table keys can hold it: 1 to 128 printable characters, no '#' (the keys'
-// separator), no '/', no blank. OK, or InvalidArgument saying why not, for the caller to put the
-// field's name in front of ("empty", "longer than 128 characters", ...).
+// An id as the API accepts it for a new record: the record rules' id (CheckIdText: 1 to 128
+// bytes, no '#', the keys' separator) narrowed to printable ASCII without '/' or blank. OK, or
+// InvalidArgument saying why not, for the caller to put the field's name in front of ("empty",
+// "129 bytes, over the limit of 128", ...).
 Status CheckId(std::string_view id);
 
 }  // namespace vdpark

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "api/route_table.h"
+#include "domain/record_rules.h"
 
 namespace vdpark {
 
@@ -67,7 +68,8 @@ ApiResult<std::optional<OperatingHours>> HoursField(const json::object& body) {
   return std::optional<OperatingHours>(*hours);
 }
 
-// Reads the zone of a POST /zones body; 400 naming the field that is wrong.
+// Reads the zone of a POST /zones body; 400 naming the field that is wrong or breaks the record
+// rules (domain/record_rules.h).
 ApiResult<Zone> ZoneFromBody(const RouteCall& call, const json::object& body) {
   Zone z;
   VDPARK_ASSIGN_OR_RETURN(auto id, StringField(body, "zoneId"));
@@ -80,12 +82,20 @@ ApiResult<Zone> ZoneFromBody(const RouteCall& call, const json::object& body) {
     VDPARK_ASSIGN_OR_RETURN(*field, StringField(body, name));
   }
   if (!z.name || z.name->empty()) return ApiError::BadRequest("body.name: required");
+  if (z.tenant_id) {
+    if (Status s = CheckIdText(*z.tenant_id); !s.ok()) {
+      return ApiError::BadRequest("body.tenantId: " + s.message());
+    }
+  }
   VDPARK_ASSIGN_OR_RETURN(z.total_bays, IntField(body, "totalBays", 0, 1000000));
   VDPARK_ASSIGN_OR_RETURN(z.location, LocationField(body, "location"));
   VDPARK_ASSIGN_OR_RETURN(z.price_per_hour, PriceField(body));
   VDPARK_ASSIGN_OR_RETURN(z.operating_hours, HoursField(body));
   z.occupied_bays = 0;
   z.created_at = call.now;
+  if (auto broken = FindRuleBreak(z)) {
+    return ApiError::BadRequest("body." + std::string(broken->field) + ": " + broken->why);
+  }
   return z;
 }
 

@@ -72,6 +72,32 @@ unsigned DaysInMonth(int64_t y, unsigned m) {
 
 }  // namespace
 
+Status Timestamp::CheckRange() const {
+  if (InRange()) return Status::OK();
+  std::string msg = "'";
+  AppendIso(&msg);
+  msg += "' is outside the range ";
+  msg += kRangeText;
+  return Status::InvalidArgument(msg);
+}
+
+Result<Timestamp> Timestamp::FromMicrosChecked(int64_t us) {
+  if (us < kMinMicros || us > kMaxMicros) {
+    return Status::InvalidArgument("epoch " + std::to_string(us) + " µs is outside the range " +
+                                   std::string(kRangeText));
+  }
+  return FromMicros(us);
+}
+
+Result<Timestamp> Timestamp::FromMillisChecked(int64_t ms) {
+  // Compared before multiplying: ms * 1000 overflows long before int64's end.
+  if (ms < FloorDiv(kMinMicros, 1000) || ms > FloorDiv(kMaxMicros, 1000)) {
+    return Status::InvalidArgument("epoch " + std::to_string(ms) + " ms is outside the range " +
+                                   std::string(kRangeText));
+  }
+  return FromMillis(ms);
+}
+
 Result<Timestamp> Timestamp::Parse(std::string_view text) {
   std::string_view s = text;
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -84,7 +110,7 @@ Result<Timestamp> Timestamp::Parse(std::string_view text) {
     if (s.size() < 11 || s.size() > 14) return Bad(text, "digits alone must be epoch milliseconds");
     int64_t ms = 0;
     std::from_chars(s.data(), s.data() + s.size(), ms);
-    return FromMillis(ms);
+    return FromMillis(ms);  // 14 digits at most: years 1973 to 5138, within the range
   }
 
   size_t p = 0;
@@ -145,7 +171,11 @@ Result<Timestamp> Timestamp::Parse(std::string_view text) {
       if (p != s.size()) return Bad(text, "unexpected text after the time");
     }
   }
-  return FromMicros(DaysFromCivil(year, month, day) * kMicrosPerDay + us);
+  const Timestamp t = FromMicros(DaysFromCivil(year, month, day) * kMicrosPerDay + us);
+  if (!t.InRange()) {
+    return Bad(text, "outside the range " + std::string(kRangeText) + " (in UTC)");
+  }
+  return t;
 }
 
 bool WriteCivilSeconds(Timestamp t, char sep, char* out, int64_t* frac_micros) {

@@ -7,6 +7,18 @@
 //     and an offset of 'Z', '+HH', '+HHMM' or '+HH:MM' (psql writes "2026-01-12 23:59:43.1+04");
 //     no offset means UTC;
 //   - epoch milliseconds, as sensors send them (a string of 11 to 14 digits, or a number).
+//
+// The range. vdpark holds times from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z
+// inclusive, and nothing from outside it: Parse and FromMillisChecked / FromMicrosChecked (every
+// conversion of outside input) refuse anything else with an error that says the range, and the
+// record rules (record_rules.h) refuse a record holding such a time before any store writes it.
+// Why these bounds: a four-digit year keeps the ISO text fixed width, so that string order is time
+// order in every key; 9999 is the last such year. 1900 keeps the lower end as far from year 0 as
+// the ±18 h of an offset could ever need, holds every date a parking record has (nothing in a
+// fleet was installed or parked before then) and still reads the odd time before 1970 that a
+// source database holds; a negative epoch number from a sign error or an overflow (year 0, 1969
+// from 2^63 ms) lands outside it. Within the range microseconds are below 2^58, so sums and
+// differences of two times, and a time plus a day or a year, cannot overflow.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +37,26 @@ class Timestamp {
   static constexpr Timestamp FromSeconds(int64_t s) { return Timestamp(s * 1000000); }
   static Timestamp Now();
 
-  // Parses any of the accepted forms above. The error names what was wrong with `text`.
+  // The range above, in microseconds since the epoch, and as the errors word it.
+  static constexpr int64_t kMinMicros = -2208988800LL * 1000000;  // 1900-01-01T00:00:00Z
+  static constexpr int64_t kMaxMicros =
+      253402300800LL * 1000000 - 1;  // 9999-12-31T23:59:59.999999Z
+  static constexpr std::string_view kRangeText =
+      "1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z";
+
+  // Whether the time is within the range.
+  constexpr bool InRange() const { return us_ >= kMinMicros && us_ <= kMaxMicros; }
+  // OK, or kInvalidArgument "TEXT is outside the range ... (kRangeText)".
+  Status CheckRange() const;
+
+  // Epoch milliseconds (microseconds) from outside input: kInvalidArgument saying the range when
+  // the time would fall outside it (never an overflow).
+  static Result<Timestamp> FromMillisChecked(int64_t ms);
+  static Result<Timestamp> FromMicrosChecked(int64_t us);
+
+  // Parses any of the accepted forms above, within the range. The error names what was wrong with
+  // `text`: its form, or that it is outside the range (an offset may carry a time over the edge of
+  // year 9999 or 1900: "9999-12-31T23:00-05:00" is refused).
   static Result<Timestamp> Parse(std::string_view text);
 
   constexpr int64_t micros() const { return us_; }

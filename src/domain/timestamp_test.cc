@@ -57,6 +57,25 @@ TEST(TimestampTest, FixedWidthIsoSortsAsTime) {
   EXPECT_EQ(before_epoch.ToIso(), "1969-12-31T23:59:59.500000Z");
 }
 
+TEST(TimestampTest, ParseRefusesTimesOutsideTheRangeSayingIt) {
+  // Offsets that carry a time over the edge of year 0000, 1900 or 9999 count, as do the years.
+  for (const char* bad : {"0000-01-01T00:00:00+05:00", "0000-01-01", "1899-12-31T23:59:59.999999Z",
+                          "1900-01-01T00:00:00+00:01", "9999-12-31T23:00:00-05:00",
+                          "9999-12-31 23:59:59.999999-00:01"}) {
+    auto t = Timestamp::Parse(bad);
+    ASSERT_FALSE(t.ok()) << bad << " parsed as " << t->ToIso();
+    EXPECT_TRUE(t.status().IsInvalidArgument());
+    EXPECT_NE(t.status().message().find("1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z"),
+              std::string::npos)
+        << t.status().message();
+  }
+  // The edges themselves are in, and print at fixed width.
+  EXPECT_EQ(Iso("1900-01-01T00:00:00Z"), "1900-01-01T00:00:00.000000Z");
+  EXPECT_EQ(Iso("9999-12-31T23:59:59.999999Z"), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(Iso("9999-12-31T23:00:00+05:00"), "9999-12-31T18:00:00.000000Z");
+  EXPECT_EQ(Iso("1900-01-01T02:00:00+01:00"), "1900-01-01T01:00:00.000000Z");
+}
+
 TEST(TimestampTest, PsqlOutputTrimsFractionAsPostgresDoes) {
   EXPECT_EQ(Timestamp::Parse("2026-01-12T19:59:43.123400Z")->ToPsql(),
             "2026-01-12 19:59:43.1234+00");

@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "domain/record_rules.h"
+
 namespace vdpark {
 
 namespace {
@@ -12,8 +14,23 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kTopicShape = "visiondrive/parking/{zoneId}/{bayNumber}/status|health";
-// 9999-12-31T23:59:59.999Z: past it a time no longer fits the fixed-width ISO form.
-constexpr int64_t kMaxEpochMillis = 253402300799999;
+// 9999-12-31T23:59:59.999Z, the end of Timestamp's range.
+constexpr int64_t kMaxEpochMillis = Timestamp::kMaxMicros / 1000;
+// The detection modes a PSL01B reports.
+constexpr std::string_view kDetectionModes[] = {"dual", "magnetic", "radar"};
+
+// The mode as the set spells it (lower case); nullopt when it is none of them.
+std::optional<std::string_view> KnownMode(std::string_view mode) {
+  for (std::string_view known : kDetectionModes) {
+    if (mode.size() != known.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < mode.size() && same; ++i) {
+      same = (mode[i] | 0x20) == known[i];  // the modes are letters: | 0x20 is their lower case
+    }
+    if (same) return known;
+  }
+  return std::nullopt;
+}
 
 MessageRejection Reject(MessageFault fault, std::string_view topic, std::string_view what) {
   std::string msg = "topic '";
@@ -65,7 +82,7 @@ std::optional<TopicParts> ParseTopic(std::string_view topic) {
   if (parts.size() != 5 || parts[0] != "visiondrive" || parts[1] != "parking") return std::nullopt;
   for (std::string_view id : {parts[2], parts[3]}) {
     // '#' would also break the single-table keys built from the ids (ZONE#{zoneId}#BAY#...).
-    if (id.empty() || id.find_first_of("+#") != std::string_view::npos) return std::nullopt;
+    if (id.find('+') != std::string_view::npos || !CheckIdText(id).ok()) return std::nullopt;
   }
   TopicParts t{SensorMessageKind::kStatus, parts[2], parts[3]};
   if (parts[4] == "health") {
@@ -156,6 +173,9 @@ OrRejection<SensorMessage> ParseOrRejectSensorMessage(std::string_view topic,
     return Reject(MessageFault::kBadValue, topic,
                   "field 'deviceId': expected a non-empty string, got " + Show(*device));
   }
+  if (Status s = CheckIdText(device->get_string()); !s.ok()) {
+    return Reject(MessageFault::kBadValue, topic, "field 'deviceId': " + s.message());
+  }
   m.device_id = std::string(device->get_string());
 
   if (m.kind == SensorMessageKind::kStatus) {
@@ -181,11 +201,14 @@ OrRejection<SensorMessage> ParseOrRejectSensorMessage(std::string_view topic,
   m.signal = std::get<std::optional<int64_t>>(signal);
 
   if (const json::value* mode = obj->if_contains("mode"); mode && !mode->is_null()) {
-    if (!mode->is_string()) {
-      return Reject(MessageFault::kBadValue, topic,
-                    "field 'mode': expected a string, got " + Show(*mode));
+    std::optional<std::string_view> known;
+    if (mode->is_string()) known = KnownMode(mode->get_string());
+    if (!known) {
+      return Reject(
+          MessageFault::kBadValue, topic,
+          "field 'mode': expected \"dual\", \"magnetic\" or \"radar\", got " + Show(*mode));
     }
-    m.mode = std::string(mode->get_string());
+    m.mode = std::string(*known);
   }
 
   if (const json::value* ts = obj->if_contains("ts"); ts && !ts->is_null()) {

@@ -6,6 +6,19 @@
 //
 // A status message needs deviceId and status; a health message needs deviceId and carries battery
 // and signal. Everything else is optional; unknown fields are ignored.
+//
+// What a PSL01B sends, and so all that is accepted (anything else is refused, kBadValue naming the
+// topic and the field; the topic's ids are refused as kUnknownTopic):
+//   zoneId, bayNumber (topic), deviceId   ids: 1 to 128 bytes of UTF-8, no control character, no
+//                                         '#' (and no '+' or '/' in the topic's), the record
+//                                         rules' ids (domain/record_rules.h)
+//   status     "occupied" or "vacant" (any case)
+//   battery    a whole number 0-100 (%)
+//   signal     a whole number -150-0 (dBm)
+//   mode       "dual" (magnetometer and radar agree), "magnetic" or "radar" (any case; kept in
+//              lower case): the sensor's detection modes
+//   ts         epoch milliseconds, a whole number from 1 to 253402300799999 (9999-12-31)
+//   heartbeat  true or false
 #pragma once
 
 #include <cstddef>
@@ -33,7 +46,7 @@ struct SensorMessage {
   std::optional<BayStatus> status;  // a status message's: kOccupied or kVacant; nullopt on health
   std::optional<int64_t> battery;   // percent, 0-100
   std::optional<int64_t> signal;    // dBm, -150-0
-  std::optional<std::string> mode;  // detection mode: "dual", "magnetic", "radar"
+  std::optional<std::string> mode;  // detection mode: "dual", "magnetic" or "radar"
   std::optional<Timestamp> ts;      // when the sensor sent it (epoch milliseconds on the wire)
   bool heartbeat = false;           // the periodic heartbeat rather than a detection
 };

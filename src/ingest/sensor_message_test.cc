@@ -139,6 +139,46 @@ TEST(SensorMessageTest, ModeAndHeartbeatHaveTheirTypes) {
   ExpectBadValue(R"({"deviceId":"d","status":"vacant","heartbeat":"yes"})", "heartbeat");
 }
 
+TEST(SensorMessageTest, ModeIsOneThatSensorsSend) {
+  // 4 KB of mode in a payload the size limit lets through.
+  const std::string long_mode =
+      R"({"deviceId":"d","status":"vacant","mode":")" + std::string(4096, 'm') + "\"}";
+  MessageRejection r = Rejected(kStatusTopic, long_mode, 8192);
+  EXPECT_EQ(r.fault, MessageFault::kBadValue);
+  EXPECT_NE(r.status.message().find("'mode'"), std::string::npos) << r.status.message();
+  ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":"laser"})", "mode");
+  ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":"dual\u0000"})", "mode");
+  ExpectBadValue(R"({"deviceId":"d","status":"vacant","mode":""})", "mode");
+  for (const char* mode : {"dual", "magnetic", "radar"}) {
+    auto m = ParseSensorMessage(
+        kStatusTopic, R"({"deviceId":"d","status":"vacant","mode":")" + std::string(mode) + "\"}",
+        kMax);
+    ASSERT_TRUE(m.ok()) << mode << ": " << m.status().ToString();
+    EXPECT_EQ(m->mode, mode);
+  }
+}
+
+TEST(SensorMessageTest, DeviceIdIsAnIdTheStoresCanHold) {
+  ExpectBadValue(R"({"deviceId":")" + std::string(129, 'd') + R"(","status":"vacant"})",
+                 "deviceId");
+  ExpectBadValue(R"({"deviceId":"PSL01B\u0000001","status":"vacant"})", "deviceId");
+  ExpectBadValue(R"({"deviceId":"PSL01B\n001","status":"vacant"})", "deviceId");
+  ExpectBadValue(R"({"deviceId":"PSL#01","status":"vacant"})", "deviceId");
+}
+
+TEST(SensorMessageTest, TopicIdsAreIdsTheStoresCanHold) {
+  const char* payload = R"({"deviceId":"d","status":"vacant"})";
+  std::string with_nul = "visiondrive/parking/zone-001/A-";
+  with_nul += '\0';
+  with_nul += "1/status";
+  const std::string topics[] = {"visiondrive/parking/" + std::string(129, 'z') + "/A-001/status",
+                                with_nul, "visiondrive/parking/zone-001/A\n001/status"};
+  for (const std::string& topic : topics) {
+    MessageRejection r = Rejected(topic, payload);
+    EXPECT_EQ(r.fault, MessageFault::kUnknownTopic) << topic;
+  }
+}
+
 TEST(SensorMessageTest, OversizedPayloadIsRejectedUnread) {
   std::string payload =
       R"({"deviceId":"d","status":"vacant","pad":")" + std::string(200, 'x') + "\"}";

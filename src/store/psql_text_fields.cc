@@ -47,12 +47,38 @@ std::string_view PsqlFieldReader::Key(size_t column) {
     Fail(column, "NULL in a key column");
     return {};
   }
+  if (Status s = CheckIdText(*fields_[column]); !s.ok()) {
+    Fail(column, s.message());
+    return {};
+  }
   return *fields_[column];
 }
 
-std::optional<std::string> PsqlFieldReader::Text(size_t column) const {
+std::optional<std::string> PsqlFieldReader::Text(size_t column) {
   if (failed() || !fields_[column]) return std::nullopt;
+  if (Status s = CheckFreeText(*fields_[column]); !s.ok()) {
+    Fail(column, s.message());
+    return std::nullopt;
+  }
   return std::string(*fields_[column]);
+}
+
+std::optional<std::string> PsqlFieldReader::DetectionMode(size_t column) {
+  if (failed() || !fields_[column]) return std::nullopt;
+  if (Status s = CheckDetectionMode(*fields_[column]); !s.ok()) {
+    Fail(column, s.message());
+    return std::nullopt;
+  }
+  return std::string(*fields_[column]);
+}
+
+void PsqlFieldReader::CheckRules(const std::optional<RuleBreak>& broken) {
+  if (failed() || !broken) return;
+  const std::string column = ColumnName(broken->field);
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i] == column) return Fail(i, broken->why);
+  }
+  Fail("field '" + std::string(broken->field) + "': " + broken->why);
 }
 
 std::optional<int64_t> PsqlFieldReader::Int(size_t column) {

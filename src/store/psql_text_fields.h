@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "domain/model.h"
+#include "domain/record_rules.h"
 
 namespace vdpark {
 
@@ -41,9 +42,16 @@ class PsqlFieldReader {
 
   // The field as it is; nullopt for NULL or once failed.
   std::optional<std::string_view> Raw(size_t column) const;
-  // A key column's text; NULL fails with "NULL in a key column".
+  // A key column's text: an id of the record rules (domain/record_rules.h: 1 to 128 bytes of
+  // UTF-8, no control character, no '#'); NULL fails with "NULL in a key column", a field that
+  // breaks the rule with why ("201 bytes, over the limit of 128", "a NUL byte at byte 3").
   std::string_view Key(size_t column);
-  std::optional<std::string> Text(size_t column) const;
+  // Text of at most 1,024 bytes of UTF-8 without a NUL byte (the rules' free text, the widest
+  // text field of any record); anything else fails saying why. Columns held to a narrower rule
+  // (ids that may be NULL, a detection mode) are checked by CheckRules, or DetectionMode.
+  std::optional<std::string> Text(size_t column);
+  // A detection mode: 1 to 32 bytes of text (the record rules' detectionMode).
+  std::optional<std::string> DetectionMode(size_t column);
   // A whole number in int64 ("bad integer 'x'").
   std::optional<int64_t> Int(size_t column);
   // numeric, timestamptz, operating_hours JSON: the parser's reason (Decimal::Parse,
@@ -62,6 +70,10 @@ class PsqlFieldReader {
   // ARRIVE or LEAVE in any case; NULL and anything else fail ("unknown event type 'x' (expected
   // ARRIVE or LEAVE)", "NULL (expected ARRIVE or LEAVE)").
   std::optional<EventType> EventTypeAt(size_t column);
+
+  // Fails with the record rule a record built from the row breaks (FindRuleBreak), naming its
+  // column: "column 'install_date': ...". Nothing when `broken` is nullopt.
+  void CheckRules(const std::optional<RuleBreak>& broken);
 
  private:
   template <typename T>

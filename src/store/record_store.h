@@ -154,7 +154,10 @@ class RecordStore {
   virtual std::optional<uint64_t> EstimateEventCount() { return std::nullopt; }
 
   // Writes (inserts or replaces by key) zones, bays and sensors. A single-table store recomputes
-  // each zone's occupiedBays from the bays given here.
+  // each zone's occupiedBays from the bays given here. The csv and single-table stores refuse a
+  // record that breaks the record rules (domain/record_rules.h), which their readers apply:
+  // kInvalidArgument naming the record and the field, and nothing of the call is written. The
+  // same for WriteEvents.
   virtual Status WriteMetadata(const Metadata& metadata) = 0;
 
   // Writes (inserts or replaces by key) a batch of events. Callers choose the batch size; each

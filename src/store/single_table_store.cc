@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/duplicate_detector.h"
+#include "domain/record_rules.h"
 #include "store/live_write_plan.h"
 
 namespace vdpark {
@@ -202,6 +203,7 @@ Result<std::optional<ParkingEvent>> SingleTableStore::GetEvent(const ParkingEven
 }
 
 Status SingleTableStore::WriteMetadata(const Metadata& metadata) {
+  VDPARK_RETURN_IF_ERROR(CheckRecords(metadata));  // nothing stored that ToZone etc. would refuse
   // occupiedBays is recomputed from the bays' statuses (§5.2: "will be recalculated").
   std::map<std::string, int64_t, std::less<>> occupied;
   for (const Bay& b : metadata.bays) {
@@ -221,6 +223,7 @@ Status SingleTableStore::WriteMetadata(const Metadata& metadata) {
 }
 
 Status SingleTableStore::WriteEvents(std::span<const ParkingEvent> events) {
+  for (const ParkingEvent& e : events) VDPARK_RETURN_IF_ERROR(CheckRecord(e));
   // The items of the previous call on this thread are refilled in place (see FillItem).
   thread_local std::vector<WriteRequest> writes;
   std::vector<size_t> keep = LastOfEachKey(events);
@@ -287,6 +290,9 @@ Result<std::optional<Sensor>> SingleTableStore::GetSensor(std::string_view senso
 }
 
 Status SingleTableStore::ApplyLiveChange(const LiveChange& change) {
+  if (change.bay_after) VDPARK_RETURN_IF_ERROR(CheckRecord(*change.bay_after));
+  if (change.event) VDPARK_RETURN_IF_ERROR(CheckRecord(*change.event));
+  if (change.sensor) VDPARK_RETURN_IF_ERROR(CheckRecord(*change.sensor));
   VDPARK_ASSIGN_OR_RETURN(LiveWritePlan plan, PlanLiveChange(change, mapper_));
   if (plan.writes.empty()) return Status::OK();
   Status s = WriteLivePlan(plan);

@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "domain/record_rules.h"
+
 namespace vdpark {
 
 namespace {
@@ -118,6 +120,13 @@ class Reader {
   Result<T> Done(T value) {
     if (!error_.ok()) return error_;
     return value;
+  }
+  // Done, and the record rules (the field's name is the attribute's).
+  template <typename Record>
+  Result<Record> Checked(Record record) {
+    if (!error_.ok()) return error_;
+    if (auto broken = FindRuleBreak(record)) return Problem(broken->field, broken->why);
+    return record;
   }
 
  private:
@@ -321,7 +330,7 @@ Result<Zone> SingleTableMapper::ToZone(const Item& item) const {
   z.operating_hours = r.Hours("operatingHours");
   z.tenant_id = r.S("tenantId");
   z.created_at = r.Time("createdAt");
-  return r.Done(std::move(z));
+  return r.Checked(std::move(z));
 }
 
 Result<Bay> SingleTableMapper::ToBay(const Item& item) const {
@@ -345,7 +354,7 @@ Result<Bay> SingleTableMapper::ToBay(const Item& item) const {
   b.last_heartbeat = r.Time("lastHeartbeat");
   b.bay_type = r.S("bayType");
   b.location = r.Point("location");
-  return r.Done(std::move(b));
+  return r.Checked(std::move(b));
 }
 
 Result<Sensor> SingleTableMapper::ToSensor(const Item& item) const {
@@ -361,7 +370,7 @@ Result<Sensor> SingleTableMapper::ToSensor(const Item& item) const {
   s.last_battery = r.Int("lastBattery");
   s.last_signal = r.Int("lastSignal");
   s.last_seen = r.Time("lastSeen");
-  return r.Done(std::move(s));
+  return r.Checked(std::move(s));
 }
 
 Result<ParkingEvent> SingleTableMapper::ToEvent(const Item& item) const {
@@ -385,7 +394,7 @@ Result<ParkingEvent> SingleTableMapper::ToEvent(const Item& item) const {
   }
   e.event_type = *parsed;
   e.timestamp = *t;
-  return e;
+  return r.Checked(std::move(e));
 }
 
 EntityKind SingleTableMapper::KindOf(std::string_view pk, std::string_view sk) {

@@ -45,7 +45,9 @@ class SingleTableMapper {
   void FillItem(const ParkingEvent& event, Item* item) const;
 
   // The record an item holds. kInvalidArgument names the item's key and the attribute that does
-  // not fit (missing key attribute, wrong type, unparseable timestamp or number).
+  // not fit (missing key attribute, wrong type, unparseable timestamp or number) or breaks a
+  // record rule (domain/record_rules.h: a time outside the range, an over-long text, ...), the
+  // same rules every store applies before it writes.
   Result<Zone> ToZone(const Item& item) const;
   Result<Bay> ToBay(const Item& item) const;
   Result<Sensor> ToSensor(const Item& item) const;

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "domain/record_rules.h"
 #include "store/csv/csv_format.h"
 #include "store/csv/csv_record_count.h"
 #include "store/csv/csv_rows.h"
@@ -283,6 +284,7 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
     z.operating_hours = row.Hours(kZoneHours);
     z.tenant_id = row.Text(kZoneTenant);
     z.created_at = row.Time(kZoneCreatedAt);
+    if (!row.failed()) row.CheckRules(FindRuleBreak(z));
     if (!row.failed() && zone_ids.Insert(z.zone_id, row, "zone_id")) {
       m.zones.push_back(std::move(z));
     }
@@ -300,6 +302,7 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
     b.occupied_since = row.Time(kBayOccupiedSince);
     b.bay_type = row.Text(kBayType);
     b.location = row.Location(kBayLng, kBayLat);
+    if (!row.failed()) row.CheckRules(FindRuleBreak(b));
     if (!row.failed() && !zone_ids.Contains(b.zone_id)) {
       row.Fail(kBayZoneId, "zone '" + b.zone_id + "' is not in zones.csv");
     }
@@ -322,6 +325,7 @@ Result<Metadata> CsvStore::ReadMetadata(const RejectFn& rejects) {
     x.status = row.Text(kSensorStatus);
     x.last_battery = row.Int(kSensorBattery);
     x.last_signal = row.Int(kSensorSignal);
+    if (!row.failed()) row.CheckRules(FindRuleBreak(x));
     if (!row.failed() && x.zone_id && !zone_ids.Contains(*x.zone_id)) {
       row.Fail(kSensorZoneId, "zone '" + *x.zone_id + "' is not in zones.csv");
     }
@@ -355,7 +359,8 @@ Status CsvStore::ScanEvents(const EventScanOptions& options, const EventVisitor&
     event.sensor_id.reset();
     event.duration_minutes = row.Int(kEventDuration);
     event.revenue = row.Dec(kEventRevenue);
-    event.detection_mode = row.Text(kEventDetectionMode);
+    event.detection_mode = row.DetectionMode(kEventDetectionMode);
+    if (!row.failed()) row.CheckRules(FindRuleBreak(event));
     if (row.failed()) return Status::OK();
     return visit(std::move(event), Origin{kEventsFile, row.line(), row.raw()});
   });
@@ -403,6 +408,7 @@ Status CsvStore::ReplaceFile(std::string_view file, const Metadata& metadata) {
 }
 
 Status CsvStore::WriteMetadata(const Metadata& metadata) {
+  VDPARK_RETURN_IF_ERROR(CheckRecords(metadata));  // nothing written that ReadMetadata refuses
   MergeByKey(&written_.zones, metadata.zones, kZoneKey);
   MergeByKey(&written_.bays, metadata.bays, kBayKey);
   MergeByKey(&written_.sensors, metadata.sensors, kSensorKey);
@@ -447,6 +453,7 @@ Status CsvStore::OpenEventsWriter() {
 }
 
 Status CsvStore::WriteEvents(std::span<const ParkingEvent> events) {
+  for (const ParkingEvent& e : events) VDPARK_RETURN_IF_ERROR(CheckRecord(e));
   if (!events_) VDPARK_RETURN_IF_ERROR(OpenEventsWriter());
   for (const ParkingEvent& e : events) {
     WriteRow(*events_, e);

@@ -94,13 +94,16 @@ class CsvStore : public RecordStore {
   // Replaces zones.csv, bays.csv and sensors.csv (each written to a temporary file, synced and
   // renamed over the old one, so a crash leaves the old file or the new, never half of one). The
   // first call after Open replaces what the files held; later calls insert or replace by key into
-  // what earlier calls of this store wrote. Rows are written in key order.
+  // what earlier calls of this store wrote. Rows are written in key order. A record that breaks
+  // the record rules (domain/record_rules.h) is kInvalidArgument naming it and its field, and
+  // nothing of the call is written.
   Status WriteMetadata(const Metadata& metadata) override;
 
   // Appends to events.csv. The first call after Open starts a fresh file with its header when
   // options.truncate is set or the file is missing or empty; otherwise it appends to the existing
   // file, whose header must be the one this store writes (InvalidArgument when it is not), without
-  // a second header.
+  // a second header. An event that breaks the record rules is kInvalidArgument naming it and its
+  // field, and nothing of the call is written.
   Status WriteEvents(std::span<const ParkingEvent> events) override;
 
   // Writes out and fsyncs events.csv. Leaves the folder readable: a file of the four that is

@@ -361,6 +361,110 @@ TEST_F(CsvStoreTest, BadRowsAreRejectedWithPlaceAndReasonAndTheRestLoads) {
   EXPECT_EQ(rejects[14].reason, "column 'last_battery': bad integer 'high'");
 }
 
+TEST_F(CsvStoreTest, ANulByteOrAnOverLongFieldCostsOnlyItsOwnRow) {
+  // 100 KB: within a record's 1 MiB (csv_tables.h; longer is a broken record), over a field's.
+  const std::string huge(100 << 10, 'x');
+  std::string nul_name = "Mar";
+  nul_name += '\0';
+  nul_name += "ina";
+  Write("zones.csv",
+        "zone_id,name,address,city,total_bays,lng,lat,price_per_hour,operating_hours,tenant_id,"
+        "created_at\n"
+        "zone-001,A,,,10,,,1.00,,t,\n"  // 2 ok
+        "zone-002," +
+            nul_name +
+            ",,,1,,,,,t,\n"  // 3 NUL in name
+            "zone-003,C,\"" +
+            huge +
+            "\",,1,,,,,t,\n"                                 // 4 100 KB address
+            "zone-004,D,,,1,,,,,t,0001-01-01 00:00:00+00\n"  // 5 created_at out of range
+            "zone-005,E,,,1,,,,,t,\n");                      // 6 ok
+  Write("bays.csv",
+        "zone_id,bay_number,sensor_id,status,last_change,occupied_since,bay_type,lng,lat\n");
+  Write("sensors.csv",
+        "sensor_id,model,firmware_version,install_date,zone_id,bay_number,status,last_battery,"
+        "last_signal\n"
+        "S1,PSL01B,1.0,,zone-001,A-001,active,95,-72\n"  // 2 ok
+        "S2," +
+            std::string(2000, 'm') +
+            ",1.0,,zone-001,A-002,,,\n"                                 // 3 model over 1024
+            "S3,PSL01B,1.0,0000-01-01 00:00:00+05,zone-001,A-003,,,\n"  // 4 install_date
+            "S" +
+            std::string(200, '4') +
+            ",PSL01B,1.0,,zone-001,A-004,,,\n"      // 5 sensor_id too long
+            "S5,PSL01B,1.0,,zone-001,A-005,,,\n");  // 6 ok
+  std::string events =
+      "zone_id,bay_number,event_type,timestamp,duration_minutes,revenue,detection_mode\n"
+      "zone-001,A-001,ARRIVE,2026-01-12 10:00:00+00,,,dual\n"  // 2 ok
+      "zone-001,A-001,LEAVE,2026-01-12 11:00:00+00,60,5,\"" +
+      std::string(4096, 'm') + "\"\n";  // 3 mode over 32 bytes
+  events += "zone-001,A-001,ARRIVE,2026-01-12 12:00:00+00,,,du";
+  events += '\0';
+  events += "al\n";                                                     // 4 NUL in mode
+  events += "zone-001,A-001,LEAVE,2026-01-12 13:00:00+00,60,5,dual\n";  // 5 ok
+  Write("events.csv", events);
+
+  auto store = OpenStore();
+  std::vector<Rejected> rejects;
+  auto m = store->ReadMetadata([&](Rejected r) { rejects.push_back(std::move(r)); });
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(m->zones.size(), 2u);
+  EXPECT_EQ(m->zones[1].zone_id, "zone-005");
+  ASSERT_EQ(m->sensors.size(), 2u);
+  EXPECT_EQ(m->sensors[1].sensor_id, "S5");
+  std::vector<std::string> wheres;
+  for (const Rejected& r : rejects) wheres.push_back(r.where);
+  EXPECT_EQ(wheres, (std::vector<std::string>{"zones.csv:3", "zones.csv:4", "zones.csv:5",
+                                              "sensors.csv:3", "sensors.csv:4", "sensors.csv:5"}));
+  ASSERT_EQ(rejects.size(), 6u);
+  auto expect_reason = [&](size_t i, std::string_view begins) {
+    EXPECT_TRUE(rejects[i].reason.starts_with(begins)) << rejects[i].reason;
+  };
+  expect_reason(0, "column 'name': a NUL byte");
+  expect_reason(1, "column 'address': 102400 bytes, over the limit of 1024");
+  expect_reason(2,
+                "column 'created_at': bad timestamp '0001-01-01 00:00:00+00': outside the range");
+  expect_reason(3, "column 'model': 2000 bytes, over the limit of 1024");
+  expect_reason(4, "column 'install_date': bad timestamp");
+  expect_reason(5, "column 'sensor_id': 201 bytes, over the limit of 128");
+
+  Scan scan = ScanAll(*store);
+  ASSERT_TRUE(scan.status.ok()) << scan.status.ToString();
+  EXPECT_EQ(scan.lines, (std::vector<uint64_t>{2, 5}));
+  ASSERT_EQ(scan.rejects.size(), 2u);
+  EXPECT_EQ(scan.rejects[0].where, "events.csv:3");
+  EXPECT_TRUE(scan.rejects[0].reason.starts_with(
+      "column 'detection_mode': 4096 bytes, over the limit of 32"))
+      << scan.rejects[0].reason;
+  EXPECT_EQ(scan.rejects[1].where, "events.csv:4");
+  EXPECT_TRUE(scan.rejects[1].reason.starts_with("column 'detection_mode': a NUL byte"))
+      << scan.rejects[1].reason;
+}
+
+TEST_F(CsvStoreTest, WritesRefuseARecordItsReaderWouldReject) {
+  auto store = OpenStore();
+  Metadata m = FixtureMetadata();
+  m.sensors[0].install_date = Timestamp::FromMicros(-62200000000000LL * 1000);
+  Status s = store->WriteMetadata(m);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("installDate"), std::string::npos) << s.ToString();
+  std::vector<ParkingEvent> events = FixtureEvents();
+  events[1].detection_mode = std::string(100, 'm');
+  s = store->WriteEvents(events);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("detectionMode"), std::string::npos) << s.ToString();
+  ASSERT_TRUE(store->Flush().ok());
+  // Nothing of either call was written, and what is there reads without a reject.
+  std::vector<Rejected> rejects;
+  auto read = store->ReadMetadata([&](Rejected r) { rejects.push_back(std::move(r)); });
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_TRUE(read->sensors.empty());
+  Scan scan = ScanAll(*store);
+  EXPECT_TRUE(scan.events.empty());
+  EXPECT_TRUE(scan.rejects.empty());
+  EXPECT_TRUE(rejects.empty());
+}
+
 TEST_F(CsvStoreTest, EventsStreamWithSinceAndRejectOnlyWhatDoesNotParse) {
   WriteFixtureFiles();
   Write("events.csv",
