@@ -24,12 +24,11 @@ json::value LocationJson(const std::optional<GeoPoint>& p) {
 
 // "HH:MM" as OperatingHours::FormatMinute writes it, without its snprintf (a fifth of a zone's
 // view, measured).
-json::string HourMinute(int minute) {
-  if (minute < 0 || minute >= 100 * 60) return json::string(OperatingHours::FormatMinute(minute));
+std::string HourMinute(int minute) {
+  if (minute < 0 || minute >= 100 * 60) return OperatingHours::FormatMinute(minute);
   const int h = minute / 60, m = minute % 60;
-  const char text[] = {static_cast<char>('0' + h / 10), static_cast<char>('0' + h % 10), ':',
-                       static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10)};
-  return json::string(std::string_view(text, sizeof text));
+  return {static_cast<char>('0' + h / 10), static_cast<char>('0' + h % 10), ':',
+          static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10)};
 }
 
 json::value HoursJson(const std::optional<OperatingHours>& h) {
@@ -93,6 +92,17 @@ void WriteInt(Int n, std::string* out) {
   out->append(text.data(), text.size());
 }
 
+void WriteDouble(double d, std::string* out) {
+  // JSON has no NaN or infinity.
+  if (std::isfinite(d)) {
+    char text[64];  // the shortest form of a double is at most 24 characters
+    const auto written = fmt::format_to_n(text, sizeof text, "{}", d);
+    out->append(text, written.out);
+  } else {
+    *out += "null";
+  }
+}
+
 void Write(const json::value& v, std::string* out) {
   switch (v.kind()) {
     case json::kind::null:
@@ -107,18 +117,9 @@ void Write(const json::value& v, std::string* out) {
     case json::kind::uint64:
       WriteInt(v.get_uint64(), out);
       break;
-    case json::kind::double_: {
-      const double d = v.get_double();
-      // JSON has no NaN or infinity.
-      if (std::isfinite(d)) {
-        char text[64];  // the shortest form of a double is at most 24 characters
-        const auto written = fmt::format_to_n(text, sizeof text, "{}", d);
-        out->append(text, written.out);
-      } else {
-        *out += "null";
-      }
+    case json::kind::double_:
+      WriteDouble(v.get_double(), out);
       break;
-    }
     case json::kind::string:
       WriteString(v.get_string(), out);
       break;
@@ -238,11 +239,119 @@ json::object SensorJson(const Sensor& s) {
   return o;
 }
 
+namespace {
+
+// Writes the fields of one JSON object in order; names are plain ASCII that needs no escape.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string* out) : out_(out) { *out_ += '{'; }
+  ~ObjectWriter() { *out_ += '}'; }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+
+  void Null(std::string_view name) { Name(name) += "null"; }
+  void String(std::string_view name, std::string_view value) { WriteString(value, &Name(name)); }
+  void OptString(std::string_view name, const std::optional<std::string>& value) {
+    value ? String(name, *value) : Null(name);
+  }
+  void Int(std::string_view name, int64_t value) { WriteInt(value, &Name(name)); }
+  void Int(std::string_view name, const std::optional<int64_t>& value) {
+    value ? Int(name, *value) : Null(name);
+  }
+  void Double(std::string_view name, double value) { WriteDouble(value, &Name(name)); }
+  void Time(std::string_view name, const std::optional<Timestamp>& t) {
+    if (!t) return Null(name);
+    std::string& out = Name(name);
+    out += '"';
+    t->AppendIso(&out);  // digits, '-', ':', '.', 'T', 'Z': nothing to escape
+    out += '"';
+  }
+  void Location(std::string_view name, const std::optional<GeoPoint>& p) {
+    if (!p) return Null(name);
+    ObjectWriter location(&Name(name));
+    location.Double("lat", p->lat);
+    location.Double("lng", p->lng);
+  }
+  std::string& Name(std::string_view name) {
+    if (!first_) *out_ += ',';
+    first_ = false;
+    *out_ += '"';
+    *out_ += name;
+    *out_ += "\":";
+    return *out_;
+  }
+
+ private:
+  std::string* out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void AppendZoneJson(const Zone& z, bool detail, std::string* out) {
+  const int64_t total = z.total_bays.value_or(0);
+  const int64_t occupied = z.occupied_bays.value_or(0);
+  ObjectWriter o(out);
+  o.String("zoneId", z.zone_id);
+  o.OptString("name", z.name);
+  o.OptString("address", z.address);
+  o.OptString("city", z.city);
+  o.Int("totalBays", z.total_bays);
+  o.Int("occupiedBays", occupied);
+  o.Int("vacantBays", std::max<int64_t>(total - occupied, 0));
+  o.Double("occupancyRate", OccupancyRate(occupied, total));
+  o.Location("location", z.location);
+  if (z.price_per_hour) {
+    o.Double("pricePerHour", z.price_per_hour->ToDouble());
+  } else {
+    o.Null("pricePerHour");
+  }
+  if (z.operating_hours) {
+    ObjectWriter hours(&o.Name("operatingHours"));
+    hours.String("open", HourMinute(z.operating_hours->open_minute));
+    hours.String("close", HourMinute(z.operating_hours->close_minute));
+  } else {
+    o.Null("operatingHours");
+  }
+  if (detail) {
+    o.OptString("tenantId", z.tenant_id);
+    o.Time("createdAt", z.created_at);
+  }
+}
+
+void AppendBayJson(const Bay& b, const Sensor* sensor, Timestamp now, bool detail,
+                   std::string* out) {
+  ObjectWriter o(out);
+  o.String("zoneId", b.zone_id);
+  o.String("bayNumber", b.bay_number);
+  o.OptString("sensorId", b.sensor_id);
+  o.String("status", ToString(b.status));
+  o.Time("lastChange", b.last_change);
+  o.Time("occupiedSince", b.occupied_since);
+  if (b.status == BayStatus::kOccupied && b.occupied_since) {
+    o.Int("currentDuration", std::max<int64_t>(DurationMinutes(*b.occupied_since, now), 0));
+  } else {
+    o.Null("currentDuration");
+  }
+  o.Int("batteryLevel", sensor ? sensor->last_battery : std::nullopt);
+  o.Int("signalStrength", sensor ? sensor->last_signal : std::nullopt);
+  o.OptString("bayType", b.bay_type);
+  o.Location("location", b.location);
+  if (detail) o.Time("lastHeartbeat", b.last_heartbeat);
+}
+
 std::string ToJsonText(const json::value& value) {
   std::string out;
   out.reserve(4096);
   Write(value, &out);
   return out;
+}
+
+ApiResponse JsonTextResponse(int status, std::string text) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(text);
+  return r;
 }
 
 ApiResponse JsonResponse(int status, const json::value& value) {
