@@ -273,11 +273,18 @@ class ObjectWriter {
     location.Double("lng", p->lng);
   }
   std::string& Name(std::string_view name) {
-    if (!first_) *out_ += ',';
+    // ,"name": in one append: appending it a character at a time was a tenth of a bay list.
+    char text[64];
+    size_t n = 0;
+    if (!first_) text[n++] = ',';
     first_ = false;
-    *out_ += '"';
-    *out_ += name;
-    *out_ += "\":";
+    text[n++] = '"';
+    const size_t length = std::min(name.size(), sizeof text - 4);
+    name.copy(text + n, length);
+    n += length;
+    text[n++] = '"';
+    text[n++] = ':';
+    out_->append(text, n);
     return *out_;
   }
 
