@@ -19,6 +19,7 @@ ApiResponse ListBays(const RouteCall& call) {
 
   // Written as text straight away: {"bays":[BayJson...],"summary":{...}}.
   std::string body = R"({"bays":[)";
+  body.reserve(512 * bays->size() + 128);  // a bay's view is about 400 bytes
   int64_t occupied = 0, vacant = 0, unknown = 0;
   for (const Bay& b : *bays) {
     const Sensor* sensor = nullptr;

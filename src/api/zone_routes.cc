@@ -23,6 +23,7 @@ ApiResponse ListZones(const RouteCall& call) {
   if (!zones.ok()) return ErrorResponse(ApiError::FromStore(zones.status(), "ListZones"));
   // Written as text straight away: {"zones":[ZoneJson...],"count":N}.
   std::string body = R"({"zones":[)";
+  body.reserve(512 * zones->size() + 64);  // a zone's view is about 350 bytes
   size_t count = 0;
   for (const Zone& z : *zones) {
     if (!call.caller.Sees(z.tenant_id)) continue;
