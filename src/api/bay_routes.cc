@@ -17,14 +17,17 @@ ApiResponse ListBays(const RouteCall& call) {
   std::unordered_map<std::string_view, const Sensor*> by_id;
   for (const Sensor& s : *sensors) by_id.emplace(s.sensor_id, &s);
 
-  json::array items;
+  // Written as text straight away: {"bays":[BayJson...],"summary":{...}}.
+  std::string body = R"({"bays":[)";
+  body.reserve(512 * bays->size() + 128);  // a bay's view is about 400 bytes
   int64_t occupied = 0, vacant = 0, unknown = 0;
   for (const Bay& b : *bays) {
     const Sensor* sensor = nullptr;
     if (b.sensor_id) {
       if (auto it = by_id.find(*b.sensor_id); it != by_id.end()) sensor = it->second;
     }
-    items.push_back(BayJson(b, sensor, call.now, false));
+    if (&b != &bays->front()) body += ',';
+    AppendBayJson(b, sensor, call.now, false, &body);
     switch (b.status) {
       case BayStatus::kOccupied:
         ++occupied;
@@ -37,12 +40,13 @@ ApiResponse ListBays(const RouteCall& call) {
         break;
     }
   }
-  const int64_t total = static_cast<int64_t>(items.size());
-  return JsonResponse(200, json::object{{"bays", std::move(items)},
-                                        {"summary", json::object{{"total", total},
-                                                                 {"occupied", occupied},
-                                                                 {"vacant", vacant},
-                                                                 {"unknown", unknown}}}});
+  body += R"(],"summary":)";
+  body += ToJsonText(json::object{{"total", static_cast<int64_t>(bays->size())},
+                                  {"occupied", occupied},
+                                  {"vacant", vacant},
+                                  {"unknown", unknown}});
+  body += '}';
+  return JsonTextResponse(200, std::move(body));
 }
 
 ApiResponse GetBay(const RouteCall& call) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/event_page_cursor.h"
+#include "store/shared_item_reads.h"
 #include "store/single_table_store.h"
 
 namespace vdpark {
@@ -52,6 +53,34 @@ Result<std::vector<Record>> QueryRecords(ItemStore& items, QueryRequest request,
     for (const Item& item : page.items) {
       VDPARK_ASSIGN_OR_RETURN(Record record, MappedOrCorrupt<Record>(to_record(item), item, store));
       records.push_back(std::move(record));
+    }
+    if (!page.last_evaluated_key) return records;
+    request.exclusive_start_key = std::move(page.last_evaluated_key);
+  }
+}
+
+// Every item of a Query, all pages, as records: through QueryShared and the records `memo` made
+// before where the item store shares its items, else as QueryRecords.
+template <typename Record, typename ToRecord>
+Result<std::vector<Record>> QuerySharedRecords(ItemStore& items, QueryRequest request,
+                                               const std::string& store, RecordMemo<Record>& memo,
+                                               ToRecord to_record) {
+  auto* shared = dynamic_cast<SharedItemReads*>(&items);
+  if (shared == nullptr) {
+    return QueryRecords<Record>(items, std::move(request), store, std::move(to_record));
+  }
+  std::vector<Record> records;
+  while (true) {
+    VDPARK_ASSIGN_OR_RETURN_WITH(SharedPage page, shared->QueryShared(request), store);
+    VDPARK_ASSIGN_OR_RETURN(std::vector<Record> made,
+                            memo.MakeAll(page.items, [&](const Item& item) {
+                              return MappedOrCorrupt<Record>(to_record(item), item, store);
+                            }));
+    if (records.empty()) {
+      records = std::move(made);
+    } else {
+      records.insert(records.end(), std::make_move_iterator(made.begin()),
+                     std::make_move_iterator(made.end()));
     }
     if (!page.last_evaluated_key) return records;
     request.exclusive_start_key = std::move(page.last_evaluated_key);
@@ -151,7 +180,17 @@ Result<std::vector<Zone>> SingleTableStore::ListZones(std::optional<std::string_
     zones.push_back(std::move(zone));
     return Status::OK();
   };
-  if (items_->ScanInKeyOrder()) {
+  if (auto* shared = dynamic_cast<SharedItemReads*>(items_.get())) {
+    VDPARK_ASSIGN_OR_RETURN_WITH(std::vector<ItemKey> keys,
+                                 shared->KeysWithSortKey(zone_prefix.pk, zone_prefix.sk),
+                                 display_name_);
+    for (const ItemKey& key : keys) {
+      if (SingleTableMapper::KindOf(key.pk, key.sk) != EntityKind::kZone) continue;
+      VDPARK_ASSIGN_OR_RETURN(std::optional<Zone> zone,
+                              GetZone(std::string_view(key.pk).substr(zone_prefix.pk.size())));
+      if (zone) zones.push_back(std::move(*zone));  // absent: expired since it was listed
+    }
+  } else if (items_->ScanInKeyOrder()) {
     VDPARK_RETURN_IF_ERROR(VisitZoneItemsInKeyOrder(*items_, collect));
   } else {
     Condition filter;
@@ -170,8 +209,8 @@ Result<std::vector<Bay>> SingleTableStore::ListBays(std::string_view zone_id) {
   QueryRequest request;
   request.partition = bays.pk;
   request.sort = {SortKeyCondition::Op::kBeginsWith, bays.sk, {}};
-  return QueryRecords<Bay>(*items_, std::move(request), display_name_,
-                           [this](const Item& item) { return mapper_.ToBay(item); });
+  return QuerySharedRecords<Bay>(*items_, std::move(request), display_name_, bays_made_,
+                                 [this](const Item& item) { return mapper_.ToBay(item); });
 }
 
 Result<std::vector<Sensor>> SingleTableStore::ListSensors(std::optional<std::string_view> zone_id) {
@@ -182,7 +221,8 @@ Result<std::vector<Sensor>> SingleTableStore::ListSensors(std::optional<std::str
     request.index = IndexName::kGsi1;
     request.partition = SingleTableMapper::ZoneKey(*zone_id).pk;
     request.sort = {SortKeyCondition::Op::kBeginsWith, sensor_prefix.pk, {}};
-    return QueryRecords<Sensor>(*items_, std::move(request), display_name_, to_sensor);
+    return QuerySharedRecords<Sensor>(*items_, std::move(request), display_name_, sensors_made_,
+                                      to_sensor);
   }
   std::vector<Sensor> sensors;
   auto collect = [&](Item&& item) {

@@ -17,6 +17,7 @@
 #include "store/item_store.h"
 #include "store/live_store.h"
 #include "store/query_store.h"
+#include "store/record_memo.h"
 #include "store/record_store.h"
 #include "store/store_options.h"
 #include "table/single_table_mapper.h"
@@ -81,8 +82,10 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   // --- Queries of the REST API (store.h), in single_table_queries.cc. An item that does not map
   // to its record is kCorruption naming its key, as for Get*.
   //
-  // ListZones(tenant): Query GSI1 TENANT#id. ListZones(all) has no index to use. On a store that
-  // scans in key order (embedded) it steps through the ZONE# partitions, reading one item per
+  // ListZones(tenant): Query GSI1 TENANT#id. ListZones(all) has no index to use. Where the item
+  // store lists the keys itself (SharedItemReads::KeysWithSortKey: embedded, a listing kept in
+  // step with its writes), each zone is a GetZone of a listed key. Otherwise, on a store that
+  // scans in key order it steps through the ZONE# partitions, reading one item per
   // step: the zone's first item (then its METADATA by one Get when that was a bay), and the first
   // event of the zone, after which it resumes past all of the zone's event partitions (ZONE#z#BAY#
   // ...): two one-item Scans per zone whatever the number of events, where a filtered Scan would
@@ -94,9 +97,11 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   // is a parallel Scan filtered on SK = METADATA and PK begins_with ZONE#, which reads, and is
   // billed for, the whole table.
   // ListBays: Query PK ZONE#id, SK begins_with BAY#. ListSensors(zone): Query GSI1 ZONE#id, SK
-  // begins_with SENSOR#. ListSensors(all): on embedded a Scan of the SENSOR# partitions alone
-  // (they sort together; it stops within one page past them); on a server a filtered parallel
-  // Scan of the whole table.
+  // begins_with SENSOR#. Where the item store shares its items (SharedItemReads::QueryShared) both
+  // reuse the record made of an item before while it hands out the same item (bays_made_,
+  // sensors_made_). ListSensors(all):
+  // on embedded a Scan of the SENSOR# partitions alone (they sort together; it stops within one
+  // page past them); on a server a filtered parallel Scan of the whole table.
   //
   // QueryEvents: one bay's events are a Query of PK ZONE#z#BAY#b, a zone's of GSI1 ZONE#z, with
   // SK between EVENT#from and EVENT#(to - 1 µs), newest first. It reads limit + 1 events so that
@@ -173,6 +178,9 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   };
   std::mutex zones_made_mu_;
   std::map<std::string, ZoneMade, std::less<>> zones_made_;  // guarded by zones_made_mu_
+  // The same for the items of ListBays and ListSensors(zone), read by QueryShared.
+  RecordMemo<Bay> bays_made_;
+  RecordMemo<Sensor> sensors_made_;
 };
 
 }  // namespace vdpark

@@ -293,8 +293,12 @@ Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch,
   // write failed (it may still have reached the memtable).
   if (s.ok()) {
     cache_->Written(*batch, families_[0]->GetID(), items);
+    listings_.Written(*batch, families_[0]->GetID());
+    ranges_.Written(*batch);
   } else {
     cache_->Clear();
+    listings_.Clear();
+    ranges_.Clear();
   }
   return s;
 }
@@ -472,6 +476,18 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
 }
 
 Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
+  Page page;
+  VDPARK_RETURN_IF_ERROR(QueryInto(request, &page, nullptr));
+  return page;
+}
+
+Result<SharedPage> RocksDbItemStore::QueryShared(const QueryRequest& request) {
+  SharedPage page;
+  VDPARK_RETURN_IF_ERROR(QueryInto(request, nullptr, &page));
+  return page;
+}
+
+Status RocksDbItemStore::QueryInto(const QueryRequest& request, Page* page, SharedPage* shared) {
   const std::string& partition = request.partition;
   if (partition.empty() || partition.find('\0') != std::string::npos) {
     return Status::InvalidArgument("Query: the partition must be a non-empty string without NUL");
@@ -490,9 +506,16 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
       range.hi = std::min(range.hi, start);
     }
   }
-  Page page;
-  if (range.lo >= range.hi) return page;
+  if (range.lo >= range.hi) return Status::OK();
+  if (shared && !request.exclusive_start_key && request.limit == 0 && request.forward &&
+      request.index != IndexName::kGsi2) {
+    VDPARK_ASSIGN_OR_RETURN(bool listed, QueryListed(request, range.lo, range.hi, shared));
+    if (listed) return Status::OK();
+  }
 
+  // Read before the snapshot: what is read from the database is kept in the cache only when no
+  // write was committed since (StoredValueCache::Fill).
+  const uint64_t epoch = shared ? cache_->Epoch() : 0;
   // GSI1 reads the base items after the index entries: one snapshot makes them agree.
   const bool full_items = request.index == IndexName::kGsi1;
   std::optional<rocksdb::ManagedSnapshot> snapshot;
@@ -506,10 +529,33 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
 
   const int64_t now = Now();
   const size_t max_items = request.limit != 0 ? request.limit : kPageItems;
-  size_t bytes = 0;
+  size_t bytes = 0, items = 0;
   bool more = false;
   std::string last_key;
   std::vector<std::string> entries;  // GSI1: the index keys of the page
+  // A base item stored under `key` into the page: decoded from `value`, as read at the snapshot;
+  // or shared: `hit` when the cache had it (as it is now), else `value` kept in the cache. A hit
+  // may be newer than the snapshot: `in_partition` then says whether it still belongs in the page
+  // (GSI1: a newer write may have moved it to another partition).
+  auto add = [&](std::string_view key, std::string_view value, const StoredValueCache::Hit& hit,
+                 const std::function<bool(const Item&)>& in_partition) -> Status {
+    if (!shared) {
+      VDPARK_ASSIGN_OR_RETURN_WITH(Item item, DecodeItem(value), "Query " + partition);
+      page->items.push_back(std::move(item));
+      return Status::OK();
+    }
+    std::shared_ptr<const CachedValue> stored = hit.value;
+    if (!hit.known) {
+      stored = cache_->Fill(key, value, epoch);
+    } else if (!stored || TtlExpired(DecodeTtlPrefix(stored->value()), now)) {
+      return Status::OK();  // deleted or expired since the snapshot
+    }
+    VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item, stored->shared_item(),
+                                 "Query " + partition);
+    if (hit.known && in_partition && !in_partition(*item)) return Status::OK();
+    shared->items.push_back(std::move(item));
+    return Status::OK();
+  };
   for (; it->Valid(); request.forward ? it->Next() : it->Prev()) {
     std::string_view key = View(it->key());
     std::optional<IndexKeyParts> parts;
@@ -525,17 +571,24 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
     std::string_view value = View(it->value());
     if (TtlExpired(DecodeTtlPrefix(value), now)) continue;
     // The page is full and one more item follows: only now is there a next page.
-    if (page.items.size() + entries.size() == max_items || bytes >= kPageBytes) {
+    if (items + entries.size() == max_items || bytes >= kPageBytes) {
       more = true;
       break;
     }
     last_key.assign(key);
     if (request.index == IndexName::kTable) {
-      VDPARK_ASSIGN_OR_RETURN_WITH(Item item, DecodeItem(value), "Query " + partition);
-      page.items.push_back(std::move(item));
+      VDPARK_RETURN_IF_ERROR(
+          add(key, value, shared ? cache_->Lookup(key) : StoredValueCache::Hit{}, nullptr));
+      ++items;
       bytes += value.size();
     } else if (request.index == IndexName::kGsi2) {  // KEYS_ONLY: the key holds all of it
-      page.items.push_back(KeyAttributesOf(IndexName::kGsi2, key));
+      Item keys = KeyAttributesOf(IndexName::kGsi2, key);
+      if (shared) {
+        shared->items.push_back(std::make_shared<const Item>(std::move(keys)));
+      } else {
+        page->items.push_back(std::move(keys));
+      }
+      ++items;
       bytes += key.size();
     } else {
       entries.emplace_back(key);
@@ -544,6 +597,12 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
   VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "Query " + partition));
 
   // GSI1 projects ALL: fetch the base items in small batches, and end the page by size.
+  auto still_in_partition = [&](const Item& item) {
+    const AttributeValue* pk = FindAttribute(item, kGsi1PkAttr);
+    const AttributeValue* sk = FindAttribute(item, kGsi1SkAttr);
+    return pk != nullptr && pk->is_s() && pk->text() == partition && sk != nullptr && sk->is_s() &&
+           sort.Matches(sk->text());
+  };
   constexpr size_t kFetch = 64;
   for (size_t from = 0; from < entries.size(); from += kFetch) {
     size_t n = std::min(kFetch, entries.size() - from);
@@ -553,15 +612,27 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
       auto parts = ParseIndexKey(entries[i]);
       base_keys.push_back(EncodeTableKey(parts->pk, parts->sk));
     }
-    views.assign(base_keys.begin(), base_keys.end());
-    MultiGetResult got = MultiGet(db_.get(), families_[0], ro, views);
+    // Shared: what the cache has is not read from the database.
+    std::vector<StoredValueCache::Hit> hits(n);
     for (size_t j = 0; j < n; ++j) {
-      if (got.statuses[j].IsNotFound()) continue;  // dropped by ttl compaction: expired anyway
-      VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[j], "Query " + partition));
-      std::string_view value = View(got.values[j]);
+      if (shared) hits[j] = cache_->Lookup(base_keys[j]);
+      if (!hits[j].known) views.push_back(base_keys[j]);
+    }
+    MultiGetResult got;
+    if (!views.empty()) got = MultiGet(db_.get(), families_[0], ro, views);
+    for (size_t j = 0, m = 0; j < n; ++j) {
+      std::string_view value;
+      if (hits[j].known) {
+        if (!hits[j].value) continue;  // deleted since the snapshot
+        value = hits[j].value->value();
+      } else {
+        const size_t at = m++;
+        if (got.statuses[at].IsNotFound()) continue;  // dropped by ttl compaction: expired anyway
+        VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[at], "Query " + partition));
+        value = View(got.values[at]);
+      }
       if (TtlExpired(DecodeTtlPrefix(value), now)) continue;
-      VDPARK_ASSIGN_OR_RETURN_WITH(Item item, DecodeItem(value), "Query " + partition);
-      page.items.push_back(std::move(item));
+      VDPARK_RETURN_IF_ERROR(add(base_keys[j], value, hits[j], still_in_partition));
       bytes += value.size();
       if (bytes >= kPageBytes && from + j + 1 < entries.size()) {
         more = true;
@@ -571,8 +642,140 @@ Result<Page> RocksDbItemStore::Query(const QueryRequest& request) {
       }
     }
   }
-  if (more) page.last_evaluated_key = KeyAttributesOf(request.index, last_key);
-  return page;
+  if (more) {
+    (shared ? shared->last_evaluated_key : page->last_evaluated_key) =
+        KeyAttributesOf(request.index, last_key);
+  }
+  return Status::OK();
+}
+
+Result<bool> RocksDbItemStore::QueryListed(const QueryRequest& request, const std::string& range_lo,
+                                           const std::string& range_hi, SharedPage* shared) {
+  const KeyRange range{range_lo, range_hi};
+  rocksdb::ColumnFamilyHandle* family = Family(request.index);
+  std::shared_ptr<const RangeListingCache::Keys> keys =
+      ranges_.Find(family->GetID(), range.lo, range.hi);
+  if (!keys) {
+    // Keys only: the items come from the cache below.
+    const uint64_t epoch = ranges_.Epoch();
+    rocksdb::ReadOptions ro;
+    rocksdb::Slice lo(range.lo), hi(range.hi);
+    ro.iterate_lower_bound = &lo;
+    ro.iterate_upper_bound = &hi;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, family));
+    RangeListingCache::Keys read;
+    for (it->Seek(lo); it->Valid(); it->Next()) {
+      if (read.size() == RangeListingCache::kMaxKeys) return false;
+      read.emplace_back(View(it->key()));
+    }
+    VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "Query " + request.partition));
+    auto made = std::make_shared<const RangeListingCache::Keys>(read);
+    ranges_.Keep(family->GetID(), range.lo, range.hi, std::move(read), epoch);
+    keys = std::move(made);
+  }
+  // The base keys of the entries the sort condition keeps.
+  const bool index = request.index != IndexName::kTable;
+  std::vector<std::string> base_keys;
+  base_keys.reserve(keys->size());
+  for (const std::string& key : *keys) {
+    if (index) {
+      auto parts = ParseIndexKey(key);
+      if (!parts) return Status::Corruption("Query: a damaged index key");
+      if (!request.sort.Matches(parts->index_sk)) continue;
+      base_keys.push_back(EncodeTableKey(parts->pk, parts->sk));
+    } else {
+      if (!request.sort.Matches(std::string_view(key).substr(request.partition.size() + 1))) {
+        continue;
+      }
+      base_keys.push_back(key);
+    }
+  }
+  // Each item as it is now: from the cache, else read (and kept there).
+  const uint64_t epoch = cache_->Epoch();
+  std::vector<StoredValueCache::Hit> hits(base_keys.size());
+  std::vector<std::string_view> missed;
+  for (size_t i = 0; i < base_keys.size(); ++i) {
+    hits[i] = cache_->Lookup(base_keys[i]);
+    if (!hits[i].known) missed.push_back(base_keys[i]);
+  }
+  MultiGetResult got;
+  if (!missed.empty()) got = MultiGet(db_.get(), families_[0], rocksdb::ReadOptions(), missed);
+  const int64_t now = Now();
+  std::vector<std::shared_ptr<const Item>> items;
+  items.reserve(base_keys.size());
+  size_t bytes = 0;
+  for (size_t i = 0, m = 0; i < base_keys.size(); ++i) {
+    std::shared_ptr<const CachedValue> stored = hits[i].value;
+    if (!hits[i].known) {
+      const size_t at = m++;
+      if (got.statuses[at].IsNotFound()) continue;
+      VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[at], "Query " + request.partition));
+      stored = cache_->Fill(base_keys[i], View(got.values[at]), epoch);
+    }
+    if (!stored || TtlExpired(DecodeTtlPrefix(stored->value()), now)) continue;
+    VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item, stored->shared_item(),
+                                 "Query " + request.partition);
+    if (index) {  // the entry and the item may be a write apart: the item decides
+      const AttributeValue* pk = FindAttribute(*item, kGsi1PkAttr);
+      const AttributeValue* sk = FindAttribute(*item, kGsi1SkAttr);
+      if (pk == nullptr || !pk->is_s() || pk->text() != request.partition || sk == nullptr ||
+          !sk->is_s() || !request.sort.Matches(sk->text())) {
+        continue;
+      }
+    }
+    bytes += stored->value().size();
+    if (bytes >= kPageBytes) return false;  // more than a page: read as pages
+    items.push_back(std::move(item));
+  }
+  shared->items = std::move(items);
+  return true;
+}
+
+Result<std::vector<ItemKey>> RocksDbItemStore::KeysWithSortKey(std::string_view pk_prefix,
+                                                               std::string_view sk) {
+  std::shared_ptr<const KeyListingCache::Keys> keys = listings_.Find(pk_prefix, sk);
+  if (!keys) {
+    // Under the write lock no commit falls between reading the listing and keeping it.
+    std::lock_guard lock(mu_);
+    keys = listings_.Find(pk_prefix, sk);
+    if (!keys) {
+      VDPARK_ASSIGN_OR_RETURN(KeyListingCache::Keys read, ReadKeysWithSortKey(pk_prefix, sk));
+      auto made = std::make_shared<const KeyListingCache::Keys>(read);
+      listings_.Keep(std::string(pk_prefix), std::string(sk), std::move(read));
+      keys = std::move(made);
+    }
+  }
+  std::vector<ItemKey> out;
+  out.reserve(keys->size());
+  for (const std::string& key : *keys) {
+    auto parts = ParseTableKey(key);
+    out.push_back({std::string(parts->pk), std::string(parts->sk)});
+  }
+  return out;
+}
+
+Result<KeyListingCache::Keys> RocksDbItemStore::ReadKeysWithSortKey(std::string_view pk_prefix,
+                                                                    std::string_view sk) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // the blocks of the partitions passed over are not read again
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, families_[0]));
+  KeyListingCache::Keys keys;
+  std::string pk, wanted;
+  // Each step lands on the first key of a partition, seeks to its key with `sk`, and then past
+  // the partition: no key part holds '\0', so PK '\x01' sorts after all of the partition's keys.
+  for (it->Seek(pk_prefix); it->Valid();) {
+    auto parts = ParseTableKey(View(it->key()));
+    if (!parts) return Status::Corruption("KeysWithSortKey: a damaged key");
+    if (!parts->pk.starts_with(pk_prefix)) break;
+    pk.assign(parts->pk);  // `parts` views the iterator's key: gone after the next seek
+    wanted = EncodeTableKey(pk, sk);
+    if (parts->sk < sk) it->Seek(wanted);
+    if (it->Valid() && View(it->key()) == wanted) keys.push_back(wanted);
+    pk += '\x01';
+    it->Seek(pk);
+  }
+  VDPARK_RETURN_IF_ERROR(FromRocks(it->status(), "KeysWithSortKey"));
+  return keys;
 }
 
 Result<Page> RocksDbItemStore::Scan(const ScanRequest& request) {
@@ -588,10 +791,14 @@ Result<Page> RocksDbItemStore::Scan(const ScanRequest& request) {
     if (!pk || !sk) return Status::InvalidArgument("exclusive_start_key: PK and SK are required");
     start = EncodeTableKey(*pk, *sk) + '\0';  // the first key after it
   }
-  // A scan reads each block once: keep it out of the block cache, and read ahead.
+  // A long scan reads each block once: keep it out of the block cache, and read ahead. A short
+  // one (ListZones steps through the table one item at a time) reads a block or two: 2 MB read
+  // ahead, and blocks read from the file and decompressed again, were 40 % of its time (perf).
   rocksdb::ReadOptions scan_options;
-  scan_options.fill_cache = false;
-  scan_options.readahead_size = size_t{2} << 20;
+  if (request.limit == 0 || request.limit > kShortScanItems) {
+    scan_options.fill_cache = false;
+    scan_options.readahead_size = size_t{2} << 20;
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_options, families_[0]));
   it->Seek(start);
 

@@ -5,8 +5,9 @@
 // Every write is one rocksdb::WriteBatch covering the item and its index entries, and conditions
 // are checked and writes applied under one mutex, so the indexes never disagree with the table,
 // TransactWrite is all or nothing, and conditional writes are race-free between threads. Reads
-// take no lock of the store's: each reads one consistent snapshot. Get of an item read before is
-// answered from memory (stored_value_cache.h), kept in step with every committed write.
+// take no lock of the store's: each reads one consistent snapshot. Get (and QueryShared) of an
+// item read before is answered from memory (stored_value_cache.h), and KeysWithSortKey from a
+// listing (key_listing_cache.h), both kept in step with every committed write.
 //
 // As DynamoDB does, writes refuse (kInvalidArgument) a PK over 2048 bytes or an SK over 1024, an
 // empty index key string, M/L nesting over 32 levels, and an update that changes PK or SK.
@@ -32,8 +33,11 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "store/embedded/key_listing_cache.h"
+#include "store/embedded/range_listing_cache.h"
 #include "store/embedded/stored_value_cache.h"
 #include "store/item_store.h"
+#include "store/shared_item_reads.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
@@ -68,7 +72,7 @@ struct RocksDbOptions {
   std::chrono::milliseconds purge_interval = std::chrono::hours(24);
 };
 
-class RocksDbItemStore : public ItemStore {
+class RocksDbItemStore : public ItemStore, public SharedItemReads {
  public:
   // Opens (or, with create_if_missing, creates) the store in folder `dir`. kNotFound when it does
   // not exist and create_if_missing is false; kIOError when RocksDB cannot open it (for example,
@@ -89,6 +93,18 @@ class RocksDbItemStore : public ItemStore {
                           const Condition& condition = {}) override;
   Status Delete(const ItemKey& key, const Condition& condition = {}) override;
   Result<Page> Query(const QueryRequest& request) override;
+  // Query's keys and index entries from one snapshot; each item from the StoredValueCache when it
+  // is there (as it is now: never older than the snapshot), else decoded and kept there. An item
+  // of a GSI1 page that a newer write moved out of the partition is left out. A whole partition
+  // (no start key, no limit, forward) of the table or GSI1, of at most
+  // RangeListingCache::kMaxKeys keys, is read once and then listed from memory, kept in step with
+  // every write (range_listing_cache.h).
+  Result<SharedPage> QueryShared(const QueryRequest& request) override;
+  // From the KeyListingCache; the first call for a (pk_prefix, sk) steps through the table's
+  // partitions under the write lock (one seek per partition under the prefix, no item decoded;
+  // writes wait meanwhile) and keeps the listing.
+  Result<std::vector<ItemKey>> KeysWithSortKey(std::string_view pk_prefix,
+                                               std::string_view sk) override;
   Result<Page> Scan(const ScanRequest& request) override;
   // One pass over the table's keys (and each value's ttl prefix); no item is decoded.
   Result<std::optional<uint64_t>> CountBySortKeyPrefix(std::string_view sk_prefix) override;
@@ -115,6 +131,9 @@ class RocksDbItemStore : public ItemStore {
   // hold this many bytes of items, as DynamoDB's 1 MB pages do.
   static constexpr size_t kPageItems = 1000;
   static constexpr size_t kPageBytes = size_t{1} << 20;
+  // A Scan whose limit is at most this many items reads through the block cache, without reading
+  // ahead; longer ones read ahead and leave the cache alone.
+  static constexpr size_t kShortScanItems = 100;
 
  private:
   using StoredState = embedded_detail::StoredState;
@@ -136,6 +155,16 @@ class RocksDbItemStore : public ItemStore {
   Status Commit(rocksdb::WriteBatch* batch,
                 std::span<const StoredValueCache::WrittenItem> items = {});
   Status PurgeFamily(size_t family);
+  // Query and QueryShared: the page's items decoded into `page`, or shared into `shared`.
+  Status QueryInto(const QueryRequest& request, Page* page, SharedPage* shared);
+  // QueryShared of a whole range [lo, hi) of the table or GSI1 (no start key, no limit, forward)
+  // from the RangeListingCache and the StoredValueCache; false (and `shared` untouched) when the
+  // range is longer than a listing holds or its items than a page.
+  Result<bool> QueryListed(const QueryRequest& request, const std::string& range_lo,
+                           const std::string& range_hi, SharedPage* shared);
+  // The listing of KeysWithSortKey read from the table. mu_ held.
+  Result<KeyListingCache::Keys> ReadKeysWithSortKey(std::string_view pk_prefix,
+                                                    std::string_view sk);
   void PurgeLoop();
 
   RocksDbOptions options_;
@@ -145,6 +174,8 @@ class RocksDbItemStore : public ItemStore {
 
   std::mutex mu_;                            // held while a write checks its conditions and commits
   std::unique_ptr<StoredValueCache> cache_;  // point reads of the base items; see Commit
+  KeyListingCache listings_;                 // KeysWithSortKey; see Commit
+  RangeListingCache ranges_;                 // QueryShared's whole ranges; see Commit
 
   std::mutex purge_mu_;  // guards stop_ for the background thread
   std::condition_variable purge_cv_;

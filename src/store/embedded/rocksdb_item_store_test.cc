@@ -437,5 +437,101 @@ TEST_F(RocksDbItemStoreTest, WorksTheSameWithoutItsCache) {
   EXPECT_EQ(NumberOf(**got, "v"), 3);
 }
 
+// The listing of KeysWithSortKey, once kept, follows every kind of write: a key put for the first
+// time joins it, a deleted one leaves it, and keys of other SKs or prefixes never enter it.
+TEST_F(RocksDbItemStoreTest, KeysWithSortKeyFollowEveryKindOfWrite) {
+  auto store = Open();
+  auto zone = [](const std::string& id) { return MakeItem("ZONE#" + id, "METADATA", {}); };
+  auto listed = [&]() -> std::vector<std::string> {
+    auto keys = store->KeysWithSortKey("ZONE#", "METADATA");
+    EXPECT_TRUE(keys.ok()) << keys.status().ToString();
+    std::vector<std::string> pks;
+    if (keys.ok()) {
+      for (const ItemKey& k : *keys) pks.push_back(k.pk);
+    }
+    return pks;
+  };
+  using V = std::vector<std::string>;
+  ASSERT_OK(store->Put(zone("b")));
+  ASSERT_OK(store->Put(MakeItem("ZONE#b", "BAY#1", {})));
+  ASSERT_OK(store->Put(MakeItem("ZONE#b#BAY#1", "EVENT#2026", {})));
+  ASSERT_OK(store->Put(MakeItem("ZONE#c", "BAY#1", {})));  // a zone partition without METADATA
+  ASSERT_OK(store->Put(MakeItem("SENSOR#s", "METADATA", {})));
+  EXPECT_EQ(listed(), V{"ZONE#b"});  // read from the table, and kept
+
+  ASSERT_OK(store->Put(zone("a")));
+  EXPECT_EQ(listed(), (V{"ZONE#a", "ZONE#b"}));
+  ASSERT_OK(store->UpdateItem({"ZONE#d", "METADATA"}, Update{.add = {{"occupiedBays", 1}}}));
+  EXPECT_EQ(listed(), (V{"ZONE#a", "ZONE#b", "ZONE#d"}));
+  const TransactItem both[] = {
+      {.kind = TransactItem::Kind::kPut, .item = zone("c")},
+      {.kind = TransactItem::Kind::kDelete, .key = {"ZONE#a", "METADATA"}}};
+  ASSERT_OK(store->TransactWrite(both));
+  EXPECT_EQ(listed(), (V{"ZONE#b", "ZONE#c", "ZONE#d"}));
+  const WriteRequest batch[] = {WriteRequest::Put(zone("e")),
+                                WriteRequest::Delete({"ZONE#b", "METADATA"}),
+                                WriteRequest::Put(MakeItem("ZONE#f", "BAY#1", {}))};
+  ASSERT_OK(store->BatchWrite(batch));
+  EXPECT_EQ(listed(), (V{"ZONE#c", "ZONE#d", "ZONE#e"}));
+  ASSERT_OK(store->Delete({"ZONE#c", "METADATA"}));
+  ASSERT_OK(store->Put(zone("d")));  // put again: listed once
+  EXPECT_EQ(listed(), (V{"ZONE#d", "ZONE#e"}));
+
+  // What the table holds, read again after a reopen: the same.
+  store.reset();
+  store = Open();
+  EXPECT_EQ(listed(), (V{"ZONE#d", "ZONE#e"}));
+}
+
+// QueryShared answers from the cache, and follows every write: an updated item shows its new
+// attributes, a new one joins, a deleted or expired one leaves, and on GSI1 an item moved to
+// another partition leaves the first and joins the second.
+TEST_F(RocksDbItemStoreTest, QuerySharedFollowsEveryWrite) {
+  auto store = Open();
+  auto values = [&](IndexName index, const std::string& partition) {
+    std::vector<std::string> out;
+    auto page = store->QueryShared({index, partition, {}, true, 0, std::nullopt});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (const auto& item : page->items) {
+      out.push_back(GetString(*item, kSkAttr).value_or("?") + "=" +
+                    GetString(*item, "v").value_or("?"));
+    }
+    return out;
+  };
+  auto item = [](const std::string& sk, const std::string& v, const std::string& g) {
+    return MakeItem("P", sk, {{"v", AV::S(v)}, {"GSI1PK", AV::S(g)}, {"GSI1SK", AV::S(sk)}});
+  };
+  using V = std::vector<std::string>;
+  ASSERT_OK(store->Put(item("a", "1", "G")));
+  ASSERT_OK(store->Put(item("b", "1", "G")));
+  EXPECT_EQ(values(IndexName::kTable, "P"), (V{"a=1", "b=1"}));
+  EXPECT_EQ(values(IndexName::kGsi1, "G"), (V{"a=1", "b=1"}));
+  auto again = store->QueryShared({IndexName::kTable, "P", {}, true, 0, std::nullopt});
+  auto first = store->QueryShared({IndexName::kTable, "P", {}, true, 0, std::nullopt});
+  ASSERT_OK(again);
+  ASSERT_OK(first);
+  EXPECT_EQ(again->items[0], first->items[0]);  // the same item, until it changes
+
+  ASSERT_OK(store->UpdateItem({"P", "a"}, Update{.set = {{"v", AV::S("2")}}}));
+  EXPECT_EQ(values(IndexName::kTable, "P"), (V{"a=2", "b=1"}));
+  EXPECT_EQ(values(IndexName::kGsi1, "G"), (V{"a=2", "b=1"}));
+  ASSERT_OK(store->Put(item("c", "1", "G")));
+  EXPECT_EQ(values(IndexName::kTable, "P"), (V{"a=2", "b=1", "c=1"}));
+  ASSERT_OK(store->UpdateItem({"P", "b"}, Update{.set = {{"GSI1PK", AV::S("H")}}}));
+  EXPECT_EQ(values(IndexName::kGsi1, "G"), (V{"a=2", "c=1"}));
+  EXPECT_EQ(values(IndexName::kGsi1, "H"), (V{"b=1"}));
+  ASSERT_OK(store->Delete({"P", "a"}));
+  EXPECT_EQ(values(IndexName::kTable, "P"), (V{"b=1", "c=1"}));
+  EXPECT_EQ(values(IndexName::kGsi1, "G"), (V{"c=1"}));
+  Item expiring = item("d", "1", "G");
+  expiring["ttl"] = Num(2000);
+  ASSERT_OK(store->Put(expiring));
+  EXPECT_EQ(values(IndexName::kGsi1, "G"), (V{"c=1", "d=1"}));
+  now_->store(2000);
+  EXPECT_EQ(values(IndexName::kTable, "P"), (V{"b=1", "c=1"}));
+  EXPECT_EQ(values(IndexName::kGsi1, "G"), (V{"c=1"}));
+}
+
 }  // namespace
 }  // namespace vdpark

@@ -1,0 +1,89 @@
+// RecordMemo: the record last made of each item, by the item's key, for an item store that hands
+// out the same shared item until the item changes (the embedded store's GetShared and
+// QueryShared). Making a record (a bay, a sensor) of its item reads and checks every attribute:
+// the API's lists did it for every item of every request.
+//
+// Coherent by identity: a record is reused only for the very item (pointer) it was made of, which
+// the memo holds so that no other item can take its address; an item that changed is another
+// item, and its record is made again. An item that nobody else holds (a store that copies, such
+// as DynamoDB's) is not remembered: it will not be handed out again. Bounded: past max_entries the
+// memo is emptied, and the items read next fill it again. Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "table/attribute_value.h"
+#include "table/item_key.h"
+
+namespace vdpark {
+
+template <typename Record>
+class RecordMemo {
+ public:
+  explicit RecordMemo(size_t max_entries = 65536) : max_entries_(max_entries) {}
+
+  // The records made of `items` (in their order) by `make`, or the first error `make` returns.
+  // `make(item)` returns Result<Record>.
+  template <typename Make>
+  Result<std::vector<Record>> MakeAll(std::span<const std::shared_ptr<const Item>> items,
+                                      const Make& make) {
+    std::vector<Record> records;
+    records.reserve(items.size());
+    std::string key;
+    std::unique_lock lock(mu_);
+    for (const std::shared_ptr<const Item>& item : items) {
+      KeyText(*item, &key);
+      auto made = made_.find(key);
+      if (made != made_.end() && made->second.item == item) {
+        records.push_back(made->second.record);
+        continue;
+      }
+      lock.unlock();
+      Result<Record> record = make(*item);
+      if (!record.ok()) return record.status();
+      lock.lock();
+      // use_count() 1: only the caller holds it, so the store will not hand it out again.
+      if (item.use_count() > 1) {
+        // Crude, and rare: the items listed are far fewer than the bound.
+        if (made_.size() >= max_entries_ && !made_.contains(key)) made_.clear();
+        made_.insert_or_assign(key, Made{item, *record});
+      }
+      records.push_back(std::move(*record));
+    }
+    return records;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Made {
+    std::shared_ptr<const Item> item;  // held, so that no other item can take its address
+    Record record;
+  };
+  // PK '\0' SK of `item` into `out` (empty parts when absent).
+  static void KeyText(const Item& item, std::string* out) {
+    out->clear();
+    if (const AttributeValue* pk = FindAttribute(item, kPkAttr); pk && pk->is_s())
+      *out += pk->text();
+    *out += '\0';
+    if (const AttributeValue* sk = FindAttribute(item, kSkAttr); sk && sk->is_s())
+      *out += sk->text();
+  }
+
+  const size_t max_entries_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Made, Hash, std::equal_to<>> made_;  // guarded by mu_
+};
+
+}  // namespace vdpark
