@@ -96,7 +96,7 @@ class CreateRaceTest : public ::testing::TestWithParam<ApiBackend> {
       auto keys = ApiKeys::Parse(kKeys, "keys");
       ASSERT_TRUE(keys.ok()) << keys.status().ToString();
       contexts_.push_back(
-          std::make_unique<ApiContext>(*opened->queries, *opened->records, std::move(*keys)));
+          std::make_unique<ApiContext>(*opened->queries, std::move(*keys)));
       HttpServerOptions options;
       options.listen = "127.0.0.1:0";
       // As serve does: a store on one connection answers one request at a time.

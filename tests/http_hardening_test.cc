@@ -170,6 +170,14 @@ class LatchedStore : public QueryStore {
     Wait();
     return inner_.QueryEvents(query);
   }
+  Result<CreateOutcome> CreateZone(const Zone& zone) override {
+    Wait();
+    return inner_.CreateZone(zone);
+  }
+  Result<CreateOutcome> RegisterSensor(const Sensor& sensor, const Bay& bay) override {
+    Wait();
+    return inner_.RegisterSensor(sensor, bay);
+  }
 
  private:
   void Wait() {
@@ -207,7 +215,7 @@ class HttpHardeningServerTest : public ::testing::Test {
   }
 
   void Start(ApiKeys keys = {}, HttpServerOptions options = {}) {
-    context_ = std::make_unique<ApiContext>(*latched_, *store_.records, std::move(keys));
+    context_ = std::make_unique<ApiContext>(*latched_, std::move(keys));
     options.listen = "127.0.0.1:0";
     options.static_files = [](std::string_view path) -> std::optional<StaticFile> {
       auto f = dashboard::FindDashboardFile(path);

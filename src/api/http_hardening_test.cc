@@ -34,10 +34,10 @@ class HttpHardeningTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     ASSERT_TRUE(store_.records->WriteMetadata(*metadata).ok());
-    keyless_ = std::make_unique<ApiContext>(*store_.queries, *store_.records);
+    keyless_ = std::make_unique<ApiContext>(*store_.queries);
     auto keys = ApiKeys::Parse("op-key *\nrta-key tenant-rta\n", "keys.txt");
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-    keyed_ = std::make_unique<ApiContext>(*store_.queries, *store_.records, std::move(*keys));
+    keyed_ = std::make_unique<ApiContext>(*store_.queries, std::move(*keys));
   }
 
   static ApiRequest Request(std::string_view method, std::string_view target,

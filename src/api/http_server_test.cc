@@ -138,7 +138,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void StartServer(HttpServerOptions options = {}, std::string keys = "") {
-    context_ = std::make_unique<ApiContext>(*store_.queries, *store_.records);
+    context_ = std::make_unique<ApiContext>(*store_.queries);
     if (!keys.empty()) context_->keys = KeysOf(keys);
     context_->extra_metrics = [this] { return stream_->PrometheusText(); };
     options.listen = options.listen == "127.0.0.1:8080" ? "127.0.0.1:0" : options.listen;
@@ -334,7 +334,7 @@ TEST_F(HttpServerTest, StaticFilesForPathsThatAreNotTheApis) {
 }
 
 TEST_F(HttpServerTest, ServesOnlyLoopbackWithoutKeys) {
-  ApiContext open(*store_.queries, *store_.records);
+  ApiContext open(*store_.queries);
   HttpServerOptions o;
   o.listen = "0.0.0.0:0";
   auto refused = HttpServer::Start(open, nullptr, o);
@@ -342,7 +342,7 @@ TEST_F(HttpServerTest, ServesOnlyLoopbackWithoutKeys) {
   EXPECT_TRUE(refused.status().IsInvalidArgument());
   EXPECT_NE(refused.status().message().find("loopback"), std::string::npos);
 
-  ApiContext keyed(*store_.queries, *store_.records, KeysOf("k *\n"));
+  ApiContext keyed(*store_.queries, KeysOf("k *\n"));
   auto any = HttpServer::Start(keyed, nullptr, o);
   ASSERT_TRUE(any.ok()) << any.status().ToString();
   EXPECT_NE((*any)->port(), 0);

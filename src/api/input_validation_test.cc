@@ -38,7 +38,7 @@ class InputValidationTest : public ::testing::Test {
     ASSERT_TRUE(store_.records->WriteMetadata(*metadata).ok());
     auto keys = ApiKeys::Parse("op-key *\n", "keys.txt");
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-    context_ = std::make_unique<ApiContext>(*store_.queries, *store_.records, std::move(*keys));
+    context_ = std::make_unique<ApiContext>(*store_.queries, std::move(*keys));
     context_->clock = [] { return kNow; };
   }
 

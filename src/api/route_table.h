@@ -27,7 +27,6 @@ struct RouteCall {
 
   const std::string& Param(std::string_view name) const;
   QueryStore& store() const { return context.store; }
-  RecordStore& records() const { return context.records; }
 };
 
 using RouteHandler = ApiResponse (*)(const RouteCall& call);

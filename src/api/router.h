@@ -25,21 +25,19 @@
 #include "domain/billing.h"
 #include "domain/timestamp.h"
 #include "store/query_store.h"
-#include "store/record_store.h"
 
 namespace vdpark {
 
 struct ApiContext {
-  // `queries` and `records` are one store in two roles (OpenStoreRoles): what the routes read,
-  // and where POST writes a zone or a sensor.
-  ApiContext(QueryStore& queries, RecordStore& records, ApiKeys keys = {})
-      : store(queries), records(records), keys(std::move(keys)) {}
+  // `queries`: what the routes read, and where POST creates a zone or a sensor (conditionally:
+  // QueryStore::CreateZone, RegisterSensor).
+  explicit ApiContext(QueryStore& queries, ApiKeys keys = {})
+      : store(queries), keys(std::move(keys)) {}
   ApiContext(const ApiContext&) = delete;
   ApiContext& operator=(const ApiContext&) = delete;
 
-  // Both must outlive the context; called from several threads at once.
+  // Must outlive the context; called from several threads at once.
   QueryStore& store;
-  RecordStore& records;
   ApiKeys keys;  // empty: no request needs a key (the server then listens on loopback only)
   // With keys: the Origins whose pages may read the API (CORS), "scheme://host[:port]" or "*".
   // Empty: no CORS header is sent. Ignored without keys (never any CORS header then).

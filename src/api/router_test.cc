@@ -62,7 +62,7 @@ class RouterTest : public ::testing::Test {
     ASSERT_TRUE(store_.records->WriteEvents(events).ok());
     auto keys = ApiKeys::Parse(kKeys, "keys.txt");
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-    context_ = std::make_unique<ApiContext>(*store_.queries, *store_.records, std::move(*keys));
+    context_ = std::make_unique<ApiContext>(*store_.queries, std::move(*keys));
     context_->clock = [] { return kNow; };
   }
 
@@ -502,7 +502,7 @@ TEST_F(RouterTest, KeysAreRequiredWhenConfigured) {
   EXPECT_EQ(Call("GET", "/metrics", "").status, 200);
 
   // With no keys configured, no key is needed and all tenants are seen.
-  ApiContext open(*store_.queries, *store_.records);
+  ApiContext open(*store_.queries);
   auto request = ApiRequest::FromTarget("GET", "/v1/zones");
   ApiResponse r = HandleRequest(*request, open);
   EXPECT_EQ(r.status, 200);
@@ -595,7 +595,7 @@ class FailingQueries : public QueryStore {
 
 TEST_F(RouterTest, AStoreThatCannotAnswerIsAnErrorWithoutItsDetail) {
   FailingQueries failing(tmp_.path());
-  ApiContext context(failing, *store_.records);
+  ApiContext context(failing);
   auto request = ApiRequest::FromTarget("GET", "/v1/zones/zone-001");
   ApiResponse r = HandleRequest(*request, context);
   EXPECT_EQ(r.status, 501);

@@ -35,7 +35,7 @@ class TenantProbeTest : public ::testing::Test {
     store_ = std::move(*opened);
     auto keys = ApiKeys::Parse(kKeys, "keys");
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-    context_ = std::make_unique<ApiContext>(*store_.queries, *store_.records, std::move(*keys));
+    context_ = std::make_unique<ApiContext>(*store_.queries, std::move(*keys));
     // Each tenant's zone, with a sensor in it.
     ASSERT_EQ(Call("POST", "/v1/zones", "key-a", R"({"zoneId":"zone-a","name":"A"})").status, 201);
     ASSERT_EQ(Call("POST", "/v1/zones", "key-b", R"({"zoneId":"zone-b","name":"B"})").status, 201);

@@ -85,7 +85,7 @@ class Services {
   // The API over the store, and what GET /metrics adds: the stream's, ingest's, the fleet's and
   // the mirror's figures.
   void MakeApi(ApiKeys keys, std::vector<std::string> cors_origins, UtcOffset zone_offset) {
-    api_.emplace(*queries_, store_, std::move(keys));
+    api_.emplace(*queries_, std::move(keys));
     api_->cors_origins = std::move(cors_origins);
     api_->zone_offset = zone_offset;
     api_->cache = cache_.get();

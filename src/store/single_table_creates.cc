@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/record_rules.h"
 #include "store/live_write_plan.h"
 #include "store/single_table_store.h"
 
@@ -62,6 +63,7 @@ TransactItem BayWrite(const Item* stored, const Bay& bay, const SingleTableMappe
 }  // namespace
 
 Result<CreateOutcome> SingleTableStore::CreateZone(const Zone& zone) {
+  VDPARK_RETURN_IF_ERROR(CheckRecord(zone));  // nothing stored that ToZone would refuse
   Status s = items_->Put(mapper_.ToItem(zone), Condition::NotExists(std::string(kPkAttr)));
   if (s.IsConditionFailed()) return CreateOutcome::kExists;
   if (!s.ok()) return s.WithContext("creating zone " + zone.zone_id);
@@ -69,6 +71,8 @@ Result<CreateOutcome> SingleTableStore::CreateZone(const Zone& zone) {
 }
 
 Result<CreateOutcome> SingleTableStore::RegisterSensor(const Sensor& sensor, const Bay& bay) {
+  VDPARK_RETURN_IF_ERROR(CheckRecord(sensor));
+  VDPARK_RETURN_IF_ERROR(CheckRecord(bay));
   if (bay.sensor_id != sensor.sensor_id) {
     return Status::InvalidArgument("registering sensor " + sensor.sensor_id + ": bay " +
                                    bay.zone_id + "/" + bay.bay_number + " names sensor " +

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/duplicate_detector.h"
+#include "domain/record_rules.h"
 #include "store/csv/csv_format.h"
 #include "store/postgres/postgres_rows.h"
 #include "store/postgres/postgres_schema.h"
@@ -290,6 +291,7 @@ Status PostgresStore::TruncateOnce() {
 }
 
 Status PostgresStore::WriteMetadata(const Metadata& m) {
+  VDPARK_RETURN_IF_ERROR(CheckRecords(m));  // nothing stored that the readers would refuse
   VDPARK_RETURN_IF_ERROR(TruncateOnce());
   CsvRows zones, bays, sensors;
   int64_t ord = 0;
@@ -310,6 +312,7 @@ Status PostgresStore::WriteMetadata(const Metadata& m) {
 }
 
 Result<CreateOutcome> PostgresStore::CreateZone(const Zone& zone) {
+  VDPARK_RETURN_IF_ERROR(CheckRecord(zone));
   VDPARK_RETURN_IF_ERROR(TruncateOnce());
   CsvRows rows;
   AddRow(&rows, 0, zone);
@@ -329,6 +332,8 @@ Result<CreateOutcome> PostgresStore::CreateZone(const Zone& zone) {
 }
 
 Result<CreateOutcome> PostgresStore::RegisterSensor(const Sensor& sensor, const Bay& bay) {
+  VDPARK_RETURN_IF_ERROR(CheckRecord(sensor));
+  VDPARK_RETURN_IF_ERROR(CheckRecord(bay));
   if (bay.sensor_id != sensor.sensor_id) {
     return Status::InvalidArgument("registering sensor " + sensor.sensor_id + ": bay " +
                                    bay.zone_id + "/" + bay.bay_number + " names sensor " +
@@ -364,6 +369,7 @@ Result<CreateOutcome> PostgresStore::RegisterSensor(const Sensor& sensor, const 
 }
 
 Status PostgresStore::WriteEvents(std::span<const ParkingEvent> events) {
+  for (const ParkingEvent& e : events) VDPARK_RETURN_IF_ERROR(CheckRecord(e));
   VDPARK_RETURN_IF_ERROR(TruncateOnce());
   if (events.empty()) return Status::OK();
   // Of events sharing a key the last one given wins, as "insert or replace" means.
