@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fuzzers (fuzz/fuzz_targets.h): libFuzzer with ASan and UBSan, built with clang in build-fuzz
 # (VDPARK_BUILD_FUZZ), each target run for a bounded time on a copy of its corpus
-# (fuzz/corpus/<target>), niced, in fork mode so that one crash does not end the run.
+# (fuzz/corpus/<target>) with its dictionary (fuzz/dict/<target>.dict), niced, in fork mode so
+# that one crash does not end the run.
 #   Prints per target: executions, executions/s, the corpus grown, and every crash found (its
 #   file under build-fuzz/fuzz-run/<target>/, and what broke). Exits 1 when anything crashed.
 #   A crash is minimized with:
@@ -10,7 +11,8 @@
 # Usage: bench/fuzz.sh [SECONDS_EACH] [TARGET...]   (default 60 s; targets: psql_csv
 #        sensor_message http_request dynamodb_attribute_json)
 # Needs clang and libFuzzer's runtime (Debian 12: apt-get install -y clang libclang-rt-14-dev);
-# VDPARK_FUZZ_INSTALL=1 installs them when missing. FUZZ_JOBS: build parallelism (default 1).
+# VDPARK_FUZZ_INSTALL=1 installs them when missing. FUZZ_JOBS: build parallelism (default 1);
+# FUZZ_NO_BUILD=1 runs the fuzzers already built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
@@ -50,7 +52,8 @@ if [ ! -f $BUILD/build.ninja ]; then
     -DVDPARK_BUILD_FUZZ=ON -DVDPARK_BUILD_TESTS=OFF -DVDPARK_BUILD_BENCH=OFF "${launcher[@]}" \
     >/dev/null
 fi
-nice ninja -C $BUILD -j"${FUZZ_JOBS:-1}" "${TARGETS[@]/%/_fuzzer}" >/dev/null
+[ "${FUZZ_NO_BUILD:-0}" = 1 ] ||
+  nice ninja -C $BUILD -j"${FUZZ_JOBS:-1}" "${TARGETS[@]/%/_fuzzer}" >/dev/null
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); $SECONDS_EACH s per target" >&2
 printf '%-26s %12s %10s %8s %8s  %s\n' target executions exec/s seeds corpus crashes
@@ -62,7 +65,9 @@ for t in "${TARGETS[@]}"; do
   seeds=$(ls "$dir/corpus" | wc -l)
   start=$(date +%s)
   # -fork=1 -ignore_crashes=1: a child process fuzzes, and a crash is saved and fuzzing goes on.
-  nice -n 15 $BUILD/${t}_fuzzer -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+  dict=()
+  [ -f fuzz/dict/"$t".dict ] && dict=(-dict=fuzz/dict/"$t".dict)
+  nice -n 15 $BUILD/${t}_fuzzer "${dict[@]}" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -max_total_time="$SECONDS_EACH" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/fuzz.log" 2>&1 || true
   elapsed=$(($(date +%s) - start))
