@@ -2,6 +2,7 @@
 // HttpServer reads them, then ApiRequest::FromTarget and HandleRequest over an embedded store.
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -150,9 +151,15 @@ std::string CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   VDPARK_FUZZ_CHECK(answer.status >= 100 && answer.status <= 599,
                     "not an HTTP status: " + Describe(request, answer));
   if (answer.content_type.starts_with("application/json") && !answer.body.empty()) {
+    // VDPARK_FUZZ_LENIENT_UTF8=1 lets invalid UTF-8 in a string pass (fuzz/findings/README.md:
+    // error bodies echo the path's bytes), to look past that finding while it is open.
+    static const bool lenient = std::getenv("VDPARK_FUZZ_LENIENT_UTF8") != nullptr;
+    json::parse_options options;
+    options.allow_invalid_utf8 = lenient;
     boost::system::error_code ec;
-    json::value body = json::parse(answer.body, ec);
-    VDPARK_FUZZ_CHECK(!ec, "a JSON answer that is not JSON: " + Describe(request, answer));
+    json::value body = json::parse(answer.body, ec, {}, options);
+    VDPARK_FUZZ_CHECK(
+        !ec, "a JSON answer that is not JSON (" + ec.message() + "): " + Describe(request, answer));
     if (answer.status >= 400) {
       VDPARK_FUZZ_CHECK(body.is_object() && body.as_object().contains("error"),
                         "an error without \"error\": " + Describe(request, answer));
