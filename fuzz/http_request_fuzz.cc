@@ -193,6 +193,7 @@ std::string ReadBack(const ApiRequest& write, ApiContext& context) {
     auto request = ApiRequest::FromTarget("GET", target);
     VDPARK_FUZZ_CHECK(request.ok(), "cannot make " + target);
     request->api_key = write.api_key;
+    request->host = write.host;
     ApiResponse answer = HandleRequest(*request, context);
     std::string broken = CheckAnswer(*request, answer);
     if (!broken.empty())
@@ -230,6 +231,9 @@ std::string Run(std::string_view input) {
   ApiRequest& request = *parsed;
   request.api_key = std::string(req["X-Api-Key"]);
   request.origin = std::string(req[http::field::origin]);
+  // An absolute-form target's authority, when there is one, is the host asked for.
+  if (request.host.empty()) request.host = std::string(req[http::field::host]);
+  request.content_type = std::string(req[http::field::content_type]);
   request.body = std::move(req.body());
   const bool keyed = req.count("X-Api-Key") > 0;
   ApiContext& context = api.Context(keyed);
