@@ -81,7 +81,7 @@ for t in "${TARGETS[@]}"; do
   for c in $crashes; do
     status=1
     why=$($BUILD/${t}_fuzzer -runs=1 "$c" 2>&1 |
-      grep -m1 -E 'broken invariant:|ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|SUMMARY:|out-of-memory|timeout' ||
+      grep -a -m1 -E 'broken invariant:|ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|SUMMARY:|out-of-memory|timeout' ||
       true)
     echo "  crash: $c: ${why:-(see $dir/fuzz.log)}"
   done
