@@ -124,10 +124,10 @@ class Api {
     MakeContexts();
   }
   void MakeContexts() {
-    keyless_ = std::make_unique<ApiContext>(*store_, *store_);
+    keyless_ = std::make_unique<ApiContext>(*store_);
     auto keys = ApiKeys::Parse(kKeys, "keys");
     if (!keys.ok()) std::abort();
-    keyed_ = std::make_unique<ApiContext>(*store_, *store_, std::move(*keys));
+    keyed_ = std::make_unique<ApiContext>(*store_, std::move(*keys));
     keyless_->clock = keyed_->clock = [] { return kNow; };
   }
 

@@ -46,6 +46,7 @@ class InputValidationTest : public ::testing::Test {
     auto request = ApiRequest::FromTarget(method, target);
     EXPECT_TRUE(request.ok()) << request.status().ToString();
     request->api_key = "op-key";
+    if (!body.empty()) request->content_type = "application/json";  // writes take JSON only
     request->body = std::move(body);
     return HandleRequest(*request, *context_);
   }

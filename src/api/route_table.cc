@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "common/log_escape.h"
 #include "domain/record_rules.h"
 
 namespace vdpark {
@@ -38,8 +39,11 @@ ApiError ApiError::FromStore(const Status& status, std::string_view what) {
 }
 
 ApiResponse ErrorResponse(const ApiError& error) {
+  // A message may quote the request (an id from the path, a route): bytes that are not UTF-8
+  // would make the body invalid JSON (Boost.JSON copies them as they are), so they go as \xHH.
+  std::string message = IsValidUtf8(error.message) ? error.message : EscapeForLog(error.message);
   return JsonResponse(error.status,
-                      json::object{{"error", error.error}, {"message", error.message}});
+                      json::object{{"error", error.error}, {"message", std::move(message)}});
 }
 
 ApiError ZoneNotFound(std::string_view zone_id) {

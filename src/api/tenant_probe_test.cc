@@ -54,6 +54,7 @@ class TenantProbeTest : public ::testing::Test {
     auto request = ApiRequest::FromTarget(method, target);
     EXPECT_TRUE(request.ok()) << request.status().ToString();
     request->api_key = std::move(key);
+    if (!body.empty()) request->content_type = "application/json";  // writes take JSON only
     request->body = std::move(body);
     return HandleRequest(*request, *context_);
   }
