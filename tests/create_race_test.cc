@@ -95,12 +95,13 @@ class CreateRaceTest : public ::testing::TestWithParam<ApiBackend> {
       if (i == 0) store_ = opened->queries;
       auto keys = ApiKeys::Parse(kKeys, "keys");
       ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-      contexts_.push_back(
-          std::make_unique<ApiContext>(*opened->queries, std::move(*keys)));
+      contexts_.push_back(std::make_unique<ApiContext>(*opened->queries, std::move(*keys)));
       HttpServerOptions options;
       options.listen = "127.0.0.1:0";
       // As serve does: a store on one connection answers one request at a time.
-      options.threads = opened->records->SafeForConcurrentCalls() ? kThreadsPerServer : 1;
+      const bool concurrent = opened->records->SafeForConcurrentCalls();
+      options.threads = concurrent ? kThreadsPerServer : 1;
+      if (!concurrent) options.store_workers = 1;
       auto server = HttpServer::Start(*contexts_.back(), nullptr, options);
       ASSERT_TRUE(server.ok()) << server.status().ToString();
       servers_.push_back(std::move(*server));

@@ -16,7 +16,7 @@
 
 #include "api/dashboard_assets.h"
 #include "api/http_server.h"
-#include "parking_fixture.h"
+#include "fixture_store.h"
 #include "served_api.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
@@ -196,17 +196,9 @@ class LatchedStore : public QueryStore {
 class HttpHardeningServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::WriteFixture(tmp_, "csv");
-    auto csv = OpenStore("csv:" + tmp_ / "csv");
-    ASSERT_TRUE(csv.ok());
-    auto metadata = (*csv)->ReadMetadata([](Rejected) {});
-    ASSERT_TRUE(metadata.ok());
-    StoreOptions so;
-    so.retention_days = 0;
-    auto opened = OpenStoreRoles("embedded:" + tmp_ / "store", so);
+    auto opened = testing::OpenFixtureStore(tmp_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_.records->WriteMetadata(*metadata).ok());
     latched_ = std::make_unique<LatchedStore>(*store_.queries);
   }
   void TearDown() override {

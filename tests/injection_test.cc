@@ -138,7 +138,8 @@ TEST(LogInjectionTest, ADeviceIdWithANewlineWritesNoLogLineOfItsOwn) {
       1));
   const std::string log = serve.StopAndLog();
   EXPECT_TRUE(LinesStartingWith(log, "error: ingest: FORGED").empty()) << log;
-  EXPECT_NE(log.find("x\\nerror: ingest: FORGED"), std::string::npos) << log;
+  // The id rule refuses it on one line, naming the byte rather than quoting the value.
+  EXPECT_NE(log.find("field 'deviceId': control character 10 at byte 1"), std::string::npos) << log;
 }
 
 // The errors-topic message parsed strictly: boost::json::parse refuses invalid UTF-8.

@@ -6,7 +6,7 @@
 #include <boost/json.hpp>
 
 #include "api/router.h"
-#include "parking_fixture.h"
+#include "fixture_store.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
 
@@ -25,17 +25,9 @@ const Timestamp kNow = Timestamp::FromSeconds(1795161600);
 class InputValidationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::WriteFixture(tmp_, "csv");
-    auto csv = OpenStore("csv:" + tmp_ / "csv");
-    ASSERT_TRUE(csv.ok()) << csv.status().ToString();
-    auto metadata = (*csv)->ReadMetadata([](Rejected r) { FAIL() << r.where << ": " << r.reason; });
-    ASSERT_TRUE(metadata.ok()) << metadata.status().ToString();
-    StoreOptions so;
-    so.retention_days = 0;
-    auto opened = OpenStoreRoles("embedded:" + tmp_ / "store", so);
+    auto opened = testing::OpenFixtureStore(tmp_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_.records->WriteMetadata(*metadata).ok());
     auto keys = ApiKeys::Parse("op-key *\n", "keys.txt");
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
     context_ = std::make_unique<ApiContext>(*store_.queries, std::move(*keys));
