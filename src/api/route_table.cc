@@ -59,7 +59,15 @@ ApiError SensorNotFound(std::string_view sensor_id) {
 
 ApiResult<Zone> VisibleZone(const RouteCall& call, std::string_view zone_id) {
   auto zone = call.store().GetZone(zone_id);
-  if (!zone.ok()) return ApiError::FromStore(zone.status(), "GetZone " + std::string(zone_id));
+  if (!zone.ok()) {
+    ApiError failed = ApiError::FromStore(zone.status(), "GetZone " + std::string(zone_id));
+    // A record that cannot be read names no tenant to judge it by: a tenant is answered as if it
+    // were absent (so another tenant's broken zone cannot be probed), an operator with the failure.
+    if (zone.status().code() == Status::Code::kCorruption && !call.caller.operator_access()) {
+      return ZoneNotFound(zone_id);
+    }
+    return failed;
+  }
   if (!*zone || !call.caller.Sees((*zone)->tenant_id)) return ZoneNotFound(zone_id);
   return std::move(**zone);
 }

@@ -51,7 +51,8 @@ std::vector<Route> SensorRoutes();
 std::vector<Route> AnalyticsRoutes();
 
 // The zone `zone_id` when it exists and the caller may see it; 404 "Zone not found" otherwise
-// (another tenant's zone is answered exactly as a missing one, so keys cannot probe for ids).
+// (another tenant's zone is answered exactly as a missing one, so keys cannot probe for ids, and
+// so is a zone the store cannot read, to a tenant: only an operator is told the store failed).
 ApiResult<Zone> VisibleZone(const RouteCall& call, std::string_view zone_id);
 
 // The zones the caller may see, sorted by id: all, or its tenant's.

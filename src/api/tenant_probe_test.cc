@@ -75,6 +75,21 @@ class TenantProbeTest : public ::testing::Test {
     ASSERT_EQ(read.status().code(), Status::Code::kCorruption) << read.status().ToString();
   }
 
+  // The same for a zone: its createdAt is no timestamp.
+  void PlantBrokenZone(const std::string& zone_id, const std::string& tenant_id) {
+    auto* single = dynamic_cast<SingleTableStore*>(store_.records.get());
+    ASSERT_NE(single, nullptr);
+    Zone z;
+    z.zone_id = zone_id;
+    z.name = "broken";
+    z.tenant_id = tenant_id;
+    Item item = single->mapper().ToItem(z);
+    item["createdAt"] = AttributeValue::S("-002-12-17T00:00:00Z");
+    ASSERT_TRUE(single->items().Put(item).ok());
+    auto read = store_.queries->GetZone(zone_id);
+    ASSERT_EQ(read.status().code(), Status::Code::kCorruption) << read.status().ToString();
+  }
+
   TempDir tmp_;
   OpenedStore store_;
   std::unique_ptr<ApiContext> context_;
@@ -114,6 +129,18 @@ TEST_F(TenantProbeTest, AnotherTenantsBrokenSensorIsNotFoundNotAnError) {
   ApiResponse op = Call("GET", "/v1/sensors/S-broken", "op-key");
   EXPECT_EQ(op.status, 500) << op.body;
   EXPECT_EQ(op.body.find("installDate"), std::string::npos) << op.body;  // no detail sent
+}
+
+TEST_F(TenantProbeTest, AnotherTenantsBrokenZoneIsNotFoundNotAnError) {
+  PlantBrokenZone("zone-broken", "tenant-b");
+  ApiResponse broken = Call("GET", "/v1/zones/zone-broken", "key-a");
+  ApiResponse missing = Call("GET", "/v1/zones/zone-nothere", "key-a");
+  EXPECT_EQ(broken.status, 404) << broken.body;
+  EXPECT_EQ(Replace(broken.body, "zone-broken", "zone-nothere"), missing.body);
+  EXPECT_EQ(Call("GET", "/v1/zones/zone-broken/bays", "key-a").status, 404);
+  ApiResponse op = Call("GET", "/v1/zones/zone-broken", "op-key");
+  EXPECT_EQ(op.status, 500) << op.body;
+  EXPECT_EQ(op.body.find("createdAt"), std::string::npos) << op.body;  // no detail sent
 }
 
 }  // namespace
