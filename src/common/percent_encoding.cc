@@ -50,4 +50,21 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
+std::string PercentEncodeQueryValue(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '%' || c == '&' || c == '#' || c == '=' || c == '+' || c == '?' || u <= 0x20 ||
+        u >= 0x7f) {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace vdpark

@@ -12,5 +12,9 @@ namespace vdpark {
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 // Encodes everything but unreserved characters (RFC 3986: letters, digits, -._~).
 std::string PercentEncode(std::string_view text);
+// Encodes only what would end a query value or change its meaning ('%', '&', '#', '=', '+', '?',
+// blanks, controls and bytes past ASCII), so that a URL shown inside a value stays readable
+// ("endpoint=http://host:8000" keeps its "://" and ':').
+std::string PercentEncodeQueryValue(std::string_view text);
 
 }  // namespace vdpark

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/percent_encoding.h"
+
 namespace vdpark {
 
 namespace {
@@ -52,24 +54,6 @@ std::string LenientDecode(std::string_view text) {
   return out;
 }
 
-// A redacted nested URL put back into a query value: only what would end the value or change
-// its meaning is %-encoded, so that it stays readable.
-std::string EscapeQueryValue(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '%' || c == '&' || c == '#' || c == '=' || c == '+' || u <= 0x20 || u >= 0x7f) {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 bool IsSecretName(std::string_view raw_name) {
   std::string name = LenientDecode(raw_name);
   for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -96,7 +80,7 @@ void AppendQueryParameter(std::string_view param, std::string& out) {
     out += RedactUrl(value);
   } else if (std::string decoded = LenientDecode(value); decoded.find("://") != std::string::npos) {
     std::string redacted = RedactUrl(decoded);
-    out += redacted == decoded ? std::string(value) : EscapeQueryValue(redacted);
+    out += redacted == decoded ? std::string(value) : PercentEncodeQueryValue(redacted);
   } else {
     out += value;
   }

@@ -19,24 +19,6 @@ Status UrlError(std::string_view url, std::string_view why) {
   return Status::InvalidArgument("dynamodb URL '" + RedactUrl(url) + "': " + std::string(why));
 }
 
-// "%"-encodes what would change the meaning of a query value, and nothing else: the URL stays
-// readable when it is shown (an endpoint keeps its "://" and ':').
-std::string EscapeQueryValue(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '%' || c == '&' || c == '#' || c == '=' || c == '?' || u <= 0x20 || u >= 0x7f) {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // Whether `endpoint` is http(s)://HOST[:PORT][/...] (common/host_port.h); `why` says what is wrong
 // when not.
 bool IsValidEndpoint(std::string_view endpoint, std::string* why) {
@@ -167,7 +149,7 @@ std::string DynamoDbUrl::ToString() const {
     out += separator;
     out += name;
     out += '=';
-    out += EscapeQueryValue(value);
+    out += PercentEncodeQueryValue(value);
     separator = '&';
   };
   add("region", overrides.region);
