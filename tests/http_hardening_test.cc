@@ -3,12 +3,7 @@
 // targets, Host on HTTP/1.1, the dashboard's security headers, and slow store calls that must not
 // hold up the rest (a store whose calls wait on a latch: the real embedded store behind a
 // fault-injecting wrapper).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <condition_variable>
@@ -17,6 +12,7 @@
 #include "api/dashboard_assets.h"
 #include "api/http_server.h"
 #include "fixture_store.h"
+#include "raw_http_client.h"
 #include "served_api.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
@@ -26,88 +22,12 @@ namespace vdpark {
 namespace {
 
 namespace json = boost::json;
+using testing::RawHttpClient;
 using testing::TempDir;
+
+// How long a read waits: long enough for a loaded machine, short of hanging the suite.
+constexpr std::chrono::seconds kPatience{30};
 using testing::WaitUntil;
-
-// A POSIX client that sends bytes as given and reads what comes back. Every read gives up after
-// 30 s, so that a server that never answers fails the test instead of hanging it.
-class Client {
- public:
-  explicit Client(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{30, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Client() { ::close(fd_); }
-  bool connected() const { return connected_; }
-
-  bool Send(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-  // Everything until the server closes the connection (or 30 s pass with nothing).
-  std::string ReadToClose() {
-    std::string all;
-    char c[4096];
-    for (;;) {
-      ssize_t n = ::recv(fd_, c, sizeof c, 0);
-      if (n <= 0) return all;
-      all.append(c, static_cast<size_t>(n));
-    }
-  }
-  struct Response {
-    int status = 0;
-    std::string head;  // status line and headers, lower-cased names kept as sent
-    std::string body;
-    std::optional<std::string> Header(const std::string& name) const {
-      std::string lower = Lower(head);
-      const size_t at = lower.find("\r\n" + Lower(name) + ": ");
-      if (at == std::string::npos) return std::nullopt;
-      const size_t start = at + name.size() + 4;
-      return head.substr(start, head.find("\r\n", start) - start);
-    }
-  };
-  // One response; `head_only` for the answer to a HEAD (its Content-Length has no body).
-  std::optional<Response> Read(bool head_only = false) {
-    while (buffer_.find("\r\n\r\n") == std::string::npos) {
-      if (!ReadSome()) return std::nullopt;
-    }
-    const size_t end = buffer_.find("\r\n\r\n") + 4;
-    Response r;
-    r.head = buffer_.substr(0, end);
-    r.status = std::stoi(r.head.substr(9, 3));
-    size_t length = 0;
-    if (auto n = r.Header("Content-Length"); n && !head_only) length = std::stoul(*n);
-    while (buffer_.size() < end + length) {
-      if (!ReadSome()) return std::nullopt;
-    }
-    r.body = buffer_.substr(end, length);
-    buffer_.erase(0, end + length);
-    return r;
-  }
-  const std::string& buffer() const { return buffer_; }
-
- private:
-  static std::string Lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }
-  bool ReadSome() {
-    char c[4096];
-    ssize_t n = ::recv(fd_, c, sizeof c, 0);
-    if (n <= 0) return false;
-    buffer_.append(c, static_cast<size_t>(n));
-    return true;
-  }
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buffer_;
-};
 
 std::string Get(std::string_view target, std::string_view extra = "",
                 std::string_view method = "GET") {
@@ -239,7 +159,7 @@ TEST_F(HttpHardeningServerTest, ASmuggledRequestIsNeverAnswered) {
         "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n",
         "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
         "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n"}) {
-    Client c(server_->port());
+    RawHttpClient c(server_->port(), kPatience);
     ASSERT_TRUE(c.connected());
     ASSERT_TRUE(
         c.Send("POST /v1/zones HTTP/1.1\r\nHost: localhost\r\n"
@@ -256,14 +176,14 @@ TEST_F(HttpHardeningServerTest, ASmuggledRequestIsNeverAnswered) {
     EXPECT_EQ(all.find("zone-001"), std::string::npos) << framing << all;
   }
   // "chunked" alone still works.
-  Client fine(server_->port());
+  RawHttpClient fine(server_->port(), kPatience);
   const std::string body = R"({"zoneId":"zone-777","name":"Chunked"})";
   char size[16];
   std::snprintf(size, sizeof size, "%zx", body.size());
   ASSERT_TRUE(fine.Send(std::string("POST /v1/zones HTTP/1.1\r\nHost: localhost\r\n") +
                         "Content-Type: application/json\r\nTransfer-Encoding: Chunked\r\n\r\n" +
                         size + "\r\n" + body + "\r\n0\r\n\r\n"));
-  auto created = fine.Read();
+  auto created = fine.ReadResponse();
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 201) << created->body;
 }
@@ -271,10 +191,10 @@ TEST_F(HttpHardeningServerTest, ASmuggledRequestIsNeverAnswered) {
 TEST_F(HttpHardeningServerTest, KeylessRefusesAnotherHostOnEveryPath) {
   Start();
   for (const char* target : {"/v1/zones", "/healthz", "/", "/app.js", "/stream"}) {
-    Client c(server_->port());
+    RawHttpClient c(server_->port(), kPatience);
     ASSERT_TRUE(c.Send(std::string("GET ") + target +
                        " HTTP/1.1\r\nHost: rebind.evil.example:8080\r\n\r\n"));
-    auto r = c.Read();
+    auto r = c.ReadResponse();
     ASSERT_TRUE(r) << target;
     EXPECT_EQ(r->status, 421) << target << ": " << r->body;
     EXPECT_NE(r->body.find("Host"), std::string::npos) << r->body;
@@ -282,9 +202,9 @@ TEST_F(HttpHardeningServerTest, KeylessRefusesAnotherHostOnEveryPath) {
   }
   // The same server, asked under a loopback name, with the Origin of another site: served, no
   // CORS header (a page of that site cannot read it).
-  Client c(server_->port());
+  RawHttpClient c(server_->port(), kPatience);
   ASSERT_TRUE(c.Send(Get("/v1/zones", "Origin: https://evil.example\r\n")));
-  auto r = c.Read();
+  auto r = c.ReadResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_FALSE(r->Header("Access-Control-Allow-Origin")) << r->head;
@@ -292,13 +212,13 @@ TEST_F(HttpHardeningServerTest, KeylessRefusesAnotherHostOnEveryPath) {
   ASSERT_TRUE(
       c.Send("POST /v1/zones HTTP/1.1\r\nHost: localhost:8080\r\nOrigin: https://evil.example\r\n"
              "Content-Type: text/plain\r\nContent-Length: 20\r\n\r\n{\"zoneId\":\"zone-x1\"}"));
-  auto form = c.Read();
+  auto form = c.ReadResponse();
   ASSERT_TRUE(form);
   EXPECT_EQ(form->status, 415) << form->body;
   ASSERT_TRUE(c.Send(
       "POST /v1/zones HTTP/1.1\r\nHost: localhost:8080\r\nOrigin: https://evil.example\r\n"
       "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"zoneId\":\"zone-x1\"}"));
-  auto cross = c.Read();
+  auto cross = c.ReadResponse();
   ASSERT_TRUE(cross);
   EXPECT_EQ(cross->status, 403) << cross->body;
   EXPECT_FALSE(store_.queries->GetZone("zone-x1")->has_value());
@@ -308,15 +228,15 @@ TEST_F(HttpHardeningServerTest, ACookieCarryingAKeyIsNotAKey) {
   auto keys = ApiKeys::Parse("secret-key *\n", "keys");
   ASSERT_TRUE(keys.ok());
   Start(std::move(*keys));
-  Client c(server_->port());
+  RawHttpClient c(server_->port(), kPatience);
   ASSERT_TRUE(c.Send(Get("/v1/zones",
                          "Cookie: X-Api-Key=secret-key; apiKey=secret-key; "
                          "x-api-key=secret-key\r\n")));
-  auto r = c.Read();
+  auto r = c.ReadResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401) << r->body;
   ASSERT_TRUE(c.Send(Get("/v1/zones", "X-Api-Key: secret-key\r\n")));
-  auto keyed = c.Read();
+  auto keyed = c.ReadResponse();
   ASSERT_TRUE(keyed);
   EXPECT_EQ(keyed->status, 200) << keyed->body;
 }
@@ -324,56 +244,56 @@ TEST_F(HttpHardeningServerTest, ACookieCarryingAKeyIsNotAKey) {
 TEST_F(HttpHardeningServerTest, HostRequiredOnHttp11AndAbsoluteFormServed) {
   Start();
   {
-    Client c(server_->port());
+    RawHttpClient c(server_->port(), kPatience);
     ASSERT_TRUE(c.Send("GET /v1/zones HTTP/1.1\r\n\r\n"));
-    auto r = c.Read();
+    auto r = c.ReadResponse();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400);
     EXPECT_NE(r->body.find("Host"), std::string::npos) << r->body;
   }
   {
-    Client c(server_->port());
+    RawHttpClient c(server_->port(), kPatience);
     ASSERT_TRUE(c.Send("GET /v1/zones HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\n\r\n"));
-    auto r = c.Read();
+    auto r = c.ReadResponse();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400);
   }
-  Client c(server_->port());
+  RawHttpClient c(server_->port(), kPatience);
   const std::string authority = "127.0.0.1:" + std::to_string(server_->port());
   ASSERT_TRUE(c.Send("GET http://" + authority +
                      "/v1/zones/zone-001?x=1 HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"));
-  auto r = c.Read();
+  auto r = c.ReadResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(json::parse(r->body).at("zoneId").as_string(), "zone-001");
   // The absolute form's authority is the host asked for (RFC 9112 §3.2.2), whatever Host says.
   ASSERT_TRUE(
       c.Send("GET http://rebind.evil.example/v1/zones HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-  auto rebound = c.Read();
+  auto rebound = c.ReadResponse();
   ASSERT_TRUE(rebound);
   EXPECT_EQ(rebound->status, 421);
 }
 
 TEST_F(HttpHardeningServerTest, HeadSendsTheHeadersOfGetAndNoBody) {
   Start();
-  Client c(server_->port());
+  RawHttpClient c(server_->port(), kPatience);
   ASSERT_TRUE(c.Send(Get("/v1/zones/zone-001")));
-  auto get = c.Read();
+  auto get = c.ReadResponse();
   ASSERT_TRUE(get);
   ASSERT_EQ(get->status, 200);
   // HEAD then GET on one connection: had HEAD sent a body, the next answer would not parse.
   ASSERT_TRUE(c.Send(Get("/v1/zones/zone-001", "", "HEAD") + Get("/healthz")));
-  auto head = c.Read(/*head_only=*/true);
+  auto head = c.ReadResponse(/*head_only=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->Header("Content-Length"), std::to_string(get->body.size()));
   EXPECT_EQ(head->Header("Content-Type"), "application/json");
-  auto next = c.Read();
+  auto next = c.ReadResponse();
   ASSERT_TRUE(next);
   EXPECT_EQ(next->status, 200);
   EXPECT_EQ(next->body, R"({"status":"ok"})");
   ASSERT_TRUE(c.Send(Get("/", "", "HEAD")));  // the dashboard's page too
-  auto page = c.Read(/*head_only=*/true);
+  auto page = c.ReadResponse(/*head_only=*/true);
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
   EXPECT_NE(page->Header("Content-Type")->find("text/html"), std::string::npos);
@@ -381,10 +301,10 @@ TEST_F(HttpHardeningServerTest, HeadSendsTheHeadersOfGetAndNoBody) {
 
 TEST_F(HttpHardeningServerTest, TheDashboardCarriesItsSecurityHeaders) {
   Start();
-  Client c(server_->port());
+  RawHttpClient c(server_->port(), kPatience);
   for (const char* path : {"/", "/app.js", "/style.css"}) {
     ASSERT_TRUE(c.Send(Get(path)));
-    auto r = c.Read();
+    auto r = c.ReadResponse();
     ASSERT_TRUE(r) << path;
     ASSERT_EQ(r->status, 200) << path;
     auto csp = r->Header("Content-Security-Policy");
@@ -398,7 +318,7 @@ TEST_F(HttpHardeningServerTest, TheDashboardCarriesItsSecurityHeaders) {
   }
   // The page has no inline script for the policy to block.
   ASSERT_TRUE(c.Send(Get("/")));
-  auto page = c.Read();
+  auto page = c.ReadResponse();
   ASSERT_TRUE(page);
   for (size_t at = page->body.find("<script"); at != std::string::npos;
        at = page->body.find("<script", at + 1)) {
@@ -419,26 +339,26 @@ TEST_F(HttpHardeningServerTest, SlowStoreCallsDoNotHoldUpTheRest) {
   Start({}, options);
   context_->cache = &cache_;
   {
-    Client warm(server_->port());
+    RawHttpClient warm(server_->port(), kPatience);
     ASSERT_TRUE(warm.Send(Get("/v1/zones")));
-    ASSERT_EQ(warm.Read()->status, 200);  // now kept in the cache
+    ASSERT_EQ(warm.ReadResponse()->status, 200);  // now kept in the cache
   }
 
   latched_->Close();
-  std::vector<std::unique_ptr<Client>> slow;
+  std::vector<std::unique_ptr<RawHttpClient>> slow;
   auto ask_slow = [&](const char* target) {
-    slow.push_back(std::make_unique<Client>(server_->port()));
+    slow.push_back(std::make_unique<RawHttpClient>(server_->port(), kPatience));
     return slow.back()->Send(Get(target));
   };
   // Every worker waits on the store.
   ASSERT_TRUE(ask_slow("/v1/zones/zone-001"));
   ASSERT_TRUE(ask_slow("/v1/zones/zone-002"));
   ASSERT_TRUE(WaitUntil([&] { return latched_->waiting() == 2; }, std::chrono::seconds(30)));
-  Client other(server_->port());
+  RawHttpClient other(server_->port(), kPatience);
   auto answered_now = [&] {
     for (const char* target : {"/healthz", "/metrics", "/", "/v1/zones"}) {
       ASSERT_TRUE(other.Send(Get(target)));
-      auto r = other.Read();
+      auto r = other.ReadResponse();
       ASSERT_TRUE(r) << target << ": no answer while the store is slow";
       EXPECT_EQ(r->status, 200) << target;
     }
@@ -451,7 +371,7 @@ TEST_F(HttpHardeningServerTest, SlowStoreCallsDoNotHoldUpTheRest) {
       << server_->pending_store_calls();
   answered_now();
   ASSERT_TRUE(other.Send(Get("/v1/zones/zone-001/bays")));
-  auto busy = other.Read();
+  auto busy = other.ReadResponse();
   ASSERT_TRUE(busy);
   EXPECT_EQ(busy->status, 503) << busy->body;
   EXPECT_EQ(busy->Header("Retry-After"), "1");
@@ -459,12 +379,12 @@ TEST_F(HttpHardeningServerTest, SlowStoreCallsDoNotHoldUpTheRest) {
 
   latched_->Open();
   for (auto& c : slow) {
-    auto r = c->Read();
+    auto r = c->ReadResponse();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
   }
   ASSERT_TRUE(other.Send(Get("/v1/zones/zone-001/bays")));
-  auto after = other.Read();
+  auto after = other.ReadResponse();
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 200) << after->body;
   EXPECT_EQ(server_->pending_store_calls(), 0u);

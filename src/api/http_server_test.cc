@@ -2,16 +2,13 @@
 // health and metrics, static files, the loopback rule, and a stop that does not hang.
 #include "api/http_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
 
 #include "parking_fixture.h"
+#include "raw_http_client.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
 #include "wait_until.h"
@@ -21,94 +18,9 @@ namespace {
 
 namespace json = boost::json;
 using std::chrono::milliseconds;
+using testing::RawHttpClient;
 using testing::TempDir;
 using testing::WaitUntil;
-
-// A plain POSIX client, so that the test speaks HTTP byte by byte (half requests included) and
-// every read has a deadline.
-class RawClient {
- public:
-  explicit RawClient(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    timeval tv{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~RawClient() { ::close(fd_); }
-
-  bool connected() const { return connected_; }
-  bool Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-  // Reads until `needle` has arrived (true) or the connection ends or 5 s pass (false).
-  bool ReadUntil(std::string_view needle) {
-    while (buffer_.find(needle) == std::string::npos) {
-      if (!ReadSome()) return false;
-    }
-    return true;
-  }
-  // True when the server closed the connection (EOF or reset) within 5 s, nothing else coming.
-  bool Closed() {
-    for (;;) {
-      char c[4096];
-      ssize_t n = ::recv(fd_, c, sizeof c, 0);
-      if (n == 0) return true;
-      if (n < 0) return errno == ECONNRESET;
-      buffer_.append(c, static_cast<size_t>(n));
-    }
-  }
-
-  struct Response {
-    int status = 0;
-    std::string head;
-    std::string body;
-  };
-  // One Content-Length delimited response.
-  std::optional<Response> ReadResponse() {
-    if (!ReadUntil("\r\n\r\n")) return std::nullopt;
-    const size_t end = buffer_.find("\r\n\r\n") + 4;
-    Response r;
-    r.head = buffer_.substr(0, end);
-    r.status = std::stoi(r.head.substr(9, 3));
-    size_t length = 0;
-    if (size_t at = Lower(r.head).find("content-length: "); at != std::string::npos) {
-      length = std::stoul(r.head.substr(at + 16));
-    }
-    while (buffer_.size() < end + length) {
-      if (!ReadSome()) return std::nullopt;
-    }
-    r.body = buffer_.substr(end, length);
-    buffer_.erase(0, end + length);
-    return r;
-  }
-  std::string& buffer() { return buffer_; }
-
- private:
-  static std::string Lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }
-  bool ReadSome() {
-    char c[4096];
-    ssize_t n = ::recv(fd_, c, sizeof c, 0);
-    if (n <= 0) return false;
-    buffer_.append(c, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buffer_;
-};
 
 std::string Get(std::string_view target, std::string_view extra = "") {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n" + std::string(extra) +
@@ -163,7 +75,7 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, KeepsTheConnectionAliveAcrossRequests) {
   StartServer();
   EXPECT_EQ(server_->address(), "127.0.0.1:" + std::to_string(server_->port()));
-  RawClient c(server_->port());
+  RawHttpClient c(server_->port());
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.Send(Get("/healthz")));
   auto first = c.ReadResponse();
@@ -187,7 +99,7 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   HttpServerOptions o;
   o.max_body_bytes = 1024;
   StartServer(o);
-  RawClient c(server_->port());
+  RawHttpClient c(server_->port());
   const std::string body(4096, 'x');
   ASSERT_TRUE(
       c.Send("POST /v1/zones HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -200,7 +112,7 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   EXPECT_TRUE(c.Closed());
 
   // Chunked, with no length announced: cut off when it passes the cap.
-  RawClient chunked(server_->port());
+  RawHttpClient chunked(server_->port());
   ASSERT_TRUE(chunked.Send(
       "POST /v1/zones HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
       std::string(2048, 'y') + "\r\n"));
@@ -209,10 +121,10 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   EXPECT_EQ(r2->status, 413);
 
   // Headers over their cap, and a request that is not HTTP, are answered too.
-  RawClient big_headers(server_->port());
+  RawHttpClient big_headers(server_->port());
   ASSERT_TRUE(big_headers.Send(Get("/healthz", "X-Filler: " + std::string(20000, 'h') + "\r\n")));
   EXPECT_EQ(big_headers.ReadResponse()->status, 431);
-  RawClient garbage(server_->port());
+  RawHttpClient garbage(server_->port());
   ASSERT_TRUE(garbage.Send("HELLO THERE\r\n\r\n"));
   auto bad = garbage.ReadResponse();
   ASSERT_TRUE(bad);
@@ -220,7 +132,7 @@ TEST_F(HttpServerTest, ABodyOverTheCapIs413) {
   EXPECT_EQ(json::parse(bad->body).at("error").as_string(), "Bad request");
 
   // Under the cap is read whole.
-  RawClient fine(server_->port());
+  RawHttpClient fine(server_->port());
   const std::string zone = R"({"zoneId":"zone-777","name":"Small"})";
   ASSERT_TRUE(
       fine.Send("POST /v1/zones HTTP/1.1\r\nHost: localhost\r\n"
@@ -234,7 +146,7 @@ TEST_F(HttpServerTest, AHalfRequestTimesOut) {
   o.header_timeout = milliseconds(300);
   o.idle_timeout = milliseconds(600);
   StartServer(o);
-  RawClient half(server_->port());
+  RawHttpClient half(server_->port());
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(half.Send("GET /healthz HTTP/1.1\r\nHost: te"));
   EXPECT_TRUE(half.Closed());
@@ -244,7 +156,7 @@ TEST_F(HttpServerTest, AHalfRequestTimesOut) {
   EXPECT_EQ(half.buffer().find("HTTP/1.1 200"), std::string::npos);
 
   // A connection that sends nothing is closed after the idle timeout.
-  RawClient idle(server_->port());
+  RawHttpClient idle(server_->port());
   const auto idle_start = std::chrono::steady_clock::now();
   EXPECT_TRUE(idle.Closed());
   EXPECT_GE(std::chrono::steady_clock::now() - idle_start, milliseconds(500));
@@ -252,13 +164,13 @@ TEST_F(HttpServerTest, AHalfRequestTimesOut) {
 
 TEST_F(HttpServerTest, TheStreamReceivesPublishedEvents) {
   StartServer({}, "op *\nrta tenant-rta\n");
-  RawClient c(server_->port());
+  RawHttpClient c(server_->port());
   ASSERT_TRUE(c.Send(Get("/v1/stream", "X-Api-Key: op\r\n")));
   ASSERT_TRUE(c.ReadUntil("\r\n\r\n"));
   EXPECT_EQ(c.buffer().rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << c.buffer();
   EXPECT_NE(c.buffer().find("Content-Type: text/event-stream"), std::string::npos);
   // EventSource sends no headers: the key may come as a parameter.
-  RawClient tenant(server_->port());
+  RawHttpClient tenant(server_->port());
   ASSERT_TRUE(tenant.Send(Get("/stream?apiKey=rta")));
   ASSERT_TRUE(tenant.ReadUntil("\r\n\r\n"));
   WaitForSubscribers(2);
@@ -271,7 +183,7 @@ TEST_F(HttpServerTest, TheStreamReceivesPublishedEvents) {
   ASSERT_TRUE(tenant.ReadUntil(R"("zoneId":"zone-001")"));
   EXPECT_EQ(tenant.buffer().find("zone-002"), std::string::npos);
 
-  RawClient nokey(server_->port());
+  RawHttpClient nokey(server_->port());
   ASSERT_TRUE(nokey.Send(Get("/stream")));
   EXPECT_EQ(nokey.ReadResponse()->status, 401);
 
@@ -287,14 +199,14 @@ TEST_F(HttpServerTest, AQuietStreamGetsHeartbeats) {
   stream_ = std::make_unique<EventStream>(EventStream::TenantsFrom(*store_.queries),
                                           EventStreamOptions{.heartbeat = milliseconds(100)});
   StartServer();
-  RawClient c(server_->port());
+  RawHttpClient c(server_->port());
   ASSERT_TRUE(c.Send(Get("/stream")));
   ASSERT_TRUE(c.ReadUntil(": heartbeat\n\n"));
 }
 
 TEST_F(HttpServerTest, HealthzAndMetrics) {
   StartServer();
-  RawClient c(server_->port());
+  RawHttpClient c(server_->port());
   ASSERT_TRUE(c.Send(Get("/healthz") + Get("/v1/zones") + Get("/v1/nowhere")));
   for (int expected : {200, 200, 404}) EXPECT_EQ(c.ReadResponse()->status, expected);
   ASSERT_TRUE(c.Send(Get("/metrics")));
@@ -322,7 +234,7 @@ TEST_F(HttpServerTest, StaticFilesForPathsThatAreNotTheApis) {
     return StaticFile{"text/html; charset=utf-8", "<h1>" + std::string(path) + "</h1>"};
   };
   StartServer(o);
-  RawClient c(server_->port());
+  RawHttpClient c(server_->port());
   ASSERT_TRUE(c.Send(Get("/") + Get("/app.js") + Get("/v1/zones")));
   auto page = c.ReadResponse();
   EXPECT_EQ(page->status, 200);
@@ -358,7 +270,7 @@ TEST_F(HttpServerTest, ServesOnlyLoopbackWithoutKeys) {
 
 TEST_F(HttpServerTest, StopEndsIdleConnectionsPromptly) {
   StartServer();
-  RawClient idle(server_->port());
+  RawHttpClient idle(server_->port());
   ASSERT_TRUE(idle.Send(Get("/healthz")));
   ASSERT_TRUE(idle.ReadResponse());
   const auto start = std::chrono::steady_clock::now();
@@ -366,7 +278,7 @@ TEST_F(HttpServerTest, StopEndsIdleConnectionsPromptly) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
   EXPECT_TRUE(idle.Closed());
   server_->Stop();  // again: nothing
-  RawClient late(server_->port());
+  RawHttpClient late(server_->port());
   EXPECT_FALSE(late.connected());
 }
 
