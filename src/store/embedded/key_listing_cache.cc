@@ -1,10 +1,7 @@
 #include "store/embedded/key_listing_cache.h"
 
-#include <rocksdb/write_batch.h>
-
-#include <algorithm>
-
 #include "store/embedded/item_codec.h"
+#include "store/embedded/write_batch_replay.h"
 
 namespace vdpark {
 
@@ -39,63 +36,28 @@ void KeyListingCache::Apply(std::string_view key, bool put) {
       ++l;
       continue;
     }
-    const Keys& keys = *l->keys;
-    auto at = std::lower_bound(keys.begin(), keys.end(), key);
-    const bool listed = at != keys.end() && *at == key;
-    if (put == listed) {  // a put of a listed key (a zone's counter moving), or nothing to delete
-      ++l;
-      continue;
-    }
-    if (put && keys.size() == kMaxKeys) {
+    auto changed = WithKey(*l->keys, key, put);  // nullptr: a zone's counter moving
+    if (changed && changed->size() > kMaxKeys) {
       l = listings_.erase(l);
       continue;
     }
-    // Copied, not changed in place: readers hold the listing they found without a lock.
-    auto changed = std::make_shared<Keys>(keys);
-    const auto offset = at - keys.begin();
-    if (put) {
-      changed->insert(changed->begin() + offset, std::string(key));
-    } else {
-      changed->erase(changed->begin() + offset);
-    }
-    l->keys = std::move(changed);
+    if (changed) l->keys = std::move(changed);
     ++l;
   }
 }
 
 void KeyListingCache::Written(const rocksdb::WriteBatch& batch, uint32_t family_id) {
-  struct Replay : rocksdb::WriteBatch::Handler {
-    KeyListingCache* cache = nullptr;
-    uint32_t family = 0;
-    bool untracked = false;  // a kind of write not followed here: forget every listing
-    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
-      if (cf == family) cache->Apply({key.data(), key.size()}, true);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-      if (cf == family) cache->Apply({key.data(), key.size()}, false);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-      return DeleteCF(cf, key);
-    }
-    rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice&,
-                                  const rocksdb::Slice&) override {
-      untracked = untracked || cf == family;
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
-      untracked = untracked || cf == family;
-      return rocksdb::Status::OK();
-    }
-  };
   std::lock_guard lock(mu_);
   if (listings_.empty()) return;
-  Replay replay;
-  replay.cache = this;
-  replay.family = family_id;
-  rocksdb::Status s = batch.Iterate(&replay);
-  if (!s.ok() || replay.untracked) listings_.clear();
+  const bool followed = ReplayWrites(
+      batch,
+      [&](uint32_t cf, std::string_view key, std::string_view) {
+        if (cf == family_id) Apply(key, true);
+      },
+      [&](uint32_t cf, std::string_view key) {
+        if (cf == family_id) Apply(key, false);
+      });
+  if (!followed) listings_.clear();
 }
 
 void KeyListingCache::Clear() {

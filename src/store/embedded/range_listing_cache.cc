@@ -1,8 +1,6 @@
 #include "store/embedded/range_listing_cache.h"
 
-#include <rocksdb/write_batch.h>
-
-#include <algorithm>
+#include "store/embedded/write_batch_replay.h"
 
 namespace vdpark {
 
@@ -59,63 +57,26 @@ void RangeListingCache::Apply(uint32_t family, std::string_view key, bool put) {
       ++l;
       continue;
     }
-    const Keys& keys = *l->keys;
-    auto at = std::lower_bound(keys.begin(), keys.end(), key);
-    const bool listed = at != keys.end() && *at == key;
-    if (put == listed) {  // a put of a listed key (a bay's new status), or nothing to delete
-      ++l;
-      continue;
-    }
-    if (put && keys.size() >= kMaxKeys) {
+    auto changed = WithKey(*l->keys, key, put);  // nullptr: a bay's new status
+    if (changed && changed->size() > kMaxKeys) {
       l = listings.erase(l);
       --listings_;
       continue;
     }
-    // Copied, not changed in place: readers hold the listing they found without a lock.
-    auto changed = std::make_shared<Keys>(keys);
-    const auto offset = at - keys.begin();
-    if (put) {
-      changed->insert(changed->begin() + offset, std::string(key));
-    } else {
-      changed->erase(changed->begin() + offset);
-    }
-    l->keys = std::move(changed);
+    if (changed) l->keys = std::move(changed);
     ++l;
   }
   if (listings.empty()) by_partition_.erase(it);
 }
 
 void RangeListingCache::Written(const rocksdb::WriteBatch& batch) {
-  struct Replay : rocksdb::WriteBatch::Handler {
-    RangeListingCache* cache = nullptr;
-    bool untracked = false;  // a kind of write not followed here: forget every listing
-    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
-      cache->Apply(cf, {key.data(), key.size()}, true);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-      cache->Apply(cf, {key.data(), key.size()}, false);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-      return DeleteCF(cf, key);
-    }
-    rocksdb::Status DeleteRangeCF(uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
-      untracked = true;
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
-      untracked = true;
-      return rocksdb::Status::OK();
-    }
-  };
   std::lock_guard lock(mu_);
   ++epoch_;
   if (by_partition_.empty()) return;
-  Replay replay;
-  replay.cache = this;
-  rocksdb::Status s = batch.Iterate(&replay);
-  if (!s.ok() || replay.untracked) {
+  const bool followed = ReplayWrites(
+      batch, [&](uint32_t cf, std::string_view key, std::string_view) { Apply(cf, key, true); },
+      [&](uint32_t cf, std::string_view key) { Apply(cf, key, false); });
+  if (!followed) {
     by_partition_.clear();
     listings_ = 0;
   }

@@ -1,8 +1,7 @@
 #include "store/embedded/stored_value_cache.h"
 
-#include <rocksdb/write_batch.h>
-
 #include "store/embedded/item_codec.h"
+#include "store/embedded/write_batch_replay.h"
 
 namespace vdpark {
 
@@ -66,49 +65,24 @@ void StoredValueCache::Set(std::string_view key, std::optional<std::string_view>
 
 void StoredValueCache::Written(const rocksdb::WriteBatch& batch, uint32_t family_id,
                                std::span<const WrittenItem> items) {
-  // Replays the batch's records onto the entries they touch.
-  struct Replay : rocksdb::WriteBatch::Handler {
-    StoredValueCache* cache = nullptr;
-    uint32_t family = 0;
-    std::span<const WrittenItem> items;
-    bool untracked = false;  // a kind of write not followed here: forget everything
-    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
-                          const rocksdb::Slice& value) override {
-      if (cf != family) return rocksdb::Status::OK();
-      const std::string_view k(key.data(), key.size());
-      const Item* item = nullptr;
-      for (const WrittenItem& w : items) {
-        if (w.key == k) item = w.item;
-      }
-      cache->Set(k, {{value.data(), value.size()}}, item);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-      if (cf == family) cache->Set({key.data(), key.size()}, std::nullopt, nullptr);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-      return DeleteCF(cf, key);
-    }
-    rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice&,
-                                  const rocksdb::Slice&) override {
-      untracked = untracked || cf == family;
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
-      untracked = untracked || cf == family;
-      return rocksdb::Status::OK();
-    }
-  };
   std::lock_guard lock(mu_);
   ++epoch_;
   if (map_.empty()) return;
-  Replay replay;
-  replay.cache = this;
-  replay.family = family_id;
-  replay.items = items;
-  rocksdb::Status s = batch.Iterate(&replay);
-  if (!s.ok() || replay.untracked || bytes_ > max_bytes_) ClearLocked();
+  // Replays the batch's records onto the entries they touch.
+  const bool followed = ReplayWrites(
+      batch,
+      [&](uint32_t cf, std::string_view key, std::string_view value) {
+        if (cf != family_id) return;
+        const Item* item = nullptr;
+        for (const WrittenItem& w : items) {
+          if (w.key == key) item = w.item;
+        }
+        Set(key, value, item);
+      },
+      [&](uint32_t cf, std::string_view key) {
+        if (cf == family_id) Set(key, std::nullopt, nullptr);
+      });
+  if (!followed || bytes_ > max_bytes_) ClearLocked();
 }
 
 void StoredValueCache::Clear() {
