@@ -1,6 +1,7 @@
 // A folder of the process's own for the fuzz targets' files: under /dev/shm when it can be written
 // (no disk in the loop of a fuzzer), otherwise the temporary folder. Removed when the process ends
-// normally.
+// normally; the folders of processes that ended otherwise are removed by the next one that makes
+// its own.
 #pragma once
 
 #include <string>

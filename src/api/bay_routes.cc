@@ -16,18 +16,13 @@ ApiResponse ListBays(const RouteCall& call) {
   if (!sensors.ok()) return ErrorResponse(ApiError::FromStore(sensors.status(), "ListSensors"));
   std::unordered_map<std::string_view, const Sensor*> by_id;
   for (const Sensor& s : *sensors) by_id.emplace(s.sensor_id, &s);
-
-  // Written as text straight away: {"bays":[BayJson...],"summary":{...}}.
-  std::string body = R"({"bays":[)";
-  body.reserve(512 * bays->size() + 128);  // a bay's view is about 400 bytes
+  std::vector<const Sensor*> sensor_of(bays->size());  // each bay's, when known
   int64_t occupied = 0, vacant = 0, unknown = 0;
-  for (const Bay& b : *bays) {
-    const Sensor* sensor = nullptr;
+  for (size_t i = 0; i < bays->size(); ++i) {
+    const Bay& b = (*bays)[i];
     if (b.sensor_id) {
-      if (auto it = by_id.find(*b.sensor_id); it != by_id.end()) sensor = it->second;
+      if (auto it = by_id.find(*b.sensor_id); it != by_id.end()) sensor_of[i] = it->second;
     }
-    if (&b != &bays->front()) body += ',';
-    AppendBayJson(b, sensor, call.now, false, &body);
     switch (b.status) {
       case BayStatus::kOccupied:
         ++occupied;
@@ -40,6 +35,11 @@ ApiResponse ListBays(const RouteCall& call) {
         break;
     }
   }
+
+  // Written as text straight away: {"bays":[BayJson...],"summary":{...}}.
+  std::string body = R"({"bays":[)";
+  body.reserve(512 * bays->size() + 128);  // a bay's view is about 400 bytes
+  call.context.bay_views.AppendViews(zone->zone_id, *bays, sensor_of, call.now, &body);
   body += R"(],"summary":)";
   body += ToJsonText(json::object{{"total", static_cast<int64_t>(bays->size())},
                                   {"occupied", occupied},

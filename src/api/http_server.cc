@@ -278,7 +278,9 @@ asio::awaitable<ApiResponse> HttpServer::Impl::OnStoreWorker(RoutedRequest& rout
 
 asio::awaitable<bool> HttpServer::Impl::Write(beast::tcp_stream& tcp, const ApiResponse& r,
                                               unsigned version, bool keep_alive, bool head) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  // The body is sent from `r` itself, which outlives the write: a copy of it was a tenth of an
+  // uncached list's time (perf).
+  http::response<http::span_body<const char>> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "vdpark");
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   res.set("X-Content-Type-Options", "nosniff");
@@ -288,7 +290,7 @@ asio::awaitable<bool> HttpServer::Impl::Write(beast::tcp_stream& tcp, const ApiR
     // The GET's headers, its length included, and no body (RFC 9110 §9.3.2).
     if (r.status != 204 && r.status >= 200) res.content_length(r.body.size());
   } else {
-    res.body() = r.body;
+    res.body() = {r.body.data(), r.body.size()};
     res.prepare_payload();
   }
   tcp.expires_after(options.write_timeout);

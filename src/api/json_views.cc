@@ -92,7 +92,39 @@ void WriteInt(Int n, std::string* out) {
   out->append(text.data(), text.size());
 }
 
+// `d` written as `n` millionths when it is exactly the double nearest n / 10^6 (coordinates,
+// prices, rates: what the API's views hold), with trailing zeros cut; false otherwise. For
+// 10^-3 <= |d| < 10^9 the text is then the shortest that reads back as `d`, as fmt writes it:
+// doubles there are far closer together than 10^-6, so no text of fewer digits is as near to
+// `d`, and fmt writes no exponent there. A sixth of an uncached list of bays went to fmt's
+// general algorithm (perf).
+bool WriteMillionths(double d, std::string* out) {
+  const double magnitude = std::fabs(d);
+  if (!(magnitude >= 1e-3 && magnitude < 1e9)) return false;
+  const double scaled = std::nearbyint(magnitude * 1e6);
+  if (scaled / 1e6 != magnitude) return false;
+  auto n = static_cast<uint64_t>(scaled);
+  char text[32];
+  char* end = text + sizeof text;
+  char* p = end;
+  int decimals = 6;
+  while (decimals > 0 && n % 10 == 0) {  // trailing zeros of the fraction are not written
+    n /= 10;
+    --decimals;
+  }
+  for (int i = 0; i < decimals; ++i, n /= 10) *--p = static_cast<char>('0' + n % 10);
+  if (decimals > 0) *--p = '.';
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  if (d < 0) *--p = '-';
+  out->append(p, end);
+  return true;
+}
+
 void WriteDouble(double d, std::string* out) {
+  if (WriteMillionths(d, out)) return;
   // JSON has no NaN or infinity.
   if (std::isfinite(d)) {
     char text[64];  // the shortest form of a double is at most 24 characters
@@ -244,8 +276,16 @@ namespace {
 // Writes the fields of one JSON object in order; names are plain ASCII that needs no escape.
 class ObjectWriter {
  public:
-  explicit ObjectWriter(std::string* out) : out_(out) { *out_ += '{'; }
-  ~ObjectWriter() { *out_ += '}'; }
+  // Which part of the object this writer writes: all of it, its opening and first fields, or the
+  // fields after those and its close.
+  enum class Part { kWhole, kHead, kTail };
+  explicit ObjectWriter(std::string* out, Part part = Part::kWhole)
+      : out_(out), closes_(part != Part::kHead), first_(part != Part::kTail) {
+    if (part != Part::kTail) *out_ += '{';
+  }
+  ~ObjectWriter() {
+    if (closes_) *out_ += '}';
+  }
   ObjectWriter(const ObjectWriter&) = delete;
   ObjectWriter& operator=(const ObjectWriter&) = delete;
 
@@ -282,7 +322,8 @@ class ObjectWriter {
 
  private:
   std::string* out_;
-  bool first_ = true;
+  const bool closes_;
+  bool first_;
 };
 
 }  // namespace
@@ -318,25 +359,39 @@ void AppendZoneJson(const Zone& z, bool detail, std::string* out) {
   }
 }
 
-void AppendBayJson(const Bay& b, const Sensor* sensor, Timestamp now, bool detail,
-                   std::string* out) {
-  ObjectWriter o(out);
+void AppendBayHead(const Bay& b, std::string* out) {
+  ObjectWriter o(out, ObjectWriter::Part::kHead);
   o.String("zoneId", b.zone_id);
   o.String("bayNumber", b.bay_number);
   o.OptString("sensorId", b.sensor_id);
   o.String("status", ToString(b.status));
   o.Time("lastChange", b.last_change);
   o.Time("occupiedSince", b.occupied_since);
+  o.Name("currentDuration");
+}
+
+void AppendCurrentDuration(const Bay& b, Timestamp now, std::string* out) {
   if (b.status == BayStatus::kOccupied && b.occupied_since) {
-    o.Int("currentDuration", std::max<int64_t>(DurationMinutes(*b.occupied_since, now), 0));
+    WriteInt(std::max<int64_t>(DurationMinutes(*b.occupied_since, now), 0), out);
   } else {
-    o.Null("currentDuration");
+    *out += "null";
   }
+}
+
+void AppendBayTail(const Bay& b, const Sensor* sensor, bool detail, std::string* out) {
+  ObjectWriter o(out, ObjectWriter::Part::kTail);
   o.Int("batteryLevel", sensor ? sensor->last_battery : std::nullopt);
   o.Int("signalStrength", sensor ? sensor->last_signal : std::nullopt);
   o.OptString("bayType", b.bay_type);
   o.Location("location", b.location);
   if (detail) o.Time("lastHeartbeat", b.last_heartbeat);
+}
+
+void AppendBayJson(const Bay& b, const Sensor* sensor, Timestamp now, bool detail,
+                   std::string* out) {
+  AppendBayHead(b, out);
+  AppendCurrentDuration(b, now, out);
+  AppendBayTail(b, sensor, detail, out);
 }
 
 std::string ToJsonText(const json::value& value) {

@@ -48,6 +48,13 @@ void AppendZoneJson(const Zone& zone, bool detail, std::string* out);
 void AppendBayJson(const Bay& bay, const Sensor* sensor, Timestamp now, bool detail,
                    std::string* out);
 
+// AppendBayJson in its three parts, for a caller that keeps the two that do not move with the
+// clock (bay_view_memo.h): the head ends with "currentDuration": and the tail begins with the
+// comma after its value.
+void AppendBayHead(const Bay& bay, std::string* out);
+void AppendCurrentDuration(const Bay& bay, Timestamp now, std::string* out);
+void AppendBayTail(const Bay& bay, const Sensor* sensor, bool detail, std::string* out);
+
 // JSON text with numbers written as people write them (25.0805, not Boost.JSON's 2.50805E1).
 std::string ToJsonText(const json::value& value);
 

@@ -1,8 +1,13 @@
 #include "api/json_views.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace vdpark {
 namespace {
@@ -35,6 +40,29 @@ TEST(JsonViewsTest, ViewsKeepTheirFieldOrderAndPlainNumbers) {
             R"({"zoneId":"zone-1","name":"North","address":null,"city":null,"totalBays":4,)"
             R"("occupiedBays":1,"vacantBays":3,"occupancyRate":25,"location":{"lat":25.0805,)"
             R"("lng":55.1403},"pricePerHour":null,"operatingHours":null})");
+}
+
+// Doubles are written as fmt writes them (the shortest text that reads back as the same double),
+// whether by the path for exact millionths (coordinates, prices) or by fmt itself: at the edges of
+// that path, on either side of them, and over many values of every magnitude.
+TEST(JsonViewsTest, DoublesAreTheShortestTextThatReadsBack) {
+  std::vector<double> values = {
+      0,       -0.0,     1,           -1,        25,        0.1 + 0.2,
+      1e-3,    9.99e-4,  0.0010001,   0.000999,  1e9,       999999999.999999,
+      1e9 - 1, 1e15,     25.118396,   55.38836,  -55.1403,  12.5,
+      0.5,     1.000001, 123456.7891, 1e-7,      1.5e300,   -2.5e-300,
+      47.1,    99.9,     100,         1.0 / 3.0, 2.0 / 3.0, 0.30000000000000004};
+  std::mt19937_64 rng(20261206);
+  for (int i = 0; i < 200000; ++i) {
+    const double millionths = static_cast<double>(rng() % 2000000000000000ULL);
+    const int shift = static_cast<int>(rng() % 13);  // from 10^-12 to 10^0 times them
+    values.push_back((rng() % 2 ? -1 : 1) * millionths / 1e6 / std::pow(10.0, shift));
+    values.push_back(
+        std::bit_cast<double>((rng() & ~(0x7ffULL << 52)) | ((rng() % 2046 + 1) << 52)));
+  }
+  for (double d : values) {
+    EXPECT_EQ(ToJsonText(json::value(d)), fmt::format("{}", d)) << fmt::format("{:.17g}", d);
+  }
 }
 
 // The views written straight to text are the objects as ToJsonText writes them, field for field,

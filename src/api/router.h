@@ -20,6 +20,7 @@
 #include "api/api_error.h"
 #include "api/api_keys.h"
 #include "api/api_metrics.h"
+#include "api/bay_view_memo.h"
 #include "api/http_types.h"
 #include "api/response_cache.h"
 #include "domain/billing.h"
@@ -51,6 +52,8 @@ struct ApiContext {
   ApiMetrics metrics;  // every HandleRequest is counted here
   // Answers of GET data routes kept for a short time (response_cache.h); nullptr: none.
   ResponseCache* cache = nullptr;
+  // The text of the bays listed, kept while each bay is unchanged (bay_view_memo.h).
+  BayViewMemo bay_views;
 };
 
 struct Route;

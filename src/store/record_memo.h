@@ -8,8 +8,14 @@
 // item, and its record is made again. An item that nobody else holds (a store that copies, such
 // as DynamoDB's) is not remembered: it will not be handed out again. Bounded: past max_entries the
 // memo is emptied, and the items read next fill it again. Thread-safe.
+//
+// Whole lists too: the records of a list (a zone's bays) are remembered with the items they were
+// made of, and a list whose items are all the very same ones (compared pointer by pointer) is
+// answered with a copy of them, without a lookup per item (the API's lists of a zone's bays and
+// sensors read on every request: the lookups were most of their cost, perf).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -30,6 +36,31 @@ template <typename Record>
 class RecordMemo {
  public:
   explicit RecordMemo(size_t max_entries = 65536) : max_entries_(max_entries) {}
+
+  // The records made of `items` (in their order) by `make`, or the first error `make` returns.
+  // `make(item)` returns Result<Record>. `list` names the question the items answer (a Query's
+  // partition and sort condition): the list's records are remembered under it.
+  template <typename Make>
+  Result<std::vector<Record>> MakeList(std::string_view list,
+                                       std::span<const std::shared_ptr<const Item>> items,
+                                       const Make& make) {
+    std::shared_ptr<const List> last;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = lists_.find(list); it != lists_.end()) last = it->second;
+    }
+    // Copied outside the lock: the other readers of the memo do not wait for it.
+    if (last && std::equal(items.begin(), items.end(), last->items.begin(), last->items.end())) {
+      return last->records;
+    }
+    VDPARK_ASSIGN_OR_RETURN(std::vector<Record> records, MakeAll(items, make));
+    auto kept = std::make_shared<const List>(
+        List{std::vector<std::shared_ptr<const Item>>(items.begin(), items.end()), records});
+    std::lock_guard lock(mu_);
+    if (lists_.size() >= max_lists_ && !lists_.contains(list)) lists_.clear();
+    lists_.insert_or_assign(std::string(list), std::move(kept));
+    return records;
+  }
 
   // The records made of `items` (in their order) by `make`, or the first error `make` returns.
   // `make(item)` returns Result<Record>.
@@ -71,6 +102,10 @@ class RecordMemo {
     std::shared_ptr<const Item> item;  // held, so that no other item can take its address
     Record record;
   };
+  struct List {
+    std::vector<std::shared_ptr<const Item>> items;  // held, as Made's
+    std::vector<Record> records;
+  };
   // PK '\0' SK of `item` into `out` (empty parts when absent).
   static void KeyText(const Item& item, std::string* out) {
     out->clear();
@@ -82,8 +117,11 @@ class RecordMemo {
   }
 
   const size_t max_entries_;
+  const size_t max_lists_ = max_entries_ / 16;
   std::mutex mu_;
   std::unordered_map<std::string, Made, Hash, std::equal_to<>> made_;  // guarded by mu_
+  std::unordered_map<std::string, std::shared_ptr<const List>, Hash, std::equal_to<>>
+      lists_;  // guarded by mu_
 };
 
 }  // namespace vdpark

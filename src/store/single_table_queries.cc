@@ -59,6 +59,18 @@ Result<std::vector<Record>> QueryRecords(ItemStore& items, QueryRequest request,
   }
 }
 
+// What a Query asks, as the name of its list in a RecordMemo.
+std::string ListName(const QueryRequest& request) {
+  std::string name;
+  name += static_cast<char>('0' + static_cast<int>(request.index));
+  name += static_cast<char>('0' + static_cast<int>(request.sort.op));
+  for (const std::string* part : {&request.partition, &request.sort.value, &request.sort.value2}) {
+    name += '\0';
+    name += *part;
+  }
+  return name;
+}
+
 // Every item of a Query, all pages, as records: through QueryShared and the records `memo` made
 // before where the item store shares its items, else as QueryRecords.
 template <typename Record, typename ToRecord>
@@ -69,13 +81,17 @@ Result<std::vector<Record>> QuerySharedRecords(ItemStore& items, QueryRequest re
   if (shared == nullptr) {
     return QueryRecords<Record>(items, std::move(request), store, std::move(to_record));
   }
+  auto make = [&](const Item& item) {
+    return MappedOrCorrupt<Record>(to_record(item), item, store);
+  };
   std::vector<Record> records;
   while (true) {
     VDPARK_ASSIGN_OR_RETURN_WITH(SharedPage page, shared->QueryShared(request), store);
-    VDPARK_ASSIGN_OR_RETURN(std::vector<Record> made,
-                            memo.MakeAll(page.items, [&](const Item& item) {
-                              return MappedOrCorrupt<Record>(to_record(item), item, store);
-                            }));
+    if (!page.last_evaluated_key && !request.exclusive_start_key) {
+      // The whole answer in one page (a zone's bays or sensors): remembered as one list.
+      return memo.MakeList(ListName(request), page.items, make);
+    }
+    VDPARK_ASSIGN_OR_RETURN(std::vector<Record> made, memo.MakeAll(page.items, make));
     if (records.empty()) {
       records = std::move(made);
     } else {
@@ -184,6 +200,7 @@ Result<std::vector<Zone>> SingleTableStore::ListZones(std::optional<std::string_
     VDPARK_ASSIGN_OR_RETURN_WITH(std::vector<ItemKey> keys,
                                  shared->KeysWithSortKey(zone_prefix.pk, zone_prefix.sk),
                                  display_name_);
+    zones.reserve(keys.size());
     for (const ItemKey& key : keys) {
       if (SingleTableMapper::KindOf(key.pk, key.sk) != EntityKind::kZone) continue;
       VDPARK_ASSIGN_OR_RETURN(std::optional<Zone> zone,
@@ -199,8 +216,11 @@ Result<std::vector<Zone>> SingleTableStore::ListZones(std::optional<std::string_
                AttributeValue::S(zone_prefix.pk));
     VDPARK_RETURN_IF_ERROR(ScanItems(filter, collect));
   }
-  std::sort(zones.begin(), zones.end(),
-            [](const Zone& a, const Zone& b) { return a.zone_id < b.zone_id; });
+  auto by_id = [](const Zone& a, const Zone& b) { return a.zone_id < b.zone_id; };
+  // Listed in key order, they are mostly sorted already; sorting them moved every zone (perf).
+  if (!std::is_sorted(zones.begin(), zones.end(), by_id)) {
+    std::sort(zones.begin(), zones.end(), by_id);
+  }
   return zones;
 }
 

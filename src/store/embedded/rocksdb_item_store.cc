@@ -649,12 +649,31 @@ Status RocksDbItemStore::QueryInto(const QueryRequest& request, Page* page, Shar
   return Status::OK();
 }
 
+namespace {
+
+// Whether `last` is still the page of its listing: every key has the value it had then (the
+// cache knows it, and it is the very same value), and no item's ttl has passed since.
+bool Unchanged(const ListingResolutions::Resolution& last,
+               const std::vector<StoredValueCache::Hit>& hits, int64_t now) {
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (!hits[i].known || hits[i].value != last.values[i]) return false;
+  }
+  for (int64_t ttl : last.ttls) {
+    if (TtlExpired(ttl, now)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<bool> RocksDbItemStore::QueryListed(const QueryRequest& request, const std::string& range_lo,
                                            const std::string& range_hi, SharedPage* shared) {
   const KeyRange range{range_lo, range_hi};
   rocksdb::ColumnFamilyHandle* family = Family(request.index);
   std::shared_ptr<const RangeListingCache::Keys> keys =
       ranges_.Find(family->GetID(), range.lo, range.hi);
+  // A listing read here may not be kept (a write came between): then neither is its page.
+  const bool kept_listing = keys != nullptr;
   if (!keys) {
     // Keys only: the items come from the cache below.
     const uint64_t epoch = ranges_.Epoch();
@@ -673,46 +692,69 @@ Result<bool> RocksDbItemStore::QueryListed(const QueryRequest& request, const st
     ranges_.Keep(family->GetID(), range.lo, range.hi, std::move(read), epoch);
     keys = std::move(made);
   }
+  // What is asked besides the range: a resolution of the listing answers only the same.
+  std::string question(1, static_cast<char>('0' + static_cast<int>(request.index)));
+  question += static_cast<char>('0' + static_cast<int>(request.sort.op));
+  for (const std::string* part : {&request.partition, &request.sort.value, &request.sort.value2}) {
+    question += *part;
+    question += '\0';
+  }
+  const std::shared_ptr<const ListingResolutions::Resolution> last =
+      resolutions_.Find(keys.get(), question);
+  auto made = std::make_shared<ListingResolutions::Resolution>();
   // The base keys of the entries the sort condition keeps.
   const bool index = request.index != IndexName::kTable;
-  std::vector<std::string> base_keys;
-  base_keys.reserve(keys->size());
-  for (const std::string& key : *keys) {
-    if (index) {
-      auto parts = ParseIndexKey(key);
-      if (!parts) return Status::Corruption("Query: a damaged index key");
-      if (!request.sort.Matches(parts->index_sk)) continue;
-      base_keys.push_back(EncodeTableKey(parts->pk, parts->sk));
-    } else {
-      if (!request.sort.Matches(std::string_view(key).substr(request.partition.size() + 1))) {
-        continue;
+  if (!last) {
+    made->base_keys.reserve(keys->size());
+    for (const std::string& key : *keys) {
+      if (index) {
+        auto parts = ParseIndexKey(key);
+        if (!parts) return Status::Corruption("Query: a damaged index key");
+        if (!request.sort.Matches(parts->index_sk)) continue;
+        made->base_keys.push_back(EncodeTableKey(parts->pk, parts->sk));
+      } else {
+        if (!request.sort.Matches(std::string_view(key).substr(request.partition.size() + 1))) {
+          continue;
+        }
+        made->base_keys.push_back(key);
       }
-      base_keys.push_back(key);
     }
   }
+  const std::vector<std::string>& base_keys = last ? last->base_keys : made->base_keys;
   // Each item as it is now: from the cache, else read (and kept there).
   const uint64_t epoch = cache_->Epoch();
-  std::vector<StoredValueCache::Hit> hits(base_keys.size());
+  const std::vector<StoredValueCache::Hit> hits = cache_->LookupAll(base_keys);
+  const int64_t now = Now();
+  if (last && Unchanged(*last, hits, now)) {
+    shared->items = last->items;
+    return true;
+  }
   std::vector<std::string_view> missed;
   for (size_t i = 0; i < base_keys.size(); ++i) {
-    hits[i] = cache_->Lookup(base_keys[i]);
     if (!hits[i].known) missed.push_back(base_keys[i]);
   }
   MultiGetResult got;
   if (!missed.empty()) got = MultiGet(db_.get(), families_[0], rocksdb::ReadOptions(), missed);
-  const int64_t now = Now();
-  std::vector<std::shared_ptr<const Item>> items;
-  items.reserve(base_keys.size());
+  made->values.reserve(base_keys.size());
+  made->items.reserve(base_keys.size());
+  bool expired = false;  // an item left out for its ttl: kept only while the clock moves on
   size_t bytes = 0;
   for (size_t i = 0, m = 0; i < base_keys.size(); ++i) {
     std::shared_ptr<const CachedValue> stored = hits[i].value;
     if (!hits[i].known) {
       const size_t at = m++;
-      if (got.statuses[at].IsNotFound()) continue;
-      VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[at], "Query " + request.partition));
-      stored = cache_->Fill(base_keys[i], View(got.values[at]), epoch);
+      if (!got.statuses[at].IsNotFound()) {
+        VDPARK_RETURN_IF_ERROR(FromRocks(got.statuses[at], "Query " + request.partition));
+        stored = cache_->Fill(base_keys[i], View(got.values[at]), epoch);
+      }
     }
-    if (!stored || TtlExpired(DecodeTtlPrefix(stored->value()), now)) continue;
+    made->values.push_back(stored);
+    if (!stored) continue;
+    const int64_t ttl = DecodeTtlPrefix(stored->value());
+    if (TtlExpired(ttl, now)) {
+      expired = true;
+      continue;
+    }
     VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item, stored->shared_item(),
                                  "Query " + request.partition);
     if (index) {  // the entry and the item may be a write apart: the item decides
@@ -725,9 +767,16 @@ Result<bool> RocksDbItemStore::QueryListed(const QueryRequest& request, const st
     }
     bytes += stored->value().size();
     if (bytes >= kPageBytes) return false;  // more than a page: read as pages
-    items.push_back(std::move(item));
+    made->items.push_back(std::move(item));
+    made->ttls.push_back(ttl);
   }
-  shared->items = std::move(items);
+  shared->items = made->items;
+  if (kept_listing && !expired) {
+    if (last) made->base_keys = last->base_keys;
+    made->listing = std::move(keys);
+    made->question = std::move(question);
+    resolutions_.Keep(std::move(made));
+  }
   return true;
 }
 

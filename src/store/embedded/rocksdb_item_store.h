@@ -34,6 +34,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "store/embedded/key_listing_cache.h"
+#include "store/embedded/listing_resolutions.h"
 #include "store/embedded/range_listing_cache.h"
 #include "store/embedded/stored_value_cache.h"
 #include "store/item_store.h"
@@ -176,6 +177,7 @@ class RocksDbItemStore : public ItemStore, public SharedItemReads {
   std::unique_ptr<StoredValueCache> cache_;  // point reads of the base items; see Commit
   KeyListingCache listings_;                 // KeysWithSortKey; see Commit
   RangeListingCache ranges_;                 // QueryShared's whole ranges; see Commit
+  ListingResolutions resolutions_;           // QueryShared's pages made of those ranges
 
   std::mutex purge_mu_;  // guards stop_ for the background thread
   std::condition_variable purge_cv_;

@@ -24,6 +24,16 @@ StoredValueCache::Hit StoredValueCache::Lookup(std::string_view key) const {
   return {true, it->second};
 }
 
+std::vector<StoredValueCache::Hit> StoredValueCache::LookupAll(
+    std::span<const std::string> keys) const {
+  std::vector<Hit> hits(keys.size());
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (auto it = map_.find(keys[i]); it != map_.end()) hits[i] = {true, it->second};
+  }
+  return hits;
+}
+
 uint64_t StoredValueCache::Epoch() const {
   std::lock_guard lock(mu_);
   return epoch_;

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 #include "store/item_store.h"
@@ -66,6 +67,9 @@ class StoredValueCache {
     std::shared_ptr<const CachedValue> value;  // when known: the value, or null for nothing
   };
   Hit Lookup(std::string_view key) const;
+  // Lookup of every key, taking the lock once: hits[i] is keys[i]'s (a list of a zone's bays
+  // took the lock once per bay, and the API's workers waited on each other for it).
+  std::vector<Hit> LookupAll(std::span<const std::string> keys) const;
 
   // Read before reading the database, passed to Fill after.
   uint64_t Epoch() const;
