@@ -9,24 +9,28 @@
 
 namespace vdpark {
 
+std::string BayChangeJson(const BayChange& change) {
+  const Bay& bay = change.bay;
+  json::object o{{"type", "bay"},
+                 {"zoneId", bay.zone_id},
+                 {"bayNumber", bay.bay_number},
+                 {"status", ToString(bay.status)},
+                 {"lastChange", TimeJson(bay.last_change)}};
+  if (const auto& e = change.event) {
+    o["eventType"] = ToString(e->event_type);
+    if (e->duration_minutes) o["duration"] = *e->duration_minutes;
+    if (e->revenue) o["revenue"] = MoneyJson(e->revenue);
+  }
+  return ToJsonText(o);
+}
+
 std::optional<std::string> BayChangeJson(const AppliedChange& applied) {
   if (applied.replayed || !applied.change.bay_after) return std::nullopt;
   if (applied.outcome != IngestOutcome::kArrive && applied.outcome != IngestOutcome::kLeave &&
       applied.outcome != IngestOutcome::kVacated) {
     return std::nullopt;
   }
-  const Bay& bay = *applied.change.bay_after;
-  json::object o{{"type", "bay"},
-                 {"zoneId", bay.zone_id},
-                 {"bayNumber", bay.bay_number},
-                 {"status", ToString(bay.status)},
-                 {"lastChange", TimeJson(bay.last_change)}};
-  if (const auto& e = applied.change.event) {
-    o["eventType"] = ToString(e->event_type);
-    if (e->duration_minutes) o["duration"] = *e->duration_minutes;
-    if (e->revenue) o["revenue"] = MoneyJson(e->revenue);
-  }
-  return ToJsonText(o);
+  return BayChangeJson(BayChange{*applied.change.bay_after, applied.change.event});
 }
 
 std::vector<std::string> EventStream::Subscription::Take() {
@@ -127,6 +131,10 @@ void EventStream::Publish(std::string_view zone_id, std::string json_line) {
       return std::find(fell_behind.begin(), fell_behind.end(), s) != fell_behind.end();
     });
   }
+}
+
+void EventStream::PublishChange(const BayChange& change) {
+  Publish(change.bay.zone_id, BayChangeJson(change));
 }
 
 ChangeSink EventStream::Sink() {

@@ -22,6 +22,7 @@
 
 #include "api/api_keys.h"
 #include "ingest/ingestor.h"
+#include "store/change_feed.h"
 #include "store/record_lookup.h"
 
 namespace vdpark {
@@ -31,6 +32,8 @@ namespace vdpark {
 // nullopt for what moves no bay: heartbeats, health messages, late messages, duplicates, the
 // offline sweep, and replays (the stream had them when they were first written).
 std::optional<std::string> BayChangeJson(const AppliedChange& change);
+// The same line for a change a store's own feed told (store/change_feed.h).
+std::string BayChangeJson(const BayChange& change);
 
 struct EventStreamOptions {
   size_t queue_limit = 1024;  // events waiting per subscriber; one more and it is dropped
@@ -83,6 +86,9 @@ class EventStream {
   // A ChangeSink for the Ingestor: publishes BayChangeJson of each change. The stream must
   // outlive the sink.
   ChangeSink Sink();
+  // Publishes BayChangeJson of a change a store's feed told: what the stream sends when the store
+  // tells every writer's changes (DynamoDB's stream), in place of Sink().
+  void PublishChange(const BayChange& change);
 
   // Closes every subscription (the server is stopping).
   void CloseAll();

@@ -30,6 +30,7 @@ class Services {
       : store_(*store.records),
         live_(store.live),
         queries_(store.queries),
+        feed_(store.feed.get()),
         stream_(EventStream::TenantsFrom(store.queries ? static_cast<RecordLookup&>(*store.queries)
                                                        : *store.live)) {}
 
@@ -51,14 +52,37 @@ class Services {
                                              max_age, max_bytes);
   }
 
-  // Every committed change goes to the live stream, and to the mirror when dual-writing.
-  void RouteChanges() {
-    to_stream_ = stream_.Sink();
+  // The feed, when it runs, tells its thread is done with the stream and the cache before they go.
+  ~Services() {
+    if (feed_) feed_->Stop();
+  }
+
+  // Every committed change goes to the live stream, and to the mirror when dual-writing. With
+  // `live_view` (the API is served) on a store that tells every writer's changes (a DynamoDB
+  // table's stream), the stream and the cache follow the store's feed instead, so that the
+  // dashboard shows the changes of every process sharing the table; elsewhere this process's own.
+  void RouteChanges(bool live_view) {
+    Status fed = Status::NotSupported("the store tells no changes of its own");
+    if (live_view && feed_) {
+      fed = feed_->Start([this](const BayChange& c) {
+        if (cache_) cache_->Invalidate();
+        stream_.PublishChange(c);
+      });
+    }
+    if (fed.ok()) {
+      std::printf("live view: every writer's changes, from the store's own feed\n");
+    } else {
+      if (live_view && feed_) {
+        spdlog::warn("live view: this process's changes only: {}", fed.ToString());
+      }
+      feed_ = nullptr;
+      to_stream_ = stream_.Sink();
+    }
     to_mirror_ = mirror_ ? mirror_->Sink() : ChangeSink();
     on_change_ = [this](const AppliedChange& c) {
       if (to_mirror_) to_mirror_(c);
       if (cache_) cache_->Invalidate();
-      to_stream_(c);
+      if (to_stream_) to_stream_(c);
     };
   }
 
@@ -91,6 +115,7 @@ class Services {
     api_->cache = cache_.get();
     api_->extra_metrics = [this] {
       std::string text = stream_.PrometheusText();
+      if (feed_) text += feed_->MetricsText();
       if (ingest_) text += ingest_->MetricsText();
       if (fleet_) text += FormatPrometheus(fleet_->ingestor().metrics());
       if (mirror_) text += mirror_->MetricsText();
@@ -123,6 +148,7 @@ class Services {
   // The HTTP server, the fleet, ingest, then the mirror (what PostgreSQL has not taken yet stays
   // in the queue for the next start); the store flushed last.
   Status Stop() {
+    if (feed_) feed_->Stop();
     if (http_) http_->Stop();
     fleet_.reset();
     if (ingest_) VDPARK_RETURN_IF_ERROR(ingest_->Stop());
@@ -137,6 +163,7 @@ class Services {
   RecordStore& store_;
   LiveStore* live_;      // null when neither ingest nor the fleet runs
   QueryStore* queries_;  // null when the API is not served
+  ChangeFeed* feed_;     // the store's, while it feeds the live view; else null
   EventStream stream_;
   std::unique_ptr<PostgresMirror> mirror_;
   std::unique_ptr<ResponseCache> cache_;
@@ -150,7 +177,7 @@ class Services {
 Status StartServices(Services& s, ServeOptions& o) {
   if (!o.mirror_url.empty()) VDPARK_RETURN_IF_ERROR(s.OpenMirror(o.mirror_url, o.mirror_queue));
   s.KeepAnswers(o.api_cache, o.api_cache_bytes);
-  s.RouteChanges();
+  s.RouteChanges(!o.listen.empty());
   if (!o.mqtt.empty()) VDPARK_RETURN_IF_ERROR(s.StartIngest(o));
   if (o.simulate_sensors > 0) s.StartFleet(o);
   if (!o.listen.empty()) {

@@ -6,6 +6,7 @@
 #include "common/redact_url.h"
 #include "store/csv/csv_store.h"
 #include "store/dynamodb/aws_config.h"
+#include "store/dynamodb/dynamodb_change_feed.h"
 #include "store/dynamodb/dynamodb_client.h"
 #include "store/dynamodb/dynamodb_item_store.h"
 #include "store/dynamodb/dynamodb_url.h"
@@ -109,8 +110,12 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
     VDPARK_ASSIGN_OR_RETURN_WITH(
         auto items, DynamoDbItemStore::Open(std::move(client), std::move(store_options)),
         parsed.ToString());
-    return AllRoles(std::make_unique<SingleTableStore>(
-        std::move(items), parsed.ToString(), MapperOptions{options.retention_days}, nullptr));
+    DynamoDbItemStore* raw = items.get();
+    const MapperOptions mapper{options.retention_days};
+    OpenedStore opened = AllRoles(
+        std::make_unique<SingleTableStore>(std::move(items), parsed.ToString(), mapper, nullptr));
+    opened.feed = std::make_unique<DynamoDbChangeFeed>(raw->client(), parsed.table, *raw, mapper);
+    return opened;
   }
   if (scheme == "postgres" || scheme == "postgresql" || scheme == "timescale") {
     // The schema must exist already (`vdpark schema create`), as a DynamoDB table must.

@@ -6,6 +6,7 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "store/change_feed.h"
 #include "store/live_store.h"
 #include "store/query_store.h"
 #include "store/record_store.h"
@@ -21,6 +22,10 @@ struct OpenedStore {
   std::unique_ptr<RecordStore> records;
   LiveStore* live = nullptr;
   QueryStore* queries = nullptr;
+  // The store's own account of its bay changes, by whoever made them (change_feed.h): dynamodb://
+  // (its table's stream); null for the others. After `records`, whose items it reads: it goes
+  // first.
+  std::unique_ptr<ChangeFeed> feed;
 
   // OK when the store plays the role; otherwise kInvalidArgument (the URL given is the wrong kind
   // of store for what is asked) naming the store, the role, `needed_by` (a command and flag) and

@@ -24,7 +24,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 
 // Transfer failures after which the request may not have reached the server or its answer was
@@ -101,6 +100,15 @@ void InitCurlOnce() {
 
 }  // namespace
 
+DynamoDbClientOptions StreamsClientOptions(DynamoDbClientOptions options) {
+  options.api = "DynamoDBStreams_20120810";
+  if (options.settings.endpoint_source == "default") {
+    options.settings.endpoint =
+        "https://streams.dynamodb." + options.settings.region + ".amazonaws.com";
+  }
+  return options;
+}
+
 struct DynamoDbClient::Impl {
   // One call, from CallAsync to its callback, across its attempts.
   struct Request {
@@ -145,7 +153,7 @@ struct DynamoDbClient::Impl {
     sr.path = endpoint.path;
     sr.headers = {{"host", endpoint.host},
                   {"content-type", std::string(kContentType)},
-                  {"x-amz-target", std::string(kTargetPrefix) + r->operation}};
+                  {"x-amz-target", options.api + "." + r->operation}};
     sr.body = std::move(r->body);  // lent to the signer: bodies can be large
     sigv4::SigV4Params params;
     params.region = options.settings.region;

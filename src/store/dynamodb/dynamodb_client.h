@@ -38,7 +38,16 @@ struct DynamoDbClientOptions {
   std::chrono::milliseconds max_backoff{10000};      // longest wait between two tries
   std::chrono::milliseconds request_timeout{60000};  // one HTTP exchange
   std::chrono::milliseconds connect_timeout{10000};  // making one connection (within the above)
+  // The API the operations belong to, sent as `X-Amz-Target: <api>.<operation>`: DynamoDB's, or
+  // DynamoDB Streams' (StreamsClientOptions).
+  std::string api = "DynamoDB_20120810";
 };
+
+// `options` for DynamoDB Streams (DescribeStream, GetShardIterator, GetRecords) of the same
+// account and region: its API, and AWS's streams endpoint (https://streams.dynamodb.REGION...)
+// where `options` has AWS's default endpoint; an endpoint set by the user (DynamoDB Local, a
+// proxy) serves both, as DynamoDB Local does. Signed for the service "dynamodb", as AWS wants.
+DynamoDbClientOptions StreamsClientOptions(DynamoDbClientOptions options);
 
 // Counters since the client was made: for reports and tests. Read with .load().
 struct DynamoDbClientStats {

@@ -88,6 +88,7 @@ TableDescription ParseTable(const boost::json::object& table) {
     d.stream_enabled = enabled != nullptr && enabled->is_bool() && enabled->get_bool();
     d.stream_view_type = StringAt(*s, "StreamViewType");
   }
+  d.latest_stream_arn = StringAt(table, "LatestStreamArn");
   return d;
 }
 

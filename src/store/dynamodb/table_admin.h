@@ -50,6 +50,7 @@ struct TableDescription {
   std::string billing_mode;  // "PAY_PER_REQUEST" or "PROVISIONED"
   bool stream_enabled = false;
   std::string stream_view_type;        // "NEW_AND_OLD_IMAGES", ...
+  std::string latest_stream_arn;       // the stream's ARN; "" without one (dynalite has none)
   std::string ttl_status;              // "ENABLED", "ENABLING", "DISABLED", ...
   std::string ttl_attribute;           // "ttl"
   std::string point_in_time_recovery;  // "ENABLED" or "DISABLED"
