@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "ingest/mqtt_client.h"
 #include "verify/probe.h"
+#include "verify/stream_probe_target.h"
 
 namespace vdpark::cli {
 
@@ -34,7 +35,7 @@ namespace json = boost::json;
 struct ProbeArgs {
   std::string mqtt, zone, bay, sensor;
   std::string status;  // "" = the opposite of what is shown now
-  std::vector<std::string> apis, stores;
+  std::vector<std::string> apis, stores, streams;
   std::string api_key;
   std::string timeout = "30s", interval = "5ms";
   bool json = false;
@@ -46,8 +47,10 @@ Status CheckArgs(const ProbeArgs& a) {
     return Status::InvalidArgument("--status '" + a.status + "': expected occupied or vacant");
   }
   if (a.apis.empty() && a.stores.empty()) {
+    // A stream tells changes, not states: what is shown now comes from an API or a store.
     return Status::InvalidArgument(
-        "nothing to watch: give --api URL or --store URL (each repeatable), or both");
+        "nothing to watch: give --api URL or --store URL (each repeatable), or both" +
+        std::string(a.streams.empty() ? "" : " (--stream needs one of them beside it)"));
   }
   for (const auto& [flag, value] : {std::pair{"--zone", &a.zone}, std::pair{"--bay", &a.bay}}) {
     if (value->empty() || value->find_first_of("/+#") != std::string::npos) {
@@ -85,7 +88,8 @@ Result<std::unique_ptr<ProbeTarget>> OpenStoreTarget(const std::string& url, con
       std::make_unique<StoreProbeTarget>(std::move(*store), a.zone, a.bay));
 }
 
-// Every --api, then every --store; each API request waits at most a part of `timeout`.
+// Every --api, then every --store, then every --stream; each API request waits at most a part of
+// `timeout`.
 Result<std::vector<std::unique_ptr<ProbeTarget>>> OpenTargets(const ProbeArgs& a,
                                                               int64_t timeout_micros) {
   const auto request_timeout =
@@ -101,6 +105,13 @@ Result<std::vector<std::unique_ptr<ProbeTarget>>> OpenTargets(const ProbeArgs& a
   for (const std::string& url : a.stores) {
     VDPARK_ASSIGN_OR_RETURN(auto target, OpenStoreTarget(url, a));
     targets.push_back(std::move(target));
+  }
+  for (const std::string& url : a.streams) {
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      return Status::InvalidArgument("--stream '" + url + "': expected http://HOST:PORT/stream");
+    }
+    targets.push_back(
+        std::make_unique<StreamProbeTarget>(url, a.zone, a.bay, a.api_key, request_timeout));
   }
   return targets;
 }
@@ -219,6 +230,9 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
                   "A store to watch (repeatable): " + kStoreUrlForms +
                       "; a csv folder holds no live state, and an embedded store is locked by "
                       "the serve that has it: watch its --api instead");
+  cmd->add_option("--stream", args->streams,
+                  "An API's live stream to watch (repeatable): http://HOST:PORT/stream, the "
+                  "dashboard's feed; beside an --api or --store, which says what is shown now");
   cmd->add_option("--api-key", args->api_key, "X-Api-Key sent to every API");
   cmd->add_option("--timeout", args->timeout, "How long to wait for each")->capture_default_str();
   cmd->add_option("--interval", args->interval, "Between two reads of one API or store")

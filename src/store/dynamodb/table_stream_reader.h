@@ -36,7 +36,9 @@ struct StreamRecord {
 };
 
 struct TableStreamReaderOptions {
-  std::chrono::milliseconds poll_every{200};       // a pause after a round with no records
+  // A pause after a round with no records: 4 GetRecords a second per shard, of the 5 DynamoDB
+  // allows (AWS advises at most two readers per shard: more API processes get throttled).
+  std::chrono::milliseconds poll_every{250};
   std::chrono::milliseconds describe_every{5000};  // looking for new shards (sooner on a close)
   std::chrono::milliseconds max_backoff{5000};     // the longest pause after errors
 };
