@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "verify/live_stream_reader.h"
 #include "verify/probe_targets.h"
 
 namespace vdpark {
@@ -28,9 +30,13 @@ class StreamProbeTarget : public ProbeTarget {
   Result<BayView> Read() override;
 
  private:
-  struct Reader;
-  std::string name_;
-  std::unique_ptr<Reader> reader_;
+  void OnData(std::string_view data);
+
+  const std::string name_, url_, zone_, bay_, api_key_;
+  const std::chrono::milliseconds connect_timeout_;
+  std::mutex mu_;
+  BayView view_;  // as the last message about the bay said; guarded by mu_
+  std::unique_ptr<LiveStreamReader> reader_;  // opened by the first Read
 };
 
 }  // namespace vdpark
