@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The DynamoDB load benchmark: vdpark's loader beside the plan's (MIGRATION_PLAN §5.3), one run, the
-# same dynalite, the same data (SPEC §7: "a loader written the plan's way").
-#   1. start dynalite (scripts/start-dynalite.sh, with this run's own pid file), stopped on exit;
+# same server, the same data (SPEC §7: "a loader written the plan's way").
+#   1. start AWS's DynamoDB Local (scripts/start-dynamodb-local.sh; DYNAMODB_SERVER=dynalite for
+#      dynalite), with this run's own pid file, stopped on exit;
 #   2. generate an export of EVENTS events (default 200,000);
 #   3. the plan's loader, bench/node/plan_loader.mjs on the AWS SDK v3, events only, each mode into
 #      a fresh table of SPEC §3:
@@ -14,7 +15,7 @@
 #      too: its rate counts every item it wrote);
 #   5. each table counted (Scan COUNT) against what its loader says it wrote, then dropped;
 #   6. a markdown table of items/s and the ratios vdpark / parallel16 and vdpark / plan.
-# dynalite is one Node.js process: on a small machine it is the ceiling every loader meets.
+# The server (one Java or Node.js process) shares the machine: it is the ceiling every loader meets.
 #
 # Usage: bench/dynamodb_load_bench.sh [EVENTS]
 #   needs a build in build/ (scripts/build.sh; VDPARK_BIN_DIR=other/build to use another), Node.js
@@ -23,6 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-200000}
+SERVER=${DYNAMODB_SERVER:-local}  # local: AWS's DynamoDB Local; dynalite
 PLAN_LIMIT=${PLAN_LIMIT:-5000}
 DIR=${BENCH_DIR:-/tmp/vdpark-dynamodb-bench}
 BIN=${VDPARK_BIN_DIR:-build}
@@ -32,20 +34,31 @@ NODE_DIR=bench/node
 rm -rf "$DIR" && mkdir -p "$DIR"
 [ -x "$BIN/vdpark" ] || { echo "no $BIN/vdpark: build first (scripts/build.sh)" >&2; exit 1; }
 
-# dynalite checks that requests are signed, not by whom: dummy keys, never the caller's own.
+# The servers check that requests are signed, not by whom: dummy keys, never the caller's own.
 export AWS_ACCESS_KEY_ID=AKIDVDPARKBENCH AWS_SECRET_ACCESS_KEY=vdpark-bench-secret
 export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB
 # The SDK warns on stderr about future Node versions; the logs keep only what matters.
 export NODE_NO_WARNINGS=1
 
-# --- 1. dynalite, stopped however the script ends -------------------------------------------------
-export DYNALITE_PID_FILE=$DIR/dynalite.pid DYNALITE_LOG=$DIR/dynalite.log
-trap scripts/stop-dynalite.sh EXIT
-unset VDPARK_DYNAMODB_ENDPOINT  # this run's own server, never one found in the environment
-started=$(scripts/start-dynalite.sh)  # on its own line, so that a failed start stops the script
-eval "$started"
-ENDPOINT=$VDPARK_DYNAMODB_ENDPOINT
+# --- 1. the server, stopped however the script ends -----------------------------------------------
+# This run's own server, never one found in the environment.
+unset VDPARK_DYNAMODB_ENDPOINT VDPARK_DYNAMODB_LOCAL_ENDPOINT
+if [ "$SERVER" = local ]; then
+  export DYNAMODB_LOCAL_PID_FILE=$DIR/dynamodb-local.pid DYNAMODB_LOCAL_LOG=$DIR/dynamodb-local.log
+  trap scripts/stop-dynamodb-local.sh EXIT
+  started=$(scripts/start-dynamodb-local.sh)  # on its own line: a failed start stops the script
+  eval "$started"
+  ENDPOINT=$VDPARK_DYNAMODB_LOCAL_ENDPOINT
+  SERVER_NAME="DynamoDB Local 1.25.1 (npm amplify-dynamodb-simulator@$(node -p "require('./.deps/node_modules/amplify-dynamodb-simulator/package.json').version"))"
+else
+  export DYNALITE_PID_FILE=$DIR/dynalite.pid DYNALITE_LOG=$DIR/dynalite.log
+  trap scripts/stop-dynalite.sh EXIT
+  started=$(scripts/start-dynalite.sh)
+  eval "$started"
+  ENDPOINT=$VDPARK_DYNAMODB_ENDPOINT
+  SERVER_NAME="dynalite $(node -p "require('./.deps/node_modules/dynalite/package.json').version")"
+fi
 [ -d "$NODE_DIR/node_modules/@aws-sdk/client-dynamodb" ] ||
   npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error >&2
 
@@ -74,7 +87,7 @@ json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 # --- 2. the data ---------------------------------------------------------------------------------
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(lscpu | sed -n 's/^Model name: *//p')" >&2
-echo "dynalite $(node -p "require('./.deps/node_modules/dynalite/package.json').version") at $ENDPOINT," \
+echo "$SERVER_NAME at $ENDPOINT," \
   "AWS SDK $(node -p "require('./$NODE_DIR/node_modules/@aws-sdk/client-dynamodb/package.json').version")," \
   "node $(node --version)" >&2
 run "$DIR/generate.json" "$BIN/vdpark" generate --out "csv:$DIR/export" --events "$EVENTS" --json
