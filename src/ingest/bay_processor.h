@@ -31,6 +31,14 @@ struct IngestConfig {
   size_t max_payload_bytes = 4096;
   // How many times a message is decided again after another writer changed its bay first.
   int max_conflict_retries = 16;
+  // A message whose handling fails with an error a retry cannot fix (ingest/failure_class.h) is
+  // tried this many times in all (values under 1 count as 1), waiting unhandleable_backoff before
+  // the second try and four times longer before each next one (100 ms, 400 ms, ...; each wait at
+  // most 5 s), then published to the errors topic and acknowledged. The tries run inside the
+  // MQTT callback, which holds the stream meanwhile: keep their sum far under the MQTT keep-alive
+  // (30 s).
+  int unhandleable_attempts = 3;
+  std::chrono::milliseconds unhandleable_backoff{100};
 };
 
 // The sensor statuses ingest sets. Other statuses ("maintenance", "retired", ...) belong to

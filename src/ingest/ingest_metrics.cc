@@ -63,7 +63,7 @@ prometheus::MetricFamily LagHistogramFamily(std::string name, std::string help,
 
 std::string FormatPrometheus(const IngestMetrics& m) {
   MetricFamilies out;
-  out.reserve(24);
+  out.reserve(26);
   auto counter = [&](const char* name, const char* help, const std::atomic<uint64_t>& value) {
     out.push_back(CounterFamily(name, help, Value(value)));
   };
@@ -97,6 +97,13 @@ std::string FormatPrometheus(const IngestMetrics& m) {
   counter("vdpark_ingest_back_online_total", "Offline sensors heard from again.", m.back_online);
   counter("vdpark_ingest_store_failures_total",
           "Messages left unacknowledged because the store failed.", m.store_failures);
+  counter("vdpark_ingest_messages_unhandleable_total",
+          "Messages given up on after their bounded tries (an error a retry cannot fix): "
+          "published to the errors topic and acknowledged.",
+          m.unhandleable);
+  counter("vdpark_ingest_unhandleable_retries_total",
+          "Tries made again after an error a retry cannot fix, before giving up.",
+          m.unhandleable_retries);
 
   const LagHistogram& lag = m.lag;
   out.push_back(LagHistogramFamily("vdpark_ingest_lag_seconds",

@@ -66,6 +66,10 @@ struct IngestMetrics {
   std::atomic<uint64_t> offline{0};             // sensors marked offline by the sweep
   std::atomic<uint64_t> back_online{0};         // sensors heard from again after that
   std::atomic<uint64_t> store_failures{0};      // messages left unacknowledged for redelivery
+  // Messages given up on after their bounded tries (an error a retry cannot fix): published to
+  // the errors topic and acknowledged; and the tries made again before that.
+  std::atomic<uint64_t> unhandleable{0};
+  std::atomic<uint64_t> unhandleable_retries{0};
   LagHistogram lag;  // message ts -> processed, for messages that carry ts
 
   uint64_t errors_for(MessageFault reason) const {

@@ -127,7 +127,7 @@ std::string IngestService::MetricsText() const {
              CounterFamily("vdpark_mqtt_reconnects_total", "Connections made after the first.",
                            count(st.reconnects)),
              CounterFamily("vdpark_mqtt_errors_published_total",
-                           "Unusable messages published to the errors topic.",
+                           "Unusable and unhandleable messages published to the errors topic.",
                            count(errors_published_.load())),
          });
 }

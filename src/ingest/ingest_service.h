@@ -4,10 +4,13 @@
 // offline sweep.
 //
 // A message is acknowledged to the broker only once the Ingestor has written it (or found it to
-// be a duplicate, late, or unusable): a process killed at any moment gets its unacknowledged
-// messages again from its persistent session, and the Ingestor's conditional writes make the
-// second delivery change nothing. When the store fails, the message is left unacknowledged and
-// comes again after a reconnect.
+// be a duplicate, late, or unusable, or given up on it): a process killed at any moment gets its
+// unacknowledged messages again from its persistent session, and the Ingestor's conditional
+// writes make the second delivery change nothing. When the store fails (down, refusing
+// connections, throttling), the message is left unacknowledged and comes again after a reconnect.
+// A message whose own records cannot be handled (ingest/failure_class.h) does not hold up the
+// others: the Ingestor tries it IngestConfig::unhandleable_attempts times inside this callback,
+// then it goes to the errors topic with the reason "unhandleable: ..." and is acknowledged.
 //
 // Before subscribing, each zone's occupiedBays is reconciled with its bays
 // (LiveStore::ReconcileOccupancy): a store without transactions (dynalite) could have been left off

@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include "ingest/failure_class.h"
 
 namespace vdpark {
 
@@ -69,8 +73,8 @@ void Ingestor::Remember(const Sensor& sensor) {
               sensor.status == kSensorLowBattery;
 }
 
-Status Ingestor::Replay(const SensorMessage& m, const Bay& bay, const std::optional<Sensor>& sensor,
-                        Timestamp received, Timestamp event_time) {
+Status Ingestor::Replay(const Bay& bay, const std::optional<Sensor>& sensor, Timestamp received,
+                        Timestamp event_time) {
   if (!on_change_) return Status::OK();
   AppliedChange a;
   a.outcome = IngestOutcome::kDuplicate;
@@ -87,7 +91,7 @@ Status Ingestor::Replay(const SensorMessage& m, const Bay& bay, const std::optio
       a.change.event = std::move(*event);
     } else if (!event.status().IsNotSupported()) {
       // The consumer may be missing this very event: better the message come again.
-      return StoreFailed(m, event.status());
+      return event.status();
     }
   }
   on_change_(a);
@@ -105,6 +109,51 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
   const SensorMessage& m = std::get<SensorMessage>(parsed);
   const bool is_status = m.kind == SensorMessageKind::kStatus;
   (is_status ? metrics_.status : metrics_.health).fetch_add(1, std::memory_order_relaxed);
+
+  // The tries run here, inside the caller's MQTT callback, rather than by counting the broker's
+  // redeliveries: a redelivery costs a session takeover and a reconnect (about 3 s each, measured),
+  // a count keyed by payload would need a bounded map and would not see the deliveries another
+  // process of a shared group takes, and a restart would forget it. Here the stream waits for at
+  // most the bounded tries (100 + 400 ms by default) and every process gives up alike.
+  const int attempts = std::max(1, config_.unhandleable_attempts);
+  std::chrono::milliseconds wait = config_.unhandleable_backoff;
+  for (int attempt = 1;; ++attempt) {
+    Status s = Apply(topic, payload, m, received, started);
+    if (s.ok()) return s;
+    if (ClassifyFailure(s) == FailureClass::kStore) return StoreFailed(m, s);
+    if (attempt >= attempts) return GiveUp(topic, payload, m, s, attempt);
+    metrics_.unhandleable_retries.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("ingest: topic '{}': try {} of {} failed, again in {} ms: {}", m.topic, attempt,
+                  attempts, wait.count(), s.ToString());
+    std::this_thread::sleep_for(wait);
+    wait = std::min<std::chrono::milliseconds>(wait * 4, std::chrono::seconds(5));
+  }
+}
+
+Status Ingestor::GiveUp(std::string_view topic, std::string_view payload, const SensorMessage& m,
+                        const Status& failure, int attempts) {
+  // A store-wide failure may come back with a code of the message's class (refused or expired
+  // credentials are kInvalidArgument): a store that cannot read an item unrelated to the message
+  // either is down, and the message waits for it.
+  auto probe = live_.GetZone(kStoreProbeZoneId);
+  if (!probe.ok()) {
+    return StoreFailed(m, probe.status().WithContext("the store fails a probe read too, after '" +
+                                                     failure.ToString() + "'"));
+  }
+  metrics_.unhandleable.fetch_add(1, std::memory_order_relaxed);
+  std::string reason = "unhandleable: ";
+  reason += failure.WithContext("topic '" + m.topic + "'").ToString();
+  reason += " (" + std::to_string(attempts) + (attempts == 1 ? " try" : " tries");
+  reason += ", a retry cannot fix it)";
+  spdlog::error("ingest: message given up on, sent to the errors topic and acknowledged: {}",
+                reason);
+  if (on_error_) on_error_(topic, payload, reason);
+  return Status::OK();
+}
+
+Status Ingestor::Apply(std::string_view topic, std::string_view payload, const SensorMessage& m,
+                       Timestamp received, std::chrono::steady_clock::time_point started) {
+  const bool is_status = m.kind == SensorMessageKind::kStatus;
   auto record_lag = [&] {
     if (!m.ts) return;
     auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -114,19 +163,14 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
 
   std::lock_guard lock(mu_);
   for (int attempt = 0;; ++attempt) {
-    auto sensor = live_.GetSensor(m.device_id);
-    if (!sensor.ok()) return StoreFailed(m, sensor.status());
+    VDPARK_ASSIGN_OR_RETURN(std::optional<Sensor> sensor, live_.GetSensor(m.device_id));
     std::optional<Zone> zone;
     std::optional<Bay> bay;
-    if (is_status && *sensor) {
-      auto z = live_.GetZone(m.zone_id);
-      if (!z.ok()) return StoreFailed(m, z.status());
-      auto b = live_.GetBay(m.zone_id, m.bay_number);
-      if (!b.ok()) return StoreFailed(m, b.status());
-      zone = std::move(*z);
-      bay = std::move(*b);
+    if (is_status && sensor) {
+      VDPARK_ASSIGN_OR_RETURN(zone, live_.GetZone(m.zone_id));
+      VDPARK_ASSIGN_OR_RETURN(bay, live_.GetBay(m.zone_id, m.bay_number));
     }
-    auto decided = DecideBayChange(m, received, zone, bay, *sensor, config_);
+    auto decided = DecideBayChange(m, received, zone, bay, sensor, config_);
     if (auto* rejected = std::get_if<MessageRejection>(&decided)) {
       Reject(topic, payload, *rejected);
       return Status::OK();
@@ -136,19 +180,19 @@ Status Ingestor::Handle(std::string_view topic, std::string_view payload, Timest
     if (d.outcome == IngestOutcome::kDuplicate) {
       Count(d);
       record_lag();
-      return Replay(m, *bay, *sensor, received, d.event_time);
+      return Replay(*bay, sensor, received, d.event_time);
     }
     Status s = live_.ApplyLiveChange(d.change);
     if (s.IsConditionFailed()) {
       if (attempt >= config_.max_conflict_retries) {
-        return StoreFailed(m, Status::ConditionFailed("bay " + m.zone_id + "/" + m.bay_number +
-                                                      " still changing after " +
-                                                      std::to_string(attempt + 1) + " tries"));
+        return Status::ConditionFailed("bay " + m.zone_id + "/" + m.bay_number +
+                                       " still changing after " + std::to_string(attempt + 1) +
+                                       " tries");
       }
       metrics_.conflicts_retried.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    if (!s.ok()) return StoreFailed(m, s);
+    VDPARK_RETURN_IF_ERROR(s);
 
     Count(d);
     if (d.change.sensor) Remember(*d.change.sensor);

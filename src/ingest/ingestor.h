@@ -5,10 +5,15 @@
 // For each message: parse, read the sensor (and the zone and bay of a status message), decide
 // (DecideBayChange), write the LiveChange whole; when another writer changed the bay in between
 // (kConditionFailed), read and decide again. A message that cannot be used is never an error:
-// it is counted, logged and passed to the ErrorSink. Only a store failure is, and then the
-// message is to be delivered again.
+// it is counted, logged and passed to the ErrorSink. Nor is a message whose records cannot be
+// handled (ingest/failure_class.h: a stored record that cannot be decoded, a value refused, a
+// bay that never stays as read): it is tried IngestConfig::unhandleable_attempts times with
+// backoff, then counted (unhandleable), logged once at error level and passed to the ErrorSink
+// with the reason "unhandleable: ...", so that one such message never holds up the others. Only
+// a store failure is an error, and then the message is to be delivered again.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -48,6 +53,10 @@ using ChangeSink = std::function<void(const AppliedChange& change)>;
 using ErrorSink =
     std::function<void(std::string_view topic, std::string_view payload, std::string_view reason)>;
 
+// The zone GiveUp reads to tell a store that is down from a message's own bad records: whether
+// it exists does not matter, only that the read answers.
+inline constexpr std::string_view kStoreProbeZoneId = "vdpark-store-probe";
+
 class Ingestor {
  public:
   // `store` must outlive the Ingestor. Either sink may be empty.
@@ -58,9 +67,11 @@ class Ingestor {
   Ingestor& operator=(const Ingestor&) = delete;
 
   // Processes one message received at `received`. OK when it is done with: applied, found to be
-  // late or a duplicate, or rejected as unusable (counted, logged, sent to the ErrorSink). An
-  // error only when the store failed (or the bay kept changing under every retry): the message
-  // is then not to be acknowledged, so that it comes again. One thread at a time.
+  // late or a duplicate, rejected as unusable, or given up on as unhandleable after its bounded
+  // tries (both counted, logged, sent to the ErrorSink). An error only when the store failed
+  // (FailureClass::kStore, or a probe read failing too): the message is then not to be
+  // acknowledged, so that it comes again. May sleep between tries (at most the sum of the
+  // backoffs in IngestConfig). One thread at a time.
   Status Handle(std::string_view topic, std::string_view payload, Timestamp received);
 
   // Marks "offline", once, every sensor silent for longer than config.offline_after at `now`,
@@ -85,9 +96,17 @@ class Ingestor {
 
   void Reject(std::string_view topic, std::string_view payload, const MessageRejection& r);
   Status StoreFailed(const SensorMessage& m, const Status& s);
+  // One try of a parsed message: read, decide, write (deciding again after conflicts). The
+  // store's errors as they came, for Handle to classify.
+  Status Apply(std::string_view topic, std::string_view payload, const SensorMessage& m,
+               Timestamp received, std::chrono::steady_clock::time_point started);
+  // After `attempts` tries failed with `failure` (FailureClass::kMessage): OK once the message is
+  // counted, logged and passed to the ErrorSink; the store's error when a probe read fails too.
+  Status GiveUp(std::string_view topic, std::string_view payload, const SensorMessage& m,
+                const Status& failure, int attempts);
   // Passes the stored state of a redelivered message's bay to the ChangeSink.
-  Status Replay(const SensorMessage& m, const Bay& bay, const std::optional<Sensor>& sensor,
-                Timestamp received, Timestamp event_time);
+  Status Replay(const Bay& bay, const std::optional<Sensor>& sensor, Timestamp received,
+                Timestamp event_time);
   void Count(const BayDecision& d);
   void Remember(const Sensor& sensor);  // requires mu_
   Status LoadSensors(Timestamp now);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "ingest/failure_class.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
 
@@ -28,13 +29,16 @@ class FaultyStore : public LiveStore {
 
   std::string DisplayName() const override { return "faulty " + inner_.DisplayName(); }
   Result<std::optional<Zone>> GetZone(std::string_view zone_id) override {
+    if (fail_zone_reads) return Status::InvalidArgument("credentials refused");
     return inner_.GetZone(zone_id);
   }
   Result<std::optional<Bay>> GetBay(std::string_view zone_id, std::string_view bay) override {
     return inner_.GetBay(zone_id, bay);
   }
   Result<std::optional<Sensor>> GetSensor(std::string_view sensor_id) override {
+    ++sensor_reads;
     if (fail_reads) return Status::Unavailable("store down");
+    if (!sensor_failure.ok()) return sensor_failure;
     return inner_.GetSensor(sensor_id);
   }
   Status ApplyLiveChange(const LiveChange& change) override {
@@ -52,6 +56,9 @@ class FaultyStore : public LiveStore {
   Result<uint64_t> ReconcileOccupancy() override { return inner_.ReconcileOccupancy(); }
 
   bool fail_reads = false;
+  bool fail_zone_reads = false;  // every GetZone answers kInvalidArgument, as refused credentials
+  Status sensor_failure;         // what GetSensor answers when not OK
+  int sensor_reads = 0;
   int conflicts_to_report = 0;
   int applied = 0;
   std::function<void()> once_before_apply;  // runs before the next ApplyLiveChange: another writer
@@ -377,18 +384,83 @@ TEST_F(IngestorTest, ConflictIsDecidedAgainAgainstTheNewBay) {
   EXPECT_EQ(GetBay("A-001").status, BayStatus::kOccupied);
 }
 
-TEST_F(IngestorTest, ConflictsBeyondTheRetriesLeaveTheMessageForRedelivery) {
+TEST_F(IngestorTest, ConflictsBeyondTheRetriesAreGivenUpOnAfterTheBoundedTries) {
   IngestConfig config;
   config.max_conflict_retries = 2;
+  config.unhandleable_backoff = std::chrono::milliseconds(1);
   MakeIngestor(config);
   faulty_->conflicts_to_report = 100;
   Status s =
       ingestor_->Handle(Topic("zone-001", "A-001"), Payload("S-1", "occupied", At(0)), At(0));
-  EXPECT_TRUE(s.IsConditionFailed()) << s.ToString();
-  EXPECT_EQ(faulty_->applied, 3);
-  EXPECT_EQ(metrics().conflicts_retried, 2u);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(faulty_->applied, 9);  // 3 tries of 3 writes each
+  EXPECT_EQ(metrics().conflicts_retried, 6u);
+  EXPECT_EQ(metrics().unhandleable, 1u);
+  EXPECT_EQ(metrics().unhandleable_retries, 2u);
+  EXPECT_EQ(metrics().store_failures, 0u);
+  ASSERT_EQ(rejected_.size(), 1u);
+  EXPECT_TRUE(rejected_[0].reason.starts_with("unhandleable: condition failed: "))
+      << rejected_[0].reason;
+  EXPECT_NE(rejected_[0].reason.find("still changing"), std::string::npos) << rejected_[0].reason;
+  EXPECT_EQ(GetBay("A-001").status, BayStatus::kVacant);
+}
+
+TEST_F(IngestorTest, ARecordThatCannotBeDecodedIsTriedBoundedTimesThenSentToTheErrorSink) {
+  IngestConfig config;
+  config.unhandleable_attempts = 4;
+  config.unhandleable_backoff = std::chrono::milliseconds(1);
+  MakeIngestor(config);
+  faulty_->sensor_failure = Status::Corruption("item SENSOR#S-1 / METADATA: installDate: bad");
+  std::string topic = Topic("zone-001", "A-001");
+  std::string payload = Payload("S-1", "occupied", At(0));
+  ASSERT_TRUE(ingestor_->Handle(topic, payload, At(0)).ok());
+  EXPECT_EQ(faulty_->sensor_reads, 4);
+  EXPECT_EQ(metrics().messages, 1u);
+  EXPECT_EQ(metrics().status, 1u);
+  EXPECT_EQ(metrics().unhandleable, 1u);
+  EXPECT_EQ(metrics().unhandleable_retries, 3u);
+  EXPECT_EQ(metrics().errors, 0u);  // not an unusable message: its records are the problem
+  ASSERT_EQ(rejected_.size(), 1u);
+  EXPECT_EQ(rejected_[0].topic, topic);
+  EXPECT_EQ(rejected_[0].payload, payload);
+  EXPECT_EQ(rejected_[0].reason,
+            "unhandleable: corruption: topic 'visiondrive/parking/zone-001/A-001/status': item "
+            "SENSOR#S-1 / METADATA: installDate: bad (4 tries, a retry cannot fix it)");
+  EXPECT_NE(ingestor_->MetricsText().find("vdpark_ingest_messages_unhandleable_total 1\n"),
+            std::string::npos);
+
+  // The next message goes through as usual.
+  faulty_->sensor_failure = Status::OK();
+  Send("A-001", "S-1", "occupied", At(1));
+  EXPECT_EQ(Occupied(), 2);
+}
+
+TEST_F(IngestorTest, AMessageClassErrorIsWaitedForWhenTheStoreFailsAProbeReadToo) {
+  IngestConfig config;
+  config.unhandleable_backoff = std::chrono::milliseconds(1);
+  MakeIngestor(config);
+  // Refused credentials come back as kInvalidArgument, for this message and every other.
+  faulty_->sensor_failure = Status::InvalidArgument("UnrecognizedClientException");
+  faulty_->fail_zone_reads = true;
+  Status s =
+      ingestor_->Handle(Topic("zone-001", "A-001"), Payload("S-1", "occupied", At(0)), At(0));
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("probe"), std::string::npos) << s.ToString();
+  EXPECT_EQ(metrics().unhandleable, 0u);
   EXPECT_EQ(metrics().store_failures, 1u);
   EXPECT_TRUE(rejected_.empty());
+}
+
+TEST(FailureClassTest, OnlyErrorsAboutTheMessagesRecordsAreGivenUpOn) {
+  for (const Status& s : {Status::Corruption("x"), Status::InvalidArgument("x"),
+                          Status::ConditionFailed("x"), Status::Internal("x")}) {
+    EXPECT_EQ(ClassifyFailure(s), FailureClass::kMessage) << s.ToString();
+  }
+  for (const Status& s : {Status::Unavailable("x"), Status::Throttled("x"), Status::IOError("x"),
+                          Status::NotFound("x"), Status::Aborted("x"), Status::NotSupported("x"),
+                          Status::FailedPrecondition("x")}) {
+    EXPECT_EQ(ClassifyFailure(s), FailureClass::kStore) << s.ToString();
+  }
 }
 
 TEST_F(IngestorTest, StoreFailureIsAnErrorSoTheMessageComesAgain) {
@@ -397,7 +469,9 @@ TEST_F(IngestorTest, StoreFailureIsAnErrorSoTheMessageComesAgain) {
       ingestor_->Handle(Topic("zone-001", "A-001"), Payload("S-1", "occupied", At(0)), At(0));
   EXPECT_EQ(s.code(), Status::Code::kUnavailable);
   EXPECT_NE(s.message().find("zone-001/A-001"), std::string::npos) << s.message();
+  EXPECT_EQ(faulty_->sensor_reads, 1);  // no tries here: the message comes again
   EXPECT_EQ(metrics().store_failures, 1u);
+  EXPECT_EQ(metrics().unhandleable, 0u);
   EXPECT_EQ(metrics().errors, 0u);
   EXPECT_TRUE(rejected_.empty());
   faulty_->fail_reads = false;
