@@ -477,7 +477,39 @@ TEST(MqttClient, RejectedMessageComesBackAndOrderHolds) {
   MqttSubscriber::Stats st = sub->stats();
   EXPECT_EQ(st.rejected, 1u);
   EXPECT_GE(st.reconnects, 1u);
+  // The subscriber took its own session over to leave m-3 unacknowledged: not a collision.
+  EXPECT_EQ(st.session_taken_over, 0u);
+  EXPECT_EQ(st.takeover_alarms, 0u);
 }
+
+// Two subscribers with one client id (two processes started with the same --client-id): each
+// connect takes the session from the other. Both see it (MQTT 5 by the broker's reason code,
+// MQTT 3.1.1 by connections closed soon after they were made) and raise the alarm.
+class MqttSessionTakeover : public ::testing::TestWithParam<int> {};
+
+TEST_P(MqttSessionTakeover, TwoSubscribersWithOneClientIdAreReportedAsACollision) {
+  VDPARK_REQUIRE_MQTT(url);
+  MqttOptions b = Broker(url, GetParam());
+  const std::string id = UniqueMqttName("twin");
+  const std::string topic = UniqueMqttName("twin") + "/z1/1/status";
+  auto ok = [](std::string_view, std::string_view, bool) { return true; };
+  auto one = Subscribe(b, Subscription(topic, id), ok);
+  ASSERT_NE(one, nullptr);
+  auto two = MqttSubscriber::Start(b, Subscription(topic, id), ok);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_TRUE(WaitUntil(
+      [&] { return one->stats().takeover_alarms >= 1 && (*two)->stats().takeover_alarms >= 1; },
+      120s))
+      << one->stats().session_taken_over << " and " << (*two)->stats().session_taken_over
+      << " takeovers";
+  EXPECT_GE(one->stats().session_taken_over, 3u);
+  EXPECT_EQ(one->stats().takeover_alarms, 1u);  // once per episode, not per takeover
+  EXPECT_TRUE((*two)->Stop().ok());
+  EXPECT_TRUE(one->Stop().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, MqttSessionTakeover, ::testing::Values(5, 3),
+                         [](const auto& info) { return "Mqtt" + std::to_string(info.param); });
 
 TEST(MqttClient, KilledInsideTheHandlerGetsTheMessageAgain) {
   VDPARK_REQUIRE_MQTT(url);

@@ -19,6 +19,7 @@
 #include "ingest/mqtt_client.h"
 #include "mosquitto.h"
 #include "postgres.h"
+#include "raw_http_client.h"
 #include "simulate/fleet_simulator.h"
 #include "store/open_store.h"
 #include "store/single_table_store.h"
@@ -47,11 +48,15 @@ int RunCli(const TempDir& tmp, const std::string& args) {
 // A `vdpark serve` child process with its output in a log file.
 class ServeProcess {
  public:
-  ServeProcess(const TempDir& tmp, std::vector<std::string> args, std::string log_name)
+  // `state_dir`: VDPARK_STATE_DIR of the child (where default client ids are leased), when
+  // not "".
+  ServeProcess(const TempDir& tmp, std::vector<std::string> args, std::string log_name,
+               const std::string& state_dir = "")
       : log_(tmp / log_name) {
     pid_ = fork();
     if (pid_ == 0) {
       if (chdir(tmp.path().c_str()) != 0) _exit(127);
+      if (!state_dir.empty()) setenv("VDPARK_STATE_DIR", state_dir.c_str(), 1);
       int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
@@ -393,6 +398,149 @@ TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
   auto store = OpenStore(url);
   ASSERT_TRUE(store.ok());
   ExpectStoreMatches(AsSingleTable(**store), expected, /*exact_events=*/false);
+}
+
+// The client id a serve process printed on its "serving:" line (the last one in `log`).
+std::string ServingClientId(const std::string& log) {
+  const size_t at = log.rfind("serving: ");
+  const size_t from = log.find("(client ", at);
+  if (at == std::string::npos || from == std::string::npos) return "";
+  const size_t end = log.find_first_of(",)", from);
+  return log.substr(from + 8, end - from - 8);
+}
+
+// The API's port, from the "dashboard: http://127.0.0.1:PORT/" line.
+uint16_t ApiPort(const std::string& log) {
+  const std::string mark = "dashboard: http://127.0.0.1:";
+  const size_t at = log.rfind(mark);
+  return at == std::string::npos ? 0
+                                 : static_cast<uint16_t>(std::stoi(log.substr(at + mark.size())));
+}
+
+// GET /metrics of a serve process.
+std::string Metrics(const std::string& log) {
+  testing::RawHttpClient http(ApiPort(log));
+  if (!http.connected()) return "";
+  http.Send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  return http.ReadToClose();
+}
+
+// Serve's arguments without --client-id: the default one is used.
+std::vector<std::string> ServeArgsWithDefaultId(const std::string& mqtt) {
+  std::vector<std::string> args = ServeArgs("embedded:store", mqtt, "");
+  args.erase(args.begin() + 4, args.begin() + 6);
+  return args;
+}
+
+// Two processes started with the same command line (each in a folder of its own, so each has
+// its own embedded store) on one machine, sharing the sensors: before, both took the default
+// client id made from the store and group, and took the session from each other at every
+// reconnect.
+TEST(ServeTest, TwoProcessesStartedTheSameWayGetDistinctClientIdsAndNeverCollide) {
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir state, dir_one, dir_two;
+  LoadFleet(dir_one, "embedded:store", 2);
+  Metadata fleet = LoadFleet(dir_two, "embedded:store", 2);
+  std::vector<std::string> args = ServeArgsWithDefaultId(broker.url());
+  args.insert(args.end(), {"--share", "ingest"});
+  ServeProcess one(dir_one, args, "serve.log", state.path());
+  ASSERT_TRUE(one.WaitServing()) << one.log();
+  ServeProcess two(dir_two, args, "serve.log", state.path());
+  ASSERT_TRUE(two.WaitServing()) << two.log();
+  const std::string id_one = ServingClientId(one.log()), id_two = ServingClientId(two.log());
+  EXPECT_TRUE(id_one.starts_with("vdpark-serve-")) << one.log();
+  EXPECT_TRUE(id_one.ends_with("-0")) << id_one;
+  EXPECT_TRUE(id_two.ends_with("-1")) << id_two;
+  EXPECT_EQ(id_one.substr(0, id_one.size() - 2), id_two.substr(0, id_two.size() - 2));
+  EXPECT_NE(id_one, id_two);
+  ExpectedState expected;
+  PublishAll(broker.url(), Simulate(fleet, 20, 4, &expected), [](size_t) {});
+  Drain(broker.url(), 8);  // the group hands them out in turn: some reach each process
+  // Both ingested; neither lost its connection meanwhile, nor counted a takeover.
+  for (ServeProcess* p : {&one, &two}) {
+    const std::string metrics = Metrics(p->log());
+    EXPECT_NE(metrics.find("\nvdpark_mqtt_session_taken_over_total 0\n"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("\nvdpark_mqtt_reconnects_total 0\n"), std::string::npos) << metrics;
+  }
+  EXPECT_EQ(one.Kill(SIGTERM), 0) << one.log();
+  EXPECT_EQ(two.Kill(SIGTERM), 0) << two.log();
+  EXPECT_GT(StoppedMessages(one.log()), 0u) << one.log();
+  EXPECT_GT(StoppedMessages(two.log()), 0u) << two.log();
+  for (ServeProcess* p : {&one, &two}) {
+    EXPECT_EQ(p->log().find("lost its connection"), std::string::npos) << p->log();
+    EXPECT_EQ(p->log().find("reconnected"), std::string::npos) << p->log();
+  }
+}
+
+// A process killed and started again while another started the same way runs on: it takes its
+// own client id again (not its sibling's), so the broker hands it its session with what was
+// published while it was down.
+TEST(ServeTest, RestartedBesideASiblingGetsItsOwnClientIdAndSessionBack) {
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir state, dir_one, dir_two;
+  Metadata fleet = LoadFleet(dir_one, "embedded:store", 2);
+  LoadFleet(dir_two, "embedded:store", 2);
+  const std::vector<std::string> args = ServeArgsWithDefaultId(broker.url());
+  auto one = std::make_unique<ServeProcess>(dir_one, args, "serve.log", state.path());
+  ASSERT_TRUE(one->WaitServing()) << one->log();
+  ServeProcess two(dir_two, args, "serve.log", state.path());
+  ASSERT_TRUE(two.WaitServing()) << two.log();
+  const std::string id_one = ServingClientId(one->log()), id_two = ServingClientId(two.log());
+  ASSERT_NE(id_one, id_two);
+
+  EXPECT_EQ(one->Kill(SIGKILL), -SIGKILL);
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 20, 4, &expected);
+  PublishAll(broker.url(), messages, [](size_t) {});  // while the first one is down
+  one = std::make_unique<ServeProcess>(dir_one, args, "serve-again.log", state.path());
+  ASSERT_TRUE(one->WaitServing()) << one->log();
+  EXPECT_EQ(ServingClientId(one->log()), id_one) << one->log();
+  EXPECT_EQ(two.Kill(SIGTERM), 0) << two.log();
+  Drain(broker.url(), 1);
+  EXPECT_EQ(one->Kill(SIGTERM), 0) << one->log();
+  EXPECT_EQ(StoppedMessages(one->log()), messages.size() + 1) << one->log();
+  EXPECT_EQ(one->log().find("lost its connection"), std::string::npos) << one->log();
+  auto store = OpenStore("embedded:" + dir_one / "store");
+  ASSERT_TRUE(store.ok());
+  ExpectStoreMatches(AsSingleTable(**store), expected);
+}
+
+// Two processes given the same --client-id take the session from each other: they say so, as an
+// error naming the client id and what to do, and count it.
+TEST(ServeTest, TwoProcessesGivenOneClientIdReportTheCollision) {
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir dir_one, dir_two;
+  LoadFleet(dir_one, "embedded:store", 1);
+  LoadFleet(dir_two, "embedded:store", 1);
+  const std::vector<std::string> args = ServeArgs("embedded:store", broker.url(), "twin-id");
+  ServeProcess one(dir_one, args, "serve.log"), two(dir_two, args, "serve.log");
+  ASSERT_TRUE(one.WaitServing()) << one.log();
+  ASSERT_TRUE(two.WaitServing()) << two.log();
+  // Mosquitto 2.0 closes the connection taken over without saying why (no DISCONNECT 0x8E):
+  // known by connections closed soon after they were made.
+  const std::string error = "error: mqtt: client id 'twin-id': the broker closed this session's";
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return one.log().find(error) != std::string::npos &&
+               two.log().find(error) != std::string::npos;
+      },
+      std::chrono::seconds(120)))
+      << one.log() << two.log();
+  EXPECT_NE(one.log().find("another process probably uses the same client id; give each process "
+                           "its own --client-id"),
+            std::string::npos);
+  const std::string metrics = Metrics(one.log());
+  const std::string counter = "\nvdpark_mqtt_session_taken_over_total ";  // the sample line
+  const size_t at = metrics.find(counter);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GE(std::stod(metrics.substr(at + counter.size())), 3.0) << metrics;
 }
 
 TEST(ServeTest, DualWriteMirrorsEveryChangeToPostgres) {

@@ -9,24 +9,33 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "api/access_rules.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/serve.h"
 #include "domain/billing.h"
+#include "ingest/mqtt_client.h"
+#include "ingest/mqtt_client_id.h"
 
 namespace vdpark::cli {
 
 namespace {
 
-// The default client id: stable across restarts of the same command, so that the broker's
-// session (with what was not yet acknowledged) is found again.
-std::string DefaultClientId(const ServeArgs& a) {
-  const size_t h = std::hash<std::string>{}(a.store + "|" + a.share);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "vdpark-serve-%08zx", h & 0xffffffffu);
-  return buf;
+// What every default client id of serve on this store and group begins with:
+// "vdpark-serve-<8 hex digits>". The whole id (LeaseClientId) adds the machine and a slot held
+// for the process's life: "vdpark-serve-1a2b3c4d-9f8e7d-0", 30 bytes (MQTT 3.1.1 promises 23,
+// but Mosquitto, AWS IoT Core (128) and the other brokers vdpark meets take more).
+std::string ClientIdPrefix(const ServeArgs& a) {
+  return "vdpark-serve-" + StableHash(a.store + "|" + a.share, 8);
+}
+
+// The client id given: --client-id, else the URL's ?client_id=; "" when neither.
+std::string GivenClientId(const ServeArgs& a) {
+  if (!a.client_id.empty()) return a.client_id;
+  auto url = ParseMqttUrl(a.mqtt);  // a bad URL is reported when ingest starts
+  return url.ok() ? url->client_id : "";
 }
 
 // Dual-write (plan §4.3) is on when DUAL_WRITE_ENABLED is true and a mirror URL is known; turning
@@ -91,7 +100,7 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   o.cors_origins = a.cors_origins;
   o.listen = a.listen;
   o.mqtt = a.mqtt;
-  o.client_id = a.client_id.empty() ? DefaultClientId(a) : a.client_id;
+  o.client_id = GivenClientId(a);  // "" = a default one, leased by RunServe
   o.share = a.share;
   o.mirror_url = MirrorUrl(a);
   o.mirror_queue = a.mirror_queue;
@@ -116,6 +125,15 @@ sigset_t BlockStopSignals() {
 int RunServe(const ServeArgs& a) {
   auto options = ServeOptionsFrom(a);
   if (!options.ok()) return Fail(options.status());
+  // Without a client id given, ingest takes a default one of its own, held until serve ends:
+  // distinct from every other process's, the same after a restart.
+  std::optional<ClientIdLease> lease;
+  if (!options->mqtt.empty() && options->client_id.empty()) {
+    auto leased = LeaseClientId(ClientIdPrefix(a), MachineTag(), DefaultStateDir());
+    if (!leased.ok()) return Fail(leased.status().WithContext("the default MQTT client id"));
+    options->client_id = leased->client_id();
+    lease.emplace(std::move(*leased));
+  }
   const sigset_t signals = BlockStopSignals();
   StoreOptions so;
   so.create_if_missing = false;
@@ -142,10 +160,15 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       "--mqtt", args->mqtt,
       "Ingest from this broker: mqtt://host:1883 or mqtts://host:8883?ca=F&cert=F&key=F");
   cmd->add_option("--client-id", args->client_id,
-                  "MQTT client id: the broker keeps the session under it (default: from the "
-                  "store and group; give each process its own)");
+                  "MQTT client id: the broker keeps the session under it, and processes must not "
+                  "share one (each would take the session from the other). Default: "
+                  "vdpark-serve-<store and group>-<machine>-<slot>, distinct per process and the "
+                  "same after a restart (the slot is held by a lock file in $VDPARK_STATE_DIR, "
+                  "else $XDG_STATE_HOME/vdpark, else ~/.local/state/vdpark)");
   cmd->add_option("--share", args->share,
-                  "MQTT 5 shared-subscription group: processes in a group split the sensors");
+                  "MQTT 5 shared-subscription group: processes in a group split the sensors; "
+                  "start any number with the same command line (each gets its own default "
+                  "client id)");
   cmd->add_option("--max-skew", args->max_skew,
                   "A message's ts counts when within this of its arrival")
       ->capture_default_str();

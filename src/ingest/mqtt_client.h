@@ -89,12 +89,25 @@ struct MqttSubscriberOptions {
   std::chrono::seconds connect_timeout{10};      // per connection attempt
   std::chrono::seconds min_reconnect_delay{1};   // first retry; doubles per failed attempt
   std::chrono::seconds max_reconnect_delay{30};  // the doubling stops here
+  // Another connection with the same client id takes the session over: the broker closes this
+  // one, Paho reconnects and takes it back, and so on (two processes that share a client id).
+  // A takeover is known by the MQTT 5 DISCONNECT reason 0x8E "Session taken over" where the
+  // broker sends it (Mosquitto 2.0 does not: it closes the socket, over either version), else
+  // suspected when a connection is closed, with no reason given, within
+  // takeover_suspect_after_connect of its connect. This many takeovers within takeover_window
+  // are logged as an error, once until a window passes without one. The subscriber's own
+  // takeovers (a rejected message, above) do not count.
+  int takeover_alarm_count = 3;
+  std::chrono::seconds takeover_window{60};
+  std::chrono::seconds takeover_suspect_after_connect{10};
 };
 
 // Receives messages at QoS 1 over a persistent session and hands each to a handler, one at a time
 // on one thread (Paho's). A message is acknowledged only after the handler returned true for it;
 // see the top of this file for how and why.
 class MqttSubscriber {
+  using steady_clock_time = std::chrono::steady_clock::time_point;
+
  public:
   // true: handled, acknowledge it. false: not handled, the broker is to deliver it again: after a
   // reconnect (min_reconnect_delay and Paho's connect, a few seconds), ahead of everything that
@@ -113,6 +126,10 @@ class MqttSubscriber {
     uint64_t connects = 0;      // successful connections, the first one included
     uint64_t reconnects = 0;    // connects after the first
     uint64_t connection_losses = 0;
+    // Connections the broker closed because another connection took the session over, or
+    // suspected of it (see takeover_suspect_after_connect); the subscriber's own not counted.
+    uint64_t session_taken_over = 0;
+    uint64_t takeover_alarms = 0;  // of those, the times the error was logged
   };
 
   // Checks the options and starts connecting in the background (retrying with backoff until
@@ -145,7 +162,8 @@ class MqttSubscriber {
   MqttSubscriber(const MqttOptions& broker, MqttSubscriberOptions options, Handler handler);
   Status Begin();
   void OnConnected();
-  void OnConnectionLost(const std::string& cause);
+  void OnConnectionLost(const std::string& cause, bool taken_over);
+  void OnTakenOver(bool certain);
   void OnMessage(const std::string& topic, const std::string& payload, int qos, bool duplicate);
   void OnSubscribed(Status result);
   void Resubscribe();
@@ -172,9 +190,17 @@ class MqttSubscriber {
   bool connected_ = false;
   bool subscribed_ = false;
   Status last_error_;
+  // The connection now (or last) up: when it was made, whether the subscriber gave it up itself,
+  // whether its takeover was counted (Paho may report one end twice: DISCONNECT, then the close).
+  steady_clock_time connected_at_{};
+  bool given_up_ = false;
+  bool takeover_counted_ = false;
+  std::deque<steady_clock_time> takeovers_;  // within the last takeover_window
+  bool takeover_alarmed_ = false;            // logged for the takeovers in takeovers_
+  bool takeover_certain_ = false;            // one of them came with reason 0x8E
 
   std::atomic<uint64_t> received_{0}, acknowledged_{0}, rejected_{0}, duplicates_{0}, discarded_{0},
-      connects_{0}, connection_losses_{0};
+      connects_{0}, connection_losses_{0}, taken_over_{0}, takeover_alarms_{0};
 };
 
 struct MqttPublisherOptions {

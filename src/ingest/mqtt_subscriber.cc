@@ -1,4 +1,5 @@
 // MqttSubscriber (mqtt_client.h) on Paho.
+#include <fmt/format.h>
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
 
@@ -100,9 +101,10 @@ Status MqttSubscriber::Begin() {
     client_ = MakeClient(broker_, client_id_);
     client_->set_connected_handler([this](const std::string&) { OnConnected(); });
     client_->set_connection_lost_handler(
-        [this](const std::string& cause) { OnConnectionLost(cause); });
+        [this](const std::string& cause) { OnConnectionLost(cause, false); });
     client_->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode rc) {
-      OnConnectionLost("the broker disconnected: " + mqtt::exception::reason_code_str(rc));
+      OnConnectionLost("the broker disconnected: " + mqtt::exception::reason_code_str(rc),
+                       rc == mqtt::SESSION_TAKEN_OVER);
     });
     client_->set_message_callback([this](mqtt::const_message_ptr m) {
       OnMessage(m->get_topic(), m->get_payload_str(), m->get_qos(), m->is_duplicate());
@@ -142,6 +144,9 @@ void MqttSubscriber::OnConnected() {
     connected_ = true;
     subscribed_ = false;
     last_error_ = Status::OK();
+    connected_at_ = steady_clock::now();
+    given_up_ = false;
+    takeover_counted_ = false;
   }
   cv_.notify_all();
   Resubscribe();
@@ -177,19 +182,30 @@ void MqttSubscriber::OnSubscribed(Status result) {
   cv_.notify_all();
 }
 
-void MqttSubscriber::OnConnectionLost(const std::string& cause) {
+void MqttSubscriber::OnConnectionLost(const std::string& cause, bool taken_over) {
   // Paho has seen the end of the connection: what it reads from now on is from a new one.
-  const bool given_up = abandoned_.exchange(false);
-  bool was_connected;
+  const bool abandoned = abandoned_.exchange(false);
+  bool was_connected, given_up, count_takeover;
   {
     std::lock_guard l(mu_);
     was_connected = connected_;
+    if (was_connected) given_up_ = abandoned;
+    given_up = given_up_;
+    // Without a reason (MQTT 3.1.1, or a broker that sends none), a connection closed soon
+    // after it was made is suspect.
+    const bool suspect =
+        !taken_over && was_connected &&
+        steady_clock::now() - connected_at_ < options_.takeover_suspect_after_connect;
+    // Once per connection, whichever of Paho's two reports of its end comes first.
+    count_takeover = (taken_over || suspect) && !given_up && !stopped_ && !takeover_counted_;
+    if (count_takeover) takeover_counted_ = true;
     connected_ = false;
     subscribed_ = false;
     last_error_ = Status::Unavailable(broker_.display + ": connection lost" +
                                       (cause.empty() ? "" : ": " + cause));
   }
   cv_.notify_all();
+  if (count_takeover) OnTakenOver(taken_over);
   if (!was_connected) return;
   connection_losses_++;
   if (given_up) {
@@ -199,6 +215,51 @@ void MqttSubscriber::OnConnectionLost(const std::string& cause) {
     spdlog::warn("{}: {} lost its connection ({}); reconnecting", broker_.display, client_id_,
                  cause.empty() ? "no cause given" : cause);
   }
+}
+
+// Counts a takeover by another connection, and logs an error when they keep coming: two
+// processes with one client id take the session from each other at every reconnect, each
+// getting a share of the messages and losing time to reconnects, and neither would say more
+// than "reconnecting".
+void MqttSubscriber::OnTakenOver(bool certain) {
+  taken_over_++;
+  const auto now = steady_clock::now();
+  size_t count = 0;
+  bool alarm = false, any_certain = false;
+  {
+    std::lock_guard l(mu_);
+    while (!takeovers_.empty() && now - takeovers_.front() > options_.takeover_window) {
+      takeovers_.pop_front();
+    }
+    if (takeovers_.empty()) {  // a quiet window ends an episode
+      takeover_alarmed_ = false;
+      takeover_certain_ = false;
+    }
+    takeovers_.push_back(now);
+    takeover_certain_ = takeover_certain_ || certain;
+    any_certain = takeover_certain_;
+    count = takeovers_.size();
+    if (!takeover_alarmed_ && count >= static_cast<size_t>(options_.takeover_alarm_count)) {
+      takeover_alarmed_ = alarm = true;
+    }
+  }
+  if (!alarm) return;
+  takeover_alarms_++;
+  const long window = static_cast<long>(options_.takeover_window.count());
+  const std::string what =
+      any_certain ? fmt::format(
+                        "the broker handed this session to another connection {} times in {} s: "
+                        "another process uses the same client id",
+                        count, window)
+                  : fmt::format(
+                        "the broker closed this session's connection {} times in {} s, each "
+                        "within {} s of its connect: another process probably uses the same "
+                        "client id",
+                        count, window, options_.takeover_suspect_after_connect.count());
+  spdlog::error(
+      "mqtt: client id '{}': {}; give each process its own --client-id (or drop --client-id to "
+      "get a distinct one by default)",
+      client_id_, what);
 }
 
 void MqttSubscriber::OnMessage(const std::string& topic, const std::string& payload, int qos,
@@ -312,6 +373,8 @@ MqttSubscriber::Stats MqttSubscriber::stats() const {
   s.connects = connects_;
   s.reconnects = s.connects > 0 ? s.connects - 1 : 0;
   s.connection_losses = connection_losses_;
+  s.session_taken_over = taken_over_;
+  s.takeover_alarms = takeover_alarms_;
   return s;
 }
 
