@@ -125,6 +125,12 @@ sigset_t BlockStopSignals() {
 int RunServe(const ServeArgs& a) {
   auto options = ServeOptionsFrom(a);
   if (!options.ok()) return Fail(options.status());
+  const sigset_t signals = BlockStopSignals();
+  StoreOptions so;
+  so.create_if_missing = false;
+  so.retention_days = a.retention_days;
+  auto store = OpenStoreRoles(a.store, so);
+  if (!store.ok()) return Fail(store.status());
   // Without a client id given, ingest takes a default one of its own, held until serve ends:
   // distinct from every other process's, the same after a restart.
   std::optional<ClientIdLease> lease;
@@ -134,12 +140,6 @@ int RunServe(const ServeArgs& a) {
     options->client_id = leased->client_id();
     lease.emplace(std::move(*leased));
   }
-  const sigset_t signals = BlockStopSignals();
-  StoreOptions so;
-  so.create_if_missing = false;
-  so.retention_days = a.retention_days;
-  auto store = OpenStoreRoles(a.store, so);
-  if (!store.ok()) return Fail(store.status());
   if (Status s = Serve(*store, std::move(*options), signals); !s.ok()) return Fail(s);
   return kExitOk;
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -36,8 +37,13 @@ std::string FirstLine(const char* path) {
 std::string DefaultStateDir() {
   if (std::string d = Env("VDPARK_STATE_DIR"); !d.empty()) return d;
   if (std::string d = Env("XDG_STATE_HOME"); !d.empty()) return d + "/vdpark";
-  if (std::string d = Env("HOME"); !d.empty()) return d + "/.local/state/vdpark";
-  return "";
+  std::string home = Env("HOME");
+  if (home.empty()) {
+    // A service started without HOME (systemd sets none for a system service without User=).
+    const passwd* pw = getpwuid(getuid());
+    if (pw != nullptr && pw->pw_dir != nullptr) home = pw->pw_dir;
+  }
+  return home.empty() ? "" : home + "/.local/state/vdpark";
 }
 
 std::string StableHash(std::string_view text, int hex_digits) {

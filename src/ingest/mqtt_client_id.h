@@ -21,8 +21,8 @@
 
 namespace vdpark {
 
-// $VDPARK_STATE_DIR, else $XDG_STATE_HOME/vdpark, else $HOME/.local/state/vdpark; "" when none
-// of those variables is set.
+// $VDPARK_STATE_DIR, else $XDG_STATE_HOME/vdpark, else $HOME/.local/state/vdpark ($HOME, or the
+// user's home directory from the password database when unset); "" when none is known.
 std::string DefaultStateDir();
 
 // 6 lower-case hex digits of SHA-256 over /etc/machine-id and the host name (either may be
@@ -58,7 +58,7 @@ class ClientIdLease {
 
 // Takes the lowest free slot for "<prefix>-<machine>" in `state_dir` (created with its parents
 // when missing) and returns the lease on it. InvalidArgument naming the folder when it cannot be
-// made or written, or when `state_dir` is "" (no variable to find it by: give --client-id);
+// made or written, or when `state_dir` is "" (nowhere to keep it: give --client-id);
 // Unavailable when 1,000 slots are all held. Never blocks on a lock another process holds.
 Result<ClientIdLease> LeaseClientId(std::string_view prefix, const std::string& machine,
                                     const std::string& state_dir);
