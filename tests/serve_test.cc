@@ -1,7 +1,9 @@
 // `vdpark serve` end to end, against a real Mosquitto: a simulated fleet's messages in, then the
 // store compared with what the simulator says a correct processor makes of them (bay states,
 // events per bay, every zone's occupiedBays). Also with the serve process killed with SIGKILL and
-// restarted, the broker restarted mid-stream, and two processes sharing the sensors of one store.
+// restarted, the broker restarted mid-stream, and two processes sharing the sensors of one store;
+// default client ids distinct per process and kept across a restart, and a client id that two
+// processes share reported as an error.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -533,9 +535,8 @@ TEST(ServeTest, TwoProcessesGivenOneClientIdReportTheCollision) {
       },
       std::chrono::seconds(120)))
       << one.log() << two.log();
-  EXPECT_NE(one.log().find("another process probably uses the same client id; give each process "
-                           "its own --client-id"),
-            std::string::npos);
+  EXPECT_NE(one.log().find("another process probably uses the same client id"), std::string::npos);
+  EXPECT_NE(one.log().find("give each process its own --client-id"), std::string::npos);
   const std::string metrics = Metrics(one.log());
   const std::string counter = "\nvdpark_mqtt_session_taken_over_total ";  // the sample line
   const size_t at = metrics.find(counter);

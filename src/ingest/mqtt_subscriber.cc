@@ -254,7 +254,7 @@ void MqttSubscriber::OnTakenOver(bool certain) {
                   : fmt::format(
                         "the broker closed this session's connection {} times in {} s, each "
                         "within {} s of its connect: another process probably uses the same "
-                        "client id",
+                        "client id (if not, the broker's log says why it closes the connection)",
                         count, window, options_.takeover_suspect_after_connect.count());
   spdlog::error(
       "mqtt: client id '{}': {}; give each process its own --client-id (or drop --client-id to "
