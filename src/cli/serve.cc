@@ -12,7 +12,6 @@
 #include "api/response_cache.h"
 #include "api/router.h"
 #include "cli/in_process_fleet.h"
-#include "common/metric_families.h"
 #include "common/redact_url.h"
 #include "ingest/ingest_service.h"
 #include "ingest/postgres_mirror.h"
@@ -21,15 +20,6 @@
 namespace vdpark::cli {
 
 namespace {
-
-// The MQTT session's takeovers by another connection with the same client id (MqttSubscriber).
-std::string SessionMetricsText(const MqttSubscriber::Stats& st) {
-  return PrometheusText({CounterFamily(
-      "vdpark_mqtt_session_taken_over_total",
-      "Connections the broker closed because another connection took the session over (another "
-      "process with the same client id).",
-      static_cast<double>(st.session_taken_over))});
-}
 
 // The services over one store, started one by one; members in the order they start, so that
 // they are destroyed in the reverse order.
@@ -126,7 +116,7 @@ class Services {
     api_->extra_metrics = [this] {
       std::string text = stream_.PrometheusText();
       if (feed_) text += feed_->MetricsText();
-      if (ingest_) text += ingest_->MetricsText() + SessionMetricsText(ingest_->mqtt_stats());
+      if (ingest_) text += ingest_->MetricsText();
       if (fleet_) text += FormatPrometheus(fleet_->ingestor().metrics());
       if (mirror_) text += mirror_->MetricsText();
       return text;

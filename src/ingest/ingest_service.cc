@@ -126,6 +126,10 @@ std::string IngestService::MetricsText() const {
                            "Messages left for the broker to send again.", count(st.rejected)),
              CounterFamily("vdpark_mqtt_reconnects_total", "Connections made after the first.",
                            count(st.reconnects)),
+             CounterFamily("vdpark_mqtt_session_taken_over_total",
+                           "Connections the broker closed because another connection took the "
+                           "session over (another process with the same client id).",
+                           count(st.session_taken_over)),
              CounterFamily("vdpark_mqtt_errors_published_total",
                            "Unusable and unhandleable messages published to the errors topic.",
                            count(errors_published_.load())),
