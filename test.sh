@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts what the tests need (dynalite, PostgreSQL + PostGIS,
-# Mosquitto, TimescaleDB), and runs the whole suite with ctest.
+# Installs what is missing, builds, starts what the tests need (dynalite, DynamoDB Local,
+# PostgreSQL + PostGIS, Mosquitto, TimescaleDB), and runs the whole suite with ctest.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
@@ -10,6 +10,9 @@ scripts/build.sh -DVDPARK_BUILD_TESTS=ON -DVDPARK_BUILD_BENCH=ON
 # A pid file of this run's own, so that runs side by side do not stop each other's server.
 ROOT="$PWD"
 export DYNALITE_PID_FILE="$ROOT/.deps/dynalite-test.$$.pid" DYNALITE_LOG="$ROOT/.deps/dynalite-test.$$.log"
+# The same tests, and those that need TransactWriteItems or Streams, also run against AWS's own
+# DynamoDB Local (Java, in memory, on a free loopback port; tests/dynamodb_local.h).
+export DYNAMODB_LOCAL_PID_FILE="$ROOT/.deps/dynamodb-local-test.$$.pid" DYNAMODB_LOCAL_LOG="$ROOT/.deps/dynamodb-local-test.$$.log"
 # The PostgreSQL tests run against a throw-away cluster (PostGIS, on a free loopback port) in a
 # folder of this run's own, removed on exit. One trap stops every server.
 export PG_TEST_DIR="$ROOT/.deps/pg-test.$$"
@@ -19,10 +22,13 @@ export MOSQUITTO_DIR="$ROOT/.deps/mosquitto-test.$$"
 # The TimescaleDB tests (tests/timescaledb) run against TimescaleDB with compression, built to
 # WebAssembly (scripts/start-timescaledb.sh), in memory on a free loopback port.
 export TIMESCALE_PID_FILE="$ROOT/.deps/timescaledb-test.$$.pid" TIMESCALE_LOG="$ROOT/.deps/timescaledb-test.$$.log"
-trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"; "$ROOT/scripts/stop-timescaledb.sh"; rm -f "$TIMESCALE_LOG"' EXIT
+trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-dynamodb-local.sh"; rm -f "$DYNAMODB_LOCAL_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"; "$ROOT/scripts/stop-timescaledb.sh"; rm -f "$TIMESCALE_LOG"' EXIT
 dynalite_env="$(scripts/start-dynalite.sh)"  # its own line: a failure to start stops the run
 eval "$dynalite_env"
 export VDPARK_DYNAMODB_ENDPOINT
+dynamodb_local_env="$(scripts/start-dynamodb-local.sh)"
+eval "$dynamodb_local_env"
+export VDPARK_DYNAMODB_LOCAL_ENDPOINT
 postgres_env="$(scripts/start-postgres.sh)"
 eval "$postgres_env"
 export VDPARK_POSTGRES_URL
@@ -32,7 +38,7 @@ export VDPARK_MQTT_URL
 timescale_env="$(scripts/start-timescaledb.sh)"
 eval "$timescale_env"
 export VDPARK_TIMESCALE_URL
-# dynalite checks that requests are signed, not by whom: the tests sign with dummy keys, never
+# dynalite and DynamoDB Local check that requests are signed, not by whom: the tests sign with dummy keys, never
 # with the caller's own.
 export AWS_ACCESS_KEY_ID=AKIDVDPARKTEST AWS_SECRET_ACCESS_KEY=vdpark-test-secret AWS_REGION=me-central-1
 unset AWS_SESSION_TOKEN AWS_PROFILE

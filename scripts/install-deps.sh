@@ -14,6 +14,7 @@ PACKAGES=(
   libgoogle-perftools-dev  # tcmalloc: the allocator vdpark links (CMakeLists.txt says why)
   libmosquitto-dev  # bench/mqtt_publish_lines.cc: the ingest benchmark's publisher, as mosquitto_pub's
   chromium  # the dashboard's browser test (tests/browser), driven by playwright-core from npm
+  openjdk-17-jre-headless  # DynamoDB Local, the tests' second DynamoDB (scripts/start-dynamodb-local.sh)
 )
 # dynalite (the tests' DynamoDB) runs on Node.js. Node may come from elsewhere (NodeSource's
 # nodejs ships npm inside and conflicts with Debian's npm package), so the packages are asked

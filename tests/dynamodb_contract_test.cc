@@ -1,9 +1,10 @@
-// The DynamoDB backend in the store contract suite: every test gets a fresh table in dynalite
-// (VDPARK_DYNAMODB_ENDPOINT, see dynalite.h), deleted when the test ends.
+// The DynamoDB backend in the store contract suite, twice: on dynalite (VDPARK_DYNAMODB_ENDPOINT,
+// see dynalite.h) and on AWS's DynamoDB Local (VDPARK_DYNAMODB_LOCAL_ENDPOINT, dynamodb_local.h).
+// Every test gets a fresh table, deleted when the test ends.
 #include <memory>
 #include <string>
 
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "store/dynamodb/dynamodb_item_store.h"
 #include "store/dynamodb/table_admin.h"
 #include "store_contract.h"
@@ -14,7 +15,7 @@ namespace {
 // A DynamoDbItemStore over a table made for one test.
 class DynamoDbUnderTest : public contract::StoreUnderTest {
  public:
-  DynamoDbUnderTest() = default;
+  explicit DynamoDbUnderTest(testing::DynamoDbServer server) : server_(server) {}
   ~DynamoDbUnderTest() override {
     if (store_ == nullptr) return;
     Status s = DeleteTable(store_->client(), table_);
@@ -23,9 +24,9 @@ class DynamoDbUnderTest : public contract::StoreUnderTest {
 
   // Creates the table and opens the store; false (with a test failure recorded) when it cannot.
   bool Start() {
-    std::string endpoint = testing::DynaliteEndpoint();
+    std::string endpoint = testing::ServerEndpoint(server_);
     if (endpoint.empty()) return false;
-    auto client = DynamoDbClient::Create(testing::DynaliteClientOptions(endpoint));
+    auto client = DynamoDbClient::Create(testing::ServerClientOptions(server_, endpoint));
     if (!client.ok()) {
       ADD_FAILURE() << client.status().ToString();
       return false;
@@ -55,24 +56,40 @@ class DynamoDbUnderTest : public contract::StoreUnderTest {
   ItemStore& store() override { return *store_; }
 
  private:
+  testing::DynamoDbServer server_;
   std::string table_;
   std::unique_ptr<DynamoDbItemStore> store_;
 };
 
-[[maybe_unused]] const bool kDynamoDbRegistered = contract::RegisterContractBackend({
+std::unique_ptr<contract::StoreUnderTest> MakeOn(testing::DynamoDbServer server) {
+  auto under_test = std::make_unique<DynamoDbUnderTest>(server);
+  if (!under_test->Start()) return nullptr;
+  return under_test;
+}
+
+// DynamoDB keeps expired items until its TTL process deletes them (up to days later), and has no
+// clock a test can move; DynamoDbItemStore does not filter them out, so neither server declares
+// immediate ttl. dynalite updates its indexes with the write: no settle time (real DynamoDB would
+// need one, its GSIs being eventually consistent).
+[[maybe_unused]] const bool kDynaliteRegistered = contract::RegisterContractBackend({
     .name = "dynamodb",
-    // DynamoDB keeps expired items until its TTL process deletes them (up to days later), and
-    // has no clock a test can move. dynalite updates its indexes with the write: no settle time
-    // (real DynamoDB would need one, its GSIs being eventually consistent).
     .capabilities = {.honours_ttl_immediately = false,
                      .controllable_clock = false,
                      .supports_transactions = false,  // dynalite 4 has no TransactWriteItems
                      .index_settle_time = std::chrono::milliseconds(0)},
-    .make = []() -> std::unique_ptr<contract::StoreUnderTest> {
-      auto under_test = std::make_unique<DynamoDbUnderTest>();
-      if (!under_test->Start()) return nullptr;
-      return under_test;
-    },
+    .make = [] { return MakeOn(testing::DynamoDbServer::kDynalite); },
+});
+
+// DynamoDB Local has TransactWriteItems. It keeps expired items as DynamoDB does (its TTL
+// deletes them later, never at once), and updates its GSIs within the write (tested by every
+// index test here with no settle time).
+[[maybe_unused]] const bool kDynamoDbLocalRegistered = contract::RegisterContractBackend({
+    .name = "dynamodb_local",
+    .capabilities = {.honours_ttl_immediately = false,
+                     .controllable_clock = false,
+                     .supports_transactions = true,
+                     .index_settle_time = std::chrono::milliseconds(0)},
+    .make = [] { return MakeOn(testing::DynamoDbServer::kDynamoDbLocal); },
 });
 
 }  // namespace
