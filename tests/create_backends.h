@@ -1,4 +1,5 @@
-// The stores that serve the API (embedded, dynamodb on dynalite, postgres), each made empty in a
+// The stores that serve the API (embedded, dynamodb on dynalite and on DynamoDB Local, postgres),
+// each made empty in a
 // place of its own, and opened there once or several times, as several processes would open
 // one table or database: what the tests of the API's creates race against
 // (store_creates_test.cc, create_race_test.cc).
@@ -17,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "postgres.h"
 #include "store/dynamodb/table_admin.h"
 #include "store/open_store.h"
@@ -26,7 +27,7 @@
 
 namespace vdpark::testing {
 
-enum class ApiBackend { kEmbedded, kDynalite, kPostgres };
+enum class ApiBackend { kEmbedded, kDynalite, kDynamoDbLocal, kPostgres };
 
 inline std::string BackendName(ApiBackend backend) {
   switch (backend) {
@@ -34,6 +35,8 @@ inline std::string BackendName(ApiBackend backend) {
       return "embedded";
     case ApiBackend::kDynalite:
       return "dynalite";
+    case ApiBackend::kDynamoDbLocal:
+      return "dynamodb_local";
     case ApiBackend::kPostgres:
       return "postgres";
   }
@@ -89,13 +92,17 @@ class ApiBackendPlace {
       case ApiBackend::kEmbedded:
         url_ = "embedded:" + tmp_ / "db";
         return Status::OK();
-      case ApiBackend::kDynalite: {
-        std::string endpoint = DynaliteEndpoint();
-        if (endpoint.empty()) return Status::InvalidArgument("no dynalite");
-        // OpenStore resolves credentials as the CLI does; dynalite wants them present, not real.
+      case ApiBackend::kDynalite:
+      case ApiBackend::kDynamoDbLocal: {
+        const DynamoDbServer server = backend_ == ApiBackend::kDynalite
+                                          ? DynamoDbServer::kDynalite
+                                          : DynamoDbServer::kDynamoDbLocal;
+        std::string endpoint = ServerEndpoint(server);
+        if (endpoint.empty()) return Status::InvalidArgument("no " + ServerName(server));
+        // OpenStore resolves credentials as the CLI does; the servers want them present, not real.
         setenv("AWS_ACCESS_KEY_ID", "AKIDVDPARKTEST", 0);
         setenv("AWS_SECRET_ACCESS_KEY", "vdpark-test-secret", 0);
-        auto client = DynamoDbClient::Create(DynaliteClientOptions(endpoint));
+        auto client = DynamoDbClient::Create(ServerClientOptions(server, endpoint));
         if (!client.ok()) return client.status();
         client_ = std::move(*client);
         table_ = UniqueTableName("creates");

@@ -2,8 +2,9 @@
 // tenants, on each store that serves the API: pairs of requests, one per tenant, posting the same
 // new id at the same moment must get exactly one 201 and one 409, and the record must be the
 // winner's. Embedded is served by one server (one process holds the store) on several threads;
-// dynamodb (dynalite) and postgres by two servers on two stores of one table or database, as two
-// `vdpark serve` processes would be, each tenant posting to its own.
+// dynamodb (dynalite, and DynamoDB Local with transactions) and postgres by two servers on two
+// stores of one table or database, as two `vdpark serve` processes would be, each tenant posting to
+// its own.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -222,7 +223,7 @@ TEST_P(CreateRaceTest, OfTwoTenantsPostingOneNewSensorExactlyOneRegistersIt) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, CreateRaceTest,
                          ::testing::Values(ApiBackend::kEmbedded, ApiBackend::kDynalite,
-                                           ApiBackend::kPostgres),
+                                           ApiBackend::kDynamoDbLocal, ApiBackend::kPostgres),
                          [](const ::testing::TestParamInfo<ApiBackend>& info) {
                            return testing::BackendName(info.param);
                          });

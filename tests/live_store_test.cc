@@ -5,7 +5,9 @@
 //                                    TransactWrite as dynalite does, so the one-by-one writes are
 //                                    tested without a server;
 //   - dynalite:                      OpenStore("dynamodb://TABLE?endpoint=..."), a table made for
-//                                    the test (dynalite 4 has no TransactWriteItems either).
+//                                    the test (dynalite 4 has no TransactWriteItems either);
+//   - dynamodb_local:                the same on AWS's DynamoDB Local, with TransactWriteItems.
+// Each test also checks which way the store wrote its live changes (LiveWriteCounts).
 // Each test starts from the small fleet of parking_fixture.h, loaded with WriteMetadata.
 #include "store/live_store.h"
 
@@ -20,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "parking_fixture.h"
 #include "record_test_support.h"
 #include "store/dynamodb/dynamodb_error.h"
@@ -101,7 +103,7 @@ Metadata FixtureMetadata(const TempDir& tmp) {
   return md.ok() ? std::move(*md) : Metadata{};
 }
 
-enum class Backend { kEmbedded, kEmbeddedWithoutTransactions, kDynalite };
+enum class Backend { kEmbedded, kEmbeddedWithoutTransactions, kDynalite, kDynamoDbLocal };
 
 std::string BackendName(Backend backend) {
   switch (backend) {
@@ -111,6 +113,8 @@ std::string BackendName(Backend backend) {
       return "embedded_without_transactions";
     case Backend::kDynalite:
       return "dynalite";
+    case Backend::kDynamoDbLocal:
+      return "dynamodb_local";
   }
   return "unknown";
 }
@@ -135,12 +139,17 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
         store_ = OpenEmbeddedAnswering(tmp_ / "db", DynaliteNoTransactions());
         ASSERT_NE(store_, nullptr);
         break;
-      case Backend::kDynalite: {
-        VDPARK_REQUIRE_DYNALITE(endpoint);
-        // OpenStore resolves credentials as the CLI does; dynalite wants them present, not real.
+      case Backend::kDynalite:
+      case Backend::kDynamoDbLocal: {
+        const testing::DynamoDbServer server = GetParam() == Backend::kDynalite
+                                                   ? testing::DynamoDbServer::kDynalite
+                                                   : testing::DynamoDbServer::kDynamoDbLocal;
+        const std::string endpoint = testing::ServerEndpoint(server);
+        ASSERT_FALSE(endpoint.empty());
+        // OpenStore resolves credentials as the CLI does; the servers want them present, not real.
         setenv("AWS_ACCESS_KEY_ID", "AKIDVDPARKTEST", 0);
         setenv("AWS_SECRET_ACCESS_KEY", "vdpark-test-secret", 0);
-        auto client = DynamoDbClient::Create(testing::DynaliteClientOptions(endpoint));
+        auto client = DynamoDbClient::Create(testing::ServerClientOptions(server, endpoint));
         RECORD_ASSERT_OK(client);
         client_ = std::move(*client);
         table_ = testing::UniqueTableName("live");
@@ -171,7 +180,10 @@ class LiveStoreTest : public ::testing::TestWithParam<Backend> {
 
   SingleTableStore& store() { return *single_; }
   ItemStore& items() { return single_->items(); }
-  bool Transactional() const { return GetParam() == Backend::kEmbedded; }
+  // Whether the item store has transactions (RocksDB, DynamoDB Local; not dynalite).
+  bool Transactional() const {
+    return GetParam() == Backend::kEmbedded || GetParam() == Backend::kDynamoDbLocal;
+  }
 
   const Bay& FixtureBay(const std::string& zone, const std::string& number) {
     for (const Bay& b : md_.bays) {
@@ -360,6 +372,11 @@ TEST_P(LiveStoreTest, AnArrivalIsVisibleInTheBayTheEventAndTheZone) {
 
   // Whether the changes went as a transaction: only where the server has them.
   EXPECT_EQ(single_->UsesTransactions(), Transactional());
+  // And counted as such: both changes by one path (GET /metrics shows these counts).
+  const LiveWriteCounts counts = store().GetLiveWriteCounts();
+  EXPECT_EQ(counts, (LiveWriteCounts{.transaction = Transactional() ? 2u : 0u,
+                                     .one_by_one = Transactional() ? 0u : 2u,
+                                     .single = 0}));
 }
 
 TEST_P(LiveStoreTest, AStaleBayBeforeFailsAndWritesNothing) {
@@ -450,6 +467,10 @@ TEST_P(LiveStoreTest, RacingWritersOfOneChangeCountItOnce) {
     }
   }
   EXPECT_EQ(EventCount("zone-001", "A-002"), static_cast<size_t>(kRounds));
+  // Only the winners are counted, each by the path the server allows.
+  const LiveWriteCounts counts = store().GetLiveWriteCounts();
+  EXPECT_EQ(counts.transaction, Transactional() ? uint64_t{kRounds} : 0u);
+  EXPECT_EQ(counts.one_by_one, Transactional() ? 0u : uint64_t{kRounds});
 }
 
 TEST_P(LiveStoreTest, AHealthOnlyChangeWritesJustTheSensor) {
@@ -476,6 +497,7 @@ TEST_P(LiveStoreTest, AHealthOnlyChangeWritesJustTheSensor) {
 
   RECORD_ASSERT_OK(store().ApplyLiveChange(LiveChange{}));  // nothing to write
   EXPECT_EQ(ReadSensor("PSL01B-000003"), health.sensor);
+  EXPECT_EQ(store().GetLiveWriteCounts(), (LiveWriteCounts{.single = 1}));
 }
 
 TEST_P(LiveStoreTest, ABayStoredWithOtherSpellingsStillMatchesItsMeaning) {
@@ -575,7 +597,7 @@ TEST_P(LiveStoreTest, ReconcileOccupancyFixesAWrongCounter) {
 INSTANTIATE_TEST_SUITE_P(Backends, LiveStoreTest,
                          ::testing::Values(Backend::kEmbedded,
                                            Backend::kEmbeddedWithoutTransactions,
-                                           Backend::kDynalite),
+                                           Backend::kDynalite, Backend::kDynamoDbLocal),
                          TestNameOf);
 
 // What DynamoDB answers when a transaction is cancelled, through the error mapping the DynamoDB

@@ -1,9 +1,10 @@
 // `vdpark serve` end to end, against a real Mosquitto: a simulated fleet's messages in, then the
 // store compared with what the simulator says a correct processor makes of them (bay states,
 // events per bay, every zone's occupiedBays). Also with the serve process killed with SIGKILL and
-// restarted, the broker restarted mid-stream, and two processes sharing the sensors of one store;
-// default client ids distinct per process and kept across a restart, and a client id that two
-// processes share reported as an error.
+// restarted, the broker restarted mid-stream, and two processes sharing the sensors of one store
+// (on dynalite, and on DynamoDB Local through TransactWriteItems); default client ids distinct per
+// process and kept across a restart, and a client id that two processes share reported as an
+// error.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,7 +18,7 @@
 #include <set>
 #include <thread>
 
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "ingest/mqtt_client.h"
 #include "mosquitto.h"
 #include "postgres.h"
@@ -250,6 +251,34 @@ void Drain(const std::string& url, int count) {
       << seen << " of " << count << " sentinels came back";
 }
 
+// The API's port, from the "dashboard: http://127.0.0.1:PORT/" line.
+uint16_t ApiPort(const std::string& log) {
+  const std::string mark = "dashboard: http://127.0.0.1:";
+  const size_t at = log.rfind(mark);
+  return at == std::string::npos ? 0
+                                 : static_cast<uint16_t>(std::stoi(log.substr(at + mark.size())));
+}
+
+// GET /metrics of a serve process.
+std::string Metrics(const std::string& log) {
+  testing::RawHttpClient http(ApiPort(log));
+  if (!http.connected()) return "";
+  http.Send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  return http.ReadToClose();
+}
+
+// The value of the sample `series` (name{labels} as written) in Metrics(log); nullopt, with a
+// test failure, when it is not there.
+std::optional<double> MetricOf(const std::string& log, const std::string& series) {
+  const std::string metrics = Metrics(log);
+  const size_t line = metrics.find("\n" + series + " ");
+  if (line == std::string::npos) {
+    ADD_FAILURE() << "no " << series << " in /metrics:\n" << metrics;
+    return std::nullopt;
+  }
+  return std::stod(metrics.substr(line + series.size() + 2));
+}
+
 // How many messages serve reported handling, from its "stopped:" line.
 uint64_t StoppedMessages(const std::string& log) {
   size_t at = log.rfind("stopped: ");
@@ -367,8 +396,13 @@ TEST(ServeTest, BrokerRestartedMidStreamLosesNothing) {
   ExpectStoreMatches(AsSingleTable(**store), expected);
 }
 
-TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
-  VDPARK_REQUIRE_DYNALITE(endpoint);
+// On either DynamoDB server of the tests: dynalite (changes written one by one) and DynamoDB Local
+// (in one TransactWriteItems each).
+class ServeDynamoDbTest : public ::testing::TestWithParam<testing::DynamoDbServer> {};
+
+TEST_P(ServeDynamoDbTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
+  const std::string endpoint = testing::ServerEndpoint(GetParam());
+  ASSERT_FALSE(endpoint.empty());
   PrivateBroker broker;
   if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
   ASSERT_TRUE(broker.Start().ok()) << broker.log();
@@ -388,6 +422,17 @@ TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
   ASSERT_TRUE(two.WaitServing()) << two.log();
   PublishAll(broker.url(), messages, [](size_t) {});
   Drain(broker.url(), 8);  // the group hands them out in turn: some reach each process
+  // Each process wrote its changes the way the server allows, and says so in /metrics.
+  const bool transactions = testing::ServerHasTransactions(GetParam());
+  for (const ServeProcess* p : {&one, &two}) {
+    const std::string log = p->log();
+    auto by_transaction =
+        MetricOf(log, "vdpark_store_live_writes_total{path=\"transaction\"}").value_or(-1);
+    auto one_by_one =
+        MetricOf(log, "vdpark_store_live_writes_total{path=\"one_by_one\"}").value_or(-1);
+    EXPECT_EQ(transactions ? one_by_one : by_transaction, 0) << log;
+    EXPECT_GT(transactions ? by_transaction : one_by_one, 0) << log;
+  }
   EXPECT_EQ(one.Kill(SIGTERM), 0) << one.log();
   EXPECT_EQ(two.Kill(SIGTERM), 0) << two.log();
   const uint64_t handled = StoppedMessages(one.log()) + StoppedMessages(two.log());
@@ -402,6 +447,11 @@ TEST(ServeTest, TwoProcessesSharingTheSensorsOfOneStoreNeverDoubleCount) {
   ExpectStoreMatches(AsSingleTable(**store), expected, /*exact_events=*/false);
 }
 
+INSTANTIATE_TEST_SUITE_P(Servers, ServeDynamoDbTest,
+                         ::testing::Values(testing::DynamoDbServer::kDynalite,
+                                           testing::DynamoDbServer::kDynamoDbLocal),
+                         testing::ServerTestName);
+
 // The client id a serve process printed on its "serving:" line (the last one in `log`).
 std::string ServingClientId(const std::string& log) {
   const size_t at = log.rfind("serving: ");
@@ -409,22 +459,6 @@ std::string ServingClientId(const std::string& log) {
   if (at == std::string::npos || from == std::string::npos) return "";
   const size_t end = log.find_first_of(",)", from);
   return log.substr(from + 8, end - from - 8);
-}
-
-// The API's port, from the "dashboard: http://127.0.0.1:PORT/" line.
-uint16_t ApiPort(const std::string& log) {
-  const std::string mark = "dashboard: http://127.0.0.1:";
-  const size_t at = log.rfind(mark);
-  return at == std::string::npos ? 0
-                                 : static_cast<uint16_t>(std::stoi(log.substr(at + mark.size())));
-}
-
-// GET /metrics of a serve process.
-std::string Metrics(const std::string& log) {
-  testing::RawHttpClient http(ApiPort(log));
-  if (!http.connected()) return "";
-  http.Send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  return http.ReadToClose();
 }
 
 // Serve's arguments without --client-id: the default one is used.

@@ -1,6 +1,7 @@
 // The API's creates (query_store.h: CreateZone, RegisterSensor), run unchanged against every
-// store that serves the API: embedded, dynamodb (dynalite: no transactions, so the one-by-one
-// path with its compensation) and postgres. What each create writes, that a lost create writes
+// store that serves the API: embedded, dynamodb on dynalite (no transactions, so the one-by-one
+// path with its compensation) and on DynamoDB Local (RegisterSensor's TransactWriteItems), and
+// postgres. What each create writes, that a lost create writes
 // nothing, and races: threads (on embedded, one store; on dynalite and postgres, a store each,
 // as separate processes would have) creating the same id at once, exactly one winning.
 #include <gtest/gtest.h>
@@ -334,7 +335,7 @@ TEST_P(StoreCreatesTest, OfSensorsRegisteredToOneBayAtOnceExactlyOneGetsIt) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreCreatesTest,
                          ::testing::Values(ApiBackend::kEmbedded, ApiBackend::kDynalite,
-                                           ApiBackend::kPostgres),
+                                           ApiBackend::kDynamoDbLocal, ApiBackend::kPostgres),
                          [](const ::testing::TestParamInfo<ApiBackend>& info) {
                            return testing::BackendName(info.param);
                          });

@@ -15,6 +15,7 @@
 #include "common/redact_url.h"
 #include "ingest/ingest_service.h"
 #include "ingest/postgres_mirror.h"
+#include "store/live_write_metrics.h"
 #include "store/postgres/postgres_connection.h"
 
 namespace vdpark::cli {
@@ -106,8 +107,8 @@ class Services {
     std::printf("simulating %d sensors in-process at %gx\n", o.simulate_sensors, o.simulate_speed);
   }
 
-  // The API over the store, and what GET /metrics adds: the stream's, ingest's, the fleet's and
-  // the mirror's figures.
+  // The API over the store, and what GET /metrics adds: the stream's, ingest's, the fleet's, the
+  // mirror's and the live store's (how its changes were written) figures.
   void MakeApi(ApiKeys keys, std::vector<std::string> cors_origins, UtcOffset zone_offset) {
     api_.emplace(*queries_, std::move(keys));
     api_->cors_origins = std::move(cors_origins);
@@ -119,6 +120,7 @@ class Services {
       if (ingest_) text += ingest_->MetricsText();
       if (fleet_) text += FormatPrometheus(fleet_->ingestor().metrics());
       if (mirror_) text += mirror_->MetricsText();
+      if (live_) text += LiveWriteMetricsText(live_->GetLiveWriteCounts());
       return text;
     };
   }

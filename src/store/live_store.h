@@ -27,6 +27,16 @@ struct LiveChange {
   bool empty() const { return !bay_after && !event && occupied_delta == 0 && !sensor; }
 };
 
+// How a LiveStore wrote the live changes it applied, counted since it was opened (GET /metrics:
+// vdpark_store_live_writes_total{path=...}, live_write_metrics.h).
+struct LiveWriteCounts {
+  uint64_t transaction = 0;  // changes of several writes committed in one transaction
+  uint64_t one_by_one = 0;   // changes of several writes made one by one (no transactions)
+  uint64_t single = 0;       // changes of one write (a health message's sensor): a plain Put
+
+  bool operator==(const LiveWriteCounts&) const = default;
+};
+
 class LiveStore : public RecordLookup {
  public:
   // Writes `change` whole or not at all: embedded in one atomic batch, DynamoDB in one
@@ -40,6 +50,10 @@ class LiveStore : public RecordLookup {
   // Sets each zone's occupiedBays to the number of its bays that are occupied, where it differs;
   // returns how many zones were corrected.
   virtual Result<uint64_t> ReconcileOccupancy() = 0;
+
+  // The changes ApplyLiveChange has applied (returned OK), by the way they were written; a change
+  // that failed is not counted. All zero for a store that does not count them.
+  virtual LiveWriteCounts GetLiveWriteCounts() const { return {}; }
 };
 
 }  // namespace vdpark

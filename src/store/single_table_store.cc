@@ -309,6 +309,12 @@ Status SingleTableStore::ApplyLiveChange(const LiveChange& change) {
   return WriteLivePlan(plan);
 }
 
+LiveWriteCounts SingleTableStore::GetLiveWriteCounts() const {
+  return {.transaction = live_transaction_.load(std::memory_order_relaxed),
+          .one_by_one = live_one_by_one_.load(std::memory_order_relaxed),
+          .single = live_single_.load(std::memory_order_relaxed)};
+}
+
 Status SingleTableStore::WriteLivePlan(const LiveWritePlan& plan) {
   if (plan.writes.size() == 1 || no_transactions_.load()) return WriteOneByOne(plan);
   Status s = items_->TransactWrite(plan.writes);
@@ -317,6 +323,7 @@ Status SingleTableStore::WriteLivePlan(const LiveWritePlan& plan) {
     no_transactions_.store(true);
     return WriteOneByOne(plan);
   }
+  if (s.ok()) live_transaction_.fetch_add(1, std::memory_order_relaxed);
   if (!s.IsConditionFailed()) return s;
   // Only the bay's Put and the zone's ADD have conditions; the failed one is named by index.
   if (plan.zone_index && FailedTransactItem(s) == plan.zone_index) {
@@ -345,6 +352,8 @@ Status SingleTableStore::WriteOneByOne(const LiveWritePlan& plan) {
     return s.WithContext("writing item " + std::to_string(i) + " of a live change (" + written +
                          ")");
   }
+  (plan.writes.size() == 1 ? live_single_ : live_one_by_one_)
+      .fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
 }
 

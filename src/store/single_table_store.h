@@ -78,6 +78,9 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   Result<std::optional<Sensor>> GetSensor(std::string_view sensor_id) override;
   Status ApplyLiveChange(const LiveChange& change) override;
   Result<uint64_t> ReconcileOccupancy() override;
+  // transaction: applied by one TransactWrite; one_by_one: several writes made one by one after
+  // the item store answered kNotSupported; single: a plan of one write.
+  LiveWriteCounts GetLiveWriteCounts() const override;
 
   // --- Queries of the REST API (store.h), in single_table_queries.cc. An item that does not map
   // to its record is kCorruption naming its key, as for Get*.
@@ -168,6 +171,8 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   SingleTableMapper mapper_;
   std::function<Status()> flush_;
   std::atomic<bool> no_transactions_{false};
+  // Live changes applied, by path (GetLiveWriteCounts).
+  std::atomic<uint64_t> live_transaction_{0}, live_one_by_one_{0}, live_single_{0};
 
   // GetZone's last record per zone, with the item it was made of. A store that keeps its items
   // in memory (embedded) hands out the same item until it changes, and then the record is not
