@@ -2,6 +2,7 @@
 // against:
 //   - embedded:  OpenStore("embedded:DIR");
 //   - dynalite:  OpenStore("dynamodb://TABLE?endpoint=..."), a table made for the test;
+//   - dynamodb_local: the same on AWS's DynamoDB Local;
 //   - postgres:  OpenStore(postgres://...) on a schema of the test's own (tests/postgres.h).
 // Each test writes the same fleet (zones of two tenants and one of none, bays, sensors, a few
 // hundred events over four days) with WriteMetadata and WriteEvents, and checks the answers
@@ -20,7 +21,7 @@
 #include <tuple>
 #include <vector>
 
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "postgres.h"
 #include "record_test_support.h"
 #include "store/dynamodb/table_admin.h"
@@ -239,7 +240,7 @@ void ExpectNewestFirst(std::vector<ParkingEvent> actual, const std::vector<Parki
 
 // --- The stores.
 
-enum class Backend { kEmbedded, kDynalite, kPostgres };
+enum class Backend { kEmbedded, kDynalite, kDynamoDbLocal, kPostgres };
 
 std::string BackendName(Backend backend) {
   switch (backend) {
@@ -247,6 +248,8 @@ std::string BackendName(Backend backend) {
       return "embedded";
     case Backend::kDynalite:
       return "dynalite";
+    case Backend::kDynamoDbLocal:
+      return "dynamodb_local";
     case Backend::kPostgres:
       return "postgres";
   }
@@ -302,13 +305,17 @@ class BackendStore {
         store_ = std::move(*opened);
         return Status::OK();
       }
-      case Backend::kDynalite: {
-        std::string endpoint = testing::DynaliteEndpoint();
+      case Backend::kDynalite:
+      case Backend::kDynamoDbLocal: {
+        const testing::DynamoDbServer server = backend == Backend::kDynalite
+                                                   ? testing::DynamoDbServer::kDynalite
+                                                   : testing::DynamoDbServer::kDynamoDbLocal;
+        std::string endpoint = testing::ServerEndpoint(server);
         if (endpoint.empty()) return Status::OK();
-        // OpenStore resolves credentials as the CLI does; dynalite wants them present, not real.
+        // OpenStore resolves credentials as the CLI does; the servers want them present, not real.
         setenv("AWS_ACCESS_KEY_ID", "AKIDVDPARKTEST", 0);
         setenv("AWS_SECRET_ACCESS_KEY", "vdpark-test-secret", 0);
-        auto client = DynamoDbClient::Create(testing::DynaliteClientOptions(endpoint));
+        auto client = DynamoDbClient::Create(testing::ServerClientOptions(server, endpoint));
         if (!client.ok()) return client.status();
         client_ = std::move(*client);
         table_ = testing::UniqueTableName("queries");
@@ -662,7 +669,7 @@ TEST_P(StoreQueriesTest, AnUnknownZoneGivesEmptyLists) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreQueriesTest,
                          ::testing::Values(Backend::kEmbedded, Backend::kDynalite,
-                                           Backend::kPostgres),
+                                           Backend::kDynamoDbLocal, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& info) {
                            return BackendName(info.param);
                          });
@@ -671,7 +678,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreQueriesTest,
 // answer alike, nextCursor included, and a client may page through either.
 TEST(StoreQueriesCursorTest, IsTheSameOnEveryStore) {
   std::vector<std::unique_ptr<BackendStore>> stores;
-  for (Backend b : {Backend::kEmbedded, Backend::kDynalite, Backend::kPostgres}) {
+  for (Backend b :
+       {Backend::kEmbedded, Backend::kDynalite, Backend::kDynamoDbLocal, Backend::kPostgres}) {
     stores.push_back(std::make_unique<BackendStore>(b));
     ASSERT_NE(stores.back()->store(), nullptr) << BackendName(b);
     RECORD_ASSERT_OK(stores.back()->WriteFleet());

@@ -1,5 +1,5 @@
-// DynamoDbClient and table_admin against a real DynamoDB API server: dynalite, started by
-// ./test.sh (tests/dynalite.h).
+// DynamoDbClient and table_admin against a real DynamoDB API server: dynalite and AWS's DynamoDB
+// Local, both started by ./test.sh (tests/dynalite.h, tests/dynamodb_local.h).
 #include "store/dynamodb/dynamodb_client.h"
 
 #include <gmock/gmock.h>
@@ -11,7 +11,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "store/dynamodb/attribute_json.h"
 #include "store/dynamodb/table_admin.h"
 
@@ -41,13 +41,13 @@ int ClosedPort() {
   return ntohs(addr.sin_port);
 }
 
-// A table of SPEC §3 for one test, deleted when the test ends.
-class DynamoDbTableTest : public ::testing::Test {
+// A table of SPEC §3 for one test, on either server, deleted when the test ends.
+class DynamoDbTableTest : public ::testing::TestWithParam<testing::DynamoDbServer> {
  protected:
   void SetUp() override {
-    std::string endpoint = testing::DynaliteEndpoint();
+    std::string endpoint = testing::ServerEndpoint(GetParam());
     ASSERT_FALSE(endpoint.empty()) << "no DynamoDB server to test against";  // skips the body
-    client_ = MakeClient(DynaliteClientOptions(endpoint));
+    client_ = MakeClient(testing::ServerClientOptions(GetParam(), endpoint));
     ASSERT_NE(client_, nullptr);
     table_ = UniqueTableName("client");
     Result<CreateTableResult> r = CreateTable(*client_, table_);
@@ -70,7 +70,7 @@ class DynamoDbTableTest : public ::testing::Test {
   CreateTableResult created_;
 };
 
-TEST_F(DynamoDbTableTest, TableAdminCreatesTheTableOfTheSpec) {
+TEST_P(DynamoDbTableTest, TableAdminCreatesTheTableOfTheSpec) {
   const TableDescription& t = created_.table;
   EXPECT_TRUE(created_.created);
   EXPECT_EQ(t.name, table_);
@@ -86,19 +86,32 @@ TEST_F(DynamoDbTableTest, TableAdminCreatesTheTableOfTheSpec) {
   EXPECT_EQ(gsi1->projection, "ALL");
   EXPECT_EQ(gsi2->key_schema, (std::vector<KeyElement>{{"GSI2PK", "HASH"}, {"GSI2SK", "RANGE"}}));
   EXPECT_EQ(gsi2->projection, "KEYS_ONLY");
-  // dynalite has no UpdateTimeToLive, UpdateContinuousBackups or streams: warnings, not errors.
   std::string warnings;
   for (const std::string& w : created_.warnings) warnings += w + "\n";
-  EXPECT_THAT(warnings, HasSubstr("TTL not enabled"));
-  EXPECT_THAT(warnings, HasSubstr("point-in-time recovery not enabled"));
-
   Result<TableDescription> again = DescribeTable(*client_, table_);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_EQ(again->ttl_status, "DISABLED");      // dynalite has DescribeTimeToLive
-  EXPECT_EQ(again->point_in_time_recovery, "");  // and no DescribeContinuousBackups
+  // Neither server has UpdateContinuousBackups: a warning, not an error.
+  EXPECT_THAT(warnings, HasSubstr("point-in-time recovery not enabled"));
+  EXPECT_EQ(again->point_in_time_recovery, "");  // nor DescribeContinuousBackups
+  if (GetParam() == testing::DynamoDbServer::kDynalite) {
+    // dynalite has no UpdateTimeToLive or streams: warnings, not errors.
+    EXPECT_THAT(warnings, HasSubstr("TTL not enabled"));
+    EXPECT_EQ(again->ttl_status, "DISABLED");  // dynalite has DescribeTimeToLive
+    EXPECT_FALSE(again->stream_enabled);
+    return;
+  }
+  // DynamoDB Local keeps what DynamoDB keeps: the stream as asked, TTL on `ttl`; nothing else
+  // is warned about.
+  EXPECT_EQ(created_.warnings.size(), 1u) << warnings;
+  for (const TableDescription* d : {&t, static_cast<const TableDescription*>(&*again)}) {
+    EXPECT_TRUE(d->stream_enabled);
+    EXPECT_EQ(d->stream_view_type, "NEW_AND_OLD_IMAGES");
+    EXPECT_EQ(d->ttl_status, "ENABLED");
+    EXPECT_EQ(d->ttl_attribute, "ttl");
+  }
 }
 
-TEST_F(DynamoDbTableTest, CreatingAnExistingTableFailsUnlessExistsOk) {
+TEST_P(DynamoDbTableTest, CreatingAnExistingTableFailsUnlessExistsOk) {
   Result<CreateTableResult> twice = CreateTable(*client_, table_);
   ASSERT_FALSE(twice.ok());
   EXPECT_TRUE(twice.status().IsInvalidArgument()) << twice.status().ToString();
@@ -111,7 +124,7 @@ TEST_F(DynamoDbTableTest, CreatingAnExistingTableFailsUnlessExistsOk) {
   EXPECT_EQ(adopted->table.status, "ACTIVE");
 }
 
-TEST_F(DynamoDbTableTest, PutItemGetItemRoundTrip) {
+TEST_P(DynamoDbTableTest, PutItemGetItemRoundTrip) {
   Item item{{"PK", AttributeValue::S("ZONE#zone-001")},
             {"SK", AttributeValue::S("METADATA")},
             {"totalBays", AttributeValue::N(int64_t{120})},
@@ -133,7 +146,7 @@ TEST_F(DynamoDbTableTest, PutItemGetItemRoundTrip) {
   EXPECT_GE(client_->stats().calls.load(), 2u);
 }
 
-TEST_F(DynamoDbTableTest, FiveHundredConcurrentPutsAllSucceed) {
+TEST_P(DynamoDbTableTest, FiveHundredConcurrentPutsAllSucceed) {
   constexpr int kPuts = 500;
   std::mutex mu;
   std::condition_variable cv;
@@ -162,7 +175,7 @@ TEST_F(DynamoDbTableTest, FiveHundredConcurrentPutsAllSucceed) {
   EXPECT_EQ(count->at("Count").to_number<int64_t>(), kPuts);
 }
 
-TEST_F(DynamoDbTableTest, ValidationErrorCarriesTheServerMessage) {
+TEST_P(DynamoDbTableTest, ValidationErrorCarriesTheServerMessage) {
   Item item{{"PK", AttributeValue::S("")}, {"SK", AttributeValue::S("x")}};
   Result<boost::json::object> r = client_->Call("PutItem", PutRequest(item));
   ASSERT_FALSE(r.ok());
@@ -173,7 +186,7 @@ TEST_F(DynamoDbTableTest, ValidationErrorCarriesTheServerMessage) {
   EXPECT_EQ(client_->stats().connection_errors.load(), 0u);
 }
 
-TEST_F(DynamoDbTableTest, ConditionalCheckFailureIsConditionFailed) {
+TEST_P(DynamoDbTableTest, ConditionalCheckFailureIsConditionFailed) {
   Item item{{"PK", AttributeValue::S("a")}, {"SK", AttributeValue::S("b")}};
   ASSERT_TRUE(client_->Call("PutItem", PutRequest(item)).ok());
   boost::json::object request = PutRequest(item);
@@ -183,7 +196,7 @@ TEST_F(DynamoDbTableTest, ConditionalCheckFailureIsConditionFailed) {
   EXPECT_TRUE(r.status().IsConditionFailed()) << r.status().ToString();
 }
 
-TEST_F(DynamoDbTableTest, ItemSizeMatchesTheServersLimit) {
+TEST_P(DynamoDbTableTest, ItemSizeMatchesTheServersLimit) {
   // An item of exactly 400 KB as ItemSizeBytes counts it is accepted, one byte more is refused:
   // dynalite's count was measured against DynamoDB's.
   Item item{
@@ -205,6 +218,11 @@ TEST_F(DynamoDbTableTest, ItemSizeMatchesTheServersLimit) {
   ASSERT_FALSE(too_big.ok());
   EXPECT_THAT(too_big.status().message(), HasSubstr("Item size has exceeded"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Servers, DynamoDbTableTest,
+                         ::testing::Values(testing::DynamoDbServer::kDynalite,
+                                           testing::DynamoDbServer::kDynamoDbLocal),
+                         testing::ServerTestName);
 
 TEST(DynamoDbClient, RefusedConnectionIsRetriedThenUnavailable) {
   DynamoDbClientOptions options =
