@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "dynamodb_local.h"
+#include "fault_proxy.h"
 #include "parking_fixture.h"
 #include "record_test_support.h"
 #include "store/dynamodb/dynamodb_error.h"
@@ -667,6 +668,82 @@ TEST(LiveStoreTransactionTest, ACancelledTransactionMapsToTheConditionThatFailed
     Status s = store->ApplyLiveChange(change);
     EXPECT_TRUE(s.IsRetryable()) << s.ToString();
   }
+}
+
+// A TransactWriteItems that DynamoDB applied but whose answer was lost is sent again by the client
+// with the same ClientRequestToken, and DynamoDB answers it as done without applying it twice.
+// Only a server with transactions can show it: DynamoDB Local behind a proxy that drops answers.
+TEST(LiveStoreTransactionTest, OnDynamoDbLocalAChangeWhoseAnswerWasLostIsAppliedOnce) {
+  VDPARK_REQUIRE_DYNAMODB_LOCAL(endpoint);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDVDPARKTEST", 0);
+  setenv("AWS_SECRET_ACCESS_KEY", "vdpark-test-secret", 0);
+  auto client = DynamoDbClient::Create(
+      testing::ServerClientOptions(testing::DynamoDbServer::kDynamoDbLocal, endpoint));
+  RECORD_ASSERT_OK(client);
+  const std::string table = testing::UniqueTableName("lost-answers");
+  TableAdminOptions admin;
+  admin.poll_interval = std::chrono::milliseconds(20);
+  RECORD_ASSERT_OK(CreateTable(**client, table, admin));
+  testing::FaultProxyOptions po;
+  po.upstream = endpoint;
+  po.seed = 14;
+  auto proxy = testing::FaultProxy::Start(po);
+  RECORD_ASSERT_OK(proxy);
+  {
+    auto opened =
+        OpenStore("dynamodb://" + table + "?region=me-central-1&endpoint=" + (*proxy)->endpoint());
+    RECORD_ASSERT_OK(opened);
+    auto* store = dynamic_cast<SingleTableStore*>(opened->get());
+    ASSERT_NE(store, nullptr);
+    TempDir tmp;
+    const Metadata md = FixtureMetadata(tmp);
+    RECORD_ASSERT_OK(store->WriteMetadata(md));
+    Bay bay = md.bays[1];  // zone-001/A-002, vacant; its zone has one occupied bay
+    ASSERT_EQ(bay.bay_number, "A-002");
+    ASSERT_EQ(bay.status, BayStatus::kVacant);
+
+    // From here on, a third of the answers are lost after the server has applied the request.
+    (*proxy)->SetRates({.drop_after = 0.3});
+    constexpr int kChanges = 24;
+    for (int i = 0; i < kChanges; ++i) {
+      const bool arriving = bay.status != BayStatus::kOccupied;
+      const Timestamp at =
+          Timestamp::FromMicros(Ts("2026-11-22T08:00:00Z").micros() + int64_t{i} * 60'000'000);
+      LiveChange c;
+      c.bay_before = bay;
+      c.bay_after = bay;
+      c.bay_after->status = arriving ? BayStatus::kOccupied : BayStatus::kVacant;
+      c.bay_after->last_change = at;
+      c.bay_after->occupied_since = arriving ? std::optional<Timestamp>(at) : std::nullopt;
+      c.event = ParkingEvent{bay.zone_id,
+                             bay.bay_number,
+                             bay.sensor_id,
+                             arriving ? EventType::kArrive : EventType::kLeave,
+                             at,
+                             {},
+                             {},
+                             "dual"};
+      c.occupied_delta = arriving ? 1 : -1;
+      const Status applied = store->ApplyLiveChange(c);
+      ASSERT_TRUE(applied.ok()) << "change " << i << ": " << applied.ToString();
+      bay = *c.bay_after;
+    }
+    (*proxy)->SetRates({});
+    EXPECT_GT((*proxy)->counters().dropped_after.load(), 0u) << "no answer was lost";
+
+    auto zone = store->GetZone("zone-001");
+    RECORD_ASSERT_OK(zone);
+    ASSERT_TRUE(zone->has_value());
+    EXPECT_EQ((*zone)->occupied_bays, 1) << "an even number of changes ends where it began";
+    EXPECT_EQ(store->GetBay("zone-001", "A-002").value(), std::optional<Bay>(bay));
+    QueryRequest q;
+    q.partition = SingleTableMapper::EventPartition("zone-001", "A-002");
+    auto events = store->items().Query(q);
+    RECORD_ASSERT_OK(events);
+    EXPECT_EQ(events->items.size(), size_t{kChanges});
+    EXPECT_EQ(store->GetLiveWriteCounts(), (LiveWriteCounts{.transaction = kChanges}));
+  }
+  RECORD_ASSERT_OK(DeleteTable(**client, table));
 }
 
 }  // namespace
