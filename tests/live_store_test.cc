@@ -684,6 +684,15 @@ TEST(LiveStoreTransactionTest, OnDynamoDbLocalAChangeWhoseAnswerWasLostIsApplied
   TableAdminOptions admin;
   admin.poll_interval = std::chrono::milliseconds(20);
   RECORD_ASSERT_OK(CreateTable(**client, table, admin));
+  // Deleted however the test ends: DynamoDB Local keeps every table until it stops.
+  struct DropTable {
+    DynamoDbClient& client;
+    const std::string& table;
+    ~DropTable() {
+      Status s = DeleteTable(client, table);
+      EXPECT_TRUE(s.ok()) << "DeleteTable " << table << ": " << s.ToString();
+    }
+  } drop{**client, table};
   testing::FaultProxyOptions po;
   po.upstream = endpoint;
   po.seed = 14;
@@ -743,7 +752,6 @@ TEST(LiveStoreTransactionTest, OnDynamoDbLocalAChangeWhoseAnswerWasLostIsApplied
     EXPECT_EQ(events->items.size(), size_t{kChanges});
     EXPECT_EQ(store->GetLiveWriteCounts(), (LiveWriteCounts{.transaction = kChanges}));
   }
-  RECORD_ASSERT_OK(DeleteTable(**client, table));
 }
 
 }  // namespace
