@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "api/event_stream.h"
-#include "dynalite.h"
+#include "dynamodb_local.h"
 #include "ingest/ingestor.h"
 #include "parking_fixture.h"
 #include "record_test_support.h"
@@ -20,16 +20,6 @@
 
 namespace vdpark {
 namespace {
-
-// DynamoDB Local's endpoint, from ./test.sh; "" after recording a failure.
-std::string DynamoDbLocalEndpoint() {
-  const char* e = std::getenv("VDPARK_DYNAMODB_LOCAL_ENDPOINT");
-  if (e == nullptr || *e == '\0') {
-    ADD_FAILURE() << "VDPARK_DYNAMODB_LOCAL_ENDPOINT is not set: run the tests with ./test.sh";
-    return "";
-  }
-  return e;
-}
 
 // A table on `endpoint`, made as `vdpark table create` makes it (with its stream), opened in
 // every role; deleted at the end.
@@ -72,8 +62,7 @@ std::string Payload(std::string_view device, std::string_view status, Timestamp 
 using ByBay = std::map<std::string, std::vector<std::string>>;
 
 TEST(ChangeFeedTest, AnotherProcessIsToldEveryBayChangeAsTheLiveStreamShowsIt) {
-  const std::string endpoint = DynamoDbLocalEndpoint();
-  if (endpoint.empty()) return;
+  VDPARK_REQUIRE_DYNAMODB_LOCAL(endpoint);
   testing::TempDir tmp;
   testing::WriteFixture(tmp, "fleet");
   Table table;
@@ -146,8 +135,7 @@ TEST(ChangeFeedTest, AnotherProcessIsToldEveryBayChangeAsTheLiveStreamShowsIt) {
 // What was written before the feed started is not told: a restarted process starts at the
 // newest change (documented), not at the stream's 24 hours of history.
 TEST(ChangeFeedTest, ChangesBeforeTheStartAreNotTold) {
-  const std::string endpoint = DynamoDbLocalEndpoint();
-  if (endpoint.empty()) return;
+  VDPARK_REQUIRE_DYNAMODB_LOCAL(endpoint);
   testing::TempDir tmp;
   testing::WriteFixture(tmp, "fleet");
   Table table;

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -27,6 +29,7 @@
 #include "store/open_store.h"
 #include "store/single_table_store.h"
 #include "test_dirs.h"
+#include "verify/live_stream_reader.h"
 #include "wait_until.h"
 
 namespace vdpark {
@@ -73,12 +76,16 @@ class ServeProcess {
   ~ServeProcess() {
     if (pid_ > 0) Kill(SIGKILL);
   }
-  // Waits until it says it is serving, or has exited.
+  // Waits until it says it is serving (ingesting), or has exited.
   bool WaitServing(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    return WaitFor("serving: ", timeout);
+  }
+  // Waits until its log holds `mark`, or it has exited.
+  bool WaitFor(const std::string& mark, std::chrono::seconds timeout = std::chrono::seconds(60)) {
     bool serving = false;
     WaitUntil(
         [&] {
-          serving = ReadFile(log_).find("serving: ") != std::string::npos;
+          serving = ReadFile(log_).find(mark) != std::string::npos;
           if (!serving && pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
           return serving || pid_ <= 0;
         },
@@ -576,6 +583,113 @@ TEST(ServeTest, TwoProcessesGivenOneClientIdReportTheCollision) {
   const size_t at = metrics.find(counter);
   ASSERT_NE(at, std::string::npos) << metrics;
   EXPECT_GE(std::stod(metrics.substr(at + counter.size())), 3.0) << metrics;
+}
+
+// Past one machine (issue 14): two ingest processes sharing the sensors (one group) and one API
+// process that ingests nothing, on one DynamoDB Local table, fed by a simulated fleet with
+// duplicates and unusable messages, one ingest process killed with SIGKILL mid-stream and started
+// again. Every bay ends as its newest message says, every zone's occupiedBays is a count of its
+// bays, no arrival is counted twice, the changes went through TransactWriteItems, and the API
+// process's live stream (what its dashboard shows) told every change either worker made, once.
+TEST(ServeScaleOutTest, TwoIngestProcessesAndAnApiProcessOnDynamoDbLocal) {
+  VDPARK_REQUIRE_DYNAMODB_LOCAL(endpoint);
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  const std::string table = testing::UniqueTableName("scale-out");
+  const std::string url = "dynamodb://" + table + "?endpoint=" + endpoint;
+  ASSERT_EQ(RunCli(tmp, "table create --target '" + url + "'"), 0) << ReadFile(tmp / "cli.log");
+  Metadata fleet = LoadFleet(tmp, url, 2);
+  ExpectedState expected;
+  auto messages = Simulate(fleet, 30, 8, &expected, 0.1, 0.01);
+
+  // The API process: no --mqtt; its live view comes from the table's stream.
+  ServeProcess api(tmp, {"--store", url, "--listen", "127.0.0.1:0", "--retention-days", "0"},
+                   "api.log");
+  ASSERT_TRUE(api.WaitFor("dashboard: ")) << api.log();
+  ASSERT_NE(api.log().find("live view: every writer's changes"), std::string::npos) << api.log();
+  std::mutex mu;
+  std::vector<std::string> shown;  // guarded by mu
+  LiveStreamReader stream("http://127.0.0.1:" + std::to_string(ApiPort(api.log())) + "/stream", "",
+                          [&](std::string_view data) {
+                            std::lock_guard lock(mu);
+                            shown.emplace_back(data);
+                          });
+  ASSERT_TRUE(stream.WaitOpen(std::chrono::seconds(30)).ok());
+
+  std::vector<std::string> a = ServeArgs(url, broker.url(), "scale-one");
+  std::vector<std::string> b = ServeArgs(url, broker.url(), "scale-two");
+  for (auto* args : {&a, &b}) args->insert(args->end(), {"--share", "ingest"});
+  auto one = std::make_unique<ServeProcess>(tmp, a, "one.log");
+  ServeProcess two(tmp, b, "two.log");
+  ASSERT_TRUE(one->WaitServing()) << one->log();
+  ASSERT_TRUE(two.WaitServing()) << two.log();
+  std::string killed_log;
+  PublishAll(broker.url(), messages, [&](size_t i) {
+    if (i != messages.size() / 2) return;
+    // Mid-stream: one worker killed at once, and started again with its client id, so that the
+    // broker hands it back what it had not acknowledged.
+    EXPECT_EQ(one->Kill(SIGKILL), -SIGKILL);
+    killed_log = one->log();
+    one = std::make_unique<ServeProcess>(tmp, a, "one-again.log");
+    EXPECT_TRUE(one->WaitServing()) << one->log();
+  });
+  Drain(broker.url(), 8);
+  for (const ServeProcess* p : {one.get(), &two}) {
+    const std::string log = p->log();
+    EXPECT_GT(MetricOf(log, "vdpark_store_live_writes_total{path=\"transaction\"}").value_or(-1), 0)
+        << log;
+    EXPECT_EQ(MetricOf(log, "vdpark_store_live_writes_total{path=\"one_by_one\"}").value_or(-1), 0)
+        << log;
+  }
+  EXPECT_EQ(one->Kill(SIGTERM), 0) << one->log();
+  EXPECT_EQ(two.Kill(SIGTERM), 0) << two.log();
+  EXPECT_GT(StoppedMessages(two.log()), 0u);  // the group split the work
+  auto store = OpenStore(url);
+  ASSERT_TRUE(store.ok());
+  SingleTableStore& single = AsSingleTable(**store);
+  ExpectStoreMatches(single, expected, /*exact_events=*/false);
+
+  // The live stream of the API process: every event either worker wrote since the start, once,
+  // in order for each bay, and each bay last shown as it ends.
+  size_t events = 0;
+  EventScanOptions since;
+  since.since = kSimStart;
+  ASSERT_TRUE(single
+                  .ScanEvents(since,
+                              [&](ParkingEvent&& e, const Origin&) {
+                                events += e.timestamp >= kSimStart;
+                                return Status::OK();
+                              },
+                              {})
+                  .ok());
+  auto with_event = [&] {
+    std::lock_guard lock(mu);
+    return static_cast<size_t>(std::count_if(shown.begin(), shown.end(), [](const auto& line) {
+      return line.find("\"eventType\"") != std::string::npos;
+    }));
+  };
+  EXPECT_TRUE(WaitUntil([&] { return with_event() >= events; }, std::chrono::seconds(60)))
+      << with_event() << " of " << events << " events shown";
+  EXPECT_EQ(with_event(), events);
+  std::lock_guard lock(mu);
+  std::map<std::string, std::pair<std::string, std::string>> last;  // bay -> (lastChange, status)
+  for (const std::string& line : shown) {
+    auto v = boost::json::parse(line).as_object();
+    const std::string bay =
+        std::string(v.at("zoneId").as_string()) + "/" + std::string(v.at("bayNumber").as_string());
+    const std::string at(v.at("lastChange").as_string());
+    auto& [prev_at, status] = last[bay];
+    EXPECT_LT(prev_at, at) << bay << ": shown out of order or twice";
+    prev_at = at;
+    status = std::string(v.at("status").as_string());
+  }
+  for (const ExpectedBay& b : expected.bays) {
+    auto it = last.find(b.zone_id + "/" + b.bay_number);
+    if (it == last.end()) continue;  // no change since the start
+    EXPECT_EQ(it->second.second, ToString(b.status)) << it->first;
+  }
 }
 
 TEST(ServeTest, DualWriteMirrorsEveryChangeToPostgres) {
