@@ -23,6 +23,7 @@
 #include "api/bay_view_memo.h"
 #include "api/http_types.h"
 #include "api/response_cache.h"
+#include "api/zone_view_memo.h"
 #include "domain/billing.h"
 #include "domain/timestamp.h"
 #include "store/query_store.h"
@@ -52,8 +53,10 @@ struct ApiContext {
   ApiMetrics metrics;  // every HandleRequest is counted here
   // Answers of GET data routes kept for a short time (response_cache.h); nullptr: none.
   ResponseCache* cache = nullptr;
-  // The text of the bays listed, kept while each bay is unchanged (bay_view_memo.h).
+  // The text of the bays and zones listed, kept while each is unchanged (bay_view_memo.h,
+  // zone_view_memo.h).
   BayViewMemo bay_views;
+  ZoneViewMemo zone_views;
 };
 
 struct Route;

@@ -29,7 +29,7 @@ ApiResponse ListZones(const RouteCall& call) {
   for (const Zone& z : *zones) {
     if (!call.caller.Sees(z.tenant_id)) continue;
     if (count++ != 0) body += ',';
-    AppendZoneJson(z, false, &body);
+    call.context.zone_views.AppendView(z, &body);
   }
   body += R"(],"count":)";
   body += std::to_string(count);

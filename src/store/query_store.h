@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,20 @@ class QueryStore : public RecordLookup {
   virtual Result<std::vector<Bay>> ListBays(std::string_view zone_id) = 0;
   // Every sensor, or a zone's (GSI1 ZONE#id).
   virtual Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id) = 0;
+
+  // ListBays and ListSensors(zone), shared rather than copied, for a caller that only reads them
+  // (the API's list of a zone's bays, on every request). A store that keeps its records in memory
+  // (embedded) hands out the same list while nothing in it changes; the others a fresh one.
+  template <typename T>
+  using SharedList = std::shared_ptr<const std::vector<T>>;
+  virtual Result<SharedList<Bay>> SharedBays(std::string_view zone_id) {
+    VDPARK_ASSIGN_OR_RETURN(std::vector<Bay> bays, ListBays(zone_id));
+    return std::make_shared<const std::vector<Bay>>(std::move(bays));
+  }
+  virtual Result<SharedList<Sensor>> SharedZoneSensors(std::string_view zone_id) {
+    VDPARK_ASSIGN_OR_RETURN(std::vector<Sensor> sensors, ListSensors(zone_id));
+    return std::make_shared<const std::vector<Sensor>>(std::move(sensors));
+  }
   // One page of events, newest first (see EventQuery).
   virtual Result<EventPage> QueryEvents(const EventQuery& query) = 0;
 

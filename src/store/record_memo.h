@@ -11,7 +11,7 @@
 //
 // Whole lists too: the records of a list (a zone's bays) are remembered with the items they were
 // made of, and a list whose items are all the very same ones (compared pointer by pointer) is
-// answered with a copy of them, without a lookup per item (the API's lists of a zone's bays and
+// answered with them, shared, without a lookup per item (the API's lists of a zone's bays and
 // sensors read on every request: the lookups were most of their cost, perf).
 #pragma once
 
@@ -37,29 +37,30 @@ class RecordMemo {
  public:
   explicit RecordMemo(size_t max_entries = 65536) : max_entries_(max_entries) {}
 
-  // The records made of `items` (in their order) by `make`, or the first error `make` returns.
-  // `make(item)` returns Result<Record>. `list` names the question the items answer (a Query's
-  // partition and sort condition): the list's records are remembered under it.
+  // The records made of `items` (in their order) by `make`, or the first error `make` returns,
+  // shared: the same list while the items are. `make(item)` returns Result<Record>. `list` names
+  // the question the items answer (a Query's partition and sort condition): the list's records
+  // are remembered under it.
   template <typename Make>
-  Result<std::vector<Record>> MakeList(std::string_view list,
-                                       std::span<const std::shared_ptr<const Item>> items,
-                                       const Make& make) {
+  Result<std::shared_ptr<const std::vector<Record>>> MakeList(
+      std::string_view list, std::span<const std::shared_ptr<const Item>> items, const Make& make) {
     std::shared_ptr<const List> last;
     {
       std::lock_guard lock(mu_);
       if (auto it = lists_.find(list); it != lists_.end()) last = it->second;
     }
-    // Copied outside the lock: the other readers of the memo do not wait for it.
     if (last && std::equal(items.begin(), items.end(), last->items.begin(), last->items.end())) {
-      return last->records;
+      return std::shared_ptr<const std::vector<Record>>(last, &last->records);
     }
     VDPARK_ASSIGN_OR_RETURN(std::vector<Record> records, MakeAll(items, make));
-    auto kept = std::make_shared<const List>(
-        List{std::vector<std::shared_ptr<const Item>>(items.begin(), items.end()), records});
-    std::lock_guard lock(mu_);
-    if (lists_.size() >= max_lists_ && !lists_.contains(list)) lists_.clear();
-    lists_.insert_or_assign(std::string(list), std::move(kept));
-    return records;
+    auto kept = std::make_shared<const List>(List{
+        std::vector<std::shared_ptr<const Item>>(items.begin(), items.end()), std::move(records)});
+    {
+      std::lock_guard lock(mu_);
+      if (lists_.size() >= max_lists_ && !lists_.contains(list)) lists_.clear();
+      lists_.insert_or_assign(std::string(list), kept);
+    }
+    return std::shared_ptr<const std::vector<Record>>(kept, &kept->records);
   }
 
   // The records made of `items` (in their order) by `make`, or the first error `make` returns.

@@ -71,15 +71,20 @@ std::string ListName(const QueryRequest& request) {
   return name;
 }
 
-// Every item of a Query, all pages, as records: through QueryShared and the records `memo` made
-// before where the item store shares its items, else as QueryRecords.
+// Every item of a Query, all pages, as records, shared: through QueryShared and the records `memo`
+// made before where the item store shares its items, else as QueryRecords.
 template <typename Record, typename ToRecord>
-Result<std::vector<Record>> QuerySharedRecords(ItemStore& items, QueryRequest request,
-                                               const std::string& store, RecordMemo<Record>& memo,
-                                               ToRecord to_record) {
+Result<std::shared_ptr<const std::vector<Record>>> QuerySharedRecords(ItemStore& items,
+                                                                      QueryRequest request,
+                                                                      const std::string& store,
+                                                                      RecordMemo<Record>& memo,
+                                                                      ToRecord to_record) {
   auto* shared = dynamic_cast<SharedItemReads*>(&items);
   if (shared == nullptr) {
-    return QueryRecords<Record>(items, std::move(request), store, std::move(to_record));
+    VDPARK_ASSIGN_OR_RETURN(
+        std::vector<Record> records,
+        QueryRecords<Record>(items, std::move(request), store, std::move(to_record)));
+    return std::make_shared<const std::vector<Record>>(std::move(records));
   }
   auto make = [&](const Item& item) {
     return MappedOrCorrupt<Record>(to_record(item), item, store);
@@ -92,13 +97,11 @@ Result<std::vector<Record>> QuerySharedRecords(ItemStore& items, QueryRequest re
       return memo.MakeList(ListName(request), page.items, make);
     }
     VDPARK_ASSIGN_OR_RETURN(std::vector<Record> made, memo.MakeAll(page.items, make));
-    if (records.empty()) {
-      records = std::move(made);
-    } else {
-      records.insert(records.end(), std::make_move_iterator(made.begin()),
-                     std::make_move_iterator(made.end()));
+    records.insert(records.end(), std::make_move_iterator(made.begin()),
+                   std::make_move_iterator(made.end()));
+    if (!page.last_evaluated_key) {
+      return std::make_shared<const std::vector<Record>>(std::move(records));
     }
-    if (!page.last_evaluated_key) return records;
     request.exclusive_start_key = std::move(page.last_evaluated_key);
   }
 }
@@ -224,7 +227,7 @@ Result<std::vector<Zone>> SingleTableStore::ListZones(std::optional<std::string_
   return zones;
 }
 
-Result<std::vector<Bay>> SingleTableStore::ListBays(std::string_view zone_id) {
+Result<QueryStore::SharedList<Bay>> SingleTableStore::SharedBays(std::string_view zone_id) {
   const ItemKey bays = SingleTableMapper::BayKey(zone_id, "");
   QueryRequest request;
   request.partition = bays.pk;
@@ -233,16 +236,27 @@ Result<std::vector<Bay>> SingleTableStore::ListBays(std::string_view zone_id) {
                                  [this](const Item& item) { return mapper_.ToBay(item); });
 }
 
+Result<std::vector<Bay>> SingleTableStore::ListBays(std::string_view zone_id) {
+  VDPARK_ASSIGN_OR_RETURN(SharedList<Bay> bays, SharedBays(zone_id));
+  return *bays;
+}
+
+Result<QueryStore::SharedList<Sensor>> SingleTableStore::SharedZoneSensors(
+    std::string_view zone_id) {
+  QueryRequest request;
+  request.index = IndexName::kGsi1;
+  request.partition = SingleTableMapper::ZoneKey(zone_id).pk;
+  request.sort = {SortKeyCondition::Op::kBeginsWith, SingleTableMapper::SensorKey("").pk, {}};
+  return QuerySharedRecords<Sensor>(*items_, std::move(request), display_name_, sensors_made_,
+                                    [this](const Item& item) { return mapper_.ToSensor(item); });
+}
+
 Result<std::vector<Sensor>> SingleTableStore::ListSensors(std::optional<std::string_view> zone_id) {
   auto to_sensor = [this](const Item& item) { return mapper_.ToSensor(item); };
   const ItemKey sensor_prefix = SingleTableMapper::SensorKey("");  // PK "SENSOR#", SK "METADATA"
   if (zone_id) {
-    QueryRequest request;
-    request.index = IndexName::kGsi1;
-    request.partition = SingleTableMapper::ZoneKey(*zone_id).pk;
-    request.sort = {SortKeyCondition::Op::kBeginsWith, sensor_prefix.pk, {}};
-    return QuerySharedRecords<Sensor>(*items_, std::move(request), display_name_, sensors_made_,
-                                      to_sensor);
+    VDPARK_ASSIGN_OR_RETURN(SharedList<Sensor> sensors, SharedZoneSensors(*zone_id));
+    return *sensors;
   }
   std::vector<Sensor> sensors;
   auto collect = [&](Item&& item) {

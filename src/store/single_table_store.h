@@ -120,6 +120,8 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   Result<std::vector<Zone>> ListZones(std::optional<std::string_view> tenant_id) override;
   Result<std::vector<Bay>> ListBays(std::string_view zone_id) override;
   Result<std::vector<Sensor>> ListSensors(std::optional<std::string_view> zone_id) override;
+  Result<SharedList<Bay>> SharedBays(std::string_view zone_id) override;
+  Result<SharedList<Sensor>> SharedZoneSensors(std::string_view zone_id) override;
   Result<EventPage> QueryEvents(const EventQuery& query) override;
 
   // --- The API's creates (query_store.h), in single_table_creates.cc.

@@ -651,17 +651,10 @@ Status RocksDbItemStore::QueryInto(const QueryRequest& request, Page* page, Shar
 
 namespace {
 
-// Whether `last` is still the page of its listing: every key has the value it had then (the
-// cache knows it, and it is the very same value), and no item's ttl has passed since.
-bool Unchanged(const ListingResolutions::Resolution& last,
-               const std::vector<StoredValueCache::Hit>& hits, int64_t now) {
-  for (size_t i = 0; i < hits.size(); ++i) {
-    if (!hits[i].known || hits[i].value != last.values[i]) return false;
-  }
-  for (int64_t ttl : last.ttls) {
-    if (TtlExpired(ttl, now)) return false;
-  }
-  return true;
+// Whether an item of `last` has passed its ttl since the page was made.
+bool AnyExpired(const ListingResolutions::Resolution& last, int64_t now) {
+  return std::any_of(last.ttls.begin(), last.ttls.end(),
+                     [now](int64_t ttl) { return TtlExpired(ttl, now); });
 }
 
 }  // namespace
@@ -721,14 +714,14 @@ Result<bool> RocksDbItemStore::QueryListed(const QueryRequest& request, const st
     }
   }
   const std::vector<std::string>& base_keys = last ? last->base_keys : made->base_keys;
-  // Each item as it is now: from the cache, else read (and kept there).
-  const uint64_t epoch = cache_->Epoch();
-  const std::vector<StoredValueCache::Hit> hits = cache_->LookupAll(base_keys);
   const int64_t now = Now();
-  if (last && Unchanged(*last, hits, now)) {
+  if (last && cache_->HoldsAll(last->base_keys, last->values) && !AnyExpired(*last, now)) {
     shared->items = last->items;
     return true;
   }
+  // Each item as it is now: from the cache, else read (and kept there).
+  const uint64_t epoch = cache_->Epoch();
+  const std::vector<StoredValueCache::Hit> hits = cache_->LookupAll(base_keys);
   std::vector<std::string_view> missed;
   for (size_t i = 0; i < base_keys.size(); ++i) {
     if (!hits[i].known) missed.push_back(base_keys[i]);

@@ -34,6 +34,17 @@ std::vector<StoredValueCache::Hit> StoredValueCache::LookupAll(
   return hits;
 }
 
+bool StoredValueCache::HoldsAll(std::span<const std::string> keys,
+                                std::span<const std::shared_ptr<const CachedValue>> values) const {
+  if (keys.size() != values.size()) return false;
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto it = map_.find(keys[i]);
+    if (it == map_.end() || it->second != values[i]) return false;
+  }
+  return true;
+}
+
 uint64_t StoredValueCache::Epoch() const {
   std::lock_guard lock(mu_);
   return epoch_;

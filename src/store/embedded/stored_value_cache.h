@@ -15,6 +15,7 @@
 // max_bytes it is emptied, and the working set fills it again. Thread-safe.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,7 +24,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -70,6 +70,10 @@ class StoredValueCache {
   // Lookup of every key, taking the lock once: hits[i] is keys[i]'s (a list of a zone's bays
   // took the lock once per bay, and the API's workers waited on each other for it).
   std::vector<Hit> LookupAll(std::span<const std::string> keys) const;
+  // Whether every keys[i] is kept with exactly values[i] (the same entry, compared by pointer; null
+  // for a key known to hold nothing): a page made of them is still the page. Copies nothing.
+  bool HoldsAll(std::span<const std::string> keys,
+                std::span<const std::shared_ptr<const CachedValue>> values) const;
 
   // Read before reading the database, passed to Fill after.
   uint64_t Epoch() const;
@@ -111,7 +115,8 @@ class StoredValueCache {
   void ClearLocked();
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map_;
+  // Open addressing: the API's lists look up a hundred keys a request (perf).
+  boost::unordered_flat_map<std::string, Entry, Hash, std::equal_to<>> map_;
   size_t bytes_ = 0;
   const size_t max_bytes_;
   uint64_t epoch_ = 0;
