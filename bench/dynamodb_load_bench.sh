@@ -42,23 +42,34 @@ unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB
 export NODE_NO_WARNINGS=1
 
 # --- 1. the server, stopped however the script ends -----------------------------------------------
-# This run's own server, never one found in the environment.
+# This run's own server, never one found in the environment; a fresh one for each loader, so that
+# none pays for what another left in it (DynamoDB Local slows down as tables come and go: it keeps
+# the streams of deleted tables).
 unset VDPARK_DYNAMODB_ENDPOINT VDPARK_DYNAMODB_LOCAL_ENDPOINT
 if [ "$SERVER" = local ]; then
   export DYNAMODB_LOCAL_PID_FILE=$DIR/dynamodb-local.pid DYNAMODB_LOCAL_LOG=$DIR/dynamodb-local.log
   trap scripts/stop-dynamodb-local.sh EXIT
-  started=$(scripts/start-dynamodb-local.sh)  # on its own line: a failed start stops the script
-  eval "$started"
-  ENDPOINT=$VDPARK_DYNAMODB_LOCAL_ENDPOINT
-  SERVER_NAME="DynamoDB Local 1.25.1 (npm amplify-dynamodb-simulator@$(node -p "require('./.deps/node_modules/amplify-dynamodb-simulator/package.json').version"))"
+  fresh_server() {
+    scripts/stop-dynamodb-local.sh || true
+    local started
+    started=$(scripts/start-dynamodb-local.sh)  # on its own line: a failed start stops the script
+    eval "$started"
+    ENDPOINT=$VDPARK_DYNAMODB_LOCAL_ENDPOINT
+  }
+  SERVER_NAME="DynamoDB Local 1.25.1 (npm amplify-dynamodb-simulator@$(node -p "require('./.deps/node_modules/amplify-dynamodb-simulator/package.json').version" 2>/dev/null || echo 2.9.30))"
 else
   export DYNALITE_PID_FILE=$DIR/dynalite.pid DYNALITE_LOG=$DIR/dynalite.log
   trap scripts/stop-dynalite.sh EXIT
-  started=$(scripts/start-dynalite.sh)
-  eval "$started"
-  ENDPOINT=$VDPARK_DYNAMODB_ENDPOINT
+  fresh_server() {
+    scripts/stop-dynalite.sh || true
+    local started
+    started=$(scripts/start-dynalite.sh)
+    eval "$started"
+    ENDPOINT=$VDPARK_DYNAMODB_ENDPOINT
+  }
   SERVER_NAME="dynalite $(node -p "require('./.deps/node_modules/dynalite/package.json').version")"
 fi
+fresh_server
 [ -d "$NODE_DIR/node_modules/@aws-sdk/client-dynamodb" ] ||
   npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error >&2
 
@@ -99,6 +110,7 @@ for mode in plan nopause parallel16; do
   limit=()
   [ "$mode" = plan ] && limit=(--limit "$PLAN_LIMIT")
   echo "plan's loader, $mode ..." >&2
+  fresh_server
   create_table "$table"
   run "$DIR/$mode.json" node "$NODE_DIR/plan_loader.mjs" --mode "$mode" --endpoint "$ENDPOINT" \
     --table "$table" --region "$REGION" --dir "$DIR/export" "${limit[@]}"
@@ -108,6 +120,7 @@ done
 
 # --- 4. vdpark ------------------------------------------------------------------------------------
 echo "vdpark migrate ..." >&2
+fresh_server
 create_table bench-vdpark
 run "$DIR/vdpark.json" "$BIN/vdpark" migrate --source "csv:$DIR/export" --target "$(url bench-vdpark)" \
   --concurrency 16 --rejects "$DIR/vdpark-rejects.csv" --json

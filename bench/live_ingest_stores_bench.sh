@@ -10,7 +10,9 @@
 #      --messages N` publishing the fleet's traffic as fast as the broker takes it; the rate is N
 #      over the time from the first publish until serve's vdpark_ingest_messages_total reaches N;
 #      serve's vdpark_store_live_writes_total says which path its writes took;
-#   4. the write units one message of each kind costs (build/live_write_units_bench), the capacity
+#   4. the live view across processes: an ingest-only and an API-only serve on one table, and
+#      `vdpark probe --stream` PROBES times: publish -> the API process's live stream and REST API;
+#   5. the write units one message of each kind costs (build/live_write_units_bench), the capacity
 #      plan's input (docs/capacity.md).
 # DynamoDB Local runs on this machine too (one Java process): what it costs is in the figure, where
 # on AWS a network round trip (a few milliseconds) would be; serve handles one message at a time,
@@ -39,11 +41,18 @@ cleanup() {
   scripts/stop-mosquitto.sh || true
 }
 trap cleanup EXIT
-started=$(scripts/start-dynamodb-local.sh)
-eval "$started"
+# DynamoDB Local slows down as tables come and go (it keeps the streams of deleted tables: a
+# second round's load on the same server took minutes where the first took seconds): a fresh one
+# for each round and for each step below.
+fresh_dynamodb_local() {
+  scripts/stop-dynamodb-local.sh || true
+  local started
+  started=$(scripts/start-dynamodb-local.sh)
+  eval "$started"
+  ENDPOINT=$VDPARK_DYNAMODB_LOCAL_ENDPOINT
+}
 started=$(scripts/start-mosquitto.sh)
 eval "$started"
-ENDPOINT=$VDPARK_DYNAMODB_LOCAL_ENDPOINT
 MQTT=$VDPARK_MQTT_URL
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB," \
   "$(lscpu | sed -n 's/^Model name: *//p'), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -80,6 +89,7 @@ round() {
 : >"$DIR/results.txt"
 for r in $(seq "$ROUNDS"); do
   table="bench-live-$r"
+  fresh_dynamodb_local
   "$BIN/vdpark" table create --target "dynamodb://$table?endpoint=$ENDPOINT" >/dev/null
   d=$(round "dynamodb://$table?endpoint=$ENDPOINT" "dynamodb-$r")
   "$BIN/vdpark" table delete --target "dynamodb://$table?endpoint=$ENDPOINT" --yes >/dev/null
@@ -99,7 +109,52 @@ print(f"| DynamoDB Local 1.25.1, transactions | **{d:,.0f}** | " + ", ".join(f"{
 print(f"| embedded | **{e:,.0f}** | " + ", ".join(f"{r[1]:,.0f}" for r in rows) + " |")
 print(f"\nDynamoDB Local / embedded: {ratio:.3f} ({int(sys.argv[2]):,} messages a round)")
 PY
-echo >&2
+echo
+# The live view across processes: an ingest-only serve and an API-only serve on one table; `vdpark
+# probe` publishes a bay change PROBES times and reports when the API process's GET /stream (fed by
+# the table's stream) and its REST API showed it.
+PROBES=${PROBES:-20}
+table=bench-live-view
+fresh_dynamodb_local
+"$BIN/vdpark" table create --target "dynamodb://$table?endpoint=$ENDPOINT" >/dev/null
+store="dynamodb://$table?endpoint=$ENDPOINT"
+"$BIN/vdpark" migrate --source "csv:$DIR/export" --target "$store" --retention-days 0 \
+  >"$DIR/migrate-view.log" 2>&1
+"$BIN/vdpark" serve --store "$store" --mqtt "$MQTT" --listen "" --client-id bench-view-ingest \
+  --retention-days 0 >"$DIR/serve-view-ingest.log" 2>&1 &
+ingest_pid=$!
+api_port=$(scripts/free-port.sh)
+"$BIN/vdpark" serve --store "$store" --listen "127.0.0.1:$api_port" >"$DIR/serve-view-api.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 200); do
+  grep -q "serving: " "$DIR/serve-view-ingest.log" && grep -q "dashboard: " "$DIR/serve-view-api.log" && break
+  sleep 0.1
+done
+zone=$(curl -s "http://127.0.0.1:$api_port/v1/zones" | python3 -c "import json,sys; print(json.load(sys.stdin)['zones'][0]['zoneId'])")
+bay=$(curl -s "http://127.0.0.1:$api_port/v1/zones/$zone/bays" | python3 -c "import json,sys; print(json.load(sys.stdin)['bays'][0]['bayNumber'])")
+: >"$DIR/probes.json"
+for _ in $(seq "$PROBES"); do
+  "$BIN/vdpark" probe --mqtt "$MQTT" --zone "$zone" --bay "$bay" --api "http://127.0.0.1:$api_port" \
+    --stream "http://127.0.0.1:$api_port/stream" --json >>"$DIR/probes.json" 2>>"$DIR/probes.err"
+done
+kill "$ingest_pid" "$serve_pid" 2>/dev/null; wait "$ingest_pid" "$serve_pid" 2>/dev/null || true
+serve_pid=""
+python3 - "$DIR/probes.json" <<'PY2'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def lat(kind):
+    return sorted(t["latencyMs"] for r in runs for t in r["targets"] if t["kind"] == kind and t["shown"])
+print(f"| publish -> shown by the API process ({len(runs)} probes) | median | p90 | slowest |")
+print("|---|---|---|---|")
+for kind, label in (("stream", "its live stream (GET /stream, from the table's stream)"),
+                    ("api", "its REST API (GET the bay)")):
+    v = lat(kind)
+    if len(v) != len(runs):
+        sys.exit(f"{kind}: {len(v)} of {len(runs)} probes shown")
+    print(f"| {label} | {statistics.median(v):.0f} ms | {v[int(0.9 * (len(v) - 1))]:.0f} ms | {v[-1]:.0f} ms |")
+PY2
+echo
 if [ -x "$BIN/live_write_units_bench" ]; then
+  fresh_dynamodb_local
   "$BIN/live_write_units_bench" "$ENDPOINT"
 fi

@@ -62,14 +62,16 @@ int Run(const std::string& endpoint) {
   setenv("AWS_SECRET_ACCESS_KEY", "vdpark-bench-secret", 0);
   const std::string table = "vdpark-write-units";
   const std::string url = "dynamodb://" + table + "?region=me-central-1&endpoint=" + endpoint;
-  auto opened = OpenStoreRoles("dynamodb://dummy?region=me-central-1&endpoint=" + endpoint);
-  if (!opened.ok()) return Fail(opened.status());
-  auto& items =
-      dynamic_cast<DynamoDbItemStore&>(dynamic_cast<SingleTableStore&>(*opened->records).items());
-  (void)DeleteTable(items.client(), table);
+  DynamoDbClientOptions client_options;
+  client_options.settings.region = "me-central-1";
+  client_options.settings.endpoint = endpoint;
+  client_options.settings.credentials = {"AKIDVDPARKBENCH", "vdpark-bench-secret", ""};
+  auto client = DynamoDbClient::Create(client_options);
+  if (!client.ok()) return Fail(client.status());
+  (void)DeleteTable(**client, table);
   TableAdminOptions admin;
   admin.poll_interval = std::chrono::milliseconds(20);
-  if (auto created = CreateTable(items.client(), table, admin); !created.ok()) {
+  if (auto created = CreateTable(**client, table, admin); !created.ok()) {
     return Fail(created.status());
   }
   auto store = OpenStoreRoles(url);
