@@ -43,8 +43,17 @@ class Table {
     }
   }
   Result<OpenedStore> Open() const { return OpenStoreRoles(url_); }
+  // Writes the parking fixture (parking_fixture.h: two zones, five bays and their sensors).
+  Status LoadFleet() {
+    testing::WriteFixture(tmp_, "fleet");
+    VDPARK_ASSIGN_OR_RETURN(auto fleet, OpenStore("csv:" + tmp_ / "fleet"));
+    VDPARK_ASSIGN_OR_RETURN(Metadata md, fleet->ReadMetadata(nullptr));
+    VDPARK_ASSIGN_OR_RETURN(OpenedStore store, Open());
+    return store.records->WriteMetadata(md);
+  }
 
  private:
+  testing::TempDir tmp_;
   std::unique_ptr<DynamoDbClient> client_;
   std::string name_, url_;
 };
@@ -63,19 +72,13 @@ using ByBay = std::map<std::string, std::vector<std::string>>;
 
 TEST(ChangeFeedTest, AnotherProcessIsToldEveryBayChangeAsTheLiveStreamShowsIt) {
   VDPARK_REQUIRE_DYNAMODB_LOCAL(endpoint);
-  testing::TempDir tmp;
-  testing::WriteFixture(tmp, "fleet");
   Table table;
   RECORD_ASSERT_OK(table.Create(endpoint));
+  RECORD_ASSERT_OK(table.LoadFleet());
   auto writer = table.Open();  // the ingesting process's store
   auto viewer = table.Open();  // the API process's
   RECORD_ASSERT_OK(writer);
   RECORD_ASSERT_OK(viewer);
-  auto fleet = OpenStore("csv:" + tmp / "fleet");
-  RECORD_ASSERT_OK(fleet);
-  auto md = (*fleet)->ReadMetadata(nullptr);
-  RECORD_ASSERT_OK(md);
-  RECORD_ASSERT_OK(writer->records->WriteMetadata(*md));
 
   std::mutex mu;
   ByBay told, shown;  // guarded by mu
@@ -136,17 +139,11 @@ TEST(ChangeFeedTest, AnotherProcessIsToldEveryBayChangeAsTheLiveStreamShowsIt) {
 // newest change (documented), not at the stream's 24 hours of history.
 TEST(ChangeFeedTest, ChangesBeforeTheStartAreNotTold) {
   VDPARK_REQUIRE_DYNAMODB_LOCAL(endpoint);
-  testing::TempDir tmp;
-  testing::WriteFixture(tmp, "fleet");
   Table table;
   RECORD_ASSERT_OK(table.Create(endpoint));
+  RECORD_ASSERT_OK(table.LoadFleet());
   auto store = table.Open();
   RECORD_ASSERT_OK(store);
-  auto fleet = OpenStore("csv:" + tmp / "fleet");
-  RECORD_ASSERT_OK(fleet);
-  auto md = (*fleet)->ReadMetadata(nullptr);
-  RECORD_ASSERT_OK(md);
-  RECORD_ASSERT_OK(store->records->WriteMetadata(*md));
   Ingestor ingestor(*store->live, *store->records);
   const Timestamp t0 = Timestamp::Now();
   RECORD_ASSERT_OK(
