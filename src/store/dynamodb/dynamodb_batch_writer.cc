@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/dynamodb/attribute_json.h"
+#include "store/dynamodb/capacity_sample.h"
 #include "store/dynamodb/dynamodb_request_parts.h"
 
 namespace vdpark {
@@ -129,11 +130,13 @@ std::vector<std::vector<size_t>> MakeBatches(const std::vector<size_t>& pending,
 class BatchWriteRun {
  public:
   BatchWriteRun(DynamoDbClient& client, const std::string& table, const BatchWriterOptions& options,
-                std::span<const WriteRequest> writes, std::vector<Planned> planned,
-                const std::atomic<int>& in_flight_limit, const WriteControls& controls)
+                CapacitySample& capacity, std::span<const WriteRequest> writes,
+                std::vector<Planned> planned, const std::atomic<int>& in_flight_limit,
+                const WriteControls& controls)
       : client_(client),
         table_(table),
         options_(options),
+        capacity_(capacity),
         writes_(writes),
         planned_(std::move(planned)),
         in_flight_limit_(in_flight_limit),
@@ -183,6 +186,7 @@ class BatchWriteRun {
   // which nothing more is sent).
   void SendRound(const std::vector<std::vector<size_t>>& batches) {
     size_t next = 0, in_flight = 0;
+    asks_.assign(batches.size(), false);
     while (next < batches.size() || in_flight > 0) {
       const size_t limit = InFlightLimit();
       while (error_.ok() && next < batches.size() && in_flight < limit) {
@@ -214,7 +218,8 @@ class BatchWriteRun {
       controls_.write_units->Acquire(static_cast<double>(units));
     }
     ++report_.requests_sent;
-    client_.CallAsync("BatchWriteItem", BuildRequest(batch),
+    asks_[b] = capacity_.NextAsks();
+    client_.CallAsync("BatchWriteItem", BuildRequest(batch, asks_[b]),
                       [inbox = inbox_, b](Result<boost::json::object> result) {
                         std::lock_guard lock(inbox->mu);
                         inbox->answers.push_back({b, std::move(result)});
@@ -254,7 +259,7 @@ class BatchWriteRun {
       ++report_.throttled_requests;
       pending_.insert(pending_.end(), unprocessed.begin(), unprocessed.end());
     }
-    CountWriteUnits(response, batch, std::move(unprocessed));
+    CountWriteUnits(response, batch, std::move(unprocessed), asks_[answer.batch]);
   }
 
   // The requests the server left in UnprocessedItems, matched back by key.
@@ -283,25 +288,33 @@ class BatchWriteRun {
     return unprocessed;
   }
 
-  // As the answer reports them, else estimated for the requests of `batch` it applied.
+  // As the answer reports them when the call asked (see CapacitySample); else the size estimate of
+  // the requests of `batch` it applied, scaled by the sample when the Write finishes (by then the
+  // asking calls sent with this one have answered too).
   void CountWriteUnits(const boost::json::object& response, const std::vector<size_t>& batch,
-                       std::vector<size_t> unprocessed) {
-    if (std::optional<double> units = dynamodb_parts::ConsumedUnits(response)) {
-      report_.write_units += *units;
-      return;
-    }
-    ++report_.unreported_capacity;
+                       std::vector<size_t> unprocessed, bool asked) {
     std::sort(unprocessed.begin(), unprocessed.end());
+    double estimated = 0;
     for (size_t i : batch) {
       if (!std::binary_search(unprocessed.begin(), unprocessed.end(), i)) {
-        report_.write_units += static_cast<double>(planned_[i].units);
+        estimated += static_cast<double>(planned_[i].units);
       }
     }
+    if (asked) {
+      ++report_.capacity_asked;
+      if (std::optional<double> units = dynamodb_parts::ConsumedUnits(response)) {
+        report_.write_units += *units;
+        capacity_.Observe(*units, estimated);
+        return;
+      }
+      ++report_.unreported_capacity;
+    }
+    unscaled_units_ += estimated;
   }
 
   // One BatchWriteItem request in one arena: the client serializes it before CallAsync returns,
   // and an arena makes the thousands of small JSON nodes cheap.
-  boost::json::object BuildRequest(const std::vector<size_t>& batch) const {
+  boost::json::object BuildRequest(const std::vector<size_t>& batch, bool ask_capacity) const {
     boost::json::storage_ptr sp =
         boost::json::make_shared_resource<boost::json::monotonic_resource>();
     boost::json::array entries(sp);
@@ -322,12 +335,13 @@ class BatchWriteRun {
     tables[table_] = std::move(entries);
     boost::json::object request(sp);
     request["RequestItems"] = std::move(tables);
-    request["ReturnConsumedCapacity"] = "TOTAL";
+    if (ask_capacity) request["ReturnConsumedCapacity"] = "TOTAL";
     return request;
   }
 
   BatchWriteReport Finish(Status status) {
     report_.status = std::move(status);
+    report_.write_units += capacity_.Scaled(unscaled_units_);
     report_.throttled_answers = client_.stats().throttled.load() - throttled_before_;
     return report_;
   }
@@ -335,6 +349,7 @@ class BatchWriteRun {
   DynamoDbClient& client_;
   const std::string& table_;
   const BatchWriterOptions& options_;
+  CapacitySample& capacity_;
   const std::span<const WriteRequest> writes_;
   const std::vector<Planned> planned_;
   std::unordered_map<std::string, size_t> index_of_;  // for matching UnprocessedItems back
@@ -343,6 +358,8 @@ class BatchWriteRun {
   const uint64_t throttled_before_;
   const std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   std::vector<size_t> pending_;  // requests of the next round
+  std::vector<bool> asks_;       // of the round's batches, which ask for their capacity
+  double unscaled_units_ = 0;    // estimated units of the answers that reported none
   Status error_;                 // the first error not to be retried
   BatchWriteReport report_;
 };
@@ -351,7 +368,12 @@ class BatchWriteRun {
 
 DynamoDbBatchWriter::DynamoDbBatchWriter(DynamoDbClient& client, std::string table,
                                          BatchWriterOptions options)
-    : client_(client), table_(std::move(table)), options_(options) {}
+    : client_(client),
+      table_(std::move(table)),
+      options_(options),
+      capacity_(std::make_unique<CapacitySample>(options.capacity_sample_every)) {}
+
+DynamoDbBatchWriter::~DynamoDbBatchWriter() = default;
 
 BatchWriteReport DynamoDbBatchWriter::Write(std::span<const WriteRequest> writes,
                                             const std::atomic<int>& in_flight_limit,
@@ -362,8 +384,8 @@ BatchWriteReport DynamoDbBatchWriter::Write(std::span<const WriteRequest> writes
     report.status = planned.status().WithContext("BatchWrite to " + table_);
     return report;
   }
-  return BatchWriteRun(client_, table_, options_, writes, std::move(*planned), in_flight_limit,
-                       controls)
+  return BatchWriteRun(client_, table_, options_, *capacity_, writes, std::move(*planned),
+                       in_flight_limit, controls)
       .Run();
 }
 

@@ -17,9 +17,10 @@
 // many. A non-retryable error stops new calls, waits for those in flight, and is returned; the
 // requests applied until then stay applied (BatchWrite is not atomic as a whole).
 //
-// Write capacity: every call asks for ReturnConsumedCapacity=TOTAL; when an answer reports none
-// (dynalite may not), its applied requests are estimated at 1 unit per started KB of item (a
-// delete at 1). Index writes are in the reported figure but not in the estimate.
+// Write capacity: one call in options.capacity_sample_every asks for ReturnConsumedCapacity=TOTAL
+// and counts what the server reports; the others, and an asking call answered without a figure
+// (dynalite may not give one), count their applied requests at 1 unit per started KB of item (a
+// delete at 1), scaled by what the asking calls reported against that estimate (CapacitySample).
 //
 // Thread-safe: one writer serves any number of concurrent Write calls.
 #pragma once
@@ -28,6 +29,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -39,6 +41,8 @@
 
 namespace vdpark {
 
+class CapacitySample;
+
 inline constexpr size_t kMaxBatchItems = 25;  // DynamoDB's BatchWriteItem limits
 inline constexpr size_t kMaxBatchBytes = size_t{16} << 20;
 
@@ -46,6 +50,7 @@ struct BatchWriterOptions {
   int max_rounds = 40;                          // rounds of resending before kThrottled
   std::chrono::milliseconds base_backoff{50};   // wait before the second round
   std::chrono::milliseconds max_backoff{5000};  // longest wait between two rounds
+  int capacity_sample_every = 16;               // 1 in this many calls asks for its capacity
 };
 
 // What one Write call did, for the loader's rate control and reports.
@@ -59,7 +64,8 @@ struct BatchWriteReport {
   uint64_t throttled_answers = 0;
   uint64_t rounds = 0;               // rounds of calls (1 when nothing had to be resent)
   double write_units = 0;            // consumed write capacity, as reported or estimated
-  uint64_t unreported_capacity = 0;  // answers without ConsumedCapacity (their units estimated)
+  uint64_t capacity_asked = 0;       // answered calls that asked for their consumed capacity
+  uint64_t unreported_capacity = 0;  // of those, answered without it (their units estimated)
 
   // Whether the server pushed back during the call: the loader's signal to slow down.
   bool throttled() const { return throttled_requests > 0 || throttled_answers > 0; }
@@ -77,6 +83,7 @@ class DynamoDbBatchWriter {
  public:
   // `client` must outlive the writer.
   DynamoDbBatchWriter(DynamoDbClient& client, std::string table, BatchWriterOptions options = {});
+  ~DynamoDbBatchWriter();
 
   // Writes every request as described above; blocks until done. `in_flight_limit` below 1 counts
   // as 1.
@@ -88,6 +95,7 @@ class DynamoDbBatchWriter {
   DynamoDbClient& client_;
   std::string table_;
   BatchWriterOptions options_;
+  std::unique_ptr<CapacitySample> capacity_;  // shared by every Write: the scale spans them
 };
 
 }  // namespace vdpark
