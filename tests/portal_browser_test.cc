@@ -1,0 +1,165 @@
+// The operator portal, page for page, in a real headless Chromium (tests/browser/portal.mjs,
+// driven by playwright-core): `vdpark serve` over an embedded store with ingest from a private
+// Mosquitto. Every page loads with no console error and shows what the API answers; filters,
+// search, downloads, the keyboard and a phone's viewport work; an arrival published to the broker
+// shows on the map, in the feed and on the zone's page; an alert raised by a health message is
+// acknowledged and resolved. The same run writes the screenshots of the main pages (1280x800) to
+// docs/screenshots (VDPARK_SCREENSHOT_DIR elsewhere).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "mosquitto.h"
+#include "store/open_store.h"
+#include "test_dirs.h"
+#include "wait_until.h"
+
+namespace vdpark {
+namespace {
+
+using testing::PrivateBroker;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WaitUntil;
+
+bool BrowserAvailable() {
+  const std::string playwright =
+      std::string(VDPARK_SOURCE_DIR) + "/.deps/node_modules/playwright-core/package.json";
+  return std::filesystem::exists("/usr/bin/chromium") && std::filesystem::exists(playwright);
+}
+
+constexpr char kBrowserMissing[] =
+    "needs Debian's chromium and npm's playwright-core (scripts/install-deps.sh installs both)";
+
+// A bay of the store and its sensor.
+struct SensorBay {
+  std::string zone, bay, sensor;
+};
+
+// A store of generated data in `dir`/store: `zones` zones, `days` days of history.
+void GenerateStore(const TempDir& dir, int zones, int days) {
+  const std::string log = dir / "cli.log";
+  for (const std::string& args :
+       {"generate --out csv:export --zones " + std::to_string(zones) + " --days " +
+            std::to_string(days),
+        std::string("migrate --source csv:export --target embedded:store --retention-days 0")}) {
+    const std::string cmd =
+        "cd " + dir.path() + " && " + VDPARK_BINARY + " " + args + " >>" + log + " 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(log);
+  }
+}
+
+// Two vacant bays with sensors, in different zones when there are several: the first for the
+// live arrival, the second for the planted low battery.
+std::vector<SensorBay> VacantSensorBays(const std::string& store_dir) {
+  std::vector<SensorBay> found;
+  auto store = OpenStore("embedded:" + store_dir);
+  if (!store.ok()) return found;
+  auto md = (*store)->ReadMetadata({});
+  if (!md.ok()) return found;
+  for (const Bay& b : md->bays) {
+    if (b.status != BayStatus::kVacant || !b.sensor_id) continue;
+    if (!found.empty() && found.front().zone == b.zone_id) continue;
+    found.push_back({b.zone_id, b.bay_number, *b.sensor_id});
+    if (found.size() == 2) break;
+  }
+  return found;
+}
+
+// `vdpark serve` in `dir` with `args`, its output in serve.log; stopped by the destructor.
+class ServeProcess {
+ public:
+  ServeProcess(const TempDir& dir, const std::vector<std::string>& args) : log_(dir / "serve.log") {
+    std::vector<std::string> argv = {VDPARK_BINARY, "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = fork();
+    if (pid_ == 0) {
+      if (chdir(dir.path().c_str()) != 0) _exit(127);
+      if (freopen(log_.c_str(), "w", stdout) == nullptr) _exit(127);
+      dup2(fileno(stdout), 2);
+      std::vector<char*> raw;
+      for (std::string& a : argv) raw.push_back(a.data());
+      raw.push_back(nullptr);
+      execv(VDPARK_BINARY, raw.data());
+      _exit(127);
+    }
+    WaitUntil(
+        [&] {
+          const std::string text = ReadFile(log_);
+          const size_t at = text.find("dashboard: ");
+          const size_t end = at == std::string::npos ? at : text.find('\n', at);
+          if (end != std::string::npos) {
+            url_ = text.substr(at + 11, text.find(' ', at + 11) - at - 11);
+          }
+          return !url_.empty();
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(50));
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  const std::string& url() const { return url_; }  // empty when serve did not start
+  std::string log() const { return ReadFile(log_); }
+
+ private:
+  std::string log_;
+  std::string url_;
+  pid_t pid_ = -1;
+};
+
+// Runs tests/browser/portal.mjs with `args`; its exit status, its output in `out`.
+int RunPortalChecks(const std::string& args, const std::string& out) {
+  const std::string cmd = "cd " + std::string(VDPARK_SOURCE_DIR) +
+                          " && node tests/browser/portal.mjs " + args + " >" + out + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ScreenshotDir() {
+  const char* dir = std::getenv("VDPARK_SCREENSHOT_DIR");
+  return dir != nullptr && *dir != '\0' ? dir
+                                        : std::string(VDPARK_SOURCE_DIR) + "/docs/screenshots";
+}
+
+TEST(PortalBrowserTest, EveryPageShowsTheStoreAndStaysLive) {
+  if (!BrowserAvailable()) GTEST_SKIP() << kBrowserMissing;
+  PrivateBroker broker;
+  if (!broker.available()) GTEST_SKIP() << testing::kMosquittoMissing;
+  ASSERT_TRUE(broker.Start().ok()) << broker.log();
+  TempDir tmp;
+  ASSERT_NO_FATAL_FAILURE(GenerateStore(tmp, 5, 3));
+  const std::vector<SensorBay> bays = VacantSensorBays(tmp / "store");
+  ASSERT_EQ(bays.size(), 2u);
+  const SensorBay& arrival = bays[0];
+  const SensorBay& health = bays[1];
+
+  ServeProcess serve(tmp, {"--store", "embedded:store", "--listen", "127.0.0.1:0", "--mqtt",
+                           broker.url(), "--client-id", "portal-test", "--retention-days", "0"});
+  ASSERT_FALSE(serve.url().empty()) << serve.log();
+
+  const std::string out = tmp / "browser.log";
+  const int status = RunPortalChecks(
+      serve.url() + " --mqtt-port " + std::to_string(broker.port()) + " --zone " + arrival.zone +
+          " --bay " + arrival.bay + " --sensor " + arrival.sensor + " --health-zone " +
+          health.zone + " --health-bay " + health.bay + " --health-sensor " + health.sensor +
+          " --screenshots " + ScreenshotDir() + " --artifacts " + tmp.path(),
+      out);
+  EXPECT_EQ(status, 0) << serve.url() << "\n" << ReadFile(out) << "\n--- serve:\n" << serve.log();
+  EXPECT_NE(ReadFile(out).find("portal.mjs: PASS"), std::string::npos) << ReadFile(out);
+}
+
+}  // namespace
+}  // namespace vdpark
