@@ -120,7 +120,7 @@ export async function checkZones(p) {
   const id = `zone-browser-${Date.now() % 100000}`;
   const fillForm = async () => {
     await p.page.click('#zone-add');
-    await p.page.fill('#zone-form-name', 'Browser Test Zone');
+    await p.page.fill('#zone-form-name', 'Al Wasl Road P1');
     await p.page.fill('#zone-form-zoneId', id);
     await p.page.fill('#zone-form-address', 'Al Wasl Road, Jumeirah');
     await p.page.fill('#zone-form-totalBays', '12');
@@ -134,7 +134,7 @@ export async function checkZones(p) {
     document.querySelector(`#zones-table tr[data-zone-id="${zid}"]`), id,
   { describe: () => document.getElementById('zone-form-error').textContent });
   const created = await p.api(`/v1/zones/${id}`);
-  if (created.name !== 'Browser Test Zone' || created.totalBays !== 12 || created.pricePerHour !== 5) {
+  if (created.name !== 'Al Wasl Road P1' || created.totalBays !== 12 || created.pricePerHour !== 5) {
     fail(`zones: the API has ${JSON.stringify(created)} for the zone added`);
   }
   p.expectFailure(409, '/v1/zones');

@@ -90,8 +90,11 @@ function place() {
     label.setAttribute('font-size', 12 * k);
     label.setAttribute('y', Number(g.dataset.y) - (r + 4) * k);
   }
+  // Close enough to tell bays apart (about 2 m a pixel): the bays in front, the zones faint.
+  const detail = Math.log2(view.scale) >= 16;
+  view.svg.dataset.detail = detail ? 'bays' : 'zones';
   view.bayLayer.setAttribute('stroke-width', k);
-  for (const dot of view.bayLayer.children) dot.setAttribute('r', 3.5 * k);
+  for (const dot of view.bayLayer.children) dot.setAttribute('r', (detail ? 5 : 3) * k);
   view.svg.dataset.zoom = Math.log2(view.scale).toFixed(1);
   drawTiles();
 }

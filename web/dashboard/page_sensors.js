@@ -58,7 +58,7 @@ export default {
   title: 'Sensors',
   mount(root) {
     view.root = root;
-    view.search = el('input', { id: 'sensors-search', type: 'search', placeholder: 'Search id or model  ( / )',
+    view.search = el('input', { id: 'sensors-search', type: 'search', placeholder: 'Search id or model (/)',
       'aria-label': 'Search sensors', 'data-search': true, oninput: render });
     view.status = select('sensors-status', [['all', 'Any status'], ['online', 'Online'], ['active', 'Active'],
       ['offline', 'Offline']], 'all', 'Status');

@@ -101,7 +101,7 @@ export default {
   title: 'Zones',
   mount(root) {
     view.root = root;
-    view.search = el('input', { id: 'zones-search', type: 'search', placeholder: 'Search name or address  ( / )',
+    view.search = el('input', { id: 'zones-search', type: 'search', placeholder: 'Search name or address (/)',
       'aria-label': 'Search zones', 'data-search': true, oninput: render });
     view.levelFilter = select('zones-level', [['all', 'Any occupancy'], ['low', `Low (${LEVEL_TEXT.low})`],
       ['mid', `Medium (${LEVEL_TEXT.mid})`], ['high', `High (${LEVEL_TEXT.high})`]], 'all', 'Occupancy level');
