@@ -5,7 +5,7 @@
 //   node tests/browser/portal.mjs URL --mqtt-port PORT --zone ID --bay BAY --sensor ID
 //        --health-zone ID --health-bay BAY --health-sensor ID [--screenshots DIR]
 //        [--migration none|status] [--migration-change 'SHELL COMMAND'] [--only a,b,...]
-//        [--allow-404 /v1/PATH,...] [--artifacts DIR]
+//        [--allow-404 /v1/PATH,...] [--artifacts DIR] [--tile-port PORT]
 //
 // URL is the server's root (dashboard and /v1). --zone/--bay/--sensor: a vacant bay with its
 // sensor, for the live arrival; --health-*: a sensor given battery 5 for the alert. Checks, in
@@ -16,6 +16,8 @@
 // that changes the verdict. --screenshots DIR: the main pages at 1280x800 written there.
 // --allow-404: API paths whose 404 (a console error in Chromium) is not counted, for a server
 // that lacks those routes. --artifacts DIR: a screenshot of the page where a check failed.
+// --tile-port PORT: serve was given --map-tiles http://127.0.0.1:PORT/{z}/{x}/{y}.png; this script
+// serves those tiles and checks the map draws them (the check "tiles", first).
 //
 // Environment: VDPARK_API_KEY (optional); CHROMIUM (default /usr/bin/chromium); PLAYWRIGHT_CORE.
 // Exit code 0 when every check passed ("portal.mjs: PASS" on stdout); 1 with
@@ -26,17 +28,18 @@ import { checkAnalytics, checkKeyboard, checkMigration, checkPhone, checkSetting
 import { checkEvents } from './portal_checks_events.mjs';
 import { checkAlerts, checkArrival } from './portal_checks_live.mjs';
 import { checkMap, checkSensors, checkZone, checkZones } from './portal_checks_pages.mjs';
+import { checkTiles, startTileServer } from './portal_checks_tiles.mjs';
 import { Failure, Portal, fail, log } from './portal_harness.mjs';
 
 const OVERALL_LIMIT_MS = 300_000;
-const ALL = ['map', 'zones', 'zone', 'events', 'live', 'alerts', 'sensors', 'analytics', 'settings', 'migration',
+const ALL = ['tiles', 'map', 'zones', 'zone', 'events', 'live', 'alerts', 'sensors', 'analytics', 'settings', 'migration',
   'keyboard', 'phone', 'render', 'screenshots'];
 const PHONE_PAGES = ['#/', '#/map', '#/zones', '#/sensors', '#/events', '#/analytics', '#/alerts', '#/settings', '#/migration'];
 
 function parseArgs(argv) {
   const args = { url: '', 'mqtt-port': '', zone: '', bay: '', sensor: '', 'health-zone': '', 'health-bay': '',
     'health-sensor': '', screenshots: '', migration: 'none', 'migration-change': '', only: ALL.join(','),
-    'allow-404': '', artifacts: '' };
+    'allow-404': '', artifacts: '', 'tile-port': '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -71,10 +74,14 @@ function runShell(command) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const options = { apiKey: process.env.VDPARK_API_KEY || '', mqttPort: Number(args['mqtt-port']) };
+  const want = new Set(args.only);
+  const tilePort = Number(args['tile-port']);
+  const options = { apiKey: process.env.VDPARK_API_KEY || '', mqttPort: Number(args['mqtt-port']),
+    otherOrigins: tilePort ? [`http://127.0.0.1:${tilePort}`] : [] };
+  if (!tilePort) want.delete('tiles');
+  const tiles = tilePort ? await startTileServer(tilePort) : null;
   const live = { zone: args.zone, bay: args.bay, sensor: args.sensor };
   const health = { healthZone: args['health-zone'], healthBay: args['health-bay'], healthSensor: args['health-sensor'] };
-  const want = new Set(args.only);
   if ((want.has('live') || want.has('zone') || want.has('events')) && !args.zone) fail('--zone is needed');
   if (want.has('live') && !(args.bay && args.sensor && options.mqttPort)) fail('live: --bay, --sensor and --mqtt-port are needed');
   if (want.has('alerts') && !(health.healthSensor && options.mqttPort)) fail('alerts: --health-* and --mqtt-port are needed');
@@ -86,6 +93,7 @@ async function main() {
     for (const apiPath of args['allow-404'].split(',').filter(Boolean)) p.expectFailure(404, apiPath);
     await p.go('#/');
     const steps = {
+      tiles: () => checkTiles(p, tiles),
       map: () => checkMap(p),
       zones: () => checkZones(p),
       zone: () => checkZone(p, live),
@@ -118,6 +126,7 @@ async function main() {
     throw err;
   } finally {
     await p.close();
+    tiles?.close();
   }
 }
 

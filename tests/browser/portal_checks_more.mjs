@@ -19,7 +19,10 @@ export async function checkAnalytics(p) {
     }, { events: s.events, revenue: money(s.revenue) },
     { describe: () => [...document.querySelectorAll('#analytics-cards .value')].map((e) => e.textContent) });
     const avg = await p.page.$eval('#analytics-cards [data-stat="averageOccupancy"] .value', (e) => e.textContent);
-    if (avg !== `${Number(s.averageOccupancy).toFixed(1)} %`) fail(`analytics ${period}: average occupancy "${avg}", the API ${s.averageOccupancy}`);
+    // Bay-time up to now: it moves between the page's read and this one, a little.
+    if (!/^\d+\.\d %$/.test(avg) || Math.abs(parseFloat(avg) - Number(s.averageOccupancy)) > 0.2) {
+      fail(`analytics ${period}: average occupancy "${avg}", the API ${s.averageOccupancy}`);
+    }
     const zoneRows = await p.page.$$eval('#analytics-zones tbody tr', (trs) => trs.map((tr) => tr.dataset.zoneId));
     if (zoneRows.join() !== s.zones.map((z) => z.zoneId).join()) fail(`analytics ${period}: zones compared ${zoneRows}, the API ${s.zones.map((z) => z.zoneId)}`);
     const bars = await p.page.$$eval('#chart-hours rect.bar', (rs) => rs.map((r) => ({ hour: Number(r.dataset.hour), kind: r.classList.contains('arrivals') ? 'arrivals' : 'departures', value: Number(r.dataset.value) })));

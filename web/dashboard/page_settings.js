@@ -22,14 +22,15 @@ function status(ok, yes, no, unknown = 'unknown') {
 }
 
 function renderEndpoints() {
+  const known = Boolean(state.settings.endpoints);
   const e = state.settings.endpoints || {};
   const row = (label, value, badge, key) => el('div', { class: 'endpoint', dataset: { endpoint: key } },
     el('dt', { text: label }), el('dd', {}, el('code', { text: value || '–' }), badge || null));
   view.endpoints.replaceChildren(
-    row('API', e.api || location.origin, status(state.settingsError ? false : true, 'answering', 'error'), 'api'),
+    row('API', e.api || location.origin, status(state.zonesLoaded, 'answering', 'not answering'), 'api'),
     row('Live stream', `${location.origin}/stream`, status(state.connection === 'live' ? true : state.connection === 'connecting' ? null : false,
       'connected', 'reconnecting', 'connecting'), 'stream'),
-    row('MQTT broker', e.mqtt || 'none (ingest not running)', e.mqtt ? status(e.mqttConnected, 'connected', 'disconnected') : null, 'mqtt'),
+    row('MQTT broker', e.mqtt || (known ? 'none (ingest not running)' : '–'), e.mqtt ? status(e.mqttConnected, 'connected', 'disconnected') : null, 'mqtt'),
     row('Store', e.store || '–', null, 'store'),
     row('Map tiles', state.settings.mapTiles || 'none (the map is drawn without tiles)', null, 'tiles'));
   if (state.settingsError) {
