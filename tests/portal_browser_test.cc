@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -43,17 +44,52 @@ struct SensorBay {
   std::string zone, bay, sensor;
 };
 
-// A store of generated data in `dir`/store: `zones` zones, `days` days of history.
+// The sensor of bay kOfflineBay in every zone is exported as offline: the pages must show it so.
+constexpr char kOfflineBay[] = "A-002";
+
+// `text` (sensors.csv) with the status of every sensor of bay kOfflineBay set to "offline".
+std::string MarkOffline(const std::string& text) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    // sensor_id,model,firmware_version,install_date,zone_id,bay_number,status,...
+    std::vector<size_t> commas;
+    for (size_t i = line.find(','); i != std::string::npos; i = line.find(',', i + 1)) {
+      commas.push_back(i);
+    }
+    if (commas.size() >= 7 &&
+        line.substr(commas[4] + 1, commas[5] - commas[4] - 1) == kOfflineBay) {
+      line = line.substr(0, commas[5] + 1) + "offline" + line.substr(commas[6]);
+    }
+    out += line;
+    if (end < text.size()) out += '\n';
+    at = end + 1;
+  }
+  return out;
+}
+
+// A store of generated data in `dir`/store: `zones` zones, `days` days of history, the sensors
+// of bay kOfflineBay offline.
 void GenerateStore(const TempDir& dir, int zones, int days) {
   const std::string log = dir / "cli.log";
-  for (const std::string& args :
-       {"generate --out csv:export --zones " + std::to_string(zones) + " --days " +
-            std::to_string(days),
-        std::string("migrate --source csv:export --target embedded:store --retention-days 0")}) {
+  auto run = [&](const std::string& args) {
     const std::string cmd =
         "cd " + dir.path() + " && " + VDPARK_BINARY + " " + args + " >>" + log + " 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(log);
-  }
+    return std::system(cmd.c_str());
+  };
+  ASSERT_EQ(run("generate --out csv:export --zones " + std::to_string(zones) + " --days " +
+                std::to_string(days)),
+            0)
+      << ReadFile(log);
+  const std::string sensors = ReadFile(dir / "export/sensors.csv");
+  const std::string marked = MarkOffline(sensors);
+  ASSERT_NE(marked, sensors) << "no sensor of bay " << kOfflineBay;
+  dir.Write("export/sensors.csv", marked);
+  ASSERT_EQ(run("migrate --source csv:export --target embedded:store --retention-days 0"), 0)
+      << ReadFile(log);
 }
 
 // Two vacant bays with sensors, in different zones when there are several: the first for the
@@ -65,7 +101,7 @@ std::vector<SensorBay> VacantSensorBays(const std::string& store_dir) {
   auto md = (*store)->ReadMetadata({});
   if (!md.ok()) return found;
   for (const Bay& b : md->bays) {
-    if (b.status != BayStatus::kVacant || !b.sensor_id) continue;
+    if (b.status != BayStatus::kVacant || !b.sensor_id || b.bay_number == kOfflineBay) continue;
     if (!found.empty() && found.front().zone == b.zone_id) continue;
     found.push_back({b.zone_id, b.bay_number, *b.sensor_id});
     if (found.size() == 2) break;
@@ -120,10 +156,13 @@ class ServeProcess {
   pid_t pid_ = -1;
 };
 
-// Runs tests/browser/portal.mjs with `args`; its exit status, its output in `out`.
+// Runs tests/browser/portal.mjs with `args` (and $VDPARK_PORTAL_ARGS, e.g. "--only map,zones"
+// while working on a page); its exit status, its output in `out`.
 int RunPortalChecks(const std::string& args, const std::string& out) {
+  const char* extra = std::getenv("VDPARK_PORTAL_ARGS");
   const std::string cmd = "cd " + std::string(VDPARK_SOURCE_DIR) +
-                          " && node tests/browser/portal.mjs " + args + " >" + out + " 2>&1";
+                          " && node tests/browser/portal.mjs " + args + " " +
+                          (extra != nullptr ? extra : "") + " >" + out + " 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -151,14 +190,16 @@ TEST(PortalBrowserTest, EveryPageShowsTheStoreAndStaysLive) {
   ASSERT_FALSE(serve.url().empty()) << serve.log();
 
   const std::string out = tmp / "browser.log";
-  const int status = RunPortalChecks(
-      serve.url() + " --mqtt-port " + std::to_string(broker.port()) + " --zone " + arrival.zone +
-          " --bay " + arrival.bay + " --sensor " + arrival.sensor + " --health-zone " +
-          health.zone + " --health-bay " + health.bay + " --health-sensor " + health.sensor +
-          " --screenshots " + ScreenshotDir() + " --artifacts " + tmp.path(),
-      out);
+  const int status =
+      RunPortalChecks(serve.url() + " --mqtt-port " + std::to_string(broker.port()) + " --zone " +
+                          arrival.zone + " --bay " + arrival.bay + " --sensor " + arrival.sensor +
+                          " --health-zone " + health.zone + " --health-bay " + health.bay +
+                          " --health-sensor " + health.sensor + " --offline-bay " + kOfflineBay +
+                          " --screenshots " + ScreenshotDir() + " --artifacts " + tmp.path(),
+                      out);
   EXPECT_EQ(status, 0) << serve.url() << "\n" << ReadFile(out) << "\n--- serve:\n" << serve.log();
   EXPECT_NE(ReadFile(out).find("portal.mjs: PASS"), std::string::npos) << ReadFile(out);
+  std::printf("%s", ReadFile(out).c_str());  // what each page showed, the first render's figures
 }
 
 }  // namespace

@@ -5,10 +5,11 @@
 //   node tests/browser/portal.mjs URL --mqtt-port PORT --zone ID --bay BAY --sensor ID
 //        --health-zone ID --health-bay BAY --health-sensor ID [--screenshots DIR]
 //        [--migration none|status] [--migration-change 'SHELL COMMAND'] [--only a,b,...]
-//        [--allow-404 /v1/PATH,...] [--artifacts DIR] [--tile-port PORT]
+//        [--allow-404 /v1/PATH,...] [--artifacts DIR] [--tile-port PORT] [--offline-bay BAY]
 //
 // URL is the server's root (dashboard and /v1). --zone/--bay/--sensor: a vacant bay with its
-// sensor, for the live arrival; --health-*: a sensor given battery 5 for the alert. Checks, in
+// sensor, for the live arrival; --health-*: a sensor given battery 5 for the alert;
+// --offline-bay: a bay of --zone whose sensor the store has offline. Checks, in
 // order (--only picks some): map, zones, zone, events, live, alerts, sensors, analytics,
 // settings, migration, keyboard, phone, render, screenshots. On every page: no console error, no
 // uncaught page error, no request to another origin. --migration status: serve was started with
@@ -39,7 +40,7 @@ const PHONE_PAGES = ['#/', '#/map', '#/zones', '#/sensors', '#/events', '#/analy
 function parseArgs(argv) {
   const args = { url: '', 'mqtt-port': '', zone: '', bay: '', sensor: '', 'health-zone': '', 'health-bay': '',
     'health-sensor': '', screenshots: '', migration: 'none', 'migration-change': '', only: ALL.join(','),
-    'allow-404': '', artifacts: '', 'tile-port': '' };
+    'allow-404': '', artifacts: '', 'tile-port': '', 'offline-bay': '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -80,7 +81,7 @@ async function main() {
     otherOrigins: tilePort ? [`http://127.0.0.1:${tilePort}`] : [] };
   if (!tilePort) want.delete('tiles');
   const tiles = tilePort ? await startTileServer(tilePort) : null;
-  const live = { zone: args.zone, bay: args.bay, sensor: args.sensor };
+  const live = { zone: args.zone, bay: args.bay, sensor: args.sensor, offlineBay: args['offline-bay'] };
   const health = { healthZone: args['health-zone'], healthBay: args['health-bay'], healthSensor: args['health-sensor'] };
   if ((want.has('live') || want.has('zone') || want.has('events')) && !args.zone) fail('--zone is needed');
   if (want.has('live') && !(args.bay && args.sensor && options.mqttPort)) fail('live: --bay, --sensor and --mqtt-port are needed');
@@ -100,7 +101,7 @@ async function main() {
       events: () => checkEvents(p, live),
       live: () => checkArrival(p, live),
       alerts: () => checkAlerts(p, health),
-      sensors: () => checkSensors(p, { lowExpected: want.has('alerts') }),
+      sensors: () => checkSensors(p, { lowExpected: want.has('alerts'), offlineExpected: Boolean(args['offline-bay']) }),
       analytics: () => checkAnalytics(p),
       settings: () => checkSettings(p),
       migration: () => checkMigration(p, { expectStatus: args.migration === 'status',

@@ -149,7 +149,7 @@ export async function checkZones(p) {
   log(`zones: ${zones.length} rows as the API, search, occupancy filter, ${id} added, a duplicate refused with the API's error`);
 }
 
-export async function checkZone(p, { zone }) {
+export async function checkZone(p, { zone, offlineBay }) {
   await p.go(`#/zones/${encodeURIComponent(zone)}`);
   const q = encodeURIComponent(zone);
   const [{ bays }, { sensors }, { events }] = await Promise.all([p.api(`/v1/zones/${q}/bays`),
@@ -162,7 +162,14 @@ export async function checkZone(p, { zone }) {
     const cell = cells.find((c) => c.bay === b.bayNumber) || fail(`zone: bay ${b.bayNumber} not in the grid`);
     if (cell.status !== want) fail(`zone: bay ${b.bayNumber} shows ${cell.status}, expected ${want}`);
   }
+  if (offlineBay) {
+    const cell = cells.find((c) => c.bay === offlineBay) || fail(`zone: bay ${offlineBay} not in the grid`);
+    if (cell.status !== 'offline') fail(`zone: bay ${offlineBay}, whose sensor is offline, shows ${cell.status}`);
+  }
   const stat = (k) => p.page.$eval(`#zone-head [data-stat="${k}"] .value`, (e) => e.textContent);
+  if (Number(await stat('offline')) !== bays.filter((b) => offline.has(b.sensorId)).length) {
+    fail(`zone: header says ${await stat('offline')} offline, the API's sensors ${offline.size}`);
+  }
   const occupied = bays.filter((b) => b.status === 'occupied' && !offline.has(b.sensorId)).length;
   if (Number(await stat('occupied')) !== occupied || Number((await stat('total')).replace(/,/g, '')) !== bays.length) {
     fail(`zone: header says ${await stat('occupied')} occupied of ${await stat('total')}, the bays ${occupied} of ${bays.length}`);
@@ -190,10 +197,10 @@ export async function checkZone(p, { zone }) {
   await p.page.keyboard.press('Escape');
   await p.waitFor('zone: Esc closes the bay panel', () => document.getElementById('bay-panel').hidden);
   p.checkProblems('zone');
-  log(`zone ${zone}: ${bays.length} bays as the API, header, ${events.length} recent events, bay ${bay.bayNumber}'s panel`);
+  log(`zone ${zone}: ${bays.length} bays as the API (${offline.size} offline), header, ${events.length} recent events, bay ${bay.bayNumber}'s panel`);
 }
 
-export async function checkSensors(p, { lowExpected = false } = {}) {
+export async function checkSensors(p, { lowExpected = false, offlineExpected = false } = {}) {
   await p.go('#/sensors');
   const [{ sensors }, settings] = await Promise.all([p.api('/v1/sensors'), p.api('/v1/settings')]);
   const offlineAfter = settings.offlineAfterMinutes * 60_000;
@@ -217,6 +224,7 @@ export async function checkSensors(p, { lowExpected = false } = {}) {
   await p.page.fill('#sensors-search', 'no-such-sensor');
   await expect('search for nothing', []);
   await p.page.fill('#sensors-search', '');
+  if (offlineExpected && !sensors.some(isOffline)) fail('sensors: the API shows no offline sensor, some were planted');
   await p.page.selectOption('#sensors-status', 'offline');
   await expect('offline', sensors.filter(isOffline));
   await p.page.selectOption('#sensors-status', 'online');

@@ -54,7 +54,8 @@ function fit() {
   }
   const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const across = (0.85 * W) / (x1 - x0 || Infinity), down = (0.85 * H) / (y1 - y0 || Infinity);
+  const pad = 48;  // pixels on every side: room for the markers and their labels
+  const across = Math.max(W - 2 * pad, 1) / (x1 - x0 || Infinity), down = Math.max(H - 2 * pad, 1) / (y1 - y0 || Infinity);
   view.scale = Math.min(Number.isFinite(Math.min(across, down)) ? Math.min(across, down) : 2 ** 16, MAX_SCALE);
   view.minScale = Math.min(view.scale / 8, 2 ** 8);
   view.tx = W / 2 - ((x0 + x1) / 2) * view.scale;
