@@ -202,5 +202,42 @@ TEST(PortalBrowserTest, EveryPageShowsTheStoreAndStaysLive) {
   std::printf("%s", ReadFile(out).c_str());  // what each page showed, the first render's figures
 }
 
+// The Migration page with serve --migration-source: the verdict and the phases as GET
+// /v1/migration/status gives them; a verify that finds a planted difference (an event missing
+// from a copy of the export) changes the verdict, and the page shows the new one with the
+// differences. Its screenshot goes to docs/screenshots/migration.png.
+TEST(PortalBrowserTest, MigrationPageShowsTheVerdictChangeWhenVerifyFindsADifference) {
+  if (!BrowserAvailable()) GTEST_SKIP() << kBrowserMissing;
+  TempDir tmp;
+  ASSERT_NO_FATAL_FAILURE(GenerateStore(tmp, 3, 1));
+  std::filesystem::copy(tmp / "export", tmp / "copy", std::filesystem::copy_options::recursive);
+  const std::string verify = std::string(VDPARK_BINARY) +
+                             " verify --source csv:export --target csv:copy --record-dir records";
+  const std::string setup =
+      "cd " + tmp.path() + " && " + verify + " >>" + tmp / "cli.log" + " 2>&1";
+  ASSERT_EQ(std::system(setup.c_str()), 0) << ReadFile(tmp / "cli.log");
+
+  ServeProcess serve(
+      tmp, {"--store", "embedded:store", "--listen", "127.0.0.1:0", "--retention-days", "0",
+            "--migration-source", "csv:export", "--migration-record-dir", "records"});
+  ASSERT_FALSE(serve.url().empty()) << serve.log();
+  // The planted difference: the export's fifth line (an event) gone from the copy; verify must
+  // then fail.
+  tmp.Write("plant.sh", "set -e\ncd " + tmp.path() + "\nsed -i 5d copy/events.csv\n! " + verify +
+                            " >>" + tmp / "cli.log" + " 2>&1\n");
+  const std::string out = tmp / "browser.log";
+  const int status = RunPortalChecks(serve.url() +
+                                         " --only migration,screenshots --migration status "
+                                         "--migration-change 'sh " +
+                                         tmp / "plant.sh" + "' --screenshots " + ScreenshotDir() +
+                                         " --shots migration --artifacts " + tmp.path(),
+                                     out);
+  EXPECT_EQ(status, 0) << serve.url() << "\n"
+                       << ReadFile(out) << "\n--- cli:\n"
+                       << ReadFile(tmp / "cli.log") << "\n--- serve:\n"
+                       << serve.log();
+  std::printf("%s", ReadFile(out).c_str());
+}
+
 }  // namespace
 }  // namespace vdpark

@@ -6,6 +6,7 @@
 //        --health-zone ID --health-bay BAY --health-sensor ID [--screenshots DIR]
 //        [--migration none|status] [--migration-change 'SHELL COMMAND'] [--only a,b,...]
 //        [--allow-404 /v1/PATH,...] [--artifacts DIR] [--tile-port PORT] [--offline-bay BAY]
+//        [--shots map,zones,zone-detail,sensors,events,analytics,alerts,migration]
 //
 // URL is the server's root (dashboard and /v1). --zone/--bay/--sensor: a vacant bay with its
 // sensor, for the live arrival; --health-*: a sensor given battery 5 for the alert;
@@ -14,7 +15,8 @@
 // settings, migration, keyboard, phone, render, screenshots. On every page: no console error, no
 // uncaught page error, no request to another origin. --migration status: serve was started with
 // --migration-source, and --migration-change (run via sh -c; it must exit 0) plants a difference
-// that changes the verdict. --screenshots DIR: the main pages at 1280x800 written there.
+// that changes the verdict. --screenshots DIR: the main pages at 1280x800 written there (--shots:
+// only those).
 // --allow-404: API paths whose 404 (a console error in Chromium) is not counted, for a server
 // that lacks those routes. --artifacts DIR: a screenshot of the page where a check failed.
 // --tile-port PORT: serve was given --map-tiles http://127.0.0.1:PORT/{z}/{x}/{y}.png; this script
@@ -40,7 +42,7 @@ const PHONE_PAGES = ['#/', '#/map', '#/zones', '#/sensors', '#/events', '#/analy
 function parseArgs(argv) {
   const args = { url: '', 'mqtt-port': '', zone: '', bay: '', sensor: '', 'health-zone': '', 'health-bay': '',
     'health-sensor': '', screenshots: '', migration: 'none', 'migration-change': '', only: ALL.join(','),
-    'allow-404': '', artifacts: '', 'tile-port': '', 'offline-bay': '' };
+    'allow-404': '', artifacts: '', 'tile-port': '', 'offline-bay': '', shots: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -109,7 +111,7 @@ async function main() {
       keyboard: () => checkKeyboard(p),
       phone: () => checkPhone(args.url, { ...options, expectedFailures: p.expectedFailures }, PHONE_PAGES),
       render: () => measureFirstRender(args.url, { ...options, expectedFailures: p.expectedFailures }),
-      screenshots: () => (args.screenshots ? screenshots(p, args.screenshots, live) : null),
+      screenshots: () => (args.screenshots ? screenshots(p, args.screenshots, live, args.shots ? args.shots.split(',') : null) : null),
     };
     for (const name of ALL) {
       if (!want.has(name)) continue;

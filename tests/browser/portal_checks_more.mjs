@@ -85,10 +85,13 @@ export async function checkMigration(p, { expectStatus, changed } = {}) {
     log('migration: empty state (serve has no --migration-source)');
     return;
   }
+  const verdictOf = async () => (await p.api('/v1/migration/status')).verdict;
+  // The page read again (R) until it shows what the API answers: the verdict and its reasons,
+  // and every phase with its state.
   const show = async (what) => {
     await p.go('#/migration');
-    await p.page.keyboard.press('r');
     const s = await p.api('/v1/migration/status');
+    await p.page.keyboard.press('r');
     await p.waitFor(`migration ${what}: the verdict and phases as the API's`, (w) => {
       const v = document.getElementById('migration-verdict');
       return v && v.dataset.ready === String(w.ready) && [...v.querySelectorAll('.reasons li')].map((li) => li.textContent).join('\n') === w.reasons &&
@@ -100,10 +103,15 @@ export async function checkMigration(p, { expectStatus, changed } = {}) {
   const before = await show('before');
   if (!changed) return;
   await changed();
+  // The server computes the status at most every few seconds: wait for its new answer.
+  for (let i = 0; i < 300 && JSON.stringify(await verdictOf()) === JSON.stringify(before.verdict); i++) await p.page.waitForTimeout(100);
   const after = await show('after');
   if (JSON.stringify(after.verdict) === JSON.stringify(before.verdict)) fail('migration: the verdict did not change after the planted difference');
+  if (!after.verdict.reasons.some((r) => /differ/.test(r))) fail(`migration: no reason names the difference: ${after.verdict.reasons}`);
+  const shown = await p.page.$eval('#migration-body', (b) => b.textContent);
+  for (const d of after.lastVerify?.firstDifferences || []) if (!shown.includes(d)) fail(`migration: the difference "${d}" is not shown`);
   p.checkProblems('migration');
-  log(`migration: verdict ${before.verdict.ready ? 'ready' : 'not ready'} -> ${after.verdict.ready ? 'ready' : 'not ready'} (${after.verdict.reasons.join('; ')})`);
+  log(`migration: verdict "${before.verdict.reasons.join('; ')}" -> "${after.verdict.reasons.join('; ')}", the differences listed`);
 }
 
 export async function checkKeyboard(p) {
@@ -168,17 +176,17 @@ export async function measureFirstRender(base, options) {
   }
 }
 
-export async function screenshots(p, dir, { zone }) {
+export async function screenshots(p, dir, { zone }, names) {
   await mkdir(dir, { recursive: true });
   const shots = [['map', '#/map', '#map-markers .marker'], ['zones', '#/zones', '#zones-table tbody tr'],
     ['zone-detail', `#/zones/${encodeURIComponent(zone)}`, '#zone-bays [data-bay]'], ['sensors', '#/sensors', '#sensors-table tbody tr'],
     ['events', '#/events', '#events-table tbody tr'], ['analytics', '#/analytics', '#chart-hours'],
     ['alerts', '#/alerts', '#alerts-table table, #alerts-table .empty-row'], ['migration', '#/migration', '#migration-verdict, #migration-body .empty']];
-  for (const [name, hash, ready] of shots) {
+  for (const [name, hash, ready] of shots.filter(([n]) => !names || names.includes(n))) {
     await p.go(hash);
     await p.page.waitForSelector(ready);
     await p.page.waitForTimeout(300);
     await p.page.screenshot({ path: path.join(dir, `${name}.png`) });
   }
-  log(`screenshots: ${shots.map(([n]) => `${n}.png`).join(', ')} in ${dir}`);
+  log(`screenshots: ${shots.filter(([n]) => !names || names.includes(n)).map(([n]) => `${n}.png`).join(', ')} in ${dir}`);
 }

@@ -19,7 +19,7 @@ function phase(p, index) {
   return el('li', { class: `phase ${p.state}`, dataset: { phase: p.id, state: p.state } },
     el('div', { class: 'phase-head' }, el('span', { class: 'step', text: String(index + 1) }),
       el('h3', { text: p.title || p.id }), el('span', { class: `tag ${p.state}`, text: PHASE_STATE[p.state] || p.state })),
-    p.detail ? el('p', { class: 'muted', text: p.detail }) : null,
+    p.detail && !(p.checks || []).some((c) => c.detail === p.detail) ? el('p', { class: 'muted', text: p.detail }) : null,
     p.checks?.length ? el('ul', { class: 'checks' }, ...p.checks.map(check)) : null);
 }
 
@@ -28,8 +28,10 @@ function last(label, r, key) {
   const text = [`${r.ok ? 'passed' : 'failed'} ${dateTime(r.at)}`,
     r.differences != null ? `${r.differences} differences` : '', r.source && r.target ? `${r.source} → ${r.target}` : '']
     .filter(Boolean).join(' · ');
+  const firsts = r.firstDifferences || [];
   return el('div', { class: `last ${r.ok ? 'ok' : 'failed'}`, dataset: { last: key, ok: String(r.ok) } },
-    el('dt', { text: label }), el('dd', { text }));
+    el('dt', { text: label }), el('dd', { text }),
+    firsts.length ? el('dd', {}, el('ul', { class: 'differences' }, ...firsts.map((d) => el('li', { text: d })))) : null);
 }
 
 function render(s) {
