@@ -16,6 +16,7 @@
 
 #include "api/api_keys.h"
 #include "common/status.h"
+#include "domain/alert.h"
 #include "ingest/ingestor.h"
 #include "store/open_store.h"
 
@@ -39,6 +40,10 @@ struct ServeOptions {
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;
   double simulate_speed = 60;
+  std::string map_tiles;  // GET /settings' mapTiles; "" = none
+  // The alerts' thresholds and the portal's preferences until an operator stores settings
+  // (--low-battery, --offline-after, --timezone).
+  OperatorSettings default_settings;
 };
 
 // Starts the mirror, ingest, the in-process fleet and the HTTP server as `options` ask, waits

@@ -28,6 +28,7 @@ OpenedStore AllRoles(std::unique_ptr<SingleTableStore> store) {
   OpenedStore opened;
   opened.live = store.get();
   opened.queries = store.get();
+  opened.operators = store.get();
   opened.records = std::move(store);
   return opened;
 }
