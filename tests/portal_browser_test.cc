@@ -6,7 +6,9 @@
 // acknowledged and resolved. The same run writes the screenshots of the main pages (1280x800) to
 // docs/screenshots (VDPARK_SCREENSHOT_DIR elsewhere).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,6 +169,22 @@ int RunPortalChecks(const std::string& args, const std::string& out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A loopback port free when asked (for the tile server portal.mjs starts).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
 std::string ScreenshotDir() {
   const char* dir = std::getenv("VDPARK_SCREENSHOT_DIR");
   return dir != nullptr && *dir != '\0' ? dir
@@ -190,13 +208,14 @@ TEST(PortalBrowserTest, EveryPageShowsTheStoreAndStaysLive) {
   ASSERT_FALSE(serve.url().empty()) << serve.log();
 
   const std::string out = tmp / "browser.log";
-  const int status =
-      RunPortalChecks(serve.url() + " --mqtt-port " + std::to_string(broker.port()) + " --zone " +
-                          arrival.zone + " --bay " + arrival.bay + " --sensor " + arrival.sensor +
-                          " --health-zone " + health.zone + " --health-bay " + health.bay +
-                          " --health-sensor " + health.sensor + " --offline-bay " + kOfflineBay +
-                          " --screenshots " + ScreenshotDir() + " --artifacts " + tmp.path(),
-                      out);
+  const int status = RunPortalChecks(
+      serve.url() + " --mqtt-port " + std::to_string(broker.port()) + " --zone " + arrival.zone +
+          " --bay " + arrival.bay + " --sensor " + arrival.sensor + " --health-zone " +
+          health.zone + " --health-bay " + health.bay + " --health-sensor " + health.sensor +
+          " --offline-bay " + kOfflineBay + " --screenshots " + ScreenshotDir() +
+          " --shots map,zones,zone-detail,sensors,events,analytics,alerts --artifacts " +
+          tmp.path(),
+      out);
   EXPECT_EQ(status, 0) << serve.url() << "\n" << ReadFile(out) << "\n--- serve:\n" << serve.log();
   EXPECT_NE(ReadFile(out).find("portal.mjs: PASS"), std::string::npos) << ReadFile(out);
   std::printf("%s", ReadFile(out).c_str());  // what each page showed, the first render's figures
@@ -236,6 +255,27 @@ TEST(PortalBrowserTest, MigrationPageShowsTheVerdictChangeWhenVerifyFindsADiffer
                        << ReadFile(out) << "\n--- cli:\n"
                        << ReadFile(tmp / "cli.log") << "\n--- serve:\n"
                        << serve.log();
+  std::printf("%s", ReadFile(out).c_str());
+}
+
+// serve --map-tiles URL: the map draws the tiles of its zoom level under the zones, fetched from
+// the template (a tile server of portal.mjs's own), each zone's tile among them.
+TEST(PortalBrowserTest, MapDrawsTheTilesOfMapTilesUnderTheZones) {
+  if (!BrowserAvailable()) GTEST_SKIP() << kBrowserMissing;
+  TempDir tmp;
+  ASSERT_NO_FATAL_FAILURE(GenerateStore(tmp, 3, 1));
+  const int tile_port = FreePort();
+  ASSERT_NE(tile_port, 0);
+  ServeProcess serve(
+      tmp, {"--store", "embedded:store", "--listen", "127.0.0.1:0", "--retention-days", "0",
+            "--map-tiles", "http://127.0.0.1:" + std::to_string(tile_port) + "/{z}/{x}/{y}.png"});
+  ASSERT_FALSE(serve.url().empty()) << serve.log();
+  const std::string out = tmp / "browser.log";
+  const int status = RunPortalChecks(serve.url() + " --only tiles --tile-port " +
+                                         std::to_string(tile_port) + " --artifacts " + tmp.path(),
+                                     out);
+  EXPECT_EQ(status, 0) << serve.url() << "\n" << ReadFile(out) << "\n--- serve:\n" << serve.log();
+  EXPECT_NE(ReadFile(out).find("tiles: "), std::string::npos) << ReadFile(out);
   std::printf("%s", ReadFile(out).c_str());
 }
 

@@ -9,7 +9,8 @@
 //        [--shots map,zones,zone-detail,sensors,events,analytics,alerts,migration]
 //
 // URL is the server's root (dashboard and /v1). --zone/--bay/--sensor: a vacant bay with its
-// sensor, for the live arrival; --health-*: a sensor given battery 5 for the alert;
+// sensor, for the live arrival (and later battery 15: a warning); --health-*: a sensor given
+// battery 5 for the critical alert;
 // --offline-bay: a bay of --zone whose sensor the store has offline. Checks, in
 // order (--only picks some): map, zones, zone, events, live, alerts, sensors, analytics,
 // settings, migration, keyboard, phone, render, screenshots. On every page: no console error, no
@@ -87,7 +88,7 @@ async function main() {
   const health = { healthZone: args['health-zone'], healthBay: args['health-bay'], healthSensor: args['health-sensor'] };
   if ((want.has('live') || want.has('zone') || want.has('events')) && !args.zone) fail('--zone is needed');
   if (want.has('live') && !(args.bay && args.sensor && options.mqttPort)) fail('live: --bay, --sensor and --mqtt-port are needed');
-  if (want.has('alerts') && !(health.healthSensor && options.mqttPort)) fail('alerts: --health-* and --mqtt-port are needed');
+  if (want.has('alerts') && !(health.healthSensor && args.sensor && options.mqttPort)) fail('alerts: --health-*, --zone, --bay, --sensor and --mqtt-port are needed');
 
   const p = new Portal(args.url, options);
   await p.open();
@@ -102,7 +103,7 @@ async function main() {
       zone: () => checkZone(p, live),
       events: () => checkEvents(p, live),
       live: () => checkArrival(p, live),
-      alerts: () => checkAlerts(p, health),
+      alerts: () => checkAlerts(p, { ...health, ...live }),
       sensors: () => checkSensors(p, { lowExpected: want.has('alerts'), offlineExpected: Boolean(args['offline-bay']) }),
       analytics: () => checkAnalytics(p),
       settings: () => checkSettings(p),

@@ -28,8 +28,7 @@ export async function checkArrival(p, { zone, bay, sensor }) {
       d.dataset.status === 'occupied') &&
     Number([...document.querySelectorAll('#map-markers .marker')].find((m) => m.dataset.zoneId === w.zone)?.dataset.occupied) === w.occupied,
   { ...sel, occupied: before.occupiedBays + 1 }, { describe: (w) => [...document.querySelectorAll('#map-markers .marker')].find((m) => m.dataset.zoneId === w.zone)?.dataset.occupied });
-  const after = await p.api(`/v1/zones/${q}`);
-  if (after.occupiedBays !== before.occupiedBays + 1) fail(`live: the API counts ${after.occupiedBays} occupied in ${zone}, expected ${before.occupiedBays + 1}`);
+  await p.apiUntil(`live: the API counts the arrival in ${zone}`, `/v1/zones/${q}`, (z) => z.occupiedBays === before.occupiedBays + 1);
 
   await p.go('#/');
   await p.waitFor('overview: the arrival in the live feed', (w) => [...document.querySelectorAll('#feed li')]
@@ -54,7 +53,7 @@ export async function checkArrival(p, { zone, bay, sensor }) {
 
 const alertRow = (sensor) => `#alerts-table tr[data-sensor-id=${JSON.stringify(sensor)}][data-kind="low_battery"]`;
 
-export async function checkAlerts(p, { healthZone, healthBay, healthSensor }) {
+export async function checkAlerts(p, { healthZone, healthBay, healthSensor, zone, bay, sensor }) {
   await p.go('#/alerts');
   await p.waitFor('alerts: the table or its empty state', () => document.querySelector('#alerts-table table, #alerts-table .empty-row'));
   if (await p.page.$(alertRow(healthSensor))) fail(`alerts: ${healthSensor} has a low-battery alert already`);
@@ -63,28 +62,39 @@ export async function checkAlerts(p, { healthZone, healthBay, healthSensor }) {
   await p.waitFor(`alerts: the low-battery alert of ${healthSensor} appears, live`, (s) =>
     document.querySelector(`#alerts-table tr[data-sensor-id="${s}"][data-kind="low_battery"][data-state="active"]`), healthSensor,
   { timeout: 20_000 });
-  const open = await p.api('/v1/alerts?state=open');
-  const alert = open.alerts.find((a) => a.sensorId === healthSensor && a.kind === 'low_battery') || fail(`alerts: the API has no open alert of ${healthSensor}`);
+  const lowBattery = (a) => a.sensorId === healthSensor && a.kind === 'low_battery';
+  const open = await p.apiUntil(`alerts: the API lists the alert of ${healthSensor}`, '/v1/alerts?state=open', (b) => b.alerts.some(lowBattery));
+  const alert = open.alerts.find(lowBattery);
   if (alert.severity !== 'critical' || alert.state !== 'active') fail(`alerts: the API's alert is ${alert.severity}/${alert.state}`);
   const row = (await p.rows('#alerts-table')).find((r) => r.alertId === alert.alertId) || fail('alerts: the row is not the API\'s alert');
   if (row.severity !== 'critical' || !row.cells.where.includes(healthBay)) fail(`alerts: the row shows ${JSON.stringify(row)}`);
   await p.waitFor('alerts: the navigation counts it', () => !document.getElementById('alert-count').hidden);
 
-  // Filters: warning hides it, critical shows it.
-  await p.page.selectOption('#alerts-severity', 'warning');
-  await p.waitFor('alerts: severity warning hides the critical alert', (s) => !document.querySelector(`#alerts-table tr[data-sensor-id="${s}"]`), healthSensor);
-  await p.page.selectOption('#alerts-severity', 'critical');
-  await p.waitFor('alerts: severity critical shows it', (s) => document.querySelector(`#alerts-table tr[data-sensor-id="${s}"]`), healthSensor);
+  // A second sensor at 15 %: a warning. The severity filter shows one or the other.
+  await p.publish(`visiondrive/parking/${zone}/${bay}/health`, { deviceId: sensor, battery: 15, signal: -75 });
+  await p.waitFor(`alerts: the warning of ${sensor} appears, live`, (s) =>
+    document.querySelector(`#alerts-table tr[data-sensor-id="${s}"][data-kind="low_battery"][data-severity="warning"]`), sensor,
+  { timeout: 20_000 });
+  const shown = () => p.page.$$eval('#alerts-table tbody tr', (trs) => trs.map((tr) => `${tr.dataset.sensorId}:${tr.dataset.severity}`));
+  for (const [severity, want, hidden] of [['warning', sensor, healthSensor], ['critical', healthSensor, sensor]]) {
+    await p.page.selectOption('#alerts-severity', severity);
+    await p.waitFor(`alerts: severity ${severity} shows ${want}, not ${hidden}`, (w) =>
+      document.querySelector(`#alerts-table tr[data-sensor-id="${w.want}"]`) && !document.querySelector(`#alerts-table tr[data-sensor-id="${w.hidden}"]`),
+    { want, hidden }, { describe: () => [...document.querySelectorAll('#alerts-table tbody tr')].map((tr) => tr.dataset.sensorId) });
+    const rows = await shown();
+    if (rows.some((r) => !r.endsWith(`:${severity}`))) fail(`alerts: severity ${severity} shows ${rows}`);
+  }
 
   await p.page.click(`${alertRow(healthSensor)} button[data-action="acknowledge"]`);
   await p.waitFor('alerts: acknowledged', (s) => document.querySelector(`#alerts-table tr[data-sensor-id="${s}"]`)?.dataset.state === 'acknowledged', healthSensor);
-  const acked = await p.api(`/v1/alerts/${encodeURIComponent(alert.alertId)}`);
-  if (acked.state !== 'acknowledged' || !acked.acknowledgedBy || !acked.acknowledgedAt) fail(`alerts: the API says ${JSON.stringify(acked)} after Acknowledge`);
+  const acked = await p.apiUntil('alerts: acknowledged by whom and when', `/v1/alerts/${encodeURIComponent(alert.alertId)}`,
+    (a) => a.state === 'acknowledged' && a.acknowledgedBy && a.acknowledgedAt);
 
   await p.page.click(`${alertRow(healthSensor)} button[data-action="resolve"]`);
   await p.waitFor('alerts: resolved leaves the open list', (s) => !document.querySelector(`#alerts-table tr[data-sensor-id="${s}"]`), healthSensor);
-  const resolved = await p.api(`/v1/alerts/${encodeURIComponent(alert.alertId)}`);
-  if (resolved.state !== 'resolved' || !resolved.resolvedBy || resolved.autoResolved) fail(`alerts: the API says ${JSON.stringify(resolved)} after Resolve`);
+  const resolved = await p.apiUntil('alerts: resolved by whom and when', `/v1/alerts/${encodeURIComponent(alert.alertId)}`,
+    (a) => a.state === 'resolved' && a.resolvedBy && a.resolvedAt);
+  if (resolved.autoResolved) fail(`alerts: resolved by hand, the API says automatically: ${JSON.stringify(resolved)}`);
   await p.page.selectOption('#alerts-state', 'resolved');
   await p.waitFor('alerts: the history shows it resolved', (id) =>
     document.querySelector(`#alerts-table tr[data-alert-id="${id}"]`)?.dataset.state === 'resolved', alert.alertId);

@@ -15,8 +15,9 @@ export async function checkAnalytics(p) {
     const s = await p.api(`/v1/analytics/summary?period=${period}`);
     await p.waitFor(`analytics ${period}: the cards show the API's events and revenue`, (w) => {
       const v = (k) => document.querySelector(`#analytics-cards [data-stat="${k}"] .value`)?.textContent;
-      return v('events')?.replace(/,/g, '') === String(w.events) && v('revenue') === w.revenue;
-    }, { events: s.events, revenue: money(s.revenue) },
+      return document.getElementById('analytics-body').dataset.period === w.period &&
+        v('events')?.replace(/,/g, '') === String(w.events) && v('revenue')?.replace(/,/g, '') === w.revenue;
+    }, { period, events: s.events, revenue: money(s.revenue) },
     { describe: () => [...document.querySelectorAll('#analytics-cards .value')].map((e) => e.textContent) });
     const avg = await p.page.$eval('#analytics-cards [data-stat="averageOccupancy"] .value', (e) => e.textContent);
     // Bay-time up to now: it moves between the page's read and this one, a little.
@@ -66,10 +67,12 @@ export async function checkSettings(p) {
   await p.page.fill('#settings-lowBatteryPercent', String(s.lowBatteryPercent + 5));
   await p.page.click('#settings-form button[type="submit"]');
   await p.waitFor('settings: saved', () => document.getElementById('settings-message').className === 'form-ok');
-  if ((await p.api('/v1/settings')).lowBatteryPercent !== s.lowBatteryPercent + 5) fail('settings: the saved value is not the API\'s');
+  await p.apiUntil('settings: the saved value', '/v1/settings', (x) => x.lowBatteryPercent === s.lowBatteryPercent + 5);
   await p.page.fill('#settings-lowBatteryPercent', String(s.lowBatteryPercent));
   await p.page.click('#settings-form button[type="submit"]');
-  await p.waitFor('settings: restored', () => document.getElementById('settings-message').className === 'form-ok');
+  await p.waitFor('settings: restored', () => document.getElementById('settings-message').className === 'form-ok' &&
+    document.getElementById('settings-message').textContent === 'Saved.');
+  await p.apiUntil('settings: restored', '/v1/settings', (x) => x.lowBatteryPercent === s.lowBatteryPercent);
   p.checkProblems('settings');
   log(`settings: as the API, 150 % refused with the API's 400, ${s.lowBatteryPercent + 5} % saved and restored`);
 }
@@ -181,10 +184,14 @@ export async function screenshots(p, dir, { zone }, names) {
   const shots = [['map', '#/map', '#map-markers .marker'], ['zones', '#/zones', '#zones-table tbody tr'],
     ['zone-detail', `#/zones/${encodeURIComponent(zone)}`, '#zone-bays [data-bay]'], ['sensors', '#/sensors', '#sensors-table tbody tr'],
     ['events', '#/events', '#events-table tbody tr'], ['analytics', '#/analytics', '#chart-hours'],
-    ['alerts', '#/alerts', '#alerts-table table, #alerts-table .empty-row'], ['migration', '#/migration', '#migration-verdict, #migration-body .empty']];
-  for (const [name, hash, ready] of shots.filter(([n]) => !names || names.includes(n))) {
+    ['alerts', '#/alerts', '#alerts-table table, #alerts-table .empty-row', async () => {
+      await p.page.selectOption('#alerts-state', 'all');
+      await p.page.waitForSelector('#alerts-table tr[data-state="resolved"], #alerts-table .empty-row');
+    }], ['migration', '#/migration', '#migration-verdict, #migration-body .empty']];
+  for (const [name, hash, ready, prepare] of shots.filter(([n]) => !names || names.includes(n))) {
     await p.go(hash);
     await p.page.waitForSelector(ready);
+    await prepare?.();
     await p.page.waitForTimeout(300);
     await p.page.screenshot({ path: path.join(dir, `${name}.png`) });
   }

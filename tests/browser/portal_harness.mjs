@@ -107,6 +107,19 @@ export class Portal {
     return JSON.parse(text);
   }
 
+  // The API's answer at `apiPath` once ok(answer) holds: the server keeps answers briefly (serve
+  // --api-cache, 100 ms after a change it made), so a read just after a change may be older.
+  // Fails with `what` and the last answer when it never holds.
+  async apiUntil(what, apiPath, ok) {
+    let answer;
+    for (let i = 0; i < 100; i++) {
+      answer = await this.api(apiPath);
+      if (ok(answer)) return answer;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return fail(`${what}: the API still answers ${JSON.stringify(answer)}`);
+  }
+
   // Waits for fn(arg) in the page to be true; fails with `what` and, when given, what
   // describe(arg) says the page shows.
   async waitFor(what, fn, arg, { timeout = STEP_MS, describe } = {}) {

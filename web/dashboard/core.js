@@ -188,8 +188,9 @@ export function minutesText(minutes) {
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
+const amount = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 export function money(value) {
-  return value == null || !Number.isFinite(Number(value)) ? '–' : `${Number(value).toFixed(2)} AED`;
+  return value == null || !Number.isFinite(Number(value)) ? '–' : `${amount.format(Number(value))} AED`;
 }
 
 export function ago(iso) {

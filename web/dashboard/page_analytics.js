@@ -76,6 +76,7 @@ const ZONE_COLUMNS = [
 
 function render(s) {
   view.summary = s;
+  view.body.dataset.period = s.period;
   const zones = s.zones || [];
   view.body.replaceChildren(
     el('p', { class: 'muted', id: 'analytics-range', text: `${dateTime(s.from)} – ${dateTime(s.to)} (${s.timeZone || ''})` }),

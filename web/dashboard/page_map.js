@@ -106,7 +106,7 @@ function tileUrl(template, z, x, y) {
 
 function drawTiles() {
   const template = state.settings.mapTiles;
-  if (!template) {
+  if (!template || !view.fitted) {  // no tiles for the whole world while the zones load
     view.tiles.replaceChildren();
     return;
   }
