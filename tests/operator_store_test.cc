@@ -1,5 +1,6 @@
-// OperatorStore (alerts and settings) on every store that keeps them: embedded, dynamodb on
-// dynalite (no transactions: the one-by-one path) and on DynamoDB Local (transactions).
+// OperatorStore (alerts and settings) on every store that serves the API: embedded, dynamodb on
+// dynalite (no transactions: the one-by-one path) and on DynamoDB Local (transactions), and
+// PostgreSQL (tables of vdpark's own).
 #include "store/operator_store.h"
 
 #include <gtest/gtest.h>
@@ -172,7 +173,7 @@ TEST_P(OperatorStoreTest, SettingsPerTenantAndTheOperatorsOwn) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, OperatorStoreTest,
                          ::testing::Values(ApiBackend::kEmbedded, ApiBackend::kDynalite,
-                                           ApiBackend::kDynamoDbLocal),
+                                           ApiBackend::kDynamoDbLocal, ApiBackend::kPostgres),
                          [](const ::testing::TestParamInfo<ApiBackend>& info) {
                            return testing::BackendName(info.param);
                          });

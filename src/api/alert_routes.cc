@@ -13,9 +13,7 @@ constexpr int64_t kMaxLimit = 1000;
 
 ApiResult<OperatorStore*> Operators(const RouteCall& call) {
   if (call.context.operators == nullptr) {
-    return ApiError::NotImplemented(
-        "this store keeps no alerts or settings (embedded:// and "
-        "dynamodb:// do)");
+    return ApiError::NotImplemented("this store keeps no alerts");
   }
   return call.context.operators;
 }

@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 
+#include "api/event_tally.h"
 #include "api/route_table.h"
 
 namespace vdpark {
@@ -21,29 +22,13 @@ namespace {
 
 constexpr size_t kPage = 1000;
 
-struct Figures {
-  int64_t arrivals = 0, departures = 0, stays = 0, stay_minutes = 0, revenue_micros = 0;
+struct Figures : EventTally {
   int64_t bays = 0;
   double occupied_micros = 0;  // summed over the bays
 
-  void Add(const ParkingEvent& e) {
-    if (e.event_type == EventType::kArrive) {
-      ++arrivals;
-      return;
-    }
-    ++departures;
-    if (e.revenue) revenue_micros += e.revenue->micros();
-    if (e.duration_minutes) {
-      ++stays;
-      stay_minutes += *e.duration_minutes;
-    }
-  }
+  void Add(const ParkingEvent& e) { EventTally::Add(e); }
   void Add(const Figures& o) {
-    arrivals += o.arrivals;
-    departures += o.departures;
-    stays += o.stays;
-    stay_minutes += o.stay_minutes;
-    revenue_micros += o.revenue_micros;
+    EventTally::Add(o);
     bays += o.bays;
     occupied_micros += o.occupied_micros;
   }
@@ -54,12 +39,8 @@ struct Figures {
     o["events"] = arrivals + departures;
     o["arrivals"] = arrivals;
     o["departures"] = departures;
-    o["averageDurationMinutes"] =
-        stays == 0 ? json::value(nullptr)
-                   : json::value(std::round(10.0 * static_cast<double>(stay_minutes) /
-                                            static_cast<double>(stays)) /
-                                 10.0);
-    o["revenue"] = MoneyJson(Decimal::FromMicros(revenue_micros, 2));
+    o["averageDurationMinutes"] = AverageStayJson();
+    o["revenue"] = RevenueJson();
   }
 };
 

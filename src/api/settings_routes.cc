@@ -36,8 +36,7 @@ ApiResponse GetSettings(const RouteCall& call) {
 // field of the wrong type or out of its range, and nothing is stored.
 ApiResponse PutSettings(const RouteCall& call) {
   if (call.context.operators == nullptr) {
-    return ErrorResponse(
-        ApiError::NotImplemented("this store keeps no settings (embedded:// and dynamodb:// do)"));
+    return ErrorResponse(ApiError::NotImplemented("this store keeps no settings"));
   }
   auto body = BodyObject(call.request);
   if (!body.ok()) return ErrorResponse(body.error());

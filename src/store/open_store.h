@@ -23,7 +23,7 @@ struct OpenedStore {
   std::unique_ptr<RecordStore> records;
   LiveStore* live = nullptr;
   QueryStore* queries = nullptr;
-  OperatorStore* operators = nullptr;  // alerts and settings: the single-table stores only
+  OperatorStore* operators = nullptr;  // alerts and settings: wherever queries are answered
   // The store's own account of its bay changes, by whoever made them (change_feed.h): dynamodb://
   // (its table's stream); null for the others. After `records`, whose items it reads: it goes
   // first.
