@@ -181,7 +181,10 @@ export async function measureFirstRender(base, options) {
 
 export async function screenshots(p, dir, { zone }, names) {
   await mkdir(dir, { recursive: true });
-  const shots = [['map', '#/map', '#map-markers .marker'], ['zones', '#/zones', '#zones-table tbody tr'],
+  const shots = [['map', '#/map', '#map-markers .marker', async () => {
+    await p.page.keyboard.press('Escape');
+    await p.page.click('.map-controls button[aria-label="Fit the city"]');
+  }], ['zones', '#/zones', '#zones-table tbody tr'],
     ['zone-detail', `#/zones/${encodeURIComponent(zone)}`, '#zone-bays [data-bay]'], ['sensors', '#/sensors', '#sensors-table tbody tr'],
     ['events', '#/events', '#events-table tbody tr'], ['analytics', '#/analytics', '#chart-hours'],
     ['alerts', '#/alerts', '#alerts-table table, #alerts-table .empty-row', async () => {
