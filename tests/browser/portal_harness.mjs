@@ -95,7 +95,8 @@ export class Portal {
     }
     const page = hash.replace(/^#\/?/, '').split('/')[0] || 'overview';
     const id = page === 'zones' && hash.split('/').length > 2 ? 'zone' : page;
-    await this.page.waitForFunction((p) => document.body.dataset.page === p, id);
+    await this.page.waitForFunction((p) => document.body.dataset.page === p, id)
+      .catch(() => fail(`${hash}: the portal did not show its page "${id}" (no router, or it failed)`));
   }
 
   async api(apiPath, { method = 'GET', body } = {}) {
