@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -280,6 +281,29 @@ TEST(PortalBrowserTest, DISABLED_MapDrawsTheTilesOfMapTilesUnderTheZones) {
                                      out);
   EXPECT_EQ(status, 0) << serve.url() << "\n" << ReadFile(out) << "\n--- serve:\n" << serve.log();
   EXPECT_NE(ReadFile(out).find("tiles: "), std::string::npos) << ReadFile(out);
+  std::printf("%s", ReadFile(out).c_str());
+}
+
+// serve --api-keys: the portal without a key says the API wants one; the key typed into its box
+// scopes the pages to that key's tenant (another tenant's key sees none of the zones, the zones'
+// own tenant's all of them) and is kept for the next visit.
+TEST(PortalBrowserTest, TheKeyBoxScopesThePortalToTheKeysTenant) {
+  if (!BrowserAvailable()) GTEST_SKIP() << kBrowserMissing;
+  TempDir tmp;
+  ASSERT_NO_FATAL_FAILURE(GenerateStore(tmp, 3, 1));
+  // The generated zones belong to tenant-rta.
+  tmp.Write("keys.txt", "portal-owner-key tenant-rta\nportal-other-key tenant-dmcc\n");
+  ASSERT_EQ(chmod((tmp / "keys.txt").c_str(), 0600), 0);
+  ServeProcess serve(tmp, {"--store", "embedded:store", "--listen", "127.0.0.1:0",
+                           "--retention-days", "0", "--api-keys", "keys.txt"});
+  ASSERT_FALSE(serve.url().empty()) << serve.log();
+  const std::string out = tmp / "browser.log";
+  const int status = RunPortalChecks(
+      serve.url() + " --only keys --keys portal-owner-key,portal-other-key --artifacts " +
+          tmp.path(),
+      out);
+  EXPECT_EQ(status, 0) << serve.url() << "\n" << ReadFile(out) << "\n--- serve:\n" << serve.log();
+  EXPECT_NE(ReadFile(out).find("keys: "), std::string::npos) << ReadFile(out);
   std::printf("%s", ReadFile(out).c_str());
 }
 

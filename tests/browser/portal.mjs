@@ -7,6 +7,7 @@
 //        [--migration none|status] [--migration-change 'SHELL COMMAND'] [--only a,b,...]
 //        [--allow-404 /v1/PATH,...] [--artifacts DIR] [--tile-port PORT] [--offline-bay BAY]
 //        [--shots map,zones,zone-detail,sensors,events,analytics,alerts,migration]
+//        [--keys OWNER_KEY,OTHER_KEY]
 //
 // URL is the server's root (dashboard and /v1). --zone/--bay/--sensor: a vacant bay with its
 // sensor, for the live arrival (and later battery 15: a warning); --health-*: a sensor given
@@ -21,7 +22,9 @@
 // --allow-404: API paths whose 404 (a console error in Chromium) is not counted, for a server
 // that lacks those routes. --artifacts DIR: a screenshot of the page where a check failed.
 // --tile-port PORT: serve was given --map-tiles http://127.0.0.1:PORT/{z}/{x}/{y}.png; this script
-// serves those tiles and checks the map draws them (the check "tiles", first).
+// serves those tiles and checks the map draws them (the check "tiles"). --keys: serve has
+// --api-keys with these two tenant keys, the first the zones' tenant's, the second another's; the
+// check "keys" types them into the key box (with no key stored first).
 //
 // Environment: VDPARK_API_KEY (optional); CHROMIUM (default /usr/bin/chromium); PLAYWRIGHT_CORE.
 // Exit code 0 when every check passed ("portal.mjs: PASS" on stdout); 1 with
@@ -32,18 +35,19 @@ import { checkAnalytics, checkKeyboard, checkMigration, checkPhone, checkSetting
 import { checkEvents } from './portal_checks_events.mjs';
 import { checkAlerts, checkArrival } from './portal_checks_live.mjs';
 import { checkMap, checkSensors, checkZone, checkZones } from './portal_checks_pages.mjs';
+import { checkKeys } from './portal_checks_keys.mjs';
 import { checkTiles, startTileServer } from './portal_checks_tiles.mjs';
 import { Failure, Portal, fail, log } from './portal_harness.mjs';
 
 const OVERALL_LIMIT_MS = 300_000;
-const ALL = ['tiles', 'map', 'zones', 'zone', 'events', 'live', 'alerts', 'sensors', 'analytics', 'settings', 'migration',
+const ALL = ['keys', 'tiles', 'map', 'zones', 'zone', 'events', 'live', 'alerts', 'sensors', 'analytics', 'settings', 'migration',
   'keyboard', 'phone', 'render', 'screenshots'];
 const PHONE_PAGES = ['#/', '#/map', '#/zones', '#/sensors', '#/events', '#/analytics', '#/alerts', '#/settings', '#/migration'];
 
 function parseArgs(argv) {
   const args = { url: '', 'mqtt-port': '', zone: '', bay: '', sensor: '', 'health-zone': '', 'health-bay': '',
     'health-sensor': '', screenshots: '', migration: 'none', 'migration-change': '', only: ALL.join(','),
-    'allow-404': '', artifacts: '', 'tile-port': '', 'offline-bay': '', shots: '' };
+    'allow-404': '', artifacts: '', 'tile-port': '', 'offline-bay': '', shots: '', keys: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -83,6 +87,8 @@ async function main() {
   const options = { apiKey: process.env.VDPARK_API_KEY || '', mqttPort: Number(args['mqtt-port']),
     otherOrigins: tilePort ? [`http://127.0.0.1:${tilePort}`] : [] };
   if (!tilePort) want.delete('tiles');
+  const keys = args.keys.split(',').filter(Boolean);
+  if (keys.length !== 2) want.delete('keys');
   const tiles = tilePort ? await startTileServer(tilePort) : null;
   const live = { zone: args.zone, bay: args.bay, sensor: args.sensor, offlineBay: args['offline-bay'] };
   const health = { healthZone: args['health-zone'], healthBay: args['health-bay'], healthSensor: args['health-sensor'] };
@@ -95,8 +101,8 @@ async function main() {
   try {
     if (args.migration === 'none') p.expectFailure(404, '/v1/migration/status');
     for (const apiPath of args['allow-404'].split(',').filter(Boolean)) p.expectFailure(404, apiPath);
-    await p.go('#/');
     const steps = {
+      keys: () => checkKeys(args.url, options, keys),
       tiles: () => checkTiles(p, tiles),
       map: () => checkMap(p),
       zones: () => checkZones(p),

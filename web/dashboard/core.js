@@ -17,6 +17,7 @@ export const state = {
   settingsError: '',              // why GET /v1/settings failed, for the Settings page
   zones: new Map(),               // zoneId -> zone, as /v1/zones gives it, kept current by /stream
   zonesLoaded: false,
+  zonesError: '',                 // why GET /v1/zones failed last, shown on every page
   connection: 'connecting',
 };
 
@@ -113,8 +114,10 @@ export function showError(message) {
   box.hidden = !message;
 }
 
+// A page's own error cleared; what keeps every page from working (the zones unreadable: no key,
+// a wrong key, the server down) stays shown.
 export function clearError() {
-  showError('');
+  showError(state.zonesError);
 }
 
 // ---- settings and zones ---------------------------------------------------------------------
@@ -133,7 +136,14 @@ export async function loadSettings() {
 }
 
 export async function loadZones() {
-  const body = await api('/v1/zones');
+  let body;
+  try {
+    body = await api('/v1/zones');
+  } catch (err) {
+    state.zonesError = err.message;
+    throw err;
+  }
+  state.zonesError = '';
   state.zones = new Map(body.zones.map((z) => [z.zoneId, z]));
   state.zonesLoaded = true;
   return state.zones;
