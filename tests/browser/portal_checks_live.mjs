@@ -1,6 +1,6 @@
 // What the portal shows live through /stream: an arrival published to the broker appears on the
 // map (the bay's dot and the zone's marker), in the overview's feed and on the zone's page, a
-// departure on the zone's page as it happens; an alert raised by ingest (a health message with
+// departure on the zone's page as it happens, both in the zone list's occupancy; an alert raised by ingest (a health message with
 // battery 5) appears on the Alerts page, is acknowledged and resolved there, and moves to the
 // history.
 import { fail, log } from './portal_harness.mjs';
@@ -47,8 +47,17 @@ export async function checkArrival(p, { zone, bay, sensor }) {
     document.querySelector('#zone-activity li[data-bay]')?.dataset.eventType === 'LEAVE' &&
     Number(document.querySelector('#zone-head [data-stat="occupied"] .value')?.textContent) === w.occupied,
   { ...sel, occupied: before.occupiedBays }, { describe: () => document.querySelector('#zone-head [data-stat="occupied"] .value')?.textContent });
+  // The zone list's occupancy, live: a second arrival, then its departure.
+  await p.go('#/zones');
+  const occupiedCell = (w) => [...document.querySelectorAll('#zones-table tbody tr')].find((tr) => tr.dataset.zoneId === w.zone)
+    ?.querySelector('[data-col="occupied"]')?.textContent === String(w.occupied);
+  await p.waitFor('zones: the row counts the departure', occupiedCell, { zone, occupied: before.occupiedBays });
+  await p.publish(statusTopic(zone, bay), { deviceId: sensor, status: 'occupied', battery: 87, signal: -71, mode: 'dual' });
+  await p.waitFor('zones: the row counts the second arrival, live', occupiedCell, { zone, occupied: before.occupiedBays + 1 });
+  await p.publish(statusTopic(zone, bay), { deviceId: sensor, status: 'vacant', battery: 87, signal: -71, mode: 'dual' });
+  await p.waitFor('zones: and its departure', occupiedCell, { zone, occupied: before.occupiedBays });
   p.checkProblems('live');
-  log(`live: the arrival at ${zone} ${bay} on the map, in the feed and on the zone page; the departure on the zone page`);
+  log(`live: the arrival at ${zone} ${bay} on the map, in the feed and on the zone page; the departure on the zone page; both in the zone list`);
 }
 
 const alertRow = (sensor) => `#alerts-table tr[data-sensor-id=${JSON.stringify(sensor)}][data-kind="low_battery"]`;
