@@ -49,6 +49,7 @@ std::vector<Route> BayRoutes();
 std::vector<Route> EventRoutes();
 std::vector<Route> SensorRoutes();
 std::vector<Route> AnalyticsRoutes();
+std::vector<Route> MigrationRoutes();
 
 // The zone `zone_id` when it exists and the caller may see it; 404 "Zone not found" otherwise
 // (another tenant's zone is answered exactly as a missing one, so keys cannot probe for ids, and

@@ -29,8 +29,8 @@ const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all = {{"GET", "/healthz", &Healthz, {}, false, false},
                               {"GET", "/metrics", &Metrics, {}, false, false}};
-    for (auto part :
-         {ZoneRoutes(), BayRoutes(), EventRoutes(), SensorRoutes(), AnalyticsRoutes()}) {
+    for (auto part : {ZoneRoutes(), BayRoutes(), EventRoutes(), SensorRoutes(), AnalyticsRoutes(),
+                      MigrationRoutes()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;

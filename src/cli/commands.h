@@ -80,6 +80,8 @@ struct ServeArgs {
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;
   double simulate_speed = 60;
+  // GET /v1/migration/status for the migration from this store (its store the target): "" = none.
+  std::string migration_source, migration_record_dir;
 };
 // Serves `args.store` until a signal (or stop_after); returns the exit code.
 int RunServe(const ServeArgs& args);

@@ -125,6 +125,15 @@ class Services {
     };
   }
 
+  // GET /v1/migration/status through `status`, given this process's mirror's figures.
+  void ReportMigration(
+      std::function<Result<std::string>(const std::string& mirror_metrics)> status) {
+    if (!status || !api_) return;
+    api_->migration_status = [this, status = std::move(status)] {
+      return status(mirror_ ? mirror_->MetricsText() : std::string());
+    };
+  }
+
   // The API and the dashboard's files on `listen`.
   Status StartHttp(const ServeOptions& o) {
     HttpServerOptions ho;
@@ -184,6 +193,7 @@ Status StartServices(Services& s, ServeOptions& o) {
   if (o.simulate_sensors > 0) s.StartFleet(o);
   if (!o.listen.empty()) {
     s.MakeApi(std::move(o.api_keys), o.cors_origins, o.ingest.zone_offset);
+    s.ReportMigration(std::move(o.migration_status));
     VDPARK_RETURN_IF_ERROR(s.StartHttp(o));
   }
   if (s.serve_nothing()) {

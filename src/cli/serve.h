@@ -10,11 +10,13 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/api_keys.h"
+#include "common/result.h"
 #include "common/status.h"
 #include "ingest/ingestor.h"
 #include "store/open_store.h"
@@ -39,6 +41,9 @@ struct ServeOptions {
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;
   double simulate_speed = 60;
+  // GET /v1/migration/status: the status as JSON text, given the mirror's figures ("" without a
+  // mirror); empty: none (--migration-source).
+  std::function<Result<std::string>(const std::string& mirror_metrics)> migration_status;
 };
 
 // Starts the mirror, ingest, the in-process fleet and the HTTP server as `options` ask, waits

@@ -5,9 +5,9 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "common/result.h"
 #include "verify/migration_status.h"
@@ -16,18 +16,17 @@ namespace vdpark {
 
 class MigrationStatusCache {
  public:
-  // `options()` gives the options of each computation (its `now` is set here).
-  MigrationStatusCache(std::function<MigrationStatusOptions()> options,
-                       std::chrono::milliseconds max_age)
+  // `options`: those of every computation (`now` is set to the time of each).
+  MigrationStatusCache(MigrationStatusOptions options, std::chrono::milliseconds max_age)
       : options_(std::move(options)), max_age_(max_age) {}
 
   // The status as JSON (MigrationStatusJson), computed again when the last one is older than
-  // max_age; an error is kept as long as a status. Callers at the same time wait for one
-  // computation. Thread-safe.
-  Result<boost::json::object> Get();
+  // max_age, with `mirror_metrics_text` (serve's own mirror's figures) when given; an error is
+  // kept as long as a status. Callers at the same time wait for one computation. Thread-safe.
+  Result<boost::json::object> Get(std::optional<std::string> mirror_metrics_text = std::nullopt);
 
  private:
-  std::function<MigrationStatusOptions()> options_;
+  const MigrationStatusOptions options_;
   const std::chrono::milliseconds max_age_;
   std::mutex mu_;
   std::optional<Result<boost::json::object>> last_;
