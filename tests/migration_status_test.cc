@@ -17,6 +17,7 @@
 #include "cli_run.h"
 #include "dynamodb_local.h"
 #include "migrate/migration_records.h"
+#include "postgres.h"
 #include "served_api.h"
 #include "store/open_store.h"
 #include "test_dirs.h"
@@ -254,12 +255,14 @@ TEST_P(MigrationStatusTableTest, TheTablesChecksSayWhatItLacks) {
     return std::find(reasons.begin(), reasons.end(), r) != reasons.end();
   };
   if (GetParam() == testing::DynamoDbServer::kDynalite) {
-    // dynalite keeps no stream and answers neither DescribeTimeToLive nor
-    // DescribeContinuousBackups.
+    // dynalite keeps no stream, has no UpdateTimeToLive (its DescribeTimeToLive says DISABLED)
+    // and does not answer DescribeContinuousBackups.
     EXPECT_EQ(CheckOk(t, "stream with NEW_AND_OLD_IMAGES"), false) << t;
     EXPECT_TRUE(has("table has no streams")) << created.out;
-    EXPECT_EQ(CheckOk(t, "TTL on ttl"), nullptr) << t;
-    EXPECT_TRUE(has("table's TTL could not be checked")) << created.out;
+    EXPECT_EQ(CheckOk(t, "TTL on ttl"), false) << t;
+    EXPECT_TRUE(has("table has no TTL on ttl (DISABLED)")) << created.out;
+    EXPECT_EQ(CheckOk(t, "point-in-time recovery"), nullptr) << t;
+    EXPECT_TRUE(has("table's point-in-time recovery could not be checked")) << created.out;
     EXPECT_EQ(State(s, "table"), "failed");
   } else {
     EXPECT_EQ(CheckOk(t, "stream with NEW_AND_OLD_IMAGES"), true) << t;
@@ -335,6 +338,46 @@ TEST(MigrationStatusRouteTest, OperatorsOnlyAndOnlyWithMigrationSource) {
     EXPECT_EQ(none.status, 404) << none.body;
     EXPECT_NE(none.body.find("--migration-source"), std::string::npos) << none.body;
   }
+}
+
+// Dual-write as serve does it (--mirror to PostgreSQL): `vdpark status --mirror-metrics` reads the
+// mirror's figures from its /metrics, and the route from the process's own mirror.
+TEST(MigrationStatusRouteTest, DualWriteOnFromServesMirror) {
+  VDPARK_REQUIRE_POSTGRES(schema);
+  TempDir tmp;
+  std::string pg = "'";
+  pg += schema.url();
+  pg += "'";
+  ASSERT_EQ(Vdpark(tmp, "schema create --target " + pg).code, 0);
+  ASSERT_EQ(Vdpark(tmp, "generate --out csv:export --zones 2 --days 1").code, 0);
+  ASSERT_EQ(Vdpark(tmp, "migrate " + kPair + " --retention-days 0").code, 0);
+  ASSERT_EQ(Vdpark(tmp, "verify " + kPair + " --retention-days 0").code, 0);
+  tmp.Write("keys.txt", "op-key *\n");
+  setenv("DUAL_WRITE_ENABLED", "true", 1);
+  testing::Server serve(
+      tmp,
+      {"--store", "embedded:store", "--api-keys", "keys.txt", "--mirror", schema.url(),
+       "--mirror-queue", "mirror-queue", "--migration-source", "csv:export"},
+      "serve.log");
+  unsetenv("DUAL_WRITE_ENABLED");
+  const std::string url = serve.WaitUrl();
+  ASSERT_FALSE(url.empty()) << serve.log();
+
+  ApiReply op = Get(url + "/v1/migration/status", "op-key");
+  ASSERT_EQ(op.status, 200) << op.body;
+  json::object s = Json(op.body);
+  EXPECT_EQ(State(s, "dual_write"), "done") << op.body;
+  EXPECT_EQ(CheckOk(Phase(s, "dual_write"), "dual-write on"), true);
+  EXPECT_EQ(s.at("verdict").at("ready"), true) << op.body;
+
+  CliRun cli = Vdpark(tmp, "status --source csv:export --target embedded:other --mirror-metrics " +
+                               url + "/metrics --require-dual-write --json");
+  ASSERT_EQ(cli.code, 1) << cli.out << cli.err;  // embedded:other holds nothing
+  json::object c = Json(cli.out);
+  EXPECT_EQ(State(c, "dual_write"), "done") << cli.out;
+  EXPECT_EQ(CheckOk(Phase(c, "dual_write"), "dual-write on"), true);
+  EXPECT_EQ(CheckOk(Phase(c, "dual_write"), "mirror lag at most 5 s"), true);
+  for (const std::string& r : Reasons(c)) EXPECT_EQ(r.find("mirror"), std::string::npos) << r;
 }
 
 }  // namespace

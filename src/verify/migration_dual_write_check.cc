@@ -81,10 +81,18 @@ MigrationPhase CheckDualWrite(const MigrationStatusOptions& o) {
     return p;
   }
   p.checks.push_back({"dual-write on", true, "serve mirrors every change (--mirror)", ""});
-  p.checks.push_back(
-      {"mirror up", up == 1.0,
-       up == 1.0 ? "its last write to PostgreSQL succeeded" : "its last write to PostgreSQL failed",
-       "mirror is down: its last write to PostgreSQL failed"});
+  // vdpark_mirror_up is 0 until the first write too: down only once a write has failed.
+  const bool down = up != 1.0 && sample("vdpark_mirror_failures_total").value_or(0) > 0;
+  StatusCheck up_check{"mirror up", !down, "its last write to PostgreSQL succeeded",
+                       "mirror is down: its last write to PostgreSQL failed"};
+  if (down) {
+    up_check.detail = "its last write to PostgreSQL failed";
+  } else if (up != 1.0) {
+    up_check.ok = std::nullopt;
+    up_check.detail = "no write to PostgreSQL tried yet (no change since serve started)";
+    up_check.reason.clear();
+  }
+  p.checks.push_back(std::move(up_check));
   const double lag_s = lag.value_or(0), queued = depth.value_or(0);
   p.checks.push_back({"mirror lag at most " + Number(o.max_mirror_lag_seconds) + " s",
                       lag_s <= o.max_mirror_lag_seconds, Number(lag_s) + " s",
@@ -93,11 +101,11 @@ MigrationPhase CheckDualWrite(const MigrationStatusOptions& o) {
                       queued <= static_cast<double>(o.max_mirror_queue),
                       Number(queued) + " changes waiting",
                       "mirror queue holds " + Number(queued) + " changes"});
-  bool all = true;
-  for (const StatusCheck& c : p.checks) all = all && c.ok == true;
-  p.state = all ? PhaseState::kDone : PhaseState::kFailed;
+  bool failed = false;
+  for (const StatusCheck& c : p.checks) failed = failed || c.ok == false;
+  p.state = failed ? PhaseState::kFailed : PhaseState::kDone;
   p.detail = "on: queue " + Number(queued) + ", lag " + Number(lag_s) + " s" +
-             (up == 1.0 ? "" : ", mirror down");
+             (down ? ", mirror down" : "");
   return p;
 }
 

@@ -22,11 +22,12 @@ MigrationStatusOptions Options() {
 }
 
 // The mirror's figures as serve exports them (FormatPrometheus, ingest/postgres_mirror.h).
-std::string MirrorText(int64_t depth, double lag_seconds, bool up) {
+std::string MirrorText(int64_t depth, double lag_seconds, bool up, uint64_t failures = 0) {
   MirrorMetrics m;
   m.queue_depth = depth;
   m.oldest_age_micros = static_cast<int64_t>(lag_seconds * 1e6);
   m.connected = up;
+  m.failures = failures;
   return FormatPrometheus(m);
 }
 
@@ -64,11 +65,18 @@ TEST(MigrationStatusTest, DualWriteFromTheMirrorsOwnFigures) {
   EXPECT_EQ(Reasons(p), std::vector<std::string>{"mirror lag 12 s"});
 
   o.max_mirror_queue = 100;
-  o.mirror_metrics_text = MirrorText(250, 1, false);
+  o.mirror_metrics_text = MirrorText(250, 1, false, 3);
   p = CheckDualWrite(o);
   EXPECT_EQ(Reasons(p),
             (std::vector<std::string>{"mirror is down: its last write to PostgreSQL failed",
                                       "mirror queue holds 250 changes"}));
+
+  // A mirror that has written nothing yet (no change since serve started) reads 0 for up, as a
+  // failed one does: not down, not known to be up either.
+  o.mirror_metrics_text = MirrorText(0, 0, false, 0);
+  p = CheckDualWrite(o);
+  EXPECT_EQ(p.state, PhaseState::kDone) << p.detail;
+  EXPECT_TRUE(Reasons(p).empty());
 }
 
 TEST(MigrationStatusTest, DualWriteOffOrNotChecked) {
