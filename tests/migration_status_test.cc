@@ -300,10 +300,19 @@ TEST(MigrationStatusRouteTest, OperatorsOnlyAndOnlyWithMigrationSource) {
         "serve.log");
     const std::string url = serve.WaitUrl();
     ASSERT_FALSE(url.empty()) << serve.log();
+    // An API comparison recorded for this migration (the API against itself: no difference).
+    CliRun compared = Vdpark(tmp, "verify-api --old " + url + " --new " + url +
+                                      " --api-key op-key --migration-source csv:export "
+                                      "--migration-target embedded:store");
+    ASSERT_EQ(compared.code, 0) << compared.out << compared.err;
     ApiReply op = Get(url + "/v1/migration/status", "op-key");
     ASSERT_EQ(op.status, 200) << op.body;
     json::object s = Json(op.body);
     ExpectContractShape(s);
+    EXPECT_EQ(State(s, "api_compare"), "done") << op.body;
+    ASSERT_TRUE(s.at("lastApiCompare").is_object()) << op.body;
+    EXPECT_EQ(s.at("lastApiCompare").at("ok"), true);
+    EXPECT_EQ(testing::Str(s.at("lastApiCompare").at("target")), url + "/v1");
     EXPECT_EQ(s.at("verdict").at("ready"), true) << op.body;
     EXPECT_EQ(s.at("target"), "embedded:store");
     EXPECT_EQ(State(s, "table"), "done");              // served here: open, not opened again
