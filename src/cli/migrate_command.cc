@@ -353,7 +353,7 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
                 "Read the source, write nothing: items, size, write units, cost and time");
   cmd->add_option("--record-dir", args->record_dir,
                   "Where a finished load is recorded for vdpark status (default "
-                  ".vdpark-migrate/<hash of source and target>.state)");
+                  ".vdpark-status/<hash of source and target>)");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunMigrate(*args); });
 }

@@ -245,7 +245,7 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                       kStoreUrlForms);
   cmd->add_option("--migration-record-dir", args->migration_record_dir,
                   "With --migration-source: where verify and the others recorded their results "
-                  "(default .vdpark-migrate/<hash of source and target>.state)");
+                  "(default .vdpark-status/<hash of source and target>)");
   cmd->callback([args, exit_code] { *exit_code = RunServe(*args); });
 }
 

@@ -91,7 +91,7 @@ void AddStatusCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--checkpoint", args->checkpoint, "migrate's --checkpoint, when it was given");
   cmd->add_option("--record-dir", args->record_dir,
                   "Where verify, verify-api, probe and migrate recorded their results (default "
-                  ".vdpark-migrate/<hash of source and target>.state)");
+                  ".vdpark-status/<hash of source and target>)");
   cmd->add_option("--verify-max-age", args->verify_max_age,
                   "A recorded verify, verify-api or probe older than this stands in the way")
       ->capture_default_str();

@@ -190,7 +190,7 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--record-dir", args->record_dir,
                   "Where the result is recorded for vdpark status (default "
-                  ".vdpark-migrate/<hash of source and target>.state)");
+                  ".vdpark-status/<hash of source and target>)");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunVerify(*args); });
 }

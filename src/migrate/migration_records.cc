@@ -110,8 +110,7 @@ std::optional<double> MigrationRecord::Count(std::string_view name) const {
 }
 
 std::string MigrationStateDir(std::string_view source_url, std::string_view target_url) {
-  return (fs::current_path() / ".vdpark-migrate" /
-          (MigrateCheckpointKey(source_url, target_url, "") + ".state"))
+  return (fs::current_path() / ".vdpark-status" / MigrateCheckpointKey(source_url, target_url, ""))
       .string();
 }
 

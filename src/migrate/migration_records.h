@@ -2,11 +2,12 @@
 // found, kept where `vdpark status` (verify/migration_status.h) finds them.
 //
 // One JSON file per kind ("migrate.json", "verify.json", "verify-api.json", "probe.json") in the
-// migration's state folder, by default `<cwd>/.vdpark-migrate/<key>.state/` beside migrate's
-// checkpoints (migrate/checkpoint.h), where the key is MigrateCheckpointKey of the source URL and
-// the target URL as typed (no --since): the folder of one source/target pair, whatever window each
-// command checked. Each file holds the last result of its kind, replaced whole (written through a
-// temporary file and renamed: common/atomic_file.h), display names only, never a URL's secrets.
+// migration's state folder, by default `<cwd>/.vdpark-status/<key>/`, beside migrate's checkpoints
+// (`<cwd>/.vdpark-migrate/`, migrate/checkpoint.h, which hold only loads under way and go when
+// they finish), where the key is MigrateCheckpointKey of the source URL and the target URL as
+// typed (no --since): the folder of one source/target pair, whatever window each command checked.
+// Each file holds the last result of its kind, replaced whole (written through a temporary file
+// and renamed: common/atomic_file.h), display names only, never a URL's secrets.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,7 @@ struct MigrationRecord {
   std::optional<double> Count(std::string_view name) const;
 };
 
-// `<cwd>/.vdpark-migrate/<MigrateCheckpointKey(source_url, target_url, "")>.state`.
+// `<cwd>/.vdpark-status/<MigrateCheckpointKey(source_url, target_url, "")>`.
 std::string MigrationStateDir(std::string_view source_url, std::string_view target_url);
 
 // `dir/<kind>.json`.

@@ -103,12 +103,13 @@ TEST(MigrationRecordsTest, AFileThatIsNotARecordIsRefusedNamingFileAndField) {
 
 TEST(MigrationRecordsTest, TheStateFolderIsThePairsBesideTheCheckpoints) {
   const std::string dir = MigrationStateDir("csv:a", "embedded:b");
-  EXPECT_EQ(dir, (std::filesystem::current_path() / ".vdpark-migrate" /
-                  (MigrateCheckpointKey("csv:a", "embedded:b", "") + ".state"))
+  EXPECT_EQ(dir, (std::filesystem::current_path() / ".vdpark-status" /
+                  MigrateCheckpointKey("csv:a", "embedded:b", ""))
                      .string());
   EXPECT_NE(dir, MigrationStateDir("csv:a", "embedded:c"));
-  EXPECT_EQ(std::filesystem::path(dir).parent_path(),
-            std::filesystem::path(DefaultCheckpointPath("k")).parent_path());
+  // Beside the checkpoints' folder, not in it: that one goes when the last load finishes.
+  EXPECT_EQ(std::filesystem::path(dir).parent_path().parent_path(),
+            std::filesystem::path(DefaultCheckpointPath("k")).parent_path().parent_path());
 }
 
 }  // namespace

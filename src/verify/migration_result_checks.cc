@@ -103,7 +103,8 @@ MigrationPhase CheckApiCompare(const MigrationStatusOptions& o,
   bool any_failed = false, all_ok = true;
   for (const StatusCheck& c : p.checks) {
     any_failed = any_failed || c.ok == false;
-    all_ok = all_ok && c.ok == true;
+    // A check not made and not asked for (no probe recorded) leaves the phase done.
+    all_ok = all_ok && (c.ok == true || (!c.ok && c.reason.empty()));
   }
   if (last_api_compare || last_probe) {
     p.state = any_failed ? PhaseState::kFailed : all_ok ? PhaseState::kDone : PhaseState::kUnknown;

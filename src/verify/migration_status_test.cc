@@ -142,6 +142,11 @@ TEST(MigrationStatusTest, ApiComparisonAndProbeStandInTheWayOnlyWhenTheyFoundSom
   EXPECT_EQ(Reasons(CheckApiCompare(o, std::nullopt, std::nullopt)),
             std::vector<std::string>{"no API comparison recorded"});
 
+  // Compared, no probe: done.
+  p = CheckApiCompare(o, Recorded("verify-api", std::chrono::minutes(1), 0), std::nullopt);
+  EXPECT_EQ(p.state, PhaseState::kDone) << p.detail;
+  EXPECT_TRUE(Reasons(p).empty());
+
   p = CheckApiCompare(o, Recorded("verify-api", std::chrono::minutes(1), 1),
                       Recorded("probe", std::chrono::minutes(1), 0));
   EXPECT_EQ(p.state, PhaseState::kFailed);
