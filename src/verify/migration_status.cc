@@ -20,10 +20,6 @@ Result<std::optional<uint64_t>> SourceEvents(const MigrationStatusOptions& o) {
   return source->EstimateEventCount();
 }
 
-Result<std::optional<MigrationRecord>> Load(const std::string& dir, std::string_view kind) {
-  return LoadMigrationRecord(dir, kind);
-}
-
 // The cutover phase: the verdict over every other phase's checks.
 MigrationPhase Cutover(MigrationStatus& s) {
   for (const MigrationPhase& p : s.phases) {
@@ -79,10 +75,10 @@ Result<MigrationStatus> CheckMigration(const MigrationStatusOptions& options) {
   s.source = RedactUrl(o.source_url);
   s.target = RedactUrl(o.target_url);
   s.checked_at = o.now;
-  VDPARK_ASSIGN_OR_RETURN(s.last_migrate, Load(o.record_dir, "migrate"));
-  VDPARK_ASSIGN_OR_RETURN(s.last_verify, Load(o.record_dir, "verify"));
-  VDPARK_ASSIGN_OR_RETURN(s.last_api_compare, Load(o.record_dir, "verify-api"));
-  VDPARK_ASSIGN_OR_RETURN(s.last_probe, Load(o.record_dir, "probe"));
+  VDPARK_ASSIGN_OR_RETURN(s.last_migrate, LoadMigrationRecord(o.record_dir, "migrate"));
+  VDPARK_ASSIGN_OR_RETURN(s.last_verify, LoadMigrationRecord(o.record_dir, "verify"));
+  VDPARK_ASSIGN_OR_RETURN(s.last_api_compare, LoadMigrationRecord(o.record_dir, "verify-api"));
+  VDPARK_ASSIGN_OR_RETURN(s.last_probe, LoadMigrationRecord(o.record_dir, "probe"));
   VDPARK_ASSIGN_OR_RETURN(auto source_events, SourceEvents(o));
 
   VDPARK_ASSIGN_OR_RETURN(auto table, CheckTargetTable(o));
