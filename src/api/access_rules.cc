@@ -102,7 +102,7 @@ void AddCorsHeaders(const ApiRequest& request, const ApiContext& context, ApiRes
   }
   if (allowed.empty()) return;
   response->headers.emplace_back("Access-Control-Allow-Origin", std::string(allowed));
-  response->headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+  response->headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, OPTIONS");
   response->headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, X-Api-Key");
   response->headers.emplace_back("Access-Control-Max-Age", "600");
   response->headers.emplace_back("Vary", "Origin");

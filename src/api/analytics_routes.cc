@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "api/event_tally.h"
 #include "api/route_table.h"
 
 namespace vdpark {
@@ -54,43 +55,12 @@ ApiResponse Occupancy(const RouteCall& call) {
                                         {"zones", std::move(items)}});
 }
 
-struct DayFigures {
-  int64_t arrivals = 0;
-  int64_t departures = 0;
-  int64_t revenue_micros = 0;
-  int64_t stays = 0;  // departures with a duration
-  int64_t stay_minutes = 0;
-
-  void Add(const ParkingEvent& e) {
-    if (e.event_type == EventType::kArrive) {
-      ++arrivals;
-      return;
-    }
-    ++departures;
-    if (e.revenue) revenue_micros += e.revenue->micros();
-    if (e.duration_minutes) {
-      ++stays;
-      stay_minutes += *e.duration_minutes;
-    }
-  }
-  void Add(const DayFigures& o) {
-    arrivals += o.arrivals;
-    departures += o.departures;
-    revenue_micros += o.revenue_micros;
-    stays += o.stays;
-    stay_minutes += o.stay_minutes;
-  }
+struct DayFigures : EventTally {
   json::object ToJson() const {
-    json::object o{{"arrivals", arrivals},
-                   {"departures", departures},
-                   {"revenue", MoneyJson(Decimal::FromMicros(revenue_micros, 2))}};
-    // Minutes, to one decimal; null on a day with no departure.
-    o["averageStay"] = stays == 0
-                           ? json::value(nullptr)
-                           : json::value(std::round(10.0 * static_cast<double>(stay_minutes) /
-                                                    static_cast<double>(stays)) /
-                                         10.0);
-    return o;
+    return json::object{{"arrivals", arrivals},
+                        {"departures", departures},
+                        {"revenue", RevenueJson()},
+                        {"averageStay", AverageStayJson()}};  // minutes
   }
 };
 

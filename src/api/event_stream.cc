@@ -137,6 +137,12 @@ void EventStream::PublishChange(const BayChange& change) {
   Publish(change.bay.zone_id, BayChangeJson(change));
 }
 
+void EventStream::PublishAlert(const Alert& alert) {
+  json::object o = AlertJson(alert);
+  o.emplace("type", "alert");
+  Publish(alert.zone_id.value_or(""), json::serialize(o));
+}
+
 ChangeSink EventStream::Sink() {
   return [this](const AppliedChange& change) {
     if (auto line = BayChangeJson(change)) Publish(change.change.bay_after->zone_id, *line);

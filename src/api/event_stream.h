@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "api/api_keys.h"
+#include "domain/alert.h"
 #include "ingest/ingestor.h"
 #include "store/change_feed.h"
 #include "store/record_lookup.h"
@@ -89,6 +90,9 @@ class EventStream {
   // Publishes BayChangeJson of a change a store's feed told: what the stream sends when the store
   // tells every writer's changes (DynamoDB's stream), in place of Sink().
   void PublishChange(const BayChange& change);
+  // Publishes {"type":"alert", ...AlertJson} to the subscribers that see the alert's zone (an
+  // alert without a zone: operators only).
+  void PublishAlert(const Alert& alert);
 
   // Closes every subscription (the server is stopping).
   void CloseAll();

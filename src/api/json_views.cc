@@ -194,6 +194,33 @@ json::value TimeJson(const std::optional<Timestamp>& t) {
   return json::value(t->ToIso());
 }
 
+json::object AlertJson(const Alert& a) {
+  auto text = [](const std::optional<std::string>& v) { return v ? json::value(*v) : nullptr; };
+  return json::object{{"alertId", a.id().ToString()},
+                      {"kind", ToString(a.kind)},
+                      {"severity", ToString(a.severity)},
+                      {"state", ToString(a.state)},
+                      {"sensorId", a.sensor_id},
+                      {"zoneId", text(a.zone_id)},
+                      {"bayNumber", text(a.bay_number)},
+                      {"message", a.message},
+                      {"value", a.value ? json::value(*a.value) : nullptr},
+                      {"raisedAt", a.raised_at.ToIso()},
+                      {"acknowledgedAt", TimeJson(a.acknowledged_at)},
+                      {"acknowledgedBy", text(a.acknowledged_by)},
+                      {"resolvedAt", TimeJson(a.resolved_at)},
+                      {"resolvedBy", text(a.resolved_by)},
+                      {"autoResolved", a.auto_resolved},
+                      {"note", text(a.note)}};
+}
+
+json::object SettingsJson(const OperatorSettings& s) {
+  return json::object{{"lowBatteryPercent", s.low_battery_percent},
+                      {"offlineAfterMinutes", s.offline_after_minutes},
+                      {"refreshSeconds", s.refresh_seconds},
+                      {"timeZone", s.time_zone}};
+}
+
 json::value MoneyJson(const std::optional<Decimal>& d) {
   if (!d) return nullptr;
   return json::value(d->ToDouble());

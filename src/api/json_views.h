@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/http_types.h"
+#include "domain/alert.h"
 #include "domain/model.h"
 #include "domain/timestamp.h"
 
@@ -38,6 +39,13 @@ double OccupancyRate(int64_t occupied, int64_t total);
 
 // Timestamps as the store keeps them (ISO-8601 UTC with microseconds); null when absent.
 json::value TimeJson(const std::optional<Timestamp>& t);
+// An alert as GET /alerts lists it: {alertId, kind, severity, state, sensorId, zoneId, bayNumber,
+// message, value, raisedAt, acknowledgedAt, acknowledgedBy, resolvedAt, resolvedBy,
+// autoResolved, note}; what is absent is null.
+json::object AlertJson(const Alert& alert);
+// The settings as GET /settings gives them: {lowBatteryPercent, offlineAfterMinutes,
+// refreshSeconds, timeZone}.
+json::object SettingsJson(const OperatorSettings& settings);
 // Money as a JSON number with no more digits than it has (12.5, 6.25).
 json::value MoneyJson(const std::optional<Decimal>& d);
 

@@ -49,12 +49,19 @@ std::vector<Route> BayRoutes();
 std::vector<Route> EventRoutes();
 std::vector<Route> SensorRoutes();
 std::vector<Route> AnalyticsRoutes();
+std::vector<Route> AnalyticsSummaryRoutes();
+std::vector<Route> AlertRoutes();
+std::vector<Route> SettingsRoutes();
 std::vector<Route> MigrationRoutes();
 
 // The zone `zone_id` when it exists and the caller may see it; 404 "Zone not found" otherwise
 // (another tenant's zone is answered exactly as a missing one, so keys cannot probe for ids, and
 // so is a zone the store cannot read, to a tenant: only an operator is told the store failed).
 ApiResult<Zone> VisibleZone(const RouteCall& call, std::string_view zone_id);
+
+// The settings that apply to the caller: its tenant's, else the operator's, else the context's
+// defaults (also when the store keeps none).
+ApiResult<OperatorSettings> CallerSettings(const RouteCall& call);
 
 // The zones the caller may see, sorted by id: all, or its tenant's.
 ApiResult<std::vector<Zone>> VisibleZones(const RouteCall& call);

@@ -22,10 +22,13 @@
 #include "api/api_metrics.h"
 #include "api/bay_view_memo.h"
 #include "api/http_types.h"
+#include "api/json_views.h"
 #include "api/response_cache.h"
 #include "api/zone_view_memo.h"
+#include "domain/alert.h"
 #include "domain/billing.h"
 #include "domain/timestamp.h"
+#include "store/operator_store.h"
 #include "store/query_store.h"
 
 namespace vdpark {
@@ -61,6 +64,18 @@ struct ApiContext {
   // zone_view_memo.h).
   BayViewMemo bay_views;
   ZoneViewMemo zone_views;
+
+  // --- The portal's own data (alerts, settings): on a store that keeps them, else null, and
+  // those routes answer 501. Must outlive the context.
+  OperatorStore* operators = nullptr;
+  // The settings when none are stored (serve's --low-battery, --offline-after).
+  OperatorSettings default_settings;
+  // Told each alert an operator acknowledged or resolved through the API (the live stream).
+  std::function<void(const Alert&)> on_alert_changed;
+  // What GET /settings reports of this server: "endpoints" (api, mqtt, mqttConnected, store), and
+  // the map's tile URL template (--map-tiles; empty: none).
+  std::function<json::object()> endpoints;
+  std::string map_tiles;
 };
 
 struct Route;

@@ -67,6 +67,7 @@ struct ServeArgs {
   std::string max_skew = "5m", offline_after = "90m", sweep_every = "60s";
   int64_t low_battery = 20;
   std::string timezone = "Asia/Dubai";
+  std::string map_tiles;  // the portal's map tiles, an http(s) URL template with {z}, {x}, {y}
   size_t max_payload = 4096;
   int64_t retention_days = 90;
   std::string mirror;  // "" = $TIMESCALE_URL

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include "api/dashboard_assets.h"
@@ -13,6 +16,7 @@
 #include "api/router.h"
 #include "cli/in_process_fleet.h"
 #include "common/redact_url.h"
+#include "ingest/alert_keeper.h"
 #include "ingest/ingest_service.h"
 #include "ingest/postgres_mirror.h"
 #include "store/live_write_metrics.h"
@@ -31,6 +35,7 @@ class Services {
       : store_(*store.records),
         live_(store.live),
         queries_(store.queries),
+        operators_(store.operators),
         feed_(store.feed.get()),
         stream_(EventStream::TenantsFrom(store.queries ? static_cast<RecordLookup&>(*store.queries)
                                                        : *store.live)) {}
@@ -56,6 +61,39 @@ class Services {
   // The feed, when it runs, tells its thread is done with the stream and the cache before they go.
   ~Services() {
     if (feed_) feed_->Stop();
+    StopAlertSweep();
+  }
+
+  // Alerts (ingest/alert_keeper.h), where ingest or the fleet runs on a store that keeps them:
+  // each one raised or resolved goes to the live stream. Before RouteChanges, which feeds it.
+  void KeepAlerts(const ServeOptions& o) {
+    if (operators_ == nullptr || live_ == nullptr || (o.mqtt.empty() && o.simulate_sensors == 0)) {
+      return;
+    }
+    auto list_sensors = [this]() -> Result<std::vector<Sensor>> {
+      if (queries_) return queries_->ListSensors(std::nullopt);
+      VDPARK_ASSIGN_OR_RETURN(Metadata md, store_.ReadMetadata({}));
+      return std::move(md.sensors);
+    };
+    keeper_ = std::make_unique<AlertKeeper>(*operators_, *live_, list_sensors, o.default_settings,
+                                            [this](const Alert& a) { AlertChanged(a); });
+    // What is open, and each sensor's last reading, known before the first message.
+    auto swept = keeper_->Sweep(Timestamp::Now());
+    if (!swept.ok()) spdlog::warn("alert sweep: {}", swept.status().ToString());
+  }
+
+  // Offline alerts and the open alerts checked again, every `every`, on a thread of its own.
+  void StartAlertSweep(std::chrono::milliseconds every) {
+    if (!keeper_) return;
+    alert_sweeper_ = std::thread([this, every] {
+      std::unique_lock lock(sweep_mu_);
+      while (!sweep_cv_.wait_for(lock, every, [this] { return sweep_stop_; })) {
+        lock.unlock();
+        auto swept = keeper_->Sweep(Timestamp::Now());
+        if (!swept.ok()) spdlog::warn("alert sweep: {}", swept.status().ToString());
+        lock.lock();
+      }
+    });
   }
 
   // Every committed change goes to the live stream, and to the mirror when dual-writing. With
@@ -84,6 +122,7 @@ class Services {
       if (to_mirror_) to_mirror_(c);
       if (cache_) cache_->Invalidate();
       if (to_stream_) to_stream_(c);
+      if (keeper_) keeper_->OnChange(c);
     };
   }
 
@@ -94,6 +133,12 @@ class Services {
     io.shared_group = o.share;
     io.ingest = o.ingest;
     io.sweep_every = o.sweep_every;
+    if (keeper_) {
+      io.on_rejected = [this](std::string_view topic, std::string_view payload,
+                              std::string_view reason) {
+        keeper_->OnRejected(topic, payload, reason, Timestamp::Now());
+      };
+    }
     VDPARK_ASSIGN_OR_RETURN(ingest_, IngestService::Start(*live_, store_, io, on_change_));
     std::printf("serving: %s <- %s (client %s%s)\n", store_.DisplayName().c_str(),
                 RedactUrl(o.mqtt).c_str(), io.client_id.c_str(),
@@ -109,11 +154,26 @@ class Services {
 
   // The API over the store, and what GET /metrics adds: the stream's, ingest's, the fleet's, the
   // mirror's and the live store's (how its changes were written) figures.
-  void MakeApi(ApiKeys keys, std::vector<std::string> cors_origins, UtcOffset zone_offset) {
+  void MakeApi(ApiKeys keys, const ServeOptions& o) {
     api_.emplace(*queries_, std::move(keys));
-    api_->cors_origins = std::move(cors_origins);
-    api_->zone_offset = zone_offset;
+    api_->cors_origins = o.cors_origins;
+    api_->zone_offset = o.ingest.zone_offset;
     api_->cache = cache_.get();
+    api_->operators = operators_;
+    api_->default_settings = o.default_settings;
+    api_->map_tiles = o.map_tiles;
+    api_->on_alert_changed = [this](const Alert& a) { AlertChanged(a); };
+    api_->endpoints = [this, mqtt = o.mqtt.empty() ? std::string() : RedactUrl(o.mqtt)] {
+      json::object e{{"api", http_ ? "http://" + http_->address() : std::string()},
+                     {"store", store_.DisplayName()},
+                     {"mqtt", mqtt.empty() ? json::value(nullptr) : json::value(mqtt)},
+                     {"mqttConnected", nullptr}};
+      if (ingest_) {
+        const MqttSubscriber::Stats st = ingest_->mqtt_stats();
+        e["mqttConnected"] = st.connects > st.connection_losses;
+      }
+      return e;
+    };
     api_->extra_metrics = [this] {
       std::string text = stream_.PrometheusText();
       if (feed_) text += feed_->MetricsText();
@@ -160,6 +220,7 @@ class Services {
   // in the queue for the next start); the store flushed last.
   Status Stop() {
     if (feed_) feed_->Stop();
+    StopAlertSweep();
     if (http_) http_->Stop();
     fleet_.reset();
     if (ingest_) VDPARK_RETURN_IF_ERROR(ingest_->Stop());
@@ -171,13 +232,33 @@ class Services {
   }
 
  private:
+  void AlertChanged(const Alert& a) {
+    if (cache_) cache_->Invalidate();
+    stream_.PublishAlert(a);
+  }
+
+  void StopAlertSweep() {
+    {
+      std::lock_guard lock(sweep_mu_);
+      sweep_stop_ = true;
+    }
+    sweep_cv_.notify_all();
+    if (alert_sweeper_.joinable()) alert_sweeper_.join();
+  }
+
   RecordStore& store_;
-  LiveStore* live_;      // null when neither ingest nor the fleet runs
-  QueryStore* queries_;  // null when the API is not served
-  ChangeFeed* feed_;     // the store's, while it feeds the live view; else null
+  LiveStore* live_;           // null when neither ingest nor the fleet runs
+  QueryStore* queries_;       // null when the API is not served
+  OperatorStore* operators_;  // null on a store that keeps no alerts
+  ChangeFeed* feed_;          // the store's, while it feeds the live view; else null
   EventStream stream_;
   std::unique_ptr<PostgresMirror> mirror_;
   std::unique_ptr<ResponseCache> cache_;
+  std::unique_ptr<AlertKeeper> keeper_;
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stop_ = false;  // guarded by sweep_mu_
+  std::thread alert_sweeper_;
   ChangeSink to_stream_, to_mirror_, on_change_;
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<InProcessFleet> fleet_;
@@ -188,11 +269,13 @@ class Services {
 Status StartServices(Services& s, ServeOptions& o) {
   if (!o.mirror_url.empty()) VDPARK_RETURN_IF_ERROR(s.OpenMirror(o.mirror_url, o.mirror_queue));
   s.KeepAnswers(o.api_cache, o.api_cache_bytes);
+  s.KeepAlerts(o);
   s.RouteChanges(!o.listen.empty());
   if (!o.mqtt.empty()) VDPARK_RETURN_IF_ERROR(s.StartIngest(o));
   if (o.simulate_sensors > 0) s.StartFleet(o);
+  s.StartAlertSweep(o.sweep_every);
   if (!o.listen.empty()) {
-    s.MakeApi(std::move(o.api_keys), o.cors_origins, o.ingest.zone_offset);
+    s.MakeApi(std::move(o.api_keys), o);
     s.ReportMigration(std::move(o.migration_status));
     VDPARK_RETURN_IF_ERROR(s.StartHttp(o));
   }

@@ -18,6 +18,7 @@
 #include "api/api_keys.h"
 #include "common/result.h"
 #include "common/status.h"
+#include "domain/alert.h"
 #include "ingest/ingestor.h"
 #include "store/open_store.h"
 
@@ -41,6 +42,10 @@ struct ServeOptions {
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;
   double simulate_speed = 60;
+  std::string map_tiles;  // GET /settings' mapTiles; "" = none
+  // The alerts' thresholds and the portal's preferences until an operator stores settings
+  // (--low-battery, --offline-after, --timezone).
+  OperatorSettings default_settings;
   // GET /v1/migration/status: the status as JSON text, given the mirror's figures ("" without a
   // mirror); empty: none (--migration-source).
   std::function<Result<std::string>(const std::string& mirror_metrics)> migration_status;

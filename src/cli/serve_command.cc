@@ -107,6 +107,21 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   o.mirror_queue = a.mirror_queue;
   o.simulate_sensors = a.simulate_sensors;
   o.simulate_speed = a.simulate_speed;
+  if (!a.map_tiles.empty()) {
+    const bool web = a.map_tiles.starts_with("http://") || a.map_tiles.starts_with("https://");
+    for (std::string_view part : {"{z}", "{x}", "{y}"}) {
+      if (!web || a.map_tiles.find(part) == std::string::npos) {
+        return Status::InvalidArgument("--map-tiles '" + a.map_tiles +
+                                       "': expected an http(s) URL template with {z}, {x} and {y}");
+      }
+    }
+  }
+  o.map_tiles = a.map_tiles;
+  // What alerts are judged by until an operator stores settings of their own.
+  o.default_settings.low_battery_percent = static_cast<int>(a.low_battery);
+  o.default_settings.offline_after_minutes = static_cast<int>(std::max<int64_t>(
+      std::chrono::duration_cast<std::chrono::minutes>(o.ingest.offline_after).count(), 1));
+  o.default_settings.time_zone = a.timezone;
   return o;
 }
 
@@ -200,6 +215,9 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--low-battery", args->low_battery, "Battery percent under which to alert")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
+  cmd->add_option("--map-tiles", args->map_tiles,
+                  "Map tiles under the portal's map: an http(s) URL template with {z}, {x}, {y} "
+                  "(default: none, the map draws the zones alone)");
   cmd->add_option("--timezone", args->timezone, "The zones' local time for operating hours")
       ->capture_default_str();
   cmd->add_option("--max-payload", args->max_payload, "Larger payloads are refused (bytes)")

@@ -14,6 +14,7 @@ IngestService::IngestService(LiveStore& live, RecordStore& records, IngestServic
       live, records, options_.ingest, std::move(on_change),
       [this](std::string_view topic, std::string_view payload, std::string_view reason) {
         PublishError(topic, payload, reason);
+        if (options_.on_rejected) options_.on_rejected(topic, payload, reason);
       });
 }
 

@@ -43,6 +43,9 @@ struct IngestServiceOptions {
   IngestConfig ingest;
   std::chrono::milliseconds sweep_every{std::chrono::seconds(60)};  // the offline sweep
   bool reconcile_on_start = true;
+  // Sees every message set aside as unusable or unhandleable, after it went to the errors topic
+  // (the alerts' detection issues); may be empty.
+  ErrorSink on_rejected;
 };
 
 class IngestService {

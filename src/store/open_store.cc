@@ -28,6 +28,7 @@ OpenedStore AllRoles(std::unique_ptr<SingleTableStore> store) {
   OpenedStore opened;
   opened.live = store.get();
   opened.queries = store.get();
+  opened.operators = store.get();
   opened.records = std::move(store);
   return opened;
 }
@@ -124,6 +125,7 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
     VDPARK_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(url, pg));
     OpenedStore opened;
     opened.queries = store.get();
+    opened.operators = store.get();
     opened.records = std::move(store);
     return opened;
   }

@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "store/change_feed.h"
 #include "store/live_store.h"
+#include "store/operator_store.h"
 #include "store/query_store.h"
 #include "store/record_store.h"
 #include "store/store_options.h"
@@ -22,6 +23,7 @@ struct OpenedStore {
   std::unique_ptr<RecordStore> records;
   LiveStore* live = nullptr;
   QueryStore* queries = nullptr;
+  OperatorStore* operators = nullptr;  // alerts and settings: wherever queries are answered
   // The store's own account of its bay changes, by whoever made them (change_feed.h): dynamodb://
   // (its table's stream); null for the others. After `records`, whose items it reads: it goes
   // first.

@@ -16,6 +16,7 @@
 
 #include "store/item_store.h"
 #include "store/live_store.h"
+#include "store/operator_store.h"
 #include "store/query_store.h"
 #include "store/record_memo.h"
 #include "store/record_store.h"
@@ -26,7 +27,10 @@ namespace vdpark {
 
 struct LiveWritePlan;  // live_write_plan.h
 
-class SingleTableStore : public RecordStore, public LiveStore, public QueryStore {
+class SingleTableStore : public RecordStore,
+                         public LiveStore,
+                         public QueryStore,
+                         public OperatorStore {
  public:
   // `flush` makes the item store's writes durable (called by Flush()); it may be empty.
   SingleTableStore(std::unique_ptr<ItemStore> items, std::string display_name,
@@ -140,6 +144,22 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   Result<CreateOutcome> CreateZone(const Zone& zone) override;
   Result<CreateOutcome> RegisterSensor(const Sensor& sensor, const Bay& bay) override;
 
+  // --- Alerts and settings (operator_store.h), in single_table_operator.cc, as the items of
+  // table/operator_items.h. RaiseAlert is a Put on attribute_not_exists(PK); ReplaceOpenAlert a
+  // Put conditioned on raisedAt and state as read; ResolveAlert one TransactWrite of the resolved
+  // item's Put and the open one's conditional Delete (without transactions: the Put, then the
+  // Delete). ListAlerts queries GSI1 ALERTS#OPEN or ALERTS#RESOLVED, newest first.
+  Result<CreateOutcome> RaiseAlert(const Alert& alert) override;
+  Result<std::optional<Alert>> GetOpenAlert(std::string_view sensor_id, AlertKind kind) override;
+  Result<std::optional<Alert>> GetAlert(const AlertId& id) override;
+  Result<std::vector<Alert>> ListAlerts(const AlertQuery& query) override;
+  Status ReplaceOpenAlert(const Alert& as_read, const Alert& changed) override;
+  Status ResolveAlert(const Alert& as_read, const Alert& resolved) override;
+  Result<std::optional<OperatorSettings>> GetSettings(
+      const std::optional<std::string>& tenant_id) override;
+  Status PutSettings(const std::optional<std::string>& tenant_id,
+                     const OperatorSettings& settings) override;
+
   // False once the item store has answered a TransactWrite with kNotSupported.
   bool UsesTransactions() const { return !no_transactions_.load(); }
 
@@ -160,6 +180,8 @@ class SingleTableStore : public RecordStore, public LiveStore, public QueryStore
   // it makes none.
   template <typename Record, typename ToRecord>
   Result<Record> MakeRecord(const ItemKey& key, const Item& item, ToRecord to_record) const;
+  // The alert stored under `key`, nullopt when there is none; kCorruption when it is no alert.
+  Result<std::optional<Alert>> ReadAlert(const ItemKey& key);
   // A LiveWritePlan's writes in one transaction or one by one (see ApplyLiveChange).
   Status WriteLivePlan(const LiveWritePlan& plan);
   Status WriteOneByOne(const LiveWritePlan& plan);

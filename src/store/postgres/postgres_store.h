@@ -58,6 +58,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/operator_store.h"
 #include "store/postgres/postgres_connection.h"
 #include "store/postgres/postgres_layout.h"
 #include "store/query_store.h"
@@ -74,7 +75,7 @@ struct PostgresStoreOptions {
   uint64_t exact_count_below = 2'000'000;  // EstimateEventCount counts when the table is smaller
 };
 
-class PostgresStore : public RecordStore, public QueryStore {
+class PostgresStore : public RecordStore, public QueryStore, public OperatorStore {
  public:
   // Connects and checks that the four tables exist: NotFound suggesting `vdpark schema create`
   // when they do not; InvalidArgument for a bad URL or a refused login; Unavailable when the
@@ -152,7 +153,29 @@ class PostgresStore : public RecordStore, public QueryStore {
   Result<CreateOutcome> CreateZone(const Zone& zone) override;
   Result<CreateOutcome> RegisterSensor(const Sensor& sensor, const Bay& bay) override;
 
+  // --- Alerts and settings (operator_store.h), in postgres_operator.cc: tables of vdpark's own
+  // beside SPEC §2's four, vdpark_alerts and vdpark_settings, made (IF NOT EXISTS) the first time
+  // one is used. One open alert per sensor and kind is a partial unique index; every change is
+  // one statement conditioned on the alert as read.
+  Result<CreateOutcome> RaiseAlert(const Alert& alert) override;
+  Result<std::optional<Alert>> GetOpenAlert(std::string_view sensor_id, AlertKind kind) override;
+  Result<std::optional<Alert>> GetAlert(const AlertId& id) override;
+  Result<std::vector<Alert>> ListAlerts(const AlertQuery& query) override;
+  Status ReplaceOpenAlert(const Alert& as_read, const Alert& changed) override;
+  Status ResolveAlert(const Alert& as_read, const Alert& resolved) override;
+  Result<std::optional<OperatorSettings>> GetSettings(
+      const std::optional<std::string>& tenant_id) override;
+  Status PutSettings(const std::optional<std::string>& tenant_id,
+                     const OperatorSettings& settings) override;
+
  private:
+  Status EnsureOperatorTables();
+  // The alerts `where` selects (SQL over the table, its parameters in `params`).
+  Result<std::vector<Alert>> SelectAlerts(const std::string& where,
+                                          const std::vector<std::string>& params);
+  // Writes `changed` over the stored alert while it is still `as_read`: kConditionFailed if not.
+  Status UpdateAlert(const Alert& as_read, const Alert& changed);
+
   PostgresStore(PostgresUrl url, std::unique_ptr<PgConnection> conn, PgLayout layout,
                 PostgresStoreOptions o)
       : url_(std::move(url)), conn_(std::move(conn)), layout_(std::move(layout)), options_(o) {}
@@ -190,6 +213,7 @@ class PostgresStore : public RecordStore, public QueryStore {
   PostgresStoreOptions options_;
   bool truncated_ = false;
   bool staging_ready_ = false;
+  bool operator_tables_ready_ = false;
 };
 
 }  // namespace vdpark
