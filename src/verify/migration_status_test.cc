@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "ingest/postgres_mirror.h"
+#include "migrate/checkpoint.h"
+#include "test_dirs.h"
 #include "verify/migration_phases.h"
 
 namespace vdpark {
@@ -156,6 +158,52 @@ TEST(MigrationStatusTest, ApiComparisonAndProbeStandInTheWayOnlyWhenTheyFoundSom
                       Recorded("probe", std::chrono::hours(26), 1));
   EXPECT_EQ(Reasons(p), (std::vector<std::string>{"probe: 1 target did not show the change",
                                                   "probe is 26 h old"}));
+}
+
+TEST(MigrationStatusTest, BackfillFromTheCheckpointElseTheRecordedFinish) {
+  testing::TempDir tmp;
+  MigrationStatusOptions o = Options();
+  o.checkpoint = tmp / "cp.json";
+  auto p = CheckBackfill(o, std::nullopt, 5000);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->state, PhaseState::kNotStarted);
+  EXPECT_EQ(Reasons(*p), std::vector<std::string>{"backfill not started"});
+  EXPECT_NE(p->detail.find("the source holds about 5000 events"), std::string::npos) << p->detail;
+
+  // A load under way (or stopped): its checkpoint says how far it got.
+  MigrateCheckpoint c;
+  c.key = MigrateCheckpointKey(o.source_url, o.target_url, "");
+  c.source = o.source_url;
+  c.target = o.target_url;
+  c.progress.metadata_written = true;
+  c.progress.events_loaded = 1200;
+  c.progress.rows_read = 1250;
+  c.progress.source_events = 5000;
+  ASSERT_TRUE(SaveCheckpoint(o.checkpoint, c).ok());
+  p = CheckBackfill(o, Recorded("migrate", std::chrono::hours(30), 0), 5000);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->state, PhaseState::kInProgress);
+  EXPECT_EQ(Reasons(*p), std::vector<std::string>{
+                             "backfill not finished (1200 events loaded of 5000 (25.0 % of the "
+                             "source read))"});
+
+  // Finished: the checkpoint is gone, the finish recorded.
+  std::filesystem::remove(o.checkpoint);
+  MigrationRecord done = Recorded("migrate", std::chrono::minutes(3), 0);
+  done.counts = {{"eventsWritten", 5000}, {"sourceEvents", 5000}};
+  p = CheckBackfill(o, done, 5000);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->state, PhaseState::kDone);
+  EXPECT_TRUE(Reasons(*p).empty());
+  EXPECT_NE(p->detail.find("5000 events written, the source held 5000"), std::string::npos)
+      << p->detail;
+
+  // A checkpoint of another migration given by path: refused, naming it.
+  c.key = MigrateCheckpointKey("csv:other", o.target_url, "");
+  ASSERT_TRUE(SaveCheckpoint(o.checkpoint, c).ok());
+  p = CheckBackfill(o, std::nullopt, std::nullopt);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("belongs to another migration"), std::string::npos);
 }
 
 TEST(MigrationStatusTest, AgesAsTheReasonsSayThem) {
