@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "migrate/migration_records.h"
 #include "mosquitto.h"
 #include "served_api.h"
 #include "store/open_store.h"
@@ -92,8 +93,22 @@ TEST(ProbeTest, ReportsTheLatencyOfTheApiThatIngestsAndTheTimeoutOfOneThatDoesNo
   }
 
   // The same bay at an API that ingests nothing: the timeout, exit 1. The text report names both.
-  EXPECT_EQ(RunCli(tmp, probe + " --api " + idle_api + " --api " + api + " --timeout 2s"), 1)
+  EXPECT_EQ(RunCli(tmp, probe + " --api " + idle_api + " --api " + api +
+                            " --timeout 2s --record-dir probe-state"),
+            1)
       << ReadFile(tmp / "cli.log");
+  // Recorded for `vdpark status` (migrate/migration_records.h): the target that did not show it.
+  {
+    auto recorded = LoadMigrationRecord(tmp / "probe-state", "probe");
+    ASSERT_TRUE(recorded.ok() && recorded->has_value()) << ReadFile(tmp / "cli.log");
+    const MigrationRecord& r = **recorded;
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.differences, 1u);
+    ASSERT_EQ(r.first_differences.size(), 1u);
+    EXPECT_NE(r.first_differences[0].find(idle_api + "/v1: NOT shown within 2s"), std::string::npos)
+        << r.first_differences[0];
+    EXPECT_EQ(r.Count("targets"), 2);
+  }
   const std::string out = ReadFile(tmp / "out.txt");
   auto line_of = [&](const std::string& name) {
     const size_t at = out.find(name + "/v1 ");

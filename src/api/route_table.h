@@ -52,6 +52,7 @@ std::vector<Route> AnalyticsRoutes();
 std::vector<Route> AnalyticsSummaryRoutes();
 std::vector<Route> AlertRoutes();
 std::vector<Route> SettingsRoutes();
+std::vector<Route> MigrationRoutes();
 
 // The zone `zone_id` when it exists and the caller may see it; 404 "Zone not found" otherwise
 // (another tenant's zone is answered exactly as a missing one, so keys cannot probe for ids, and

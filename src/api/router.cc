@@ -29,8 +29,9 @@ const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all = {{"GET", "/healthz", &Healthz, {}, false, false},
                               {"GET", "/metrics", &Metrics, {}, false, false}};
-    for (auto part : {ZoneRoutes(), BayRoutes(), EventRoutes(), SensorRoutes(), AnalyticsRoutes(),
-                      AnalyticsSummaryRoutes(), AlertRoutes(), SettingsRoutes()}) {
+    for (auto part :
+         {ZoneRoutes(), BayRoutes(), EventRoutes(), SensorRoutes(), AnalyticsRoutes(),
+          AnalyticsSummaryRoutes(), AlertRoutes(), SettingsRoutes(), MigrationRoutes()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;

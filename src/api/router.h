@@ -51,6 +51,10 @@ struct ApiContext {
   // Text appended to GET /metrics (ingest's, the mirror's): Prometheus text format, each line
   // ending in '\n'. Empty: nothing appended.
   std::function<std::string()> extra_metrics;
+  // GET /v1/migration/status: the migration's status as JSON text (the cli's function over
+  // verify/migration_status.h, which this layer does not see), or why it is not known. Called
+  // from several threads at once. Empty: no migration to report (404).
+  std::function<Result<std::string>()> migration_status;
   // The zones' local time: /analytics/revenue counts its days from local midnight (Asia/Dubai).
   UtcOffset zone_offset;
   ApiMetrics metrics;  // every HandleRequest is counted here

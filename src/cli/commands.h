@@ -23,6 +23,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddVerifyApiCommand(CLI::App& app, int* exit_code);
 void AddProbeCommand(CLI::App& app, int* exit_code);
+void AddStatusCommand(CLI::App& app, int* exit_code);
 
 // The commands' work, shared with demo. Each prints its summary and returns its exit code.
 Result<Timestamp> ParseEnd(const std::string& text);  // --end: "today" or a timestamp
@@ -41,6 +42,8 @@ struct MigrateArgs {
   int time_slices = 16;                  // slices of a source read in no repeatable order
   bool restart = false;                  // drop any checkpoint and start from the beginning
   bool dry_run = false;                  // read the source, write nothing, report the estimate
+  // Where a finished load is recorded for `vdpark status`: "" = the migration's state folder.
+  std::string record_dir;
 };
 int RunMigrate(const MigrateArgs& args);
 
@@ -49,6 +52,9 @@ struct VerifyArgs {
   size_t sample = 0, max_listed = 100;
   int64_t retention_days = 90;
   bool json = false;
+  // Where the result is recorded for `vdpark status`: "" = the migration's state folder
+  // (migrate/migration_records.h: MigrationStateDir of source and target).
+  std::string record_dir;
 };
 int RunVerify(const VerifyArgs& args);
 
@@ -75,6 +81,8 @@ struct ServeArgs {
   // A simulated fleet fed to ingest inside the process, no broker (demo): sensors, speed.
   int simulate_sensors = 0;
   double simulate_speed = 60;
+  // GET /v1/migration/status for the migration from this store (its store the target): "" = none.
+  std::string migration_source, migration_record_dir;
 };
 // Serves `args.store` until a signal (or stop_after); returns the exit code.
 int RunServe(const ServeArgs& args);

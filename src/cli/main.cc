@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, &exit_code);
   AddVerifyApiCommand(app, &exit_code);
   AddProbeCommand(app, &exit_code);
+  AddStatusCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
+#include "cli/record_result.h"
 #include "common/progress.h"
 #include "common/redact_url.h"
 #include "migrate/csv_target.h"
@@ -65,6 +66,26 @@ boost::json::object ToJson(const DryRunEstimate::Items& i) {
           {"bytes", i.bytes},
           {"writeUnits", i.write_units},
           {"indexWriteUnits", i.index_write_units}};
+}
+
+// A finished load as `vdpark status` finds it (the backfill phase: migrate/migration_records.h).
+MigrationRecord ToRecord(const RecordStore& source, const RecordStore& target,
+                         const MigrateStats& s) {
+  MigrationRecord m;
+  m.kind = "migrate";
+  m.at = Timestamp::Now();
+  m.source = source.DisplayName();
+  m.target = target.DisplayName();
+  m.ok = true;
+  for (const auto& [name, value] :
+       {std::pair{"zones", s.zones}, std::pair{"bays", s.bays}, std::pair{"sensors", s.sensors},
+        std::pair{"eventsRead", s.events_read}, std::pair{"eventsWritten", s.events_written},
+        std::pair{"rowsRead", s.rows_read}, std::pair{"rejected", s.rejected}}) {
+    m.counts.emplace_back(name, static_cast<double>(value));
+  }
+  if (s.source_events) m.counts.emplace_back("sourceEvents", static_cast<double>(*s.source_events));
+  m.seconds = s.seconds;
+  return m;
 }
 
 // The options both a load and a dry run take from the command line; since is set by the caller.
@@ -275,6 +296,8 @@ int RunMigrate(const MigrateArgs& a) {
     }
     return rc;
   }
+  RecordResult(RecordDirFor(a.record_dir, a.source, a.target),
+               ToRecord(*stores->source, *stores->target, *stats));
   if (a.json) {
     auto j = ToJson(*stats, a.price_per_million_wru);
     j["rejectsFile"] = rejects.count() ? rejects.path() : "";
@@ -328,6 +351,9 @@ void AddMigrateCommand(CLI::App& app, int* exit_code) {
                 "first)");
   cmd->add_flag("--dry-run", args->dry_run,
                 "Read the source, write nothing: items, size, write units, cost and time");
+  cmd->add_option("--record-dir", args->record_dir,
+                  "Where a finished load is recorded for vdpark status (default "
+                  ".vdpark-status/<hash of source and target>)");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunMigrate(*args); });
 }

@@ -22,6 +22,8 @@
 #include "api/json_views.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
+#include "cli/record_result.h"
+#include "common/redact_url.h"
 #include "ingest/mqtt_client.h"
 #include "verify/probe.h"
 #include "verify/stream_probe_target.h"
@@ -39,6 +41,9 @@ struct ProbeArgs {
   std::string api_key;
   std::string timeout = "30s", interval = "5ms";
   bool json = false;
+  // Where the result is recorded for `vdpark status`: record_dir, else the state folder of the
+  // migration from migration_source to migration_target; neither: not recorded.
+  std::string record_dir, migration_source, migration_target;
 };
 
 // What CLI11 does not check: the status, something to watch, the bay's names as topic levels.
@@ -177,6 +182,32 @@ void PrintReport(const ProbeArgs& a, const MqttOptions& broker, const ProbeRepor
   }
 }
 
+// The report as `vdpark status` finds it: the targets that did not show the change are its
+// differences.
+MigrationRecord ToRecord(const ProbeArgs& a, const MqttOptions& broker, const ProbeReport& r,
+                         double seconds) {
+  MigrationRecord m;
+  m.kind = "probe";
+  m.at = Timestamp::Now();
+  m.source = RedactUrl(broker.display);
+  for (const ProbeWatch& w : r.watches) {
+    m.target += m.target.empty() ? "" : ", ";
+    m.target += w.target->name();
+    if (!w.latency_ms && m.first_differences.size() < kRecordedDifferences) {
+      m.first_differences.push_back(w.target->kind() + " " + w.target->name() + ": " +
+                                    Outcome(a, w));
+    }
+  }
+  m.ok = r.ok();
+  m.differences = r.watches.size() - r.shown();
+  m.counts = {{"targets", static_cast<double>(r.watches.size())},
+              {"shown", static_cast<double>(r.shown())},
+              {"slowestMs", r.slowest_ms()},
+              {"ackMs", r.ack_ms}};
+  m.seconds = seconds;
+  return m;
+}
+
 int RunProbe(const ProbeArgs& a) {
   if (Status s = CheckArgs(a); !s.ok()) return Fail(s);
   auto timeout = ParseDurationMicros("--timeout", a.timeout);
@@ -194,8 +225,13 @@ int RunProbe(const ProbeArgs& a) {
   o.status = a.status;
   o.timeout = std::chrono::microseconds(*timeout);
   o.interval = std::chrono::microseconds(*interval);
+  const auto started = std::chrono::steady_clock::now();
   auto report = Probe(*broker, std::move(*targets), o);
   if (!report.ok()) return Fail(report.status());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  RecordResult(RecordDirFor(a.record_dir, a.migration_source, a.migration_target),
+               ToRecord(a, *broker, *report, seconds));
   if (a.json) {
     PrintJsonReport(a, *report, *timeout);
   } else {
@@ -237,6 +273,14 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", args->timeout, "How long to wait for each")->capture_default_str();
   cmd->add_option("--interval", args->interval, "Between two reads of one API or store")
       ->capture_default_str();
+  cmd->add_option("--migration-source", args->migration_source,
+                  "The store migrated from (with --migration-target): the result is recorded "
+                  "where vdpark status --source URL --target URL finds it");
+  cmd->add_option("--migration-target", args->migration_target,
+                  "The store migrated to (with --migration-source)");
+  cmd->add_option("--record-dir", args->record_dir,
+                  "Where the result is recorded for vdpark status (instead of the migration's "
+                  "state folder)");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunProbe(*args); });
 }

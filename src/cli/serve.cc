@@ -185,6 +185,15 @@ class Services {
     };
   }
 
+  // GET /v1/migration/status through `status`, given this process's mirror's figures.
+  void ReportMigration(
+      std::function<Result<std::string>(const std::string& mirror_metrics)> status) {
+    if (!status || !api_) return;
+    api_->migration_status = [this, status = std::move(status)] {
+      return status(mirror_ ? mirror_->MetricsText() : std::string());
+    };
+  }
+
   // The API and the dashboard's files on `listen`.
   Status StartHttp(const ServeOptions& o) {
     HttpServerOptions ho;
@@ -267,6 +276,7 @@ Status StartServices(Services& s, ServeOptions& o) {
   s.StartAlertSweep(o.sweep_every);
   if (!o.listen.empty()) {
     s.MakeApi(std::move(o.api_keys), o);
+    s.ReportMigration(std::move(o.migration_status));
     VDPARK_RETURN_IF_ERROR(s.StartHttp(o));
   }
   if (s.serve_nothing()) {

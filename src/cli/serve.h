@@ -10,11 +10,13 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/api_keys.h"
+#include "common/result.h"
 #include "common/status.h"
 #include "domain/alert.h"
 #include "ingest/ingestor.h"
@@ -44,6 +46,9 @@ struct ServeOptions {
   // The alerts' thresholds and the portal's preferences until an operator stores settings
   // (--low-battery, --offline-after, --timezone).
   OperatorSettings default_settings;
+  // GET /v1/migration/status: the status as JSON text, given the mirror's figures ("" without a
+  // mirror); empty: none (--migration-source).
+  std::function<Result<std::string>(const std::string& mirror_metrics)> migration_status;
 };
 
 // Starts the mirror, ingest, the in-process fleet and the HTTP server as `options` ask, waits

@@ -18,6 +18,7 @@
 #include "domain/billing.h"
 #include "ingest/mqtt_client.h"
 #include "ingest/mqtt_client_id.h"
+#include "verify/migration_status_cache.h"
 
 namespace vdpark::cli {
 
@@ -124,6 +125,22 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   return o;
 }
 
+// GET /v1/migration/status for --migration-source: the migration from it to `store` (served
+// here, so not opened again), computed at most every 5 s.
+std::function<Result<std::string>(const std::string&)> MigrationStatusFor(const ServeArgs& a,
+                                                                          RecordStore& store) {
+  MigrationStatusOptions o;
+  o.source_url = a.migration_source;
+  o.target_url = a.store;
+  o.record_dir = a.migration_record_dir;
+  o.open_target = &store;
+  auto cache = std::make_shared<MigrationStatusCache>(std::move(o), std::chrono::seconds(5));
+  return [cache](const std::string& mirror_metrics) -> Result<std::string> {
+    VDPARK_ASSIGN_OR_RETURN(auto status, cache->Get(mirror_metrics));
+    return boost::json::serialize(status);
+  };
+}
+
 // Signals are taken by sigwait (Serve), so they are blocked before any thread starts: the
 // store's too.
 sigset_t BlockStopSignals() {
@@ -154,6 +171,9 @@ int RunServe(const ServeArgs& a) {
     if (!leased.ok()) return Fail(leased.status().WithContext("the default MQTT client id"));
     options->client_id = leased->client_id();
     lease.emplace(std::move(*leased));
+  }
+  if (!a.migration_source.empty()) {
+    options->migration_status = MigrationStatusFor(a, *store->records);
   }
   if (Status s = Serve(*store, std::move(*options), signals); !s.ok()) return Fail(s);
   return kExitOk;
@@ -237,6 +257,13 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "Store calls that may wait for a worker; beyond them requests get 503 with "
                   "Retry-After")
       ->capture_default_str();
+  cmd->add_option("--migration-source", args->migration_source,
+                  "GET /v1/migration/status (operator keys) reports the migration from this "
+                  "store to the one served, as vdpark status does: " +
+                      kStoreUrlForms);
+  cmd->add_option("--migration-record-dir", args->migration_record_dir,
+                  "With --migration-source: where verify and the others recorded their results "
+                  "(default .vdpark-status/<hash of source and target>)");
   cmd->callback([args, exit_code] { *exit_code = RunServe(*args); });
 }
 

@@ -18,6 +18,7 @@
 #include "api/json_views.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
+#include "cli/record_result.h"
 #include "common/progress.h"
 #include "common/redact_url.h"
 #include "verify/api_client.h"
@@ -49,6 +50,9 @@ struct VerifyApiArgs {
   std::string timeout = "30s";      // per request
   size_t max_listed = 100;          // differences listed (all are counted)
   bool json = false;
+  // Where the result is recorded for `vdpark status`: record_dir, else the state folder of the
+  // migration from migration_source to migration_target; neither: not recorded.
+  std::string record_dir, migration_source, migration_target;
 };
 
 // A difference found on one route.
@@ -269,6 +273,26 @@ int RunVerifyApi(const VerifyApiArgs& a) {
   const bool ok = cmp.total_differences() == 0;
   const int code = ok ? kExitOk : kExitDifferences;
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  {
+    MigrationRecord m;
+    m.kind = "verify-api";
+    m.at = Timestamp::Now();
+    m.source = RedactUrl(*old_base);
+    m.target = RedactUrl(*new_base);
+    m.ok = ok;
+    m.differences = cmp.total_differences();
+    for (const RouteDifference& d : cmp.differences()) {
+      if (m.first_differences.size() == kRecordedDifferences) break;
+      m.first_differences.push_back(d.route + ": " + d.difference.ToString());
+    }
+    m.counts = {{"zonesOld", static_cast<double>(old_zones->size())},
+                {"zonesNew", static_cast<double>(new_zones->size())},
+                {"zonesCompared", static_cast<double>(common.size())},
+                {"routes", static_cast<double>(cmp.routes())},
+                {"routesDifferent", static_cast<double>(cmp.routes_different())}};
+    m.seconds = seconds;
+    RecordResult(RecordDirFor(a.record_dir, a.migration_source, a.migration_target), m);
+  }
 
   if (a.json) {
     json::array diffs;
@@ -345,6 +369,14 @@ void AddVerifyApiCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", args->timeout, "Per request")->capture_default_str();
   cmd->add_option("--max-listed", args->max_listed, "Differences to list (all are counted)")
       ->capture_default_str();
+  cmd->add_option("--migration-source", args->migration_source,
+                  "The store migrated from (with --migration-target): the result is recorded "
+                  "where vdpark status --source URL --target URL finds it");
+  cmd->add_option("--migration-target", args->migration_target,
+                  "The store migrated to (with --migration-source)");
+  cmd->add_option("--record-dir", args->record_dir,
+                  "Where the result is recorded for vdpark status (instead of the migration's "
+                  "state folder)");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args, exit_code, old_prefix, new_prefix] {
     args->old_prefix_given = old_prefix->count() > 0;

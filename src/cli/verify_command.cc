@@ -3,6 +3,7 @@
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
+#include "cli/record_result.h"
 #include "common/progress.h"
 #include "verify/verify.h"
 
@@ -42,6 +43,39 @@ boost::json::object ToJson(const VerifyReport& r) {
           {"totalDifferences", r.total_differences},
           {"differences", std::move(diffs)},
           {"seconds", r.seconds}};
+}
+
+// The report as `vdpark status` finds it (migrate/migration_records.h).
+MigrationRecord ToRecord(const VerifyReport& r) {
+  MigrationRecord m;
+  m.kind = "verify";
+  m.at = Timestamp::Now();
+  m.source = r.source_name;
+  m.target = r.target_name;
+  m.ok = r.ok();
+  m.differences = r.total_differences;
+  for (const auto& d : r.differences) {
+    if (m.first_differences.size() == kRecordedDifferences) break;
+    std::string text = d.kind + " " + d.entity + " " + d.key;
+    if (!d.detail.empty()) text += ": " + d.detail;
+    m.first_differences.push_back(std::move(text));
+  }
+  const std::pair<const char*, const EntityCounts*> entities[] = {
+      {"zones", &r.zones}, {"bays", &r.bays}, {"sensors", &r.sensors}, {"events", &r.events}};
+  for (const auto& [name, c] : entities) {
+    const std::string n = name;
+    for (const auto& [field, value] :
+         {std::pair{".source", c->source}, std::pair{".target", c->target},
+          std::pair{".missing", c->missing}, std::pair{".extra", c->extra},
+          std::pair{".different", c->different}}) {
+      m.counts.emplace_back(n + field, static_cast<double>(value));
+    }
+  }
+  m.counts.emplace_back("zoneDayMismatches", static_cast<double>(r.zone_day_mismatches.size()));
+  m.counts.emplace_back("rejected", static_cast<double>(r.rejected));
+  m.counts.emplace_back("sampled", r.sampled ? 1.0 : 0.0);
+  m.seconds = r.seconds;
+  return m;
 }
 
 void PrintCounts(const char* name, const EntityCounts& c) {
@@ -127,6 +161,7 @@ int RunVerify(const VerifyArgs& a) {
     return kExitFailed;
   }
   const VerifyReport& r = *report;
+  RecordResult(RecordDirFor(a.record_dir, a.source, a.target), ToRecord(r));
   int code = r.ok() ? kExitOk : kExitDifferences;
   if (a.json) {
     PrintJson(ToJson(r));
@@ -153,6 +188,9 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--rejects", args->rejects, "CSV file for unreadable records")
       ->capture_default_str();
+  cmd->add_option("--record-dir", args->record_dir,
+                  "Where the result is recorded for vdpark status (default "
+                  ".vdpark-status/<hash of source and target>)");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunVerify(*args); });
 }

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/atomic_file.h"
+
 namespace vdpark {
 
 namespace fs = std::filesystem;
@@ -29,40 +31,6 @@ constexpr int64_t kTimeBoundsFormatVersion = 1;
 
 std::string Errno(std::string_view what, const std::string& path) {
   return std::string(what) + " " + path + ": " + std::strerror(errno);
-}
-
-// Writes `text` to `path` and fsyncs it.
-Status WriteSynced(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(Errno("cannot create", path));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = Status::IOError(Errno("cannot write", path));
-      ::close(fd);
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = Status::IOError(Errno("cannot sync", path));
-    ::close(fd);
-    return s;
-  }
-  if (::close(fd) != 0) return Status::IOError(Errno("cannot close", path));
-  return Status::OK();
-}
-
-// A rename or a new file is durable only once its folder entry is.
-Status SyncFolder(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError(Errno("cannot open the folder", dir.string()));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IOError(Errno("cannot sync the folder", dir.string()));
-  return Status::OK();
 }
 
 boost::json::value TimeOrNull(const std::optional<Timestamp>& t) {
@@ -315,19 +283,7 @@ Result<std::optional<MigrateCheckpoint>> LoadCheckpoint(const std::string& path,
 }
 
 Status SaveCheckpoint(const std::string& path, const MigrateCheckpoint& checkpoint) {
-  const fs::path file = fs::absolute(path);
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  if (ec) {
-    return Status::IOError("cannot create the folder " + file.parent_path().string() + ": " +
-                           ec.message());
-  }
-  const std::string temp = file.string() + ".tmp";
-  VDPARK_RETURN_IF_ERROR(WriteSynced(temp, boost::json::serialize(ToJson(checkpoint)) + "\n"));
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    return Status::IOError(Errno("cannot rename " + temp + " to", file.string()));
-  }
-  return SyncFolder(file.parent_path());
+  return WriteFileAtomically(path, boost::json::serialize(ToJson(checkpoint)) + "\n");
 }
 
 Status RemoveCheckpoint(const std::string& path) {
