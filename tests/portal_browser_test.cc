@@ -286,7 +286,8 @@ TEST(PortalBrowserTest, DISABLED_MapDrawsTheTilesOfMapTilesUnderTheZones) {
 
 // serve --api-keys: the portal without a key says the API wants one; the key typed into its box
 // scopes the pages to that key's tenant (another tenant's key sees none of the zones, the zones'
-// own tenant's all of them) and is kept for the next visit.
+// own tenant's all of them) and is kept for the next visit; the Migration page (serve
+// --migration-source) explains to a tenant's key that it is for operators.
 TEST(PortalBrowserTest, TheKeyBoxScopesThePortalToTheKeysTenant) {
   if (!BrowserAvailable()) GTEST_SKIP() << kBrowserMissing;
   TempDir tmp;
@@ -294,8 +295,9 @@ TEST(PortalBrowserTest, TheKeyBoxScopesThePortalToTheKeysTenant) {
   // The generated zones belong to tenant-rta.
   tmp.Write("keys.txt", "portal-owner-key tenant-rta\nportal-other-key tenant-dmcc\n");
   ASSERT_EQ(chmod((tmp / "keys.txt").c_str(), 0600), 0);
-  ServeProcess serve(tmp, {"--store", "embedded:store", "--listen", "127.0.0.1:0",
-                           "--retention-days", "0", "--api-keys", "keys.txt"});
+  ServeProcess serve(
+      tmp, {"--store", "embedded:store", "--listen", "127.0.0.1:0", "--retention-days", "0",
+            "--api-keys", "keys.txt", "--migration-source", "csv:export"});
   ASSERT_FALSE(serve.url().empty()) << serve.log();
   const std::string out = tmp / "browser.log";
   const int status = RunPortalChecks(

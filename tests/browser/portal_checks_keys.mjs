@@ -1,7 +1,7 @@
 // The API-key box (serve --api-keys): without a key the portal says the API wants one (401);
 // a key typed into the box scopes every read to its tenant (a tenant with no zones sees none, the
 // zones' own tenant sees them all, as the API answers each key), and the key is kept for the next
-// visit.
+// visit; the Migration page, operators' only, explains the API's 403 to a tenant.
 import { Portal, fail, log } from './portal_harness.mjs';
 
 export async function checkKeys(base, options, [ownerKey, otherKey]) {
@@ -32,8 +32,13 @@ export async function checkKeys(base, options, [ownerKey, otherKey]) {
     await p.page.reload();
     await p.waitFor('keys: the key kept for the next visit', (w) => document.getElementById('api-key').value === w.key &&
       document.querySelectorAll('#zones-table tbody tr').length === w.n, { key: ownerKey, n: owned.length });
+    // The migration is for operators: a tenant's key gets the API's 403, explained.
+    p.expectFailure(403, '/v1/migration/status');
+    await p.go('#/migration');
+    await p.waitFor('keys: the Migration page tells a tenant it is for operators', () =>
+      /for operators/.test(document.querySelector('#migration-body .empty')?.textContent || ''));
     p.checkProblems('keys');
-    log(`keys: 401 shown without a key; ${others.length} zones with the other tenant's key, ${owned.length} with the owner's, the key kept`);
+    log(`keys: 401 shown without a key; ${others.length} zones with the other tenant's key, ${owned.length} with the owner's, the key kept; the migration refused to a tenant (403)`);
   } finally {
     await p.close();
   }
