@@ -64,17 +64,29 @@ export async function checkSettings(p) {
     return !m.hidden && m.className === 'form-error' && /lowBatteryPercent/.test(m.textContent) && /400/.test(m.textContent);
   }, null, { describe: () => document.getElementById('settings-message').textContent });
   if ((await p.api('/v1/settings')).lowBatteryPercent !== s.lowBatteryPercent) fail('settings: a refused value was stored');
-  await p.page.fill('#settings-lowBatteryPercent', String(s.lowBatteryPercent + 5));
+  // A threshold just above the next battery level: more sensors count as low on the Sensors page.
+  const { sensors } = await p.api('/v1/sensors');
+  const levels = sensors.map((x) => x.batteryLevel).filter((b) => b != null && b >= s.lowBatteryPercent);
+  const raised = Math.min(Math.min(...levels, 98) + 1, 99);
+  const lowAt = (t) => sensors.filter((x) => x.batteryLevel != null && x.batteryLevel < t).length;
+  await p.page.fill('#settings-lowBatteryPercent', String(raised));
   await p.page.click('#settings-form button[type="submit"]');
   await p.waitFor('settings: saved', () => document.getElementById('settings-message').className === 'form-ok');
-  await p.apiUntil('settings: the saved value', '/v1/settings', (x) => x.lowBatteryPercent === s.lowBatteryPercent + 5);
+  await p.apiUntil('settings: the saved value', '/v1/settings', (x) => x.lowBatteryPercent === raised);
+  await p.go('#/sensors');
+  await p.page.selectOption('#sensors-battery', 'low');
+  await p.waitFor(`settings: the Sensors page counts ${lowAt(raised)} under ${raised} % (${lowAt(s.lowBatteryPercent)} under ${s.lowBatteryPercent} %)`,
+    (n) => document.querySelectorAll('#sensors-table tbody tr').length === n, Math.min(lowAt(raised), 500),
+    { describe: () => document.querySelectorAll('#sensors-table tbody tr').length });
+  await p.page.selectOption('#sensors-battery', 'all');
+  await p.go('#/settings');
   await p.page.fill('#settings-lowBatteryPercent', String(s.lowBatteryPercent));
   await p.page.click('#settings-form button[type="submit"]');
   await p.waitFor('settings: restored', () => document.getElementById('settings-message').className === 'form-ok' &&
     document.getElementById('settings-message').textContent === 'Saved.');
   await p.apiUntil('settings: restored', '/v1/settings', (x) => x.lowBatteryPercent === s.lowBatteryPercent);
   p.checkProblems('settings');
-  log(`settings: as the API, 150 % refused with the API's 400, ${s.lowBatteryPercent + 5} % saved and restored`);
+  log(`settings: as the API, 150 % refused with the API's 400, ${raised} % saved (the Sensors page's low batteries follow) and restored`);
 }
 
 // Without --migration-source: the empty state (the API's 404 is expected). With it: the verdict
