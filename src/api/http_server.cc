@@ -239,7 +239,12 @@ std::optional<ApiResponse> HttpServer::Impl::StaticFileFor(const ApiRequest& req
   r.body = std::move(file->body);
   r.route = "static";
   r.headers.emplace_back("Cache-Control", "no-cache");
-  r.headers.emplace_back("Content-Security-Policy", std::string(kDashboardPolicy));
+  std::string policy(kDashboardPolicy);
+  if (!options.image_source.empty()) {
+    const std::string_view own = "img-src 'self' data:";
+    policy.insert(policy.find(own) + own.size(), " " + options.image_source);
+  }
+  r.headers.emplace_back("Content-Security-Policy", std::move(policy));
   r.headers.emplace_back("X-Frame-Options", "DENY");
   context.metrics.Record(r.route, request.method, r.status, MicrosSince(start));
   return r;

@@ -67,6 +67,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds stop_grace{5000};
   // GET paths that no API route serves ("/" and the dashboard's assets). Empty: none.
   StaticFileLookup static_files;
+  // One more source the dashboard's page may load images from, as Content-Security-Policy's
+  // img-src spells it ("https://*.tile.example.org"): the map's tiles. "" = none.
+  std::string image_source;
 };
 
 class HttpServer {

@@ -26,6 +26,22 @@ namespace vdpark::cli {
 
 namespace {
 
+// The source a --map-tiles template loads from, as Content-Security-Policy names it:
+// "https://{s}.tile.example.org/{z}/{x}/{y}.png" -> "https://*.tile.example.org"; "" for none.
+std::string TileSource(const std::string& tiles) {
+  const size_t scheme = tiles.find("://");
+  if (scheme == std::string::npos) return "";
+  const size_t host_at = scheme + 3;
+  std::string host = tiles.substr(host_at, tiles.find('/', host_at) - host_at);
+  if (const size_t brace = host.find('}'); brace != std::string::npos) {
+    const size_t dot = host.find('.', brace);
+    std::string any = "*";
+    if (dot != std::string::npos) any += host.substr(dot);
+    host = std::move(any);
+  }
+  return tiles.substr(0, host_at) + host;
+}
+
 // The services over one store, started one by one; members in the order they start, so that
 // they are destroyed in the reverse order.
 class Services {
@@ -200,6 +216,7 @@ class Services {
     ho.listen = o.listen;
     ho.store_workers = o.api_workers;
     ho.store_queue = o.api_queue;
+    ho.image_source = TileSource(o.map_tiles);
     // A store on one connection answers one request at a time.
     if (!store_.SafeForConcurrentCalls()) ho.store_workers = 1;
     ho.static_files = [](std::string_view path) -> std::optional<StaticFile> {
