@@ -41,9 +41,7 @@ struct ProbeArgs {
   std::string api_key;
   std::string timeout = "30s", interval = "5ms";
   bool json = false;
-  // Where the result is recorded for `vdpark status`: record_dir, else the state folder of the
-  // migration from migration_source to migration_target; neither: not recorded.
-  std::string record_dir, migration_source, migration_target;
+  RecordPlace record;  // where the result is recorded for `vdpark status`
 };
 
 // What CLI11 does not check: the status, something to watch, the bay's names as topic levels.
@@ -230,8 +228,7 @@ int RunProbe(const ProbeArgs& a) {
   if (!report.ok()) return Fail(report.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  RecordResult(RecordDirFor(a.record_dir, a.migration_source, a.migration_target),
-               ToRecord(a, *broker, *report, seconds));
+  RecordResult(a.record.Dir(), ToRecord(a, *broker, *report, seconds));
   if (a.json) {
     PrintJsonReport(a, *report, *timeout);
   } else {
@@ -273,14 +270,7 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", args->timeout, "How long to wait for each")->capture_default_str();
   cmd->add_option("--interval", args->interval, "Between two reads of one API or store")
       ->capture_default_str();
-  cmd->add_option("--migration-source", args->migration_source,
-                  "The store migrated from (with --migration-target): the result is recorded "
-                  "where vdpark status --source URL --target URL finds it");
-  cmd->add_option("--migration-target", args->migration_target,
-                  "The store migrated to (with --migration-source)");
-  cmd->add_option("--record-dir", args->record_dir,
-                  "Where the result is recorded for vdpark status (instead of the migration's "
-                  "state folder)");
+  AddRecordPlaceOptions(cmd, &args->record);
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args, exit_code] { *exit_code = RunProbe(*args); });
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
+
 namespace vdpark::cli {
 
 std::optional<std::string> RecordDirFor(const std::string& record_dir,
@@ -10,6 +12,21 @@ std::optional<std::string> RecordDirFor(const std::string& record_dir,
   if (!record_dir.empty()) return record_dir;
   if (source_url.empty() || target_url.empty()) return std::nullopt;
   return MigrationStateDir(source_url, target_url);
+}
+
+std::optional<std::string> RecordPlace::Dir() const {
+  return RecordDirFor(record_dir, migration_source, migration_target);
+}
+
+void AddRecordPlaceOptions(CLI::App* cmd, RecordPlace* place) {
+  cmd->add_option("--migration-source", place->migration_source,
+                  "The store migrated from (with --migration-target): the result is recorded "
+                  "where vdpark status --source URL --target URL finds it");
+  cmd->add_option("--migration-target", place->migration_target,
+                  "The store migrated to (with --migration-source)");
+  cmd->add_option("--record-dir", place->record_dir,
+                  "Where the result is recorded for vdpark status (instead of the migration's "
+                  "state folder)");
 }
 
 void RecordResult(const std::optional<std::string>& dir, const MigrationRecord& record) {

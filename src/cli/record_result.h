@@ -7,7 +7,21 @@
 
 #include "migrate/migration_records.h"
 
+namespace CLI {
+class App;
+}
+
 namespace vdpark::cli {
+
+// Where a command that is not given the migration's stores otherwise (verify-api, probe) records
+// its result: record_dir, else the state folder of the migration from migration_source to
+// migration_target; neither: not recorded.
+struct RecordPlace {
+  std::string record_dir, migration_source, migration_target;
+  std::optional<std::string> Dir() const;
+};
+// --migration-source, --migration-target and --record-dir into `place`.
+void AddRecordPlaceOptions(CLI::App* cmd, RecordPlace* place);
 
 // Where to record: `record_dir` when given (--record-dir), else the state folder of the
 // migration from `source_url` to `target_url` when both are given, else nowhere (nullopt).

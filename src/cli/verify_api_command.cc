@@ -50,9 +50,7 @@ struct VerifyApiArgs {
   std::string timeout = "30s";      // per request
   size_t max_listed = 100;          // differences listed (all are counted)
   bool json = false;
-  // Where the result is recorded for `vdpark status`: record_dir, else the state folder of the
-  // migration from migration_source to migration_target; neither: not recorded.
-  std::string record_dir, migration_source, migration_target;
+  RecordPlace record;  // where the result is recorded for `vdpark status`
 };
 
 // A difference found on one route.
@@ -291,7 +289,7 @@ int RunVerifyApi(const VerifyApiArgs& a) {
                 {"routes", static_cast<double>(cmp.routes())},
                 {"routesDifferent", static_cast<double>(cmp.routes_different())}};
     m.seconds = seconds;
-    RecordResult(RecordDirFor(a.record_dir, a.migration_source, a.migration_target), m);
+    RecordResult(a.record.Dir(), m);
   }
 
   if (a.json) {
@@ -369,14 +367,7 @@ void AddVerifyApiCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", args->timeout, "Per request")->capture_default_str();
   cmd->add_option("--max-listed", args->max_listed, "Differences to list (all are counted)")
       ->capture_default_str();
-  cmd->add_option("--migration-source", args->migration_source,
-                  "The store migrated from (with --migration-target): the result is recorded "
-                  "where vdpark status --source URL --target URL finds it");
-  cmd->add_option("--migration-target", args->migration_target,
-                  "The store migrated to (with --migration-source)");
-  cmd->add_option("--record-dir", args->record_dir,
-                  "Where the result is recorded for vdpark status (instead of the migration's "
-                  "state folder)");
+  AddRecordPlaceOptions(cmd, &args->record);
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args, exit_code, old_prefix, new_prefix] {
     args->old_prefix_given = old_prefix->count() > 0;
