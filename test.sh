@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, starts what the tests need (dynalite, DynamoDB Local,
-# PostgreSQL + PostGIS, Mosquitto, TimescaleDB), and runs the whole suite with ctest.
+# PostgreSQL + PostGIS, Mosquitto, TimescaleDB, s3rver), and runs the whole suite with ctest.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
@@ -22,7 +22,10 @@ export MOSQUITTO_DIR="$ROOT/.deps/mosquitto-test.$$"
 # The TimescaleDB tests (tests/timescaledb) run against TimescaleDB with compression, built to
 # WebAssembly (scripts/start-timescaledb.sh), in memory on a free loopback port.
 export TIMESCALE_PID_FILE="$ROOT/.deps/timescaledb-test.$$.pid" TIMESCALE_LOG="$ROOT/.deps/timescaledb-test.$$.log"
-trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-dynamodb-local.sh"; rm -f "$DYNAMODB_LOCAL_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"; "$ROOT/scripts/stop-timescaledb.sh"; rm -f "$TIMESCALE_LOG"' EXIT
+# The S3 tests (the s3:// store) run against s3rver (scripts/start-s3rver.sh), on a free loopback
+# port, its objects in a folder of this run's own, removed on exit.
+export S3RVER_PID_FILE="$ROOT/.deps/s3rver-test.$$.pid" S3RVER_LOG="$ROOT/.deps/s3rver-test.$$.log" S3RVER_DIR="$ROOT/.deps/s3rver-test.$$"
+trap '"$ROOT/scripts/stop-dynalite.sh"; rm -f "$DYNALITE_LOG"; "$ROOT/scripts/stop-dynamodb-local.sh"; rm -f "$DYNAMODB_LOCAL_LOG"; "$ROOT/scripts/stop-postgres.sh"; "$ROOT/scripts/stop-mosquitto.sh"; "$ROOT/scripts/stop-timescaledb.sh"; rm -f "$TIMESCALE_LOG"; "$ROOT/scripts/stop-s3rver.sh"; rm -rf "$S3RVER_LOG" "$S3RVER_DIR"' EXIT
 dynalite_env="$(scripts/start-dynalite.sh)"  # its own line: a failure to start stops the run
 eval "$dynalite_env"
 export VDPARK_DYNAMODB_ENDPOINT
@@ -38,7 +41,11 @@ export VDPARK_MQTT_URL
 timescale_env="$(scripts/start-timescaledb.sh)"
 eval "$timescale_env"
 export VDPARK_TIMESCALE_URL
-# dynalite and DynamoDB Local check that requests are signed, not by whom: the tests sign with dummy keys, never
+s3rver_env="$(scripts/start-s3rver.sh)"
+eval "$s3rver_env"
+export VDPARK_S3_ENDPOINT
+# dynalite and DynamoDB Local check that requests are signed, not by whom (s3rver, that the key id
+# is this one: scripts/s3rver-server.mjs): the tests sign with dummy keys, never
 # with the caller's own.
 export AWS_ACCESS_KEY_ID=AKIDVDPARKTEST AWS_SECRET_ACCESS_KEY=vdpark-test-secret AWS_REGION=me-central-1
 unset AWS_SESSION_TOKEN AWS_PROFILE

@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format ccache
   librocksdb-dev libboost1.81-dev libboost-json1.81-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
+  zlib1g-dev  # the s3:// store's gzip-compressed objects (src/store/s3/gzip.h)
   python3
   postgresql-15 postgresql-15-postgis-3 libpq-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients

@@ -269,6 +269,7 @@ Result<LoadStores> OpenLoadStores(const MigrateArgs& a, const ResumableLoad& loa
   to.bulk_load = true;
   to.concurrency = a.concurrency;
   to.max_write_units_per_second = a.max_wcu;
+  to.written_from = source->DisplayName();
   VDPARK_ASSIGN_OR_RETURN(auto target, OpenStore(a.target, to));
   return LoadStores{std::move(source), std::move(target)};
 }

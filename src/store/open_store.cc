@@ -12,6 +12,9 @@
 #include "store/dynamodb/dynamodb_url.h"
 #include "store/embedded/rocksdb_item_store.h"
 #include "store/postgres/postgres_store.h"
+#include "store/s3/s3_client.h"
+#include "store/s3/s3_store.h"
+#include "store/s3/s3_url.h"
 #include "store/single_table_store.h"
 #include "store/store_urls.h"
 
@@ -128,6 +131,18 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
     opened.operators = store.get();
     opened.records = std::move(store);
     return opened;
+  }
+  if (scheme == "s3") {
+    VDPARK_ASSIGN_OR_RETURN(S3Url parsed, ParseS3Url(url));
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto settings, ResolveAwsSettings(parsed.overrides),
+                                 parsed.ToString());
+    S3ClientOptions client_options;
+    client_options.settings = std::move(settings);
+    VDPARK_ASSIGN_OR_RETURN_WITH(auto client, S3Client::Create(std::move(client_options)),
+                                 parsed.ToString());
+    VDPARK_ASSIGN_OR_RETURN(auto store,
+                            S3Store::Open(std::move(parsed), std::move(client), options));
+    return OpenedStore{.records = std::move(store)};
   }
   return BadUrl(url,
                 "unknown scheme '" + std::string(scheme) + "' (expected " + kStoreUrlForms + ")");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace vdpark {
 
@@ -17,6 +18,9 @@ struct StoreOptions {
   // units per second (0 = none).
   int concurrency = 16;
   double max_write_units_per_second = 0;
+  // For a target that records where its data came from (s3://'s manifest): the source store's
+  // display name; "" when not known.
+  std::string written_from;
 };
 
 }  // namespace vdpark

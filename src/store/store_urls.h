@@ -8,6 +8,7 @@ namespace vdpark {
 
 inline const std::string kStoreUrlForms =
     "csv:DIR, embedded:DIR, postgres://USER:PW@HOST[:PORT]/DB (also postgresql://, timescale://), "
-    "dynamodb://TABLE[?region=R&endpoint=URL&profile=NAME]";
+    "dynamodb://TABLE[?region=R&endpoint=URL&profile=NAME], "
+    "s3://BUCKET/PREFIX[?region=R&endpoint=URL&profile=NAME]";
 
 }  // namespace vdpark

@@ -256,15 +256,20 @@ struct Resolver {
     return found;
   }
 
+  std::string_view ServiceEndpointVariable() const {
+    return overrides.service == AwsService::kS3 ? "AWS_ENDPOINT_URL_S3"
+                                                : "AWS_ENDPOINT_URL_DYNAMODB";
+  }
+
   Result<std::pair<std::string, std::string>> Endpoint(const std::string& region) {
     std::pair<std::string, std::string> found;
     const bool ignore_configured =
         Lowercase(env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or("")) == "true";
     if (!overrides.endpoint.empty()) {
       found = {overrides.endpoint, "endpoint= in the URL"};
-    } else if (std::optional<std::string> service = env.Get("AWS_ENDPOINT_URL_DYNAMODB");
+    } else if (std::optional<std::string> service = env.Get(ServiceEndpointVariable());
                service && !ignore_configured) {
-      found = {*service, "AWS_ENDPOINT_URL_DYNAMODB"};
+      found = {*service, std::string(ServiceEndpointVariable())};
     } else if (std::optional<std::string> global = env.Get("AWS_ENDPOINT_URL");
                global && !ignore_configured) {
       found = {*global, "AWS_ENDPOINT_URL"};
@@ -275,7 +280,9 @@ struct Resolver {
         configured = Value(ConfigSection(config_file, profile), "endpoint_url");
       }
       if (configured.empty()) {
-        return std::pair{DefaultDynamoDbEndpoint(region), std::string("default")};
+        return std::pair{overrides.service == AwsService::kS3 ? DefaultS3Endpoint(region)
+                                                              : DefaultDynamoDbEndpoint(region),
+                         std::string("default")};
       }
       found = {configured, "endpoint_url of " + ProfileIn(config_file)};
     }
@@ -353,6 +360,11 @@ std::string DefaultDynamoDbEndpoint(std::string_view region) {
   const bool china = region.starts_with("cn-");
   return "https://dynamodb." + std::string(region) +
          (china ? ".amazonaws.com.cn" : ".amazonaws.com");
+}
+
+std::string DefaultS3Endpoint(std::string_view region) {
+  const bool china = region.starts_with("cn-");
+  return "https://s3." + std::string(region) + (china ? ".amazonaws.com.cn" : ".amazonaws.com");
 }
 
 std::string Redacted(const AwsCredentials& credentials) {

@@ -1,7 +1,8 @@
-// Where the DynamoDB store finds its region, endpoint and credentials: the same places, in the
-// same order, as the AWS CLI and SDKs (SPEC §1, §6), so `aws dynamodb ...` and vdpark agree.
+// Where the DynamoDB and S3 stores find their region, endpoint and credentials: the same places,
+// in the same order, as the AWS CLI and SDKs (SPEC §1, §6), so `aws dynamodb ...` and vdpark agree.
 //
-// Overrides come from the store URL: dynamodb://TABLE?region=R&endpoint=URL&profile=NAME.
+// Overrides come from the store URL: dynamodb://TABLE?region=R&endpoint=URL&profile=NAME (and
+// s3://BUCKET/PREFIX?... alike).
 //
 // Credentials, first match wins:
 //   1. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), unless the URL names a
@@ -17,9 +18,9 @@
 //
 // Region: URL region=, AWS_REGION, AWS_DEFAULT_REGION, `region` in the profile's config section,
 // else kDefaultRegion.
-// Endpoint: URL endpoint=, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, `endpoint_url` in the
-// profile's config section (the three configured ones are skipped when
-// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), else the regional endpoint of AWS.
+// Endpoint: URL endpoint=, AWS_ENDPOINT_URL_DYNAMODB (AWS_ENDPOINT_URL_S3 for S3),
+// AWS_ENDPOINT_URL, `endpoint_url` in the profile's config section (the three configured ones are
+// skipped when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), else the regional endpoint of AWS.
 //
 // An environment variable set to the empty string counts as unset. Error messages name the
 // variables and files consulted and never contain a secret or a line of a credentials file.
@@ -38,11 +39,16 @@ namespace vdpark {
 
 inline constexpr std::string_view kDefaultRegion = "me-central-1";  // the migration plan's region
 
+enum class AwsService { kDynamoDb, kS3 };
+
 // What the store URL says; an empty field was not given.
 struct AwsOverrides {
   std::string region;    // region=
   std::string endpoint;  // endpoint=, an http:// or https:// URL
   std::string profile;   // profile=; also turns off credentials from the environment
+  // The AWS service the settings are for: which AWS_ENDPOINT_URL_<SERVICE> is read and which
+  // default endpoint applies.
+  AwsService service = AwsService::kDynamoDb;
 };
 
 // Where variables and the home folder come from; tests inject their own.
@@ -85,6 +91,8 @@ Result<AwsSettings> ResolveAwsSettings(const AwsOverrides& overrides,
 
 // "https://dynamodb.{region}.amazonaws.com" (".amazonaws.com.cn" in the China regions).
 std::string DefaultDynamoDbEndpoint(std::string_view region);
+// "https://s3.{region}.amazonaws.com" (".amazonaws.com.cn" in the China regions).
+std::string DefaultS3Endpoint(std::string_view region);
 
 // The key id for logs, middle masked: "AKID****MPLE"; "****" when shorter than 8 characters,
 // "(none)" when empty. Never shows the secret or the session token.

@@ -191,6 +191,20 @@ TEST_F(AwsConfigTest, EndpointChain) {
   EXPECT_EQ(DefaultDynamoDbEndpoint("cn-north-1"), "https://dynamodb.cn-north-1.amazonaws.com.cn");
 }
 
+TEST_F(AwsConfigTest, S3EndpointChainReadsItsOwnVariableAndDefault) {
+  auto vars = EnvKeys();
+  vars["AWS_REGION"] = "eu-west-1";
+  vars["AWS_ENDPOINT_URL_DYNAMODB"] = "http://ddb-host:8000";
+  const AwsOverrides s3{.service = AwsService::kS3};
+  EXPECT_EQ(Resolve(vars, s3)->endpoint, "https://s3.eu-west-1.amazonaws.com");
+  vars["AWS_ENDPOINT_URL_S3"] = "http://s3-host:4568/";
+  Result<AwsSettings> s = Resolve(vars, s3);
+  EXPECT_EQ(s->endpoint, "http://s3-host:4568");
+  EXPECT_EQ(s->endpoint_source, "AWS_ENDPOINT_URL_S3");
+  EXPECT_EQ(Resolve(vars)->endpoint, "http://ddb-host:8000");  // DynamoDB's own, not S3's
+  EXPECT_EQ(DefaultS3Endpoint("cn-north-1"), "https://s3.cn-north-1.amazonaws.com.cn");
+}
+
 TEST_F(AwsConfigTest, MissingCredentialsNamesEveryPlaceAndNoSecret) {
   // Files exist, with secrets, but not for the profile asked for.
   WriteCredentials(std::string("[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = ") +

@@ -78,6 +78,52 @@ bool IsValidTableName(std::string_view name, std::string* why) {
   return true;
 }
 
+Status ParseAwsUrlQuery(std::string_view url, std::string_view kind, std::string_view query,
+                        AwsOverrides* out) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument(std::string(kind) + " '" + RedactUrl(url) +
+                                   "': " + std::string(why));
+  };
+  std::string why;
+  const std::array<std::pair<std::string_view, std::string*>, 3> parameters = {{
+      {"region", &out->region},
+      {"endpoint", &out->endpoint},
+      {"profile", &out->profile},
+  }};
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;  // "?&region=x" and a trailing '&' are harmless
+    size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string* field = nullptr;
+    for (const auto& [known, target] : parameters) {
+      if (name == known) field = target;
+    }
+    if (field == nullptr) {
+      return bad("unknown parameter '" + std::string(name) +
+                 "' (expected region, endpoint, profile)");
+    }
+    if (!field->empty()) return bad("parameter '" + std::string(name) + "' given twice");
+    // '+' stays itself: in a query it is a space only by convention, and endpoint URLs and
+    // profile names are where a literal '+' would matter.
+    std::optional<std::string> value = PercentDecode(raw, false);
+    if (!value) {
+      // An endpoint's text may hold a password: the URL shown (redacted) says where it is.
+      return bad("parameter '" + std::string(name) + "': a broken %-escape" +
+                 (name == "endpoint" ? "" : " in '" + std::string(raw) + "'"));
+    }
+    if (value->empty()) return bad("parameter '" + std::string(name) + "' is empty");
+    *field = std::move(*value);
+  }
+  if (!out->endpoint.empty() && !IsValidEndpoint(out->endpoint, &why)) {
+    return bad(why);
+  }
+  return Status::OK();
+}
+
 Result<DynamoDbUrl> ParseDynamoDbUrl(std::string_view url, const Environment& env) {
   if (!url.starts_with(kScheme)) return UrlError(url, "expected dynamodb://TABLE");
   std::string_view rest = url.substr(kScheme.size());
@@ -102,47 +148,12 @@ Result<DynamoDbUrl> ParseDynamoDbUrl(std::string_view url, const Environment& en
     out.table = kDefaultTableName;
   }
 
-  const std::array<std::pair<std::string_view, std::string*>, 3> parameters = {{
-      {"region", &out.overrides.region},
-      {"endpoint", &out.overrides.endpoint},
-      {"profile", &out.overrides.profile},
-  }};
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;  // "?&region=x" and a trailing '&' are harmless
-    size_t eq = pair.find('=');
-    std::string_view name = pair.substr(0, eq);
-    std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    std::string* field = nullptr;
-    for (const auto& [known, target] : parameters) {
-      if (name == known) field = target;
-    }
-    if (field == nullptr) {
-      return UrlError(url, "unknown parameter '" + std::string(name) +
-                               "' (expected region, endpoint, profile)");
-    }
-    if (!field->empty()) return UrlError(url, "parameter '" + std::string(name) + "' given twice");
-    // '+' stays itself: in a query it is a space only by convention, and endpoint URLs and
-    // profile names are where a literal '+' would matter.
-    std::optional<std::string> value = PercentDecode(raw, false);
-    if (!value) {
-      // An endpoint's text may hold a password: the URL shown (redacted) says where it is.
-      return UrlError(url, "parameter '" + std::string(name) + "': a broken %-escape" +
-                               (name == "endpoint" ? "" : " in '" + std::string(raw) + "'"));
-    }
-    if (value->empty()) return UrlError(url, "parameter '" + std::string(name) + "' is empty");
-    *field = std::move(*value);
-  }
-  if (!out.overrides.endpoint.empty() && !IsValidEndpoint(out.overrides.endpoint, &why)) {
-    return UrlError(url, why);
-  }
+  VDPARK_RETURN_IF_ERROR(ParseAwsUrlQuery(url, "dynamodb URL", query, &out.overrides));
   return out;
 }
 
-std::string DynamoDbUrl::ToString() const {
-  std::string out = "dynamodb://" + table;
+std::string AwsUrlQuery(const AwsOverrides& overrides) {
+  std::string out;
   char separator = '?';
   auto add = [&](std::string_view name, const std::string& value) {
     if (value.empty()) return;
@@ -156,6 +167,10 @@ std::string DynamoDbUrl::ToString() const {
   add("endpoint", WithoutUserInfo(overrides.endpoint));
   add("profile", overrides.profile);
   return out;
+}
+
+std::string DynamoDbUrl::ToString() const {
+  return "dynamodb://" + table + AwsUrlQuery(overrides);
 }
 
 }  // namespace vdpark

@@ -30,6 +30,16 @@ struct DynamoDbUrl {
 Result<DynamoDbUrl> ParseDynamoDbUrl(std::string_view url,
                                      const Environment& env = Environment::Process());
 
+// The query of an AWS store URL (dynamodb://, s3://): region, endpoint (an http:// or https://
+// URL with a host), profile; each at most once, with a non-empty value, %-decoded ('+' stays a
+// plus), into `out`. kInvalidArgument "<kind> '<url, redacted>': <what is wrong>".
+Status ParseAwsUrlQuery(std::string_view url, std::string_view kind, std::string_view query,
+                        AwsOverrides* out);
+
+// "?region=R&endpoint=E&profile=P" with only the parameters given, and any user:password in the
+// endpoint taken out; "" when none is.
+std::string AwsUrlQuery(const AwsOverrides& overrides);
+
 // Whether `name` is a valid DynamoDB table name; when not, `why` says what is wrong.
 bool IsValidTableName(std::string_view name, std::string* why);
 

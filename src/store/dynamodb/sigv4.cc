@@ -323,6 +323,13 @@ std::string Sha256Hex(std::string_view data) {
   return Hex(Sha256(data));
 }
 
+std::string UriEncode(std::string_view in, bool keep_slash) {
+  std::string out;
+  out.reserve(in.size());
+  AppendUriEncoded(in, keep_slash, &out);
+  return out;
+}
+
 Result<std::string> CanonicalRequest(const SigningRequest& request, const SigV4Params& params,
                                      const AwsCredentials& credentials) {
   VDPARK_ASSIGN_OR_RETURN(Canonical c, BuildCanonical(request, params, credentials));

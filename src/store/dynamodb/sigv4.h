@@ -69,6 +69,12 @@ std::string AmzDate(Timestamp time);
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
 
+// `in` %-encoded as SigV4 encodes paths and query values (RFC 3986: A-Z a-z 0-9 - . _ ~ kept,
+// every other byte as %XX in upper case), '/' kept when keep_slash. What a request line must carry
+// for the canonical request to match it (S3 paths are encoded once: sign the plain path with
+// normalize_path off).
+std::string UriEncode(std::string_view in, bool keep_slash);
+
 // The canonical request (no trailing newline). The headers signed are the request's plus
 // X-Amz-Date, X-Amz-Security-Token (when `credentials` carry a token and it is not omitted) and
 // x-amz-content-sha256 (when sign_body). kInvalidArgument when the request has no Host header, or

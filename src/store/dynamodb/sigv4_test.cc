@@ -461,3 +461,16 @@ TEST(SigV4Test, UnsignedHeadersAndQueryEncoding) {
 
 }  // namespace
 }  // namespace vdpark::sigv4
+
+namespace vdpark::sigv4 {
+namespace {
+
+// The encoding S3's request lines need (S3GetObjectWithRange above signs an S3 request).
+TEST(SigV4UriEncode, KeepsUnreservedAndSlashOnlyWhenAsked) {
+  EXPECT_EQ(UriEncode("events/2026-01-12.csv.gz", true), "events/2026-01-12.csv.gz");
+  EXPECT_EQ(UriEncode("a b/c+d~e", true), "a%20b/c%2Bd~e");
+  EXPECT_EQ(UriEncode("a/b", false), "a%2Fb");
+}
+
+}  // namespace
+}  // namespace vdpark::sigv4
