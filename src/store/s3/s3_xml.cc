@@ -29,8 +29,12 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 
 std::vector<std::string_view> AllElements(std::string_view xml, std::string_view name) {
   std::vector<std::string_view> found;
-  const std::string open = "<" + std::string(name);
-  const std::string close = "</" + std::string(name) + ">";
+  // Built with += : GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string&&.
+  std::string open = "<";
+  open += name;
+  std::string close = "</";
+  close += name;
+  close += '>';
   size_t pos = 0;
   while ((pos = xml.find(open, pos)) != std::string_view::npos) {
     size_t after = pos + open.size();
