@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   AddDemoCommand(app, &exit_code);
   AddGenerateCommand(app, &exit_code);
   AddAuditCommand(app, &exit_code);
+  AddArchiveCommand(app, &exit_code);
   AddMigrateCommand(app, &exit_code);
   AddVerifyCommand(app, &exit_code);
   AddTableCommand(app, &exit_code);
