@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/redact_url.h"
+#include "store/dynamodb/aws_endpoint.h"
 #include "store/dynamodb/dynamodb_error.h"
 #include "store/dynamodb/sigv4.h"
 
@@ -57,42 +58,6 @@ size_t AppendBody(char* data, size_t size, size_t count, void* user) {
 }
 
 // The parts of the endpoint every request needs.
-struct Endpoint {
-  std::string url;   // what curl fetches
-  std::string host;  // the Host header, signed: "host" or "host:port" for a non-default port
-  std::string path;  // the signed path, "/" at least
-};
-
-Result<Endpoint> ParseEndpoint(const std::string& url) {
-  auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("DynamoDB endpoint '" + RedactUrl(url) +
-                                   "': " + std::string(why));
-  };
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return bad("not a URL");
-  }
-  auto part = [&](CURLUPart which) -> std::string {
-    char* text = nullptr;
-    if (curl_url_get(u.get(), which, &text, 0) != CURLUE_OK || text == nullptr) return "";
-    std::string out(text);
-    curl_free(text);
-    return out;
-  };
-  std::string scheme = part(CURLUPART_SCHEME);
-  if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
-  Endpoint e;
-  e.host = part(CURLUPART_HOST);
-  if (e.host.empty()) return bad("no host");
-  if (!part(CURLUPART_QUERY).empty()) return bad("a query is not allowed");
-  std::string port = part(CURLUPART_PORT);  // set only when the URL names one
-  if (!port.empty() && port != (scheme == "https" ? "443" : "80")) e.host += ":" + port;
-  e.path = part(CURLUPART_PATH);
-  if (e.path.empty()) e.path = "/";
-  e.url = part(CURLUPART_URL);
-  return e;
-}
-
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -125,7 +90,7 @@ struct DynamoDbClient::Impl {
   using RequestPtr = std::unique_ptr<Request>;
 
   DynamoDbClientOptions options;
-  Endpoint endpoint;
+  AwsEndpoint endpoint;
   DynamoDbClientStats stats;
   sigv4::SigningKeyCache keys;
   CURLM* multi = nullptr;
@@ -369,7 +334,8 @@ Result<std::unique_ptr<DynamoDbClient>> DynamoDbClient::Create(DynamoDbClientOpt
   InitCurlOnce();
   if (options.max_connections < 1) return Status::InvalidArgument("max_connections must be >= 1");
   if (options.max_attempts < 1) return Status::InvalidArgument("max_attempts must be >= 1");
-  VDPARK_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(options.settings.endpoint));
+  VDPARK_ASSIGN_OR_RETURN(AwsEndpoint endpoint,
+                          ParseAwsEndpoint(options.settings.endpoint, "DynamoDB"));
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->endpoint = std::move(endpoint);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/redact_url.h"
+#include "store/dynamodb/aws_endpoint.h"
 #include "store/dynamodb/sigv4.h"
 #include "store/s3/s3_error.h"
 #include "store/s3/s3_xml.h"
@@ -62,37 +63,13 @@ size_t KeepEtag(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-struct Endpoint {
-  std::string base;  // "http://host:port", no trailing '/'
-  std::string host;  // the Host header, signed: "host" or "host:port" for a non-default port
-};
-
-Result<Endpoint> ParseEndpoint(const std::string& url) {
-  auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("S3 endpoint '" + RedactUrl(url) + "': " + std::string(why));
-  };
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return bad("not a URL");
+// S3's endpoint: the bucket goes in the path (path-style), so the endpoint has none.
+Result<AwsEndpoint> ParseEndpoint(const std::string& url) {
+  VDPARK_ASSIGN_OR_RETURN(AwsEndpoint e, ParseAwsEndpoint(url, "S3"));
+  if (e.path != "/") {
+    return Status::InvalidArgument("S3 endpoint '" + RedactUrl(url) +
+                                   "': a path is not allowed (buckets go in the URL)");
   }
-  auto part = [&](CURLUPart which) -> std::string {
-    char* text = nullptr;
-    if (curl_url_get(u.get(), which, &text, 0) != CURLUE_OK || text == nullptr) return "";
-    std::string out(text);
-    curl_free(text);
-    return out;
-  };
-  std::string scheme = part(CURLUPART_SCHEME);
-  if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
-  Endpoint e;
-  e.host = part(CURLUPART_HOST);
-  if (e.host.empty()) return bad("no host");
-  if (!part(CURLUPART_QUERY).empty()) return bad("a query is not allowed");
-  const std::string path = part(CURLUPART_PATH);
-  if (!path.empty() && path != "/") return bad("a path is not allowed (buckets go in the URL)");
-  std::string port = part(CURLUPART_PORT);
-  if (!port.empty() && port != (scheme == "https" ? "443" : "80")) e.host += ":" + port;
-  e.base = scheme + "://" + e.host;
   return e;
 }
 
@@ -115,7 +92,7 @@ std::string ObjectName(std::string_view bucket, std::string_view key) {
 
 struct S3Client::Impl {
   S3ClientOptions options;
-  Endpoint endpoint;
+  AwsEndpoint endpoint;
   S3ClientStats stats;
   sigv4::SigningKeyCache keys;
   std::mutex mu;  // guards easy
