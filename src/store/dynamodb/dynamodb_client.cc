@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/redact_url.h"
-#include "store/dynamodb/aws_endpoint.h"
+#include "store/dynamodb/aws_http.h"
 #include "store/dynamodb/dynamodb_error.h"
 #include "store/dynamodb/sigv4.h"
 
@@ -27,37 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 
-// Transfer failures after which the request may not have reached the server or its answer was
-// lost on the way: worth another try. The rest (bad URL, TLS certificate refused, out of memory)
-// will fail the same way again.
-constexpr std::array kRetryableCurlCodes{
-    CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,    CURLE_SEND_ERROR,
-    CURLE_RECV_ERROR,           CURLE_GOT_NOTHING,        CURLE_PARTIAL_FILE,
-    CURLE_OPERATION_TIMEDOUT,   CURLE_SSL_CONNECT_ERROR,  CURLE_HTTP2,
-    CURLE_HTTP2_STREAM,         CURLE_WEIRD_SERVER_REPLY, CURLE_READ_ERROR,
-};
-
-bool IsRetryableCurlCode(CURLcode code) {
-  return std::find(kRetryableCurlCodes.begin(), kRetryableCurlCodes.end(), code) !=
-         kRetryableCurlCodes.end();
-}
-
-// One random source for the whole process: backoff jitter only has to spread the clients'
-// retries apart, and sharing it costs a lock taken once per retry.
-std::chrono::microseconds Jitter(std::chrono::microseconds cap) {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(mu);
-  std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(0, cap.count()));
-  return std::chrono::microseconds(pick(rng));
-}
-
-size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-// The parts of the endpoint every request needs.
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -213,7 +182,7 @@ struct DynamoDbClient::Impl {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->body.data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r->body.size()));
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, r->headers);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendToString);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &r->response);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, r->error);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout.count()));

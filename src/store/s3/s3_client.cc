@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "common/redact_url.h"
-#include "store/dynamodb/aws_endpoint.h"
+#include "store/dynamodb/aws_http.h"
 #include "store/dynamodb/sigv4.h"
 #include "store/s3/s3_error.h"
 #include "store/s3/s3_xml.h"
@@ -19,28 +19,6 @@
 namespace vdpark {
 
 namespace {
-
-// Transfer failures after which the request may not have reached the server or its answer was
-// lost on the way: worth another try (the same list as DynamoDbClient's).
-constexpr std::array kRetryableCurlCodes{
-    CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,    CURLE_SEND_ERROR,
-    CURLE_RECV_ERROR,           CURLE_GOT_NOTHING,        CURLE_PARTIAL_FILE,
-    CURLE_OPERATION_TIMEDOUT,   CURLE_SSL_CONNECT_ERROR,  CURLE_HTTP2,
-    CURLE_HTTP2_STREAM,         CURLE_WEIRD_SERVER_REPLY, CURLE_READ_ERROR,
-};
-
-std::chrono::microseconds Jitter(std::chrono::microseconds cap) {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(mu);
-  std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(0, cap.count()));
-  return std::chrono::microseconds(pick(rng));
-}
-
-size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
 
 // Keeps the ETag header of an answer (UploadPart needs it for Complete).
 size_t KeepEtag(char* data, size_t size, size_t count, void* user) {
@@ -183,7 +161,7 @@ struct S3Client::Impl {
       curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
     }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list.get());
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendToString);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, KeepEtag);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response.etag);
@@ -199,8 +177,7 @@ struct S3Client::Impl {
     const CURLcode code = curl_easy_perform(easy);
     if (code != CURLE_OK) {
       std::string why = What(r) + ": " + (error[0] != '\0' ? error : curl_easy_strerror(code));
-      if (std::find(kRetryableCurlCodes.begin(), kRetryableCurlCodes.end(), code) !=
-          kRetryableCurlCodes.end()) {
+      if (IsRetryableCurlCode(code)) {
         ++stats.connection_errors;
         return Status::Unavailable(why);
       }

@@ -1,8 +1,10 @@
-#include "store/dynamodb/aws_endpoint.h"
+#include "store/dynamodb/aws_http.h"
 
-#include <curl/curl.h>
-
+#include <algorithm>
+#include <array>
 #include <memory>
+#include <mutex>
+#include <random>
 
 #include "common/redact_url.h"
 
@@ -47,6 +49,35 @@ Result<AwsEndpoint> ParseAwsEndpoint(const std::string& url, std::string_view se
   e.base += "://";
   e.base += e.host;
   return e;
+}
+
+namespace {
+
+constexpr std::array kRetryableCurlCodes{
+    CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,    CURLE_SEND_ERROR,
+    CURLE_RECV_ERROR,           CURLE_GOT_NOTHING,        CURLE_PARTIAL_FILE,
+    CURLE_OPERATION_TIMEDOUT,   CURLE_SSL_CONNECT_ERROR,  CURLE_HTTP2,
+    CURLE_HTTP2_STREAM,         CURLE_WEIRD_SERVER_REPLY, CURLE_READ_ERROR,
+};
+
+}  // namespace
+
+bool IsRetryableCurlCode(CURLcode code) {
+  return std::find(kRetryableCurlCodes.begin(), kRetryableCurlCodes.end(), code) !=
+         kRetryableCurlCodes.end();
+}
+
+std::chrono::microseconds Jitter(std::chrono::microseconds cap) {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard lock(mu);
+  std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(0, cap.count()));
+  return std::chrono::microseconds(pick(rng));
+}
+
+size_t AppendToString(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
 }
 
 }  // namespace vdpark
