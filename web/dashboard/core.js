@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
 
 export const state = {
   apiKey: readStoredKey(),
+  bayChanges: 0,                  // bay changes told by /stream so far (loadZones reads again)
   settings: { ...DEFAULT_SETTINGS },
   settingsError: '',              // why GET /v1/settings failed, for the Settings page
   zones: new Map(),               // zoneId -> zone, as /v1/zones gives it, kept current by /stream
@@ -137,11 +138,17 @@ export async function loadSettings() {
 
 export async function loadZones() {
   let body;
-  try {
-    body = await api('/v1/zones');
-  } catch (err) {
-    state.zonesError = err.message;
-    throw err;
+  for (let tries = 1; ; ++tries) {
+    const changes = state.bayChanges;
+    try {
+      body = await api('/v1/zones');
+    } catch (err) {
+      state.zonesError = err.message;
+      throw err;
+    }
+    // A change told by /stream while this answer was on its way may be missing from it, and the
+    // answer would undo the counters the change moved: read again.
+    if (state.bayChanges === changes || tries === 3) break;
   }
   state.zonesError = '';
   state.zones = new Map(body.zones.map((z) => [z.zoneId, z]));
@@ -248,6 +255,7 @@ export function batteryLow(sensor) {
 
 // Applies a bay change of /stream to the zone's counters; true when they changed.
 export function applyBayChangeToZone(m) {
+  ++state.bayChanges;
   const delta = m.eventType === 'ARRIVE' ? 1 : m.eventType === 'LEAVE' ? -1 : 0;
   const zone = state.zones.get(m.zoneId);
   if (!zone || !delta) return false;
