@@ -51,4 +51,17 @@ export AWS_ACCESS_KEY_ID=AKIDVDPARKTEST AWS_SECRET_ACCESS_KEY=vdpark-test-secret
 unset AWS_SESSION_TOKEN AWS_PROFILE
 
 cd build
-ctest --output-on-failure -j2 --timeout 900 "$@"
+status=0
+ctest --output-on-failure -j2 --timeout 900 "$@" || status=$?
+# A server that ended during the run fails every test after it: say which, with its log's end.
+for server in "dynalite $DYNALITE_PID_FILE $DYNALITE_LOG" \
+              "DynamoDB-Local $DYNAMODB_LOCAL_PID_FILE $DYNAMODB_LOCAL_LOG" \
+              "TimescaleDB $TIMESCALE_PID_FILE $TIMESCALE_LOG" "s3rver $S3RVER_PID_FILE $S3RVER_LOG"; do
+  read -r name pid_file log <<<"$server"
+  if ! kill -0 "$(cat "$pid_file" 2>/dev/null)" 2>/dev/null; then
+    echo "test.sh: $name ended during the run; the end of its log ($log):" >&2
+    tail -n 40 "$log" >&2 || true
+    status=1
+  fi
+done
+exit "$status"

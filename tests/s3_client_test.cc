@@ -164,7 +164,8 @@ TEST(S3ClientTest, DroppedConnectionsAreRetriedAndNothingIsLost) {
   for (int i = 0; i < 20; ++i) {
     const std::string body = Bytes(i % 2 == 0 ? 100 : 40000, i);  // odd ones in 3 parts
     const std::string key = "obj/" + std::to_string(i);
-    ASSERT_TRUE(c.PutObject(bucket, key, body).ok()) << i;
+    Status put = c.PutObject(bucket, key, body);
+    ASSERT_TRUE(put.ok()) << i << ": " << put.ToString();
     Result<std::string> got = c.GetObject(bucket, key);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(*got, body) << i;
