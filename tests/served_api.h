@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -32,7 +33,8 @@ inline int RunCli(const TempDir& tmp, const std::string& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// `vdpark serve ARGS --listen 127.0.0.1:0` as a child process.
+// `vdpark serve --listen 127.0.0.1:0 ARGS` as a child process (--retention-days 0 unless ARGS
+// give it).
 class Server {
  public:
   Server(const TempDir& tmp, std::vector<std::string> args, const std::string& log_name)
@@ -45,10 +47,13 @@ class Server {
       int fd = ::open(log_.c_str(), O_WRONLY | O_APPEND);
       dup2(fd, 1);
       dup2(fd, 2);
-      std::vector<char*> argv{
-          const_cast<char*>(VDPARK_BINARY),      const_cast<char*>("serve"),
-          const_cast<char*>("--listen"),         const_cast<char*>("127.0.0.1:0"),
-          const_cast<char*>("--retention-days"), const_cast<char*>("0")};
+      std::vector<char*> argv{const_cast<char*>(VDPARK_BINARY), const_cast<char*>("serve"),
+                              const_cast<char*>("--listen"), const_cast<char*>("127.0.0.1:0")};
+      // No retention unless the test gives one.
+      if (std::find(args.begin(), args.end(), "--retention-days") == args.end()) {
+        argv.push_back(const_cast<char*>("--retention-days"));
+        argv.push_back(const_cast<char*>("0"));
+      }
       for (std::string& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       execv(VDPARK_BINARY, argv.data());

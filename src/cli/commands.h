@@ -71,6 +71,7 @@ struct ServeArgs {
   std::string map_tiles;  // the portal's map tiles, an http(s) URL template with {z}, {x}, {y}
   size_t max_payload = 4096;
   int64_t retention_days = 90;
+  std::string archive;  // s3:// archive of the events older than retention_days; "" = none
   std::string mirror;  // "" = $TIMESCALE_URL
   std::string mirror_queue = "var/mirror-queue";
   std::string stop_after;              // "" = until SIGINT/SIGTERM; else a duration ("90s")

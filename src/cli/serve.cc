@@ -19,6 +19,7 @@
 #include "ingest/alert_keeper.h"
 #include "ingest/ingest_service.h"
 #include "ingest/postgres_mirror.h"
+#include "store/archived_query_store.h"
 #include "store/live_write_metrics.h"
 #include "store/postgres/postgres_connection.h"
 
@@ -62,6 +63,16 @@ class Services {
     auto shown = PostgresUrl::Parse(url);  // without the password
     std::printf("dual-write: every change also to %s (queue %s)\n",
                 shown.ok() ? shown->display.c_str() : "?", queue.c_str());
+    return Status::OK();
+  }
+
+  // The API reads the events before now - `retention` from the archive at `url`.
+  Status UseArchive(const std::string& url, std::chrono::microseconds retention) {
+    VDPARK_ASSIGN_OR_RETURN_WITH(archive_, OpenEventArchive(url), "--archive");
+    archived_ = std::make_unique<ArchivedQueryStore>(*queries_, *archive_, retention.count());
+    queries_ = archived_.get();
+    std::printf("archive: events older than %lld days read from %s\n",
+                static_cast<long long>(retention.count() / 86'400'000'000), url.c_str());
     return Status::OK();
   }
 
@@ -269,6 +280,8 @@ class Services {
   OperatorStore* operators_;  // null on a store that keeps no alerts
   ChangeFeed* feed_;          // the store's, while it feeds the live view; else null
   EventStream stream_;
+  std::unique_ptr<EventArchive> archive_;         // --archive, else null
+  std::unique_ptr<ArchivedQueryStore> archived_;  // the store over it, which queries_ is then
   std::unique_ptr<PostgresMirror> mirror_;
   std::unique_ptr<ResponseCache> cache_;
   std::unique_ptr<AlertKeeper> keeper_;
@@ -292,6 +305,8 @@ Status StartServices(Services& s, ServeOptions& o) {
   if (o.simulate_sensors > 0) s.StartFleet(o);
   s.StartAlertSweep(o.sweep_every);
   if (!o.listen.empty()) {
+    if (!o.archive_url.empty())
+      VDPARK_RETURN_IF_ERROR(s.UseArchive(o.archive_url, o.archive_retention));
     s.MakeApi(std::move(o.api_keys), o);
     s.ReportMigration(std::move(o.migration_status));
     VDPARK_RETURN_IF_ERROR(s.StartHttp(o));

@@ -43,6 +43,10 @@ struct ServeOptions {
   int simulate_sensors = 0;
   double simulate_speed = 60;
   std::string map_tiles;  // GET /settings' mapTiles; "" = none
+  // The API reads events older than now - archive_retention from this s3:// archive
+  // (archived_query_store.h); "" = none (--archive, --retention-days).
+  std::string archive_url;
+  std::chrono::microseconds archive_retention{0};
   // The alerts' thresholds and the portal's preferences until an operator stores settings
   // (--low-battery, --offline-after, --timezone).
   OperatorSettings default_settings;

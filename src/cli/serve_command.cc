@@ -106,6 +106,15 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   o.mirror_url = MirrorUrl(a);
   o.mirror_queue = a.mirror_queue;
   o.simulate_sensors = a.simulate_sensors;
+  if (!a.archive.empty()) {
+    if (a.listen.empty()) return Status::InvalidArgument("--archive: only with --listen (the API)");
+    if (a.retention_days <= 0) {
+      return Status::InvalidArgument(
+          "--archive: needs --retention-days > 0 (with 0 the live store keeps every event)");
+    }
+    o.archive_url = a.archive;
+    o.archive_retention = std::chrono::hours(24 * a.retention_days);
+  }
   o.simulate_speed = a.simulate_speed;
   if (!a.map_tiles.empty()) {
     const bool web = a.map_tiles.starts_with("http://") || a.map_tiles.starts_with("https://");
@@ -225,6 +234,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--retention-days", args->retention_days,
                   "Events' ttl = their time + this; 0 = none")
       ->capture_default_str();
+  cmd->add_option("--archive", args->archive,
+                  "Answer the API's events older than --retention-days from this s3:// archive "
+                  "(written by `vdpark archive`): the events page and analytics reach back past "
+                  "the live store's TTL");
   cmd->add_option("--mirror", args->mirror,
                   "Dual-write: also write every change to this postgres:// store when "
                   "DUAL_WRITE_ENABLED=true (default $TIMESCALE_URL)");

@@ -12,9 +12,8 @@
 #include "store/dynamodb/dynamodb_url.h"
 #include "store/embedded/rocksdb_item_store.h"
 #include "store/postgres/postgres_store.h"
-#include "store/s3/s3_client.h"
+#include "store/s3/s3_event_archive.h"
 #include "store/s3/s3_store.h"
-#include "store/s3/s3_url.h"
 #include "store/single_table_store.h"
 #include "store/store_urls.h"
 
@@ -133,19 +132,19 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
     return opened;
   }
   if (scheme == "s3") {
-    VDPARK_ASSIGN_OR_RETURN(S3Url parsed, ParseS3Url(url));
-    VDPARK_ASSIGN_OR_RETURN_WITH(auto settings, ResolveAwsSettings(parsed.overrides),
-                                 parsed.ToString());
-    S3ClientOptions client_options;
-    client_options.settings = std::move(settings);
-    VDPARK_ASSIGN_OR_RETURN_WITH(auto client, S3Client::Create(std::move(client_options)),
-                                 parsed.ToString());
-    VDPARK_ASSIGN_OR_RETURN(auto store,
-                            S3Store::Open(std::move(parsed), std::move(client), options));
+    VDPARK_ASSIGN_OR_RETURN(auto store, S3Store::OpenUrl(url, options));
     return OpenedStore{.records = std::move(store)};
   }
   return BadUrl(url,
                 "unknown scheme '" + std::string(scheme) + "' (expected " + kStoreUrlForms + ")");
+}
+
+Result<std::unique_ptr<EventArchive>> OpenEventArchive(std::string_view url) {
+  if (!url.starts_with("s3://")) {
+    return BadUrl(url, "an archive of events is an s3:// store (s3://BUCKET/PREFIX?...)");
+  }
+  VDPARK_ASSIGN_OR_RETURN(auto archive, S3EventArchive::Open(url, {}));
+  return std::unique_ptr<EventArchive>(std::move(archive));
 }
 
 }  // namespace vdpark

@@ -7,6 +7,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "store/change_feed.h"
+#include "store/event_archive.h"
 #include "store/live_store.h"
 #include "store/operator_store.h"
 #include "store/query_store.h"
@@ -43,5 +44,9 @@ Result<OpenedStore> OpenStoreRoles(std::string_view url, const StoreOptions& opt
 // The same, seen as records only: what migrate, verify, audit and generate need.
 Result<std::unique_ptr<RecordStore>> OpenStore(std::string_view url,
                                                const StoreOptions& options = {});
+
+// The archive of events past a live store's retention (event_archive.h) at `url`: an s3:// store
+// that `vdpark archive` writes (s3_event_archive.h). kInvalidArgument for another kind of store.
+Result<std::unique_ptr<EventArchive>> OpenEventArchive(std::string_view url);
 
 }  // namespace vdpark

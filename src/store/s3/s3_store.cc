@@ -101,6 +101,18 @@ struct DayRows {
 
 }  // namespace
 
+Result<std::unique_ptr<S3Store>> S3Store::OpenUrl(std::string_view url,
+                                                  const StoreOptions& options) {
+  VDPARK_ASSIGN_OR_RETURN(S3Url parsed, ParseS3Url(url));
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto settings, ResolveAwsSettings(parsed.overrides),
+                               parsed.ToString());
+  S3ClientOptions client_options;
+  client_options.settings = std::move(settings);
+  VDPARK_ASSIGN_OR_RETURN_WITH(auto client, S3Client::Create(std::move(client_options)),
+                               parsed.ToString());
+  return Open(std::move(parsed), std::move(client), options);
+}
+
 Result<std::unique_ptr<S3Store>> S3Store::Open(S3Url url, std::unique_ptr<S3Client> client,
                                                const StoreOptions& options) {
   std::unique_ptr<S3Store> store(new S3Store(std::move(url), std::move(client), options));

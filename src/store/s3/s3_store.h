@@ -54,6 +54,10 @@ class S3Store : public RecordStore {
   // bucket is created when absent; with options.truncate everything under the prefix is deleted.
   static Result<std::unique_ptr<S3Store>> Open(S3Url url, std::unique_ptr<S3Client> client,
                                                const StoreOptions& options = {});
+  // The same from the store's URL (s3_url.h), with a client on the URL's credentials and
+  // endpoint (aws_config.h). kInvalidArgument names the part of the URL that is wrong.
+  static Result<std::unique_ptr<S3Store>> OpenUrl(std::string_view url,
+                                                  const StoreOptions& options = {});
   ~S3Store() override;
 
   std::string DisplayName() const override;
