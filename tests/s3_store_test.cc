@@ -86,6 +86,16 @@ TEST(S3StoreTest, BackupVerifiedAndRestoredCsvToS3ToPostgres) {
       Vdpark(tmp, "verify --source csv:export --target " + s3 + " --retention-days 0 --json");
   EXPECT_EQ(checked.code, 0) << checked.out << checked.err;
   EXPECT_EQ(Differences(checked, events), 0u);
+  // audit reads the backup as it reads the export: the same counts, nothing unreadable.
+  CliRun audit_backup = Vdpark(tmp, "audit --source " + s3 + " --json");
+  CliRun audit_export = Vdpark(tmp, "audit --source csv:export --json");
+  ASSERT_EQ(audit_backup.code, 0) << audit_backup.out << audit_backup.err;
+  ASSERT_EQ(audit_export.code, 0) << audit_export.err;
+  for (const char* field : {"zones", "bays", "sensors", "events", "arrivals", "eventsPerZone",
+                            "firstEvent", "lastEvent", "duplicateKeys", "rejected"}) {
+    EXPECT_EQ(Json(audit_backup.out).at(field), Json(audit_export.out).at(field)) << field;
+  }
+  EXPECT_EQ(U(Json(audit_backup.out).at("events")), events);
 
   // The objects and the manifest: one object per UTC day, 4 days of history.
   auto store = OpenS3(endpoint, bucket, "timescale/");

@@ -263,8 +263,10 @@ struct LoadStores {
 Result<LoadStores> OpenLoadStores(const MigrateArgs& a, const ResumableLoad& load) {
   StoreOptions so;
   so.retention_days = a.retention_days;
+  so.create_if_missing = false;  // a source that is not there is an error, never made empty
   VDPARK_ASSIGN_OR_RETURN(auto source, OpenStore(a.source, so));
   StoreOptions to = so;
+  to.create_if_missing = true;
   to.truncate = load.empties_target();
   to.bulk_load = true;
   to.concurrency = a.concurrency;

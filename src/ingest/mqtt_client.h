@@ -42,6 +42,8 @@
 namespace mqtt {
 class async_client;
 class delivery_token;
+class subscribe_options;
+class token;
 }  // namespace mqtt
 
 namespace vdpark {
@@ -167,6 +169,10 @@ class MqttSubscriber {
   void OnMessage(const std::string& topic, const std::string& payload, int qos, bool duplicate);
   void OnSubscribed(Status result);
   void Resubscribe();
+  // A SUBSCRIBE that failed without the broker refusing it: sent again (true) while connected,
+  // a few times per connection.
+  bool SubscribeAgain(const mqtt::token& failed);
+  mqtt::subscribe_options SubscribeOptions() const;  // no local echo, retained messages on new
   void GiveUpConnection();
   void SetError(Status s);
 
@@ -183,6 +189,7 @@ class MqttSubscriber {
   std::atomic<bool> abandoned_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<size_t> subscriptions_pending_{0};  // SUBSCRIBEs of this connection not yet granted
+  std::atomic<int> subscribe_retries_{0};         // SUBSCRIBEs of this connection sent again
 
   // Never held while calling Paho: Paho calls back with its own lock held.
   mutable std::mutex mu_;

@@ -80,7 +80,7 @@ Status MqttSubscriber::Begin() {
   listener_ = std::make_unique<Listener>([this](const mqtt::token& tok, bool ok) {
     if (tok.get_type() == mqtt::token::Type::SUBSCRIBE) {
       if (!ok) {
-        OnSubscribed(TokenStatus(broker_.display + ": subscribing", tok));
+        if (!SubscribeAgain(tok)) OnSubscribed(TokenStatus(broker_.display + ": subscribing", tok));
         return;
       }
       Status result;
@@ -152,6 +152,12 @@ void MqttSubscriber::OnConnected() {
   Resubscribe();
 }
 
+mqtt::subscribe_options MqttSubscriber::SubscribeOptions() const {
+  return broker_.mqtt_version == 5
+             ? mqtt::subscribe_options(false, false, mqtt::subscribe_options::SEND_RETAINED_ON_NEW)
+             : mqtt::subscribe_options();
+}
+
 // Subscribes again after every connect: a session the broker lost (or never had) gets its
 // subscriptions back; for a resumed one, the same subscription replaces itself without
 // interrupting the flow (MQTT 3.8.4).
@@ -159,10 +165,8 @@ void MqttSubscriber::Resubscribe() {
   // One SUBSCRIBE per filter: Paho C++ 1.2.0's many-filter subscribe with MQTT 5 options passes
   // Paho C a list that is gone by then (a crash in MQTTAsync_subscribeMany).
   subscriptions_pending_ = filters_.size();
-  const mqtt::subscribe_options options =
-      broker_.mqtt_version == 5
-          ? mqtt::subscribe_options(false, false, mqtt::subscribe_options::SEND_RETAINED_ON_NEW)
-          : mqtt::subscribe_options();
+  subscribe_retries_ = 0;
+  const mqtt::subscribe_options options = SubscribeOptions();
   try {
     for (const std::string& filter : filters_) {
       client_->subscribe(filter, 1, nullptr, *listener_, options);
@@ -170,6 +174,33 @@ void MqttSubscriber::Resubscribe() {
   } catch (const std::exception& e) {
     SetError(ExceptionStatus(broker_.display + ": subscribing", e));
   }
+}
+
+// Paho C 1.3.12 sometimes fails the SUBSCRIBEs sent from the connected callback of a resumed
+// session with "operation discarded" (-11) while the connection stays up and the session's
+// queued messages flow: nothing would subscribe again until the next reconnect, and ingest's
+// start waited out its timeout (seen after a SIGKILL and restart under load).
+bool MqttSubscriber::SubscribeAgain(const mqtt::token& failed) {
+  constexpr int kMaxRetries = 8;
+  const mqtt::const_string_collection_ptr topics = failed.get_topics();
+  spdlog::warn("DEBUG SubscribeAgain stopped={} topics={} size={}", stopped_.load(), !!topics, topics ? topics->size() : 0);
+  if (stopped_ || !topics || topics->size() != 1) return false;
+  {
+    std::lock_guard l(mu_);
+    spdlog::warn("DEBUG connected={}", connected_);
+    if (!connected_) return false;
+  }
+  const Status failure =
+      TokenStatus(broker_.display + ": subscribing to '" + (*topics)[0] + "'", failed);
+  if (!failure.IsRetryable()) return false;  // refused: final
+  if (subscribe_retries_.fetch_add(1) >= kMaxRetries) return false;
+  spdlog::warn("{}; subscribing again", failure.ToString());
+  try {
+    client_->subscribe((*topics)[0], 1, nullptr, *listener_, SubscribeOptions());
+  } catch (const std::exception& e) {
+    SetError(ExceptionStatus(broker_.display + ": subscribing", e));
+  }
+  return true;
 }
 
 void MqttSubscriber::OnSubscribed(Status result) {

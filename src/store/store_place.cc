@@ -9,6 +9,7 @@
 #include "store/dynamodb/aws_config.h"
 #include "store/dynamodb/dynamodb_url.h"
 #include "store/postgres/postgres_connection.h"
+#include "store/s3/s3_url.h"
 
 namespace vdpark {
 
@@ -109,6 +110,21 @@ std::optional<Place> DynamoDbPlace(std::string_view url) {
   return Place{std::move(key), "the table " + parsed->table, parsed->ToString()};
 }
 
+// An S3 store: the bucket and prefix on the endpoint, with the access key, as the store resolves
+// them.
+std::optional<Place> S3Place(std::string_view url) {
+  auto parsed = ParseS3Url(url);
+  if (!parsed.ok()) return std::nullopt;
+  auto settings = ResolveAwsSettings(parsed->overrides);
+  std::string key = parsed->bucket + '/' + parsed->prefix + '\n';
+  if (settings.ok()) {
+    key += settings->endpoint + '\n' + settings->credentials.access_key_id;
+  } else {
+    key += parsed->overrides.endpoint + '\n' + parsed->overrides.profile;
+  }
+  return Place{std::move(key), "s3://" + parsed->bucket + "/" + parsed->prefix, parsed->ToString()};
+}
+
 // A csv: or embedded: folder.
 std::optional<Place> FolderPlace(std::string_view url, std::string_view scheme) {
   auto folder = FolderOf(url, scheme);
@@ -146,6 +162,9 @@ Status CheckDifferentStores(std::string_view source_url, std::string_view target
   } else if (source_url.starts_with("dynamodb:") && target_url.starts_with("dynamodb:")) {
     a = DynamoDbPlace(source_url);
     b = DynamoDbPlace(target_url);
+  } else if (source_url.starts_with("s3://") && target_url.starts_with("s3://")) {
+    a = S3Place(source_url);
+    b = S3Place(target_url);
   }
   if (a && b && a->key == b->key) return Same(*a, *b);
   return Status::OK();

@@ -26,7 +26,8 @@ std::optional<std::string> CsvFolderOf(std::string_view url);
 //     ::1 and none are one), port (5432 when not given), database and libpq options, each
 //     defaulted from PGHOST, PGPORT, PGDATABASE as libpq does;
 //   - dynamodb: URLs with the same table on the same endpoint (as the store resolves it:
-//     endpoint=, the AWS variables and config, the region's endpoint) with the same access key.
+//     endpoint=, the AWS variables and config, the region's endpoint) with the same access key;
+//   - s3:// URLs with the same bucket and prefix on the same endpoint with the same access key.
 // URLs of different kinds are different stores; so are two a check cannot tell apart (a URL that
 // does not parse is left to the store to refuse).
 Status CheckDifferentStores(std::string_view source_url, std::string_view target_url);

@@ -80,5 +80,17 @@ TEST_F(StorePlaceTest, DynamoDbUrlsNamingOneTableAreTheSameStore) {
       Same("dynamodb://Parking" + local, "dynamodb://Parking?endpoint=http://127.0.0.1:8001"));
 }
 
+TEST_F(StorePlaceTest, S3UrlsNamingOnePrefixAreTheSameStore) {
+  const std::string local = "?endpoint=http://127.0.0.1:4569&region=me-central-1";
+  EXPECT_TRUE(Same("s3://archives/timescale" + local, "s3://archives/timescale/" + local));
+  EXPECT_FALSE(Same("s3://archives/timescale" + local, "s3://archives/other" + local));
+  EXPECT_FALSE(Same("s3://archives/timescale" + local, "s3://backups/timescale" + local));
+  EXPECT_FALSE(Same("s3://archives/timescale" + local,
+                    "s3://archives/timescale?endpoint=http://127.0.0.1:4570"));
+  Status s =
+      CheckDifferentStores("s3://archives/timescale" + local, "s3://archives/timescale/" + local);
+  EXPECT_NE(s.message().find("(s3://archives/timescale/)"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace vdpark
