@@ -304,6 +304,46 @@ TEST_P(MqttPersistentSession, ReceivesWhatWasPublishedWhileAway) {
 INSTANTIATE_TEST_SUITE_P(Versions, MqttPersistentSession, ::testing::Values(5, 3),
                          [](const auto& info) { return "Mqtt" + std::to_string(info.param); });
 
+// A session resumed with a backlog that takes the handler longer to work through than the
+// start's timeout (a serve restarted after a long stop, on a slow store): the subscriber is
+// ready at once, because the broker kept the session's subscriptions; Paho reads the SUBACKs of
+// the new SUBSCRIBEs only after the messages sent before them. Before, the start waited for the
+// SUBACKs and gave up.
+TEST(MqttClient, AResumedSessionWithABacklogIsReadyBeforeItsSubacks) {
+  VDPARK_REQUIRE_MQTT(url);
+  MqttOptions b = Broker(url);
+  const std::string topic = UniqueMqttName("backlog") + "/z1/7/status";
+  const std::string id = UniqueMqttName("sub");
+  {
+    Deliveries ignored;
+    auto sub = Subscribe(b, Subscription(topic, id), ignored.Recorder());
+    ASSERT_NE(sub, nullptr);
+    ASSERT_TRUE(sub->Stop().ok());
+  }
+  auto pub = Publisher(b);
+  ASSERT_NE(pub, nullptr);
+  constexpr int kCount = 300;
+  PublishRange(*pub, topic, "m-", 0, kCount);
+
+  // 30 ms a message: the broker's window of 100 alone takes 3 s, longer than the wait below.
+  Deliveries got;
+  auto sub = MqttSubscriber::Start(b, Subscription(topic, id),
+                                   [&](std::string_view t, std::string_view p, bool dup) {
+                                     std::this_thread::sleep_for(30ms);
+                                     got.Add(t, p, dup);
+                                     return true;
+                                   });
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  Status ready = (*sub)->WaitConnected(1500ms);
+  EXPECT_TRUE(ready.ok()) << ready.ToString();
+  EXPECT_TRUE((*sub)->Connected());
+  EXPECT_LT(got.Count(), static_cast<size_t>(kCount)) << "the backlog was still being handled";
+  ASSERT_TRUE(WaitUntil([&] { return got.Distinct().size() >= kCount; }, 60s))
+      << got.Distinct().size() << " of " << kCount;
+  EXPECT_EQ(got.Distinct(), Names("m-", 0, kCount));
+  EXPECT_TRUE((*sub)->Stop().ok());
+}
+
 // Runs this test binary again as a child process doing `spec` (see MqttClientChild.Run) and
 // returns its wait status.
 int RunChild(const std::string& spec) {

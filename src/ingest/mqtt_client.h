@@ -42,8 +42,6 @@
 namespace mqtt {
 class async_client;
 class delivery_token;
-class subscribe_options;
-class token;
 }  // namespace mqtt
 
 namespace vdpark {
@@ -145,7 +143,8 @@ class MqttSubscriber {
   MqttSubscriber(const MqttSubscriber&) = delete;
   MqttSubscriber& operator=(const MqttSubscriber&) = delete;
 
-  // Connected and every subscription granted. Never blocks.
+  // Connected and every subscription granted, or connected to a session the broker kept (its
+  // subscriptions with it: the SUBACKs may come only after its backlog). Never blocks.
   bool Connected() const;
   // OK once Connected(); Unavailable (with the last connection error) when `timeout` passes
   // first. A refusal ends the wait at once: of the client (credentials, client id) as
@@ -168,11 +167,8 @@ class MqttSubscriber {
   void OnTakenOver(bool certain);
   void OnMessage(const std::string& topic, const std::string& payload, int qos, bool duplicate);
   void OnSubscribed(Status result);
+  void OnSessionPresent(bool present);
   void Resubscribe();
-  // A SUBSCRIBE that failed without the broker refusing it: sent again (true) while connected,
-  // a few times per connection.
-  bool SubscribeAgain(const mqtt::token& failed);
-  mqtt::subscribe_options SubscribeOptions() const;  // no local echo, retained messages on new
   void GiveUpConnection();
   void SetError(Status s);
 
@@ -189,13 +185,13 @@ class MqttSubscriber {
   std::atomic<bool> abandoned_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<size_t> subscriptions_pending_{0};  // SUBSCRIBEs of this connection not yet granted
-  std::atomic<int> subscribe_retries_{0};         // SUBSCRIBEs of this connection sent again
 
   // Never held while calling Paho: Paho calls back with its own lock held.
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool connected_ = false;
   bool subscribed_ = false;
+  bool session_present_ = false;  // the first connect resumed a session (its subscriptions)
   Status last_error_;
   // The connection now (or last) up: when it was made, whether the subscriber gave it up itself,
   // whether its takeover was counted (Paho may report one end twice: DISCONNECT, then the close).

@@ -80,7 +80,7 @@ Status MqttSubscriber::Begin() {
   listener_ = std::make_unique<Listener>([this](const mqtt::token& tok, bool ok) {
     if (tok.get_type() == mqtt::token::Type::SUBSCRIBE) {
       if (!ok) {
-        if (!SubscribeAgain(tok)) OnSubscribed(TokenStatus(broker_.display + ": subscribing", tok));
+        OnSubscribed(TokenStatus(broker_.display + ": subscribing", tok));
         return;
       }
       Status result;
@@ -93,6 +93,8 @@ Status MqttSubscriber::Begin() {
       }
       // Subscribed once every filter's SUBSCRIBE is granted.
       if (!result.ok() || --subscriptions_pending_ == 0) OnSubscribed(result);
+    } else if (tok.get_type() == mqtt::token::Type::CONNECT && ok) {
+      OnSessionPresent(tok.get_connect_response().is_session_present());
     } else if (!ok) {  // the first connect; Paho keeps retrying
       SetError(TokenStatus(broker_.display + ": connecting", tok));
     }
@@ -152,12 +154,6 @@ void MqttSubscriber::OnConnected() {
   Resubscribe();
 }
 
-mqtt::subscribe_options MqttSubscriber::SubscribeOptions() const {
-  return broker_.mqtt_version == 5
-             ? mqtt::subscribe_options(false, false, mqtt::subscribe_options::SEND_RETAINED_ON_NEW)
-             : mqtt::subscribe_options();
-}
-
 // Subscribes again after every connect: a session the broker lost (or never had) gets its
 // subscriptions back; for a resumed one, the same subscription replaces itself without
 // interrupting the flow (MQTT 3.8.4).
@@ -165,8 +161,10 @@ void MqttSubscriber::Resubscribe() {
   // One SUBSCRIBE per filter: Paho C++ 1.2.0's many-filter subscribe with MQTT 5 options passes
   // Paho C a list that is gone by then (a crash in MQTTAsync_subscribeMany).
   subscriptions_pending_ = filters_.size();
-  subscribe_retries_ = 0;
-  const mqtt::subscribe_options options = SubscribeOptions();
+  const mqtt::subscribe_options options =
+      broker_.mqtt_version == 5
+          ? mqtt::subscribe_options(false, false, mqtt::subscribe_options::SEND_RETAINED_ON_NEW)
+          : mqtt::subscribe_options();
   try {
     for (const std::string& filter : filters_) {
       client_->subscribe(filter, 1, nullptr, *listener_, options);
@@ -176,31 +174,17 @@ void MqttSubscriber::Resubscribe() {
   }
 }
 
-// Paho C 1.3.12 sometimes fails the SUBSCRIBEs sent from the connected callback of a resumed
-// session with "operation discarded" (-11) while the connection stays up and the session's
-// queued messages flow: nothing would subscribe again until the next reconnect, and ingest's
-// start waited out its timeout (seen after a SIGKILL and restart under load).
-bool MqttSubscriber::SubscribeAgain(const mqtt::token& failed) {
-  constexpr int kMaxRetries = 8;
-  const mqtt::const_string_collection_ptr topics = failed.get_topics();
-  spdlog::warn("DEBUG SubscribeAgain stopped={} topics={} size={}", stopped_.load(), !!topics, topics ? topics->size() : 0);
-  if (stopped_ || !topics || topics->size() != 1) return false;
+// A session the broker kept has its subscriptions: it delivers at once what it queued, and
+// Paho reads the SUBACKs of the new SUBSCRIBEs only after handling all that came before them,
+// one message at a time. A restart after a long stop (a backlog of minutes on a slow store)
+// would otherwise wait for them and give up. The first connect only: Paho reports no session
+// flag on its reconnects, whose waiting nothing depends on.
+void MqttSubscriber::OnSessionPresent(bool present) {
   {
     std::lock_guard l(mu_);
-    spdlog::warn("DEBUG connected={}", connected_);
-    if (!connected_) return false;
+    session_present_ = present;
   }
-  const Status failure =
-      TokenStatus(broker_.display + ": subscribing to '" + (*topics)[0] + "'", failed);
-  if (!failure.IsRetryable()) return false;  // refused: final
-  if (subscribe_retries_.fetch_add(1) >= kMaxRetries) return false;
-  spdlog::warn("{}; subscribing again", failure.ToString());
-  try {
-    client_->subscribe((*topics)[0], 1, nullptr, *listener_, SubscribeOptions());
-  } catch (const std::exception& e) {
-    SetError(ExceptionStatus(broker_.display + ": subscribing", e));
-  }
-  return true;
+  cv_.notify_all();
 }
 
 void MqttSubscriber::OnSubscribed(Status result) {
@@ -232,6 +216,7 @@ void MqttSubscriber::OnConnectionLost(const std::string& cause, bool taken_over)
     if (count_takeover) takeover_counted_ = true;
     connected_ = false;
     subscribed_ = false;
+    session_present_ = false;
     last_error_ = Status::Unavailable(broker_.display + ": connection lost" +
                                       (cause.empty() ? "" : ": " + cause));
   }
@@ -347,16 +332,16 @@ void MqttSubscriber::GiveUpConnection() {
 
 bool MqttSubscriber::Connected() const {
   std::lock_guard l(mu_);
-  return connected_ && subscribed_;
+  return connected_ && (subscribed_ || session_present_);
 }
 
 Status MqttSubscriber::WaitConnected(milliseconds timeout) {
   std::unique_lock l(mu_);
   // A refusal (credentials, a subscription) will not go away by waiting: it ends the wait.
-  cv_.wait_for(l, timeout, [&] {
-    return (connected_ && subscribed_) || (!last_error_.ok() && !last_error_.IsRetryable());
-  });
-  if (connected_ && subscribed_) return Status::OK();
+  auto ready = [&] { return connected_ && (subscribed_ || session_present_); };
+  cv_.wait_for(l, timeout,
+               [&] { return ready() || (!last_error_.ok() && !last_error_.IsRetryable()); });
+  if (ready()) return Status::OK();
   if (!last_error_.ok()) return last_error_;
   return Status::Unavailable(broker_.display + ": not connected and subscribed within " +
                              Ms(timeout));
