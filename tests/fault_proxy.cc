@@ -40,6 +40,29 @@ std::string ThrottlingBody(bool provisioned_throughput_exceeded) {
          R"("message":"Rate exceeded"})";
 }
 
+std::string S3ErrorBody(int status) {
+  // S3's own codes and texts, so that a client's error mapping sees what it will in AWS.
+  std::string_view code = "InvalidRequest";
+  std::string_view message = "Invalid Request";
+  if (status == 500) {
+    code = "InternalError";
+    message = "We encountered an internal error. Please try again.";
+  } else if (status == 503) {
+    code = "SlowDown";
+    message = "Please reduce your request rate.";
+  } else if (status > 500) {
+    code = "ServiceUnavailable";
+    message = "Service is unable to handle request.";
+  }
+  std::string body = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+  body += "\n<Error><Code>";
+  body += code;
+  body += "</Code><Message>";
+  body += message;
+  body += "</Message><RequestId>FAULTPROXY</RequestId></Error>";
+  return body;
+}
+
 std::optional<BatchWriteSplit> SplitBatchWrite(std::string_view body, std::mt19937_64& rng) {
   boost::system::error_code ec;
   json::value request = json::parse(body, ec);
@@ -124,6 +147,15 @@ void SetJsonBody(Response* res, std::string body) {
   res->set("x-amz-crc32", Crc32Of(body));
   res->body() = std::move(body);
   res->prepare_payload();
+}
+
+ObservedRequest Observe(const Request& req) {
+  ObservedRequest o;
+  o.method = std::string(req.method_string());
+  o.target = std::string(req.target());
+  for (const auto& field : req) o.headers.emplace_back(field.name_string(), field.value());
+  o.body = req.body();
+  return o;
 }
 
 enum class Action { kForward, kThrottle, kDropBefore };
@@ -227,6 +259,8 @@ asio::awaitable<beast::error_code> FaultProxy::Impl::Exchange(Upstream& up, Requ
     if (!ec) {
       http::response_parser<http::string_body> parser;
       parser.body_limit(kMaxBodyBytes);
+      // A HEAD answer's Content-Length is the object's, with no body after it.
+      if (req.method() == http::verb::head) parser.skip(true);
       std::tie(ec, std::ignore) =
           co_await http::async_read(*up.stream, up.buffer, parser, kNoThrow);
       if (!ec) {
@@ -262,16 +296,36 @@ asio::awaitable<void> FaultProxy::Impl::Serve(tcp::socket socket) {
     std::tie(ec, std::ignore) = co_await http::async_read(client, buffer, parser, kNoThrow);
     if (ec) break;
     Request req = parser.release();
-    req.erase(http::field::expect);  // the upstream gets the body at once
     counters.requests++;
+    std::optional<ObservedRequest> observed;
+    if (options.on_request || options.fail_with) observed = Observe(req);
+    // Tells the observer what the client gets: `answer`, or nothing (its connection is closed).
+    auto report = [&](const Response* answer) {
+      if (!options.on_request) return;
+      if (answer != nullptr) {
+        observed->answer_status = static_cast<int>(answer->result_int());
+        observed->answer_body = answer->body();
+      }
+      options.on_request(*observed);
+    };
+    req.erase(http::field::expect);  // the upstream gets the body at once
 
-    const Plan plan = Draw(req[kTargetHeader] == kBatchWriteTarget);
+    std::optional<int> fail_status;
+    if (options.fail_with) fail_status = options.fail_with(*observed);
+    const Plan plan = fail_status ? Plan{} : Draw(req[kTargetHeader] == kBatchWriteTarget);
     if (plan.action == Action::kDropBefore) {
       counters.dropped_before++;
+      report(nullptr);
       break;
     }
     Response res;
-    if (plan.action == Action::kThrottle) {
+    if (fail_status) {
+      counters.failed++;
+      res = Response(static_cast<http::status>(*fail_status), req.version());
+      res.set(http::field::content_type, "application/xml");
+      if (req.method() != http::verb::head) res.body() = fault_proxy::S3ErrorBody(*fail_status);
+      res.prepare_payload();
+    } else if (plan.action == Action::kThrottle) {
       counters.throttled++;
       if (plan.provisioned) counters.throttled_provisioned++;
       res = Response(http::status::bad_request, req.version());
@@ -296,6 +350,7 @@ asio::awaitable<void> FaultProxy::Impl::Serve(tcp::socket socket) {
         ec = co_await Exchange(up, req, res);
         if (ec) {
           counters.upstream_errors++;
+          report(nullptr);
           break;
         }
         counters.forwarded++;
@@ -307,6 +362,7 @@ asio::awaitable<void> FaultProxy::Impl::Serve(tcp::socket socket) {
       }
       if (plan.drop_after) {
         counters.dropped_after++;
+        report(nullptr);
         break;
       }
       if (split) {
@@ -317,6 +373,7 @@ asio::awaitable<void> FaultProxy::Impl::Serve(tcp::socket socket) {
     // The client's connection lives by the client's request and our idle timeout, not upstream's.
     res.erase(http::field::keep_alive);
     res.keep_alive(req.keep_alive());
+    report(&res);
     client.expires_after(options.request_timeout);
     std::tie(ec, std::ignore) = co_await http::async_write(client, res, kNoThrow);
     if (ec || !req.keep_alive()) break;

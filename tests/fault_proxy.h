@@ -33,11 +33,14 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -51,12 +54,31 @@ struct FaultRates {
   double drop_after = 0;           // forwarded, then connection closed without the answer
 };
 
+// One request as the client sent it (Expect included), and what the client was answered.
+struct ObservedRequest {
+  std::string method;  // "PUT"
+  std::string target;  // as on the request line: path and query, still %-encoded
+  std::vector<std::pair<std::string, std::string>> headers;  // name as sent, value; in order
+  std::string body;
+  // The answer's status and body as sent to the client; 0 and "" when its connection was closed
+  // instead (drops, upstream errors), and in what `fail_with` is given (not yet answered).
+  int answer_status = 0;
+  std::string answer_body;
+};
+
 struct FaultProxyOptions {
   std::string upstream;  // the server: "http://HOST:PORT" or "HOST:PORT" (plain HTTP only)
   FaultRates rates;      // all 0: a transparent proxy
   uint64_t seed = 1;     // of the RNG that draws every fault
   std::chrono::seconds idle_timeout{60};     // a client connection idle this long is closed
   std::chrono::seconds request_timeout{60};  // one read of a request, one upstream exchange
+  // Called on the proxy's thread with every request, once it is handled and before its answer is
+  // written: when a client call returns, the observer has seen all of its requests. Must not block.
+  std::function<void(const ObservedRequest&)> on_request;
+  // Called on the proxy's thread with every request before it is handled: an HTTP status (e.g. 500)
+  // answers the request with that status and fault_proxy::S3ErrorBody(status) instead of
+  // forwarding it; nullopt lets it through (to the faults above).
+  std::function<std::optional<int>(const ObservedRequest&)> fail_with;
 };
 
 // Counters since the proxy started; read with .load().
@@ -74,6 +96,7 @@ struct FaultProxyCounters {
   std::atomic<uint64_t> unprocessed_batches{0};
   std::atomic<uint64_t> unprocessed_items{0};
   std::atomic<uint64_t> dropped_after{0};  // fault 4
+  std::atomic<uint64_t> failed{0};         // answered by `fail_with`, not forwarded
   // Upstream unreachable or broken: the client's connection is closed (not a fault of ours).
   std::atomic<uint64_t> upstream_errors{0};
 };
@@ -104,6 +127,10 @@ namespace fault_proxy {
 
 // The body DynamoDB answers a throttled request with (HTTP 400).
 std::string ThrottlingBody(bool provisioned_throughput_exceeded);
+
+// The XML error body S3 sends with `status`: InternalError for 500, SlowDown for 503 (S3's
+// throttling), ServiceUnavailable for other 5xx, InvalidRequest otherwise.
+std::string S3ErrorBody(int status);
 
 // A BatchWriteItem request cut in two by fault 3.
 struct BatchWriteSplit {

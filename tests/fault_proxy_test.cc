@@ -17,6 +17,7 @@
 
 #include "dynalite.h"
 #include "fault_proxy_http.h"
+#include "store/s3/s3_error.h"
 #include "wait_until.h"
 
 namespace vdpark::testing {
@@ -211,6 +212,18 @@ TEST(FaultProxyPureTest, ThrottlingBodiesAreDynamoDbs) {
   json::value p = json::parse(fault_proxy::ThrottlingBody(true));
   EXPECT_EQ(p.at("__type"),
             "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException");
+}
+
+TEST(FaultProxyPureTest, S3ErrorBodiesCarryS3sCodes) {
+  EXPECT_EQ(S3ErrorCode(fault_proxy::S3ErrorBody(500)), "InternalError");
+  EXPECT_EQ(S3ErrorCode(fault_proxy::S3ErrorBody(503)), "SlowDown");
+  EXPECT_EQ(S3ErrorCode(fault_proxy::S3ErrorBody(502)), "ServiceUnavailable");
+  EXPECT_EQ(S3ErrorCode(fault_proxy::S3ErrorBody(400)), "InvalidRequest");
+  // What S3Client makes of them: 5xx retried, SlowDown as throttling.
+  EXPECT_TRUE(
+      S3ErrorStatus("S3 PutObject s3://b/k", 500, fault_proxy::S3ErrorBody(500)).IsRetryable());
+  EXPECT_EQ(S3ErrorStatus("S3 PutObject s3://b/k", 503, fault_proxy::S3ErrorBody(503)).code(),
+            Status::Code::kThrottled);
 }
 
 TEST(FaultProxyPureTest, SplitBatchWriteKeepsAStrictSubsetAndHoldsBackTheRest) {
