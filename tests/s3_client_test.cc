@@ -145,8 +145,8 @@ TEST(S3ClientTest, DroppedConnectionsAreRetriedAndNothingIsLost) {
   VDPARK_REQUIRE_S3RVER(endpoint);
   testing::FaultProxyOptions po;
   po.upstream = endpoint;
-  // Dropped before reaching the server only: the proxy cannot pass HEAD answers (it waits for
-  // a body), and a retried CreateMultipartUpload after an answer lost would leave an upload behind.
+  // Dropped before reaching the server only: a retried CreateMultipartUpload after an answer lost
+  // would leave an upload behind.
   po.rates.drop_before = 0.3;
   po.seed = 16;
   auto proxy = testing::FaultProxy::Start(po);
