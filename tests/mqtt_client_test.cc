@@ -269,6 +269,21 @@ TEST(MqttClient, PublishSubscribeRoundTripAtQos1) {
   EXPECT_EQ(sub->stats().connects, 1u);
 }
 
+// Subscribes to `topic` with a persistent session `id` and stops: then publishes "m-<i>" for i
+// in [0, count), which the broker keeps for the session.
+void LeaveSessionWithBacklog(const MqttOptions& b, const std::string& topic, const std::string& id,
+                             int count) {
+  {
+    Deliveries ignored;
+    auto sub = Subscribe(b, Subscription(topic, id), ignored.Recorder());
+    ASSERT_NE(sub, nullptr);
+    ASSERT_TRUE(sub->Stop().ok());
+  }
+  auto pub = Publisher(b);
+  ASSERT_NE(pub, nullptr);
+  PublishRange(*pub, topic, "m-", 0, count);
+}
+
 // A subscriber that was away (stopped, or a processor restarting) finds on return everything
 // published meanwhile: more than Mosquitto's default queue of 1000, which the shipped
 // configuration raises.
@@ -279,16 +294,8 @@ TEST_P(MqttPersistentSession, ReceivesWhatWasPublishedWhileAway) {
   MqttOptions b = Broker(url, GetParam());
   const std::string topic = UniqueMqttName("away") + "/z1/7/status";
   const std::string id = UniqueMqttName("sub");
-  {
-    Deliveries ignored;
-    auto sub = Subscribe(b, Subscription(topic, id), ignored.Recorder());
-    ASSERT_NE(sub, nullptr);
-    ASSERT_TRUE(sub->Stop().ok());
-  }
-  auto pub = Publisher(b);
-  ASSERT_NE(pub, nullptr);
   constexpr int kCount = 3000;
-  PublishRange(*pub, topic, "m-", 0, kCount);
+  ASSERT_NO_FATAL_FAILURE(LeaveSessionWithBacklog(b, topic, id, kCount));
 
   Deliveries got;
   auto sub = Subscribe(b, Subscription(topic, id), got.Recorder());
@@ -314,16 +321,8 @@ TEST(MqttClient, AResumedSessionWithABacklogIsReadyBeforeItsSubacks) {
   MqttOptions b = Broker(url);
   const std::string topic = UniqueMqttName("backlog") + "/z1/7/status";
   const std::string id = UniqueMqttName("sub");
-  {
-    Deliveries ignored;
-    auto sub = Subscribe(b, Subscription(topic, id), ignored.Recorder());
-    ASSERT_NE(sub, nullptr);
-    ASSERT_TRUE(sub->Stop().ok());
-  }
-  auto pub = Publisher(b);
-  ASSERT_NE(pub, nullptr);
   constexpr int kCount = 300;
-  PublishRange(*pub, topic, "m-", 0, kCount);
+  ASSERT_NO_FATAL_FAILURE(LeaveSessionWithBacklog(b, topic, id, kCount));
 
   // 30 ms a message: the broker's window of 100 alone takes 3 s, longer than the wait below.
   Deliveries got;

@@ -15,18 +15,9 @@
 namespace vdpark {
 namespace {
 
+using testing::Bytes;
 using testing::S3rverClientOptions;
 using testing::UniqueBucketName;
-
-std::string Bytes(size_t n, uint32_t seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed;
-  for (char& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
 
 TEST(S3ClientTest, PutGetHeadListDeleteRoundTrip) {
   VDPARK_REQUIRE_S3RVER(endpoint);

@@ -23,6 +23,7 @@
 namespace vdpark {
 namespace {
 
+using testing::Bytes;
 using testing::FaultProxy;
 using testing::FaultProxyOptions;
 using testing::ObservedRequest;
@@ -32,16 +33,6 @@ using testing::UniqueBucketName;
 constexpr std::string_view kKeyId = "AKIDVDPARKTEST";
 constexpr std::string_view kSecret = "vdpark-test-secret";  // what the client signs with
 constexpr std::string_view kRegion = "me-central-1";
-
-std::string Bytes(size_t n, uint32_t seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed;
-  for (char& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);

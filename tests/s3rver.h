@@ -51,6 +51,17 @@ inline S3ClientOptions S3rverClientOptions(const std::string& endpoint) {
   return o;
 }
 
+// `n` bytes of every value, the same for the same seed: an object's body.
+inline std::string Bytes(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  uint32_t x = seed;
+  for (char& c : s) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
 // A bucket name no other test (or test process) uses: "vdpark-test-<what>-<pid>-<n>".
 inline std::string UniqueBucketName(const std::string& what) {
   static std::atomic<int> counter{0};
