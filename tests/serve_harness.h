@@ -80,6 +80,16 @@ class ServeProcess {
         timeout);
     return serving;
   }
+  // Waits for it to exit by itself: the exit code, or -signal; -999 when it still runs after
+  // `timeout` (or was not running).
+  int WaitExit(std::chrono::seconds timeout) {
+    int status = 0;
+    const bool exited =
+        pid_ > 0 && WaitUntil([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    if (!exited) return -999;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
   // Sends `sig` and waits for the exit; the exit code, or -signal.
   int Kill(int sig) {
     if (pid_ <= 0) return -999;

@@ -160,6 +160,10 @@ class Services {
     io.shared_group = o.share;
     io.ingest = o.ingest;
     io.sweep_every = o.sweep_every;
+    // One log per client id: processes side by side never share one, and a process restarted
+    // with its client id finds what it had taken.
+    if (!o.intake_dir.empty()) io.intake_dir = o.intake_dir + "/" + o.client_id;
+    io.crash_after_applied = o.crash_after_applied;
     if (keeper_) {
       io.on_rejected = [this](std::string_view topic, std::string_view payload,
                               std::string_view reason) {

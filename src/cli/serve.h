@@ -31,6 +31,10 @@ struct ServeOptions {
   std::string client_id, share;
   IngestConfig ingest;
   std::chrono::milliseconds sweep_every{std::chrono::seconds(60)};  // ingest's offline sweep
+  // Ingest's intake log (ingest_service.h): the store's folder of logs, one per client id; "" =
+  // messages handled inside the MQTT callback. crash_after_applied: the tests' crash point.
+  std::string intake_dir;
+  uint64_t crash_after_applied = 0;
   std::string mirror_url;  // dual-write to this postgres:// store; "" = none
   std::string mirror_queue = "var/mirror-queue";
   std::chrono::microseconds api_cache{0};  // the API's answers kept at most this long; 0 = not

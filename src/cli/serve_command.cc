@@ -105,6 +105,12 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   o.share = a.share;
   o.mirror_url = MirrorUrl(a);
   o.mirror_queue = a.mirror_queue;
+  // A folder per store: a log is only ever applied to the store its messages were taken for.
+  if (!a.intake.empty()) o.intake_dir = a.intake + "/" + StableHash(a.store, 8);
+  // The tests' crash point (ingest_service.h): not an option, never set in production.
+  if (const char* crash = std::getenv("VDPARK_TEST_CRASH_AFTER_APPLIED")) {
+    o.crash_after_applied = std::strtoull(crash, nullptr, 10);
+  }
   o.simulate_sensors = a.simulate_sensors;
   if (!a.archive.empty()) {
     if (a.listen.empty()) return Status::InvalidArgument("--archive: only with --listen (the API)");
@@ -243,6 +249,11 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "DUAL_WRITE_ENABLED=true (default $TIMESCALE_URL)");
   cmd->add_option("--mirror-queue", args->mirror_queue,
                   "Folder of the durable queue of changes on their way to the mirror")
+      ->capture_default_str();
+  cmd->add_option("--intake", args->intake,
+                  "Folder of ingest's intake logs (DIR/<store hash>/<client id>): each message is "
+                  "written there before its PUBACK and handled from there; \"\" = handle each "
+                  "message before its PUBACK instead")
       ->capture_default_str();
   cmd->add_option("--simulate", args->simulate_sensors,
                   "Feed this many simulated sensors to ingest inside the process (no broker)");

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <csignal>
+#include <optional>
+
 #include "common/metric_families.h"
 #include "ingest/error_message.h"
 
@@ -30,6 +34,14 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
       new IngestService(live, records, std::move(options), std::move(on_change)));
   const IngestServiceOptions& o = service->options_;
 
+  if (!o.intake_dir.empty()) {
+    VDPARK_ASSIGN_OR_RETURN_WITH(service->intake_, IntakeLog::Open(o.intake_dir), "the intake log");
+    if (service->intake_->size() > 0) {
+      spdlog::info("intake log {}: {} messages taken before the last stop, handled first",
+                   o.intake_dir, service->intake_->size());
+    }
+  }
+
   MqttPublisherOptions pub;
   pub.client_id = o.client_id + "-errors";
   pub.connect_timeout = std::chrono::duration_cast<std::chrono::seconds>(connect_timeout);
@@ -41,6 +53,8 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
   sub.shared_group = o.shared_group;
   sub.client_id = o.client_id;
   IngestService* self = service.get();
+  // The applier starts before the subscription: what the log holds from before goes first.
+  if (service->intake_) service->applier_ = std::thread([self] { self->ApplyLoop(); });
   VDPARK_ASSIGN_OR_RETURN(
       service->subscriber_,
       MqttSubscriber::Start(broker, sub,
@@ -66,7 +80,14 @@ Status IngestService::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  room_.notify_all();
   Status s = subscriber_ ? subscriber_->Stop() : Status::OK();
+  {
+    std::lock_guard lock(mu_);
+    subscriber_stopped_ = true;
+  }
+  appended_.notify_all();
+  if (applier_.joinable()) applier_.join();
   if (sweeper_.joinable()) sweeper_.join();
   if (errors_) {
     Status flushed = errors_->Flush(std::chrono::seconds(5));
@@ -76,11 +97,99 @@ Status IngestService::Stop() {
 }
 
 bool IngestService::OnMessage(std::string_view topic, std::string_view payload) {
+  if (intake_) return AppendToIntake(topic, payload);
   Status s = ingestor_->Handle(topic, payload, Timestamp::Now());
   if (s.ok()) return true;
   // The store failed: leave the message unacknowledged, so that it comes again.
   spdlog::error("topic {}: not acknowledged, will come again: {}", topic, s.ToString());
   return false;
+}
+
+bool IngestService::AppendToIntake(std::string_view topic, std::string_view payload) {
+  {
+    // A full log (the store down for long): wait for room, holding up Paho (and so the broker).
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [this] { return stopping_ || intake_->size() < options_.intake_max; });
+  }
+  Result<uint64_t> appended = intake_->Append(Timestamp::Now(), topic, payload);
+  if (!appended.ok()) {
+    spdlog::error("topic {}: not acknowledged, will come again: {}", topic,
+                  appended.status().ToString());
+    return false;
+  }
+  { std::lock_guard lock(mu_); }  // the applier is waiting, or sees the entry before it waits
+  appended_.notify_one();
+  return true;  // Paho writes the PUBACK now
+}
+
+void IngestService::ApplyLoop() {
+  constexpr size_t kBatch = 256;
+  // Once the subscriber has stopped, what is left is handled for at most this long; the rest
+  // stays in the log for the next start.
+  constexpr auto kDrainOnStop = std::chrono::seconds(5);
+  std::optional<std::chrono::steady_clock::time_point> drain_until;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      appended_.wait(lock, [this] { return intake_->size() > 0 || subscriber_stopped_; });
+      if (subscriber_stopped_ && !drain_until) {
+        drain_until = std::chrono::steady_clock::now() + kDrainOnStop;
+      }
+      if (intake_->size() == 0 && subscriber_stopped_) return;
+    }
+    if (drain_until && std::chrono::steady_clock::now() > *drain_until) {
+      spdlog::info("intake log: {} messages left for the next start", intake_->size());
+      return;
+    }
+    Result<std::vector<IntakeMessage>> batch = intake_->Peek(kBatch);
+    if (!batch.ok()) {
+      spdlog::error("intake log: {}", batch.status().ToString());
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
+      continue;
+    }
+    uint64_t done = 0;
+    bool stopped = false;
+    for (const IntakeMessage& m : *batch) {
+      if (!m.status.ok()) {
+        // Not this build's entry, or a damaged one: said, and set aside (it cannot be read).
+        spdlog::error("{}: set aside", m.status.ToString());
+      } else if (!ApplyOne(m)) {
+        stopped = true;
+        break;
+      }
+      done = m.sequence;
+      if (options_.crash_after_applied > 0 &&
+          applied_.load(std::memory_order_relaxed) == options_.crash_after_applied) {
+        raise(SIGKILL);  // the test's moment: handled, not yet removed from the log
+      }
+    }
+    if (done > 0) {
+      Status acked = intake_->Ack(done);
+      if (!acked.ok()) spdlog::error("intake log: {}", acked.ToString());
+      room_.notify_all();
+    }
+    if (stopped) return;
+  }
+}
+
+bool IngestService::ApplyOne(const IntakeMessage& m) {
+  auto backoff = std::chrono::milliseconds(100);
+  for (int attempt = 0;; ++attempt) {
+    Status s = ingestor_->Handle(m.topic, m.payload, m.received);
+    if (s.ok()) {
+      applied_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+    // The store failed: the message stays first in the log and is tried again.
+    if (attempt == 0 || attempt % 10 == 0) {
+      spdlog::error("topic {}: the store failed, trying again (attempt {}): {}", m.topic,
+                    attempt + 1, s.ToString());
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, backoff, [this] { return stopping_; })) return false;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
 }
 
 void IngestService::PublishError(std::string_view topic, std::string_view payload,
@@ -134,6 +243,15 @@ std::string IngestService::MetricsText() const {
              CounterFamily("vdpark_mqtt_errors_published_total",
                            "Unusable and unhandleable messages published to the errors topic.",
                            count(errors_published_.load())),
+             GaugeFamily("vdpark_intake_messages",
+                         "Messages acknowledged to the broker and not yet handled (the intake "
+                         "log).",
+                         intake_ ? count(intake_->size()) : 0),
+             GaugeFamily("vdpark_intake_oldest_seconds",
+                         "How long the oldest message of the intake log has waited.",
+                         intake_ ? static_cast<double>(intake_->OldestAgeMicros()) / 1e6 : 0),
+             CounterFamily("vdpark_intake_applied_total", "Messages of the intake log handled.",
+                           count(applied_.load())),
          });
 }
 

@@ -3,14 +3,23 @@
 // ingest/error_message.h: valid JSON, the payload cut at 4 KiB, base64 when not UTF-8), and the
 // offline sweep.
 //
-// A message is acknowledged to the broker only once the Ingestor has written it (or found it to
-// be a duplicate, late, or unusable, or given up on it): a process killed at any moment gets its
-// unacknowledged messages again from its persistent session, and the Ingestor's conditional
-// writes make the second delivery change nothing. When the store fails (down, refusing
-// connections, throttling), the message is left unacknowledged and comes again after a reconnect.
-// A message whose own records cannot be handled (ingest/failure_class.h) does not hold up the
-// others: the Ingestor tries it IngestConfig::unhandleable_attempts times inside this callback,
-// then it goes to the errors topic with the reason "unhandleable: ..." and is acknowledged.
+// With an intake log (IngestServiceOptions::intake_dir, serve's default), the message callback
+// appends each message to the log (intake_log.h) and returns, so that Paho acknowledges it once it
+// is on disk; the applier thread hands the log's messages to the Ingestor in order and removes
+// them once handled. A process killed at any moment finds in its log what it acknowledged and had
+// not handled, and handles it at its next start (again, for what it had handled but not yet
+// removed: the Ingestor decides those duplicates). When the store fails, the applier waits and
+// tries the same message again; the log holds what arrives meanwhile, up to intake_max messages,
+// and then the callback waits for room (and the broker, its in-flight window full, stops sending).
+//
+// Without one, a message is handled inside the callback and acknowledged only once the Ingestor
+// has written it (or found it to be a duplicate, late, or unusable, or given up on it): a process
+// killed at any moment gets its unacknowledged messages again from its persistent session. When
+// the store fails, the message is left unacknowledged and comes again after a reconnect.
+//
+// Either way, a message whose own records cannot be handled (ingest/failure_class.h) does not hold
+// up the others: the Ingestor tries it IngestConfig::unhandleable_attempts times, then it goes to
+// the errors topic with the reason "unhandleable: ..." and is done with.
 //
 // Before subscribing, each zone's occupiedBays is reconciled with its bays
 // (LiveStore::ReconcileOccupancy): a store without transactions (dynalite) could have been left off
@@ -27,6 +36,7 @@
 
 #include "common/result.h"
 #include "ingest/ingestor.h"
+#include "ingest/intake_log.h"
 #include "ingest/mqtt_client.h"
 #include "store/live_store.h"
 #include "store/record_store.h"
@@ -46,6 +56,13 @@ struct IngestServiceOptions {
   // Sees every message set aside as unusable or unhandleable, after it went to the errors topic
   // (the alerts' detection issues); may be empty.
   ErrorSink on_rejected;
+  // The intake log's folder (one process's own: the log is locked while open); "" = handle each
+  // message inside the callback. At most intake_max messages wait in it.
+  std::string intake_dir;
+  size_t intake_max = 100'000;
+  // For the tests: the process kills itself (SIGKILL) right after the applier has handled this
+  // many messages, before it removes them from the log. 0: never.
+  uint64_t crash_after_applied = 0;
 };
 
 class IngestService {
@@ -71,19 +88,28 @@ class IngestService {
   IngestService(LiveStore& live, RecordStore& records, IngestServiceOptions options,
                 ChangeSink on_change);
   bool OnMessage(std::string_view topic, std::string_view payload);
+  bool AppendToIntake(std::string_view topic, std::string_view payload);
+  void ApplyLoop();
+  // Handles one message of the log, waiting out store failures; false when stopping first.
+  bool ApplyOne(const IntakeMessage& m);
   void PublishError(std::string_view topic, std::string_view payload, std::string_view reason);
   void SweepLoop();
 
   const IngestServiceOptions options_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<MqttPublisher> errors_;  // visiondrive/parking/errors
+  std::unique_ptr<IntakeLog> intake_;      // null without an intake log
   std::unique_ptr<MqttSubscriber> subscriber_;
   std::atomic<uint64_t> errors_published_{0}, errors_unpublished_{0};
+  std::atomic<uint64_t> applied_{0};  // messages of the log handled
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // stopping_, and the sweep's period
+  std::condition_variable appended_;  // the log got a message, or stopping_
+  std::condition_variable room_;      // the log has room again, or stopping_
   bool stopping_ = false;
-  std::thread sweeper_;
+  bool subscriber_stopped_ = false;  // nothing more is appended: the applier drains and ends
+  std::thread sweeper_, applier_;
 };
 
 }  // namespace vdpark
