@@ -166,9 +166,10 @@ serve_end_to_end() {
   "$BIN/vdpark" -q generate --out "embedded:$DIR/serve-store" "${FLEET_ARGS[@]}" >/dev/null
   local port
   port=$(scripts/free-port.sh)
+  # INTAKE="" (set and empty): serve handles each message inside the MQTT callback, no intake log.
   "$BIN/vdpark" -q serve --store "embedded:$DIR/serve-store" --mqtt "$VDPARK_MQTT_URL" \
     --listen "127.0.0.1:$port" --client-id "bench-serve-$run" --retention-days 0 \
-    >"$DIR/serve-$run.log" 2>&1 &
+    --intake "${INTAKE-$DIR/intake}" >"$DIR/serve-$run.log" 2>&1 &
   local serve_pid=$!
   PIDS+=("$serve_pid")
   local metrics="http://127.0.0.1:$port/metrics"
@@ -211,7 +212,7 @@ serve_latency() {
   port=$(scripts/free-port.sh)
   "$BIN/vdpark" -q serve --store "embedded:$DIR/latency-store" --mqtt "$VDPARK_MQTT_URL" \
     --listen "127.0.0.1:$port" --client-id bench-latency --retention-days 0 \
-    >"$DIR/latency-serve.log" 2>&1 &
+    --intake "${INTAKE-$DIR/intake}" >"$DIR/latency-serve.log" 2>&1 &
   local serve_pid=$!
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break; sleep 0.1; done
   "$BIN/vdpark" -q simulate --mqtt "$VDPARK_MQTT_URL" "${FLEET_ARGS[@]}" --speed 1 \

@@ -86,7 +86,7 @@ Status IngestService::Stop() {
     std::lock_guard lock(mu_);
     subscriber_stopped_ = true;
   }
-  appended_.notify_all();
+  if (intake_) intake_->Close();  // the applier takes what is left, then ends
   if (applier_.joinable()) applier_.join();
   if (sweeper_.joinable()) sweeper_.join();
   if (errors_) {
@@ -117,8 +117,6 @@ bool IngestService::AppendToIntake(std::string_view topic, std::string_view payl
                   appended.status().ToString());
     return false;
   }
-  { std::lock_guard lock(mu_); }  // the applier is waiting, or sees the entry before it waits
-  appended_.notify_one();
   return true;  // Paho writes the PUBACK now
 }
 
@@ -128,48 +126,48 @@ void IngestService::ApplyLoop() {
   // stays in the log for the next start.
   constexpr auto kDrainOnStop = std::chrono::seconds(5);
   std::optional<std::chrono::steady_clock::time_point> drain_until;
+  uint64_t handled = 0, acked = 0;  // the last sequence handled, and removed from the log
+  // Removing costs a write: done a batch at a time, and whenever the log is caught up with. A
+  // crash before it only makes the next start handle those messages again, as duplicates.
+  auto remove_handled = [&] {
+    if (handled == acked) return;
+    Status s = intake_->Ack(handled);
+    if (!s.ok()) spdlog::error("intake log: {}", s.ToString());
+    acked = handled;
+    room_.notify_all();
+  };
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      appended_.wait(lock, [this] { return intake_->size() > 0 || subscriber_stopped_; });
-      if (subscriber_stopped_ && !drain_until) {
-        drain_until = std::chrono::steady_clock::now() + kDrainOnStop;
-      }
-      if (intake_->size() == 0 && subscriber_stopped_) return;
+    std::vector<IntakeMessage> batch = intake_->Take(kBatch, std::chrono::milliseconds(100));
+    if (batch.empty()) {
+      remove_handled();
+      std::lock_guard lock(mu_);
+      if (subscriber_stopped_) return;  // Take returns at once after Close: all handled
+      continue;
     }
     if (drain_until && std::chrono::steady_clock::now() > *drain_until) {
+      remove_handled();
       spdlog::info("intake log: {} messages left for the next start", intake_->size());
       return;
     }
-    Result<std::vector<IntakeMessage>> batch = intake_->Peek(kBatch);
-    if (!batch.ok()) {
-      spdlog::error("intake log: {}", batch.status().ToString());
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
-      continue;
-    }
-    uint64_t done = 0;
-    bool stopped = false;
-    for (const IntakeMessage& m : *batch) {
+    for (const IntakeMessage& m : batch) {
       if (!m.status.ok()) {
         // Not this build's entry, or a damaged one: said, and set aside (it cannot be read).
         spdlog::error("{}: set aside", m.status.ToString());
       } else if (!ApplyOne(m)) {
-        stopped = true;
-        break;
+        remove_handled();  // stopping while the store fails: the rest waits for the next start
+        return;
       }
-      done = m.sequence;
+      handled = m.sequence;
       if (options_.crash_after_applied > 0 &&
           applied_.load(std::memory_order_relaxed) == options_.crash_after_applied) {
         raise(SIGKILL);  // the test's moment: handled, not yet removed from the log
       }
     }
-    if (done > 0) {
-      Status acked = intake_->Ack(done);
-      if (!acked.ok()) spdlog::error("intake log: {}", acked.ToString());
-      room_.notify_all();
+    if (handled - acked >= kBatch) remove_handled();
+    if (!drain_until) {
+      std::lock_guard lock(mu_);
+      if (subscriber_stopped_) drain_until = std::chrono::steady_clock::now() + kDrainOnStop;
     }
-    if (stopped) return;
   }
 }
 

@@ -104,9 +104,8 @@ class IngestService {
   std::atomic<uint64_t> applied_{0};  // messages of the log handled
 
   std::mutex mu_;
-  std::condition_variable cv_;        // stopping_, and the sweep's period
-  std::condition_variable appended_;  // the log got a message, or stopping_
-  std::condition_variable room_;      // the log has room again, or stopping_
+  std::condition_variable cv_;    // stopping_, and the sweep's period
+  std::condition_variable room_;  // the log has room again, or stopping_
   bool stopping_ = false;
   bool subscriber_stopped_ = false;  // nothing more is appended: the applier drains and ends
   std::thread sweeper_, applier_;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <utility>
 
 namespace vdpark {
@@ -59,31 +60,61 @@ Result<std::unique_ptr<IntakeLog>> IntakeLog::Open(const std::string& dir) {
     return decoded->received;
   };
   VDPARK_ASSIGN_OR_RETURN(auto queue, DurableQueue::Open(dir, "intake log", enqueued_of));
-  return std::unique_ptr<IntakeLog>(new IntakeLog(std::move(queue)));
-}
-
-Result<uint64_t> IntakeLog::Append(Timestamp received, std::string_view topic,
-                                   std::string_view payload) {
-  return queue_->Append(EncodeIntakeMessage(received, topic, payload), received);
-}
-
-Result<std::vector<IntakeMessage>> IntakeLog::Peek(size_t max) const {
-  VDPARK_ASSIGN_OR_RETURN(std::vector<QueueEntry> entries, queue_->Peek(max));
-  std::vector<IntakeMessage> out;
-  out.reserve(entries.size());
-  for (const QueueEntry& e : entries) {
+  std::unique_ptr<IntakeLog> log(new IntakeLog(std::move(queue)));
+  VDPARK_ASSIGN_OR_RETURN(std::vector<QueueEntry> left,
+                          log->queue_->Peek(std::numeric_limits<size_t>::max()));
+  for (QueueEntry& e : left) {
     auto decoded = DecodeIntakeMessage(e.value);
     IntakeMessage m;
     if (decoded.ok()) {
       m = std::move(*decoded);
     } else {
       m.status =
-          decoded.status().WithContext(fmt::format("{} entry {}", queue_->Name(), e.sequence));
+          decoded.status().WithContext(fmt::format("{} entry {}", log->queue_->Name(), e.sequence));
     }
     m.sequence = e.sequence;
-    out.push_back(std::move(m));
+    log->untaken_.push_back(std::move(m));
+  }
+  return log;
+}
+
+Result<uint64_t> IntakeLog::Append(Timestamp received, std::string_view topic,
+                                   std::string_view payload) {
+  VDPARK_ASSIGN_OR_RETURN(const uint64_t sequence,
+                          queue_->Append(EncodeIntakeMessage(received, topic, payload), received));
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    untaken_.push_back(
+        IntakeMessage{sequence, received, std::string(topic), std::string(payload), Status::OK()});
+    wake = waiting_;
+  }
+  // Only a consumer that waits is woken: one that is busy takes this with the next batch.
+  if (wake) taken_.notify_one();
+  return sequence;
+}
+
+std::vector<IntakeMessage> IntakeLog::Take(size_t max, std::chrono::milliseconds wait) {
+  std::vector<IntakeMessage> out;
+  std::unique_lock lock(mu_);
+  if (untaken_.empty() && !closed_) {
+    waiting_ = true;
+    taken_.wait_for(lock, wait, [this] { return !untaken_.empty() || closed_; });
+    waiting_ = false;
+  }
+  while (!untaken_.empty() && out.size() < max) {
+    out.push_back(std::move(untaken_.front()));
+    untaken_.pop_front();
   }
   return out;
+}
+
+void IntakeLog::Close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  taken_.notify_all();
 }
 
 }  // namespace vdpark

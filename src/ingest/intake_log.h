@@ -16,8 +16,12 @@
 // the topic's length (4 bytes big-endian), the topic, and the payload as received.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,16 +47,21 @@ Result<IntakeMessage> DecodeIntakeMessage(std::string_view stored);
 
 class IntakeLog {
  public:
-  // Opens (or creates) the log in `dir`, which nothing else may use.
+  // Opens (or creates) the log in `dir`, which nothing else may use. What it holds from before
+  // (appended, not acknowledged) comes first from Take.
   static Result<std::unique_ptr<IntakeLog>> Open(const std::string& dir);
 
   // Appends a message received at `received`; durable when it returns. Any thread.
   Result<uint64_t> Append(Timestamp received, std::string_view topic, std::string_view payload);
-  // Up to `max` messages from the head, in order, without removing them; an entry that does not
-  // decode comes in its place with its status. For the one consumer.
-  Result<std::vector<IntakeMessage>> Peek(size_t max) const;
-  // Removes the messages up to and including `sequence`.
+  // Up to `max` messages not taken yet, in order, waiting up to `wait` for the first; empty when
+  // none came (or after Close). An entry found at Open that does not decode comes in its place
+  // with its status. Taken messages stay on disk until acknowledged. For the one consumer: the
+  // log keeps what was appended in memory too, so that taking reads no disk.
+  std::vector<IntakeMessage> Take(size_t max, std::chrono::milliseconds wait);
+  // Removes the messages up to and including `sequence` from the disk.
   Status Ack(uint64_t sequence) { return queue_->Ack(sequence); }
+  // Take returns at once from now on.
+  void Close();
 
   uint64_t size() const { return queue_->size(); }  // appended and not acknowledged
   int64_t OldestAgeMicros(Timestamp now = Timestamp::Now()) const {
@@ -63,6 +72,11 @@ class IntakeLog {
  private:
   explicit IntakeLog(std::unique_ptr<DurableQueue> queue) : queue_(std::move(queue)) {}
   const std::unique_ptr<DurableQueue> queue_;
+  std::mutex mu_;  // guards what follows
+  std::condition_variable taken_;
+  std::deque<IntakeMessage> untaken_;  // appended (or found at Open), not taken yet
+  bool waiting_ = false;               // Take waits: an Append wakes it
+  bool closed_ = false;
 };
 
 }  // namespace vdpark

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "test_dirs.h"
 
@@ -26,8 +28,8 @@ TEST(IntakeLogTest, MessagesComeBackAsAppendedInOrderAcrossAReopen) {
   auto log = IntakeLog::Open(dir / "intake");  // what was appended and not acknowledged, kept
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   EXPECT_EQ((*log)->size(), 2u);
-  auto peeked = (*log)->Peek(10);
-  ASSERT_TRUE(peeked.ok());
+  std::vector<IntakeMessage> taken = (*log)->Take(10, std::chrono::milliseconds(0));
+  const std::vector<IntakeMessage>* peeked = &taken;
   ASSERT_EQ(peeked->size(), 2u);
   EXPECT_EQ((*peeked)[0].sequence, 2u);
   EXPECT_EQ((*peeked)[0].received, t0 + 5);
@@ -38,6 +40,29 @@ TEST(IntakeLogTest, MessagesComeBackAsAppendedInOrderAcrossAReopen) {
   EXPECT_EQ((*peeked)[1].topic, "");
   EXPECT_EQ((*peeked)[1].payload, "");
   EXPECT_EQ(*(*log)->Append(t0, "t", "p"), 4u) << "sequences go on after a reopen";
+  // Taken is not removed: until acknowledged, a message is on disk for the next start.
+  auto more = (*log)->Take(10, std::chrono::milliseconds(0));
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].sequence, 4u);
+  EXPECT_EQ((*log)->size(), 3u);
+  ASSERT_TRUE((*log)->Ack(3).ok());
+  EXPECT_EQ((*log)->size(), 1u);
+}
+
+TEST(IntakeLogTest, TakeWaitsForAnAppendAndCloseEndsTheWait) {
+  TempDir dir;
+  auto log = IntakeLog::Open(dir / "intake");
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  std::thread appender([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE((*log)->Append(Timestamp::FromMicros(1), "t", "p").ok());
+  });
+  auto got = (*log)->Take(8, std::chrono::seconds(30));  // woken by the append, not the timeout
+  appender.join();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, "p");
+  (*log)->Close();
+  EXPECT_TRUE((*log)->Take(8, std::chrono::seconds(30)).empty());  // at once
 }
 
 TEST(IntakeLogTest, EntriesThatDoNotDecodeAreNamed) {
