@@ -74,7 +74,9 @@ struct ServeArgs {
   std::string archive;  // s3:// archive of the events older than retention_days; "" = none
   std::string mirror;   // "" = $TIMESCALE_URL
   std::string mirror_queue = "var/mirror-queue";
-  std::string intake = "var/intake";   // ingest's intake logs; "" = none
+  // Ingest's intake logs: "auto" = var/intake for an embedded store (as durable as the store
+  // itself), none for the others; "" = none.
+  std::string intake = "auto";
   std::string stop_after;              // "" = until SIGINT/SIGTERM; else a duration ("90s")
   std::string api_cache = "1s";        // the API's answers kept at most this long; "0s" = not kept
   size_t api_cache_bytes = 64u << 20;  // the API's kept answers take at most this much

@@ -105,8 +105,13 @@ Result<ServeOptions> ServeOptionsFrom(const ServeArgs& a) {
   o.share = a.share;
   o.mirror_url = MirrorUrl(a);
   o.mirror_queue = a.mirror_queue;
+  // The log is written as the embedded store writes (to the same disk, no fsync): no weaker than
+  // the store it feeds. A DynamoDB or PostgreSQL store survives the machine, a local log does
+  // not: for those, only when asked for.
+  std::string intake = a.intake;
+  if (intake == "auto") intake = a.store.starts_with("embedded:") ? "var/intake" : "";
   // A folder per store: a log is only ever applied to the store its messages were taken for.
-  if (!a.intake.empty()) o.intake_dir = a.intake + "/" + StableHash(a.store, 8);
+  if (!intake.empty()) o.intake_dir = intake + "/" + StableHash(a.store, 8);
   // The tests' crash point (ingest_service.h): not an option, never set in production.
   if (const char* crash = std::getenv("VDPARK_TEST_CRASH_AFTER_APPLIED")) {
     o.crash_after_applied = std::strtoull(crash, nullptr, 10);
@@ -253,7 +258,8 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--intake", args->intake,
                   "Folder of ingest's intake logs (DIR/<store hash>/<client id>): each message is "
                   "written there before its PUBACK and handled from there; \"\" = handle each "
-                  "message before its PUBACK instead")
+                  "message before its PUBACK instead; auto = var/intake for an embedded store, "
+                  "\"\" for the others (a local log would not outlive the machine as they do)")
       ->capture_default_str();
   cmd->add_option("--simulate", args->simulate_sensors,
                   "Feed this many simulated sensors to ingest inside the process (no broker)");
