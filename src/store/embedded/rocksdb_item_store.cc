@@ -310,6 +310,11 @@ Result<std::optional<Item>> RocksDbItemStore::Get(const ItemKey& key) {
 }
 
 Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& key) {
+  VDPARK_ASSIGN_OR_RETURN(SharedRecordRead read, GetWithSlot(key));
+  return std::move(read.item);
+}
+
+Result<SharedRecordRead> RocksDbItemStore::GetWithSlot(const ItemKey& key) {
   VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk));
   const std::string stored_key = EncodeTableKey(key.pk, key.sk);
   auto hit = cache_->Lookup(stored_key);
@@ -322,11 +327,13 @@ Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& k
         cache_->Fill(stored_key, s.IsNotFound() ? std::nullopt : std::optional(View(read)), epoch);
   }
   if (!hit.value || TtlExpired(DecodeTtlPrefix(hit.value->value()), Now())) {
-    return std::shared_ptr<const Item>();
+    return SharedRecordRead{};
   }
   VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item, hit.value->shared_item(),
                                Describe(key.pk, key.sk));
-  return item;
+  // A value Fill did not keep (the cache is off) has a slot too: what is kept there is dropped
+  // with it.
+  return SharedRecordRead{std::move(item), hit.value->record_slot()};
 }
 
 // Single writes are transactions of one item, whose errors need no item number.
@@ -469,7 +476,7 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
   std::vector<StoredValueCache::WrittenItem> written;
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].kind == TransactItem::Kind::kPut)
-      written.push_back({stored_keys[i], &items[i].item});
+      written.push_back({stored_keys[i], &items[i].item, items[i].record});
   }
   VDPARK_RETURN_IF_ERROR(Commit(&batch, written));
   return updated;

@@ -89,6 +89,9 @@ class RocksDbItemStore : public ItemStore, public SharedItemReads {
   Result<std::optional<Item>> Get(const ItemKey& key) override;
   // From the StoredValueCache when it has the item: no copy.
   Result<std::shared_ptr<const Item>> GetShared(const ItemKey& key) override;
+  // GetShared, with the slot of the StoredValueCache's entry; a TransactWrite's put that carries
+  // its record (TransactItem::record) leaves it in the slot of the version it writes.
+  Result<SharedRecordRead> GetWithSlot(const ItemKey& key) override;
   Status Put(const Item& item, const Condition& condition = {}) override;
   Result<Item> UpdateItem(const ItemKey& key, const Update& update,
                           const Condition& condition = {}) override;

@@ -70,14 +70,15 @@ std::shared_ptr<const CachedValue> StoredValueCache::Fill(std::string_view key,
 }
 
 void StoredValueCache::Set(std::string_view key, std::optional<std::string_view> value,
-                           const Item* item) {
+                           const WrittenItem* written) {
   auto it = map_.find(key);
   if (it == map_.end()) return;  // only what was read is kept: a load's writes pass by
   bytes_ -= Cost(key, it->second);
   if (!value) {
     it->second = nullptr;
-  } else if (item != nullptr) {
-    it->second = std::make_shared<const CachedValue>(std::string(*value), *item);
+  } else if (written != nullptr) {
+    it->second =
+        std::make_shared<const CachedValue>(std::string(*value), *written->item, written->record);
   } else {
     it->second = std::make_shared<const CachedValue>(std::string(*value));
   }
@@ -94,11 +95,11 @@ void StoredValueCache::Written(const rocksdb::WriteBatch& batch, uint32_t family
       batch,
       [&](uint32_t cf, std::string_view key, std::string_view value) {
         if (cf != family_id) return;
-        const Item* item = nullptr;
+        const WrittenItem* written = nullptr;
         for (const WrittenItem& w : items) {
-          if (w.key == key) item = w.item;
+          if (w.key == key) written = &w;
         }
-        Set(key, value, item);
+        Set(key, value, written);
       },
       [&](uint32_t cf, std::string_view key) {
         if (cf == family_id) Set(key, std::nullopt, nullptr);

@@ -28,6 +28,7 @@
 
 #include "common/result.h"
 #include "store/item_store.h"
+#include "store/record_slot.h"
 
 namespace rocksdb {
 class WriteBatch;
@@ -38,20 +39,29 @@ namespace vdpark {
 // An item decoded from `value` (a stored value, ttl prefix and all), owned by the caller.
 Result<std::shared_ptr<const Item>> SharedDecode(std::string_view value);
 
-// One stored value; its item is decoded by the first reader that asks, once.
+// One stored value; its item is decoded by the first reader that asks, once. Its record slot
+// (record_slot.h) holds the record made of it, by the writer or by the first reader that made one.
 class CachedValue : public std::enable_shared_from_this<CachedValue> {
  public:
   explicit CachedValue(std::string value) : value_(std::move(value)) {}
-  // `item` is `value` decoded already.
-  CachedValue(std::string value, Item item)
-      : value_(std::move(value)), predecoded_(true), item_(std::move(item)) {}
+  // `item` is `value` decoded already; `record` (may be null) the record made of it.
+  CachedValue(std::string value, Item item, std::shared_ptr<const KeptRecord> record = nullptr)
+      : value_(std::move(value)),
+        record_(std::move(record)),
+        predecoded_(true),
+        item_(std::move(item)) {}
   std::string_view value() const { return value_; }
   // The item, decoded on first use; kCorruption when the value does not decode. The pointer
   // shares this value's lifetime.
   Result<std::shared_ptr<const Item>> shared_item() const;
+  // This value's record slot, sharing this value's lifetime.
+  std::shared_ptr<const RecordSlot> record_slot() const {
+    return std::shared_ptr<const RecordSlot>(shared_from_this(), &record_);
+  }
 
  private:
   std::string value_;
+  RecordSlot record_;
   const bool predecoded_ = false;  // item_ was set at construction and never changes
   mutable std::once_flag decoded_;
   mutable std::optional<Result<Item>> item_;
@@ -87,6 +97,7 @@ class StoredValueCache {
   struct WrittenItem {
     std::string_view key;  // the stored key
     const Item* item;
+    std::shared_ptr<const KeptRecord> record = nullptr;  // the record made of it, when known
   };
   // After `batch` was committed: its writes to column family `family_id` replace the entries of
   // their keys (with the item of `items` where it is there). Any other family's writes are
@@ -111,7 +122,7 @@ class StoredValueCache {
     return key.size() + (value ? 2 * value->value().size() : 0) + 96;
   }
   void Set(std::string_view key, std::optional<std::string_view> value,
-           const Item* item);  // mu_ held
+           const WrittenItem* written);  // mu_ held
   void ClearLocked();
 
   mutable std::mutex mu_;

@@ -135,5 +135,39 @@ TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
   EXPECT_EQ(**got, item);
 }
 
+TEST(StoredValueCacheTest, ARecordAWriterHandedOverIsInTheSlotOfTheVersionWritten) {
+  StoredValueCache cache(1 << 20);
+  const Item item = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
+  auto read = cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->record_slot()->Get<std::string>(), nullptr) << "nothing made of it yet";
+  read->record_slot()->Keep(KeepRecord(std::string("made of version 1")));
+  auto again = cache.Lookup("a");
+  ASSERT_TRUE(again.known && again.value);
+  ASSERT_NE(again.value->record_slot()->Get<std::string>(), nullptr);
+  EXPECT_EQ(*again.value->record_slot()->Get<std::string>(), "made of version 1");
+
+  // A write replaces the version, and with it the slot: the writer's record, or nothing.
+  rocksdb::WriteBatch batch;
+  batch.Put("a", EncodeItem(item));
+  const StoredValueCache::WrittenItem written[] = {
+      {"a", &item, KeepRecord(std::string("written as version 2"))}};
+  cache.Written(batch, 0, written);
+  auto hit = cache.Lookup("a");
+  ASSERT_TRUE(hit.known && hit.value);
+  ASSERT_NE(hit.value->record_slot()->Get<std::string>(), nullptr);
+  EXPECT_EQ(*hit.value->record_slot()->Get<std::string>(), "written as version 2");
+
+  rocksdb::WriteBatch plain;
+  plain.Put("a", Stored("a", "3"));
+  cache.Written(plain, 0);
+  hit = cache.Lookup("a");
+  ASSERT_TRUE(hit.known && hit.value);
+  EXPECT_EQ(hit.value->record_slot()->Get<std::string>(), nullptr)
+      << "version 2's record must not stay with version 3";
+  // What a reader still holds of version 1 is left as it was.
+  EXPECT_EQ(*read->record_slot()->Get<std::string>(), "made of version 1");
+}
+
 }  // namespace
 }  // namespace vdpark
