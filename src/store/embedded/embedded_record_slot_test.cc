@@ -169,6 +169,19 @@ TEST_F(EmbeddedRecordSlotTest, AFailedLiveChangeLeavesTheKeptRecordsAlone) {
   EXPECT_EQ(store_->GetSensor("S-1").value(), std::optional<Sensor>(sensor_));
 }
 
+TEST_F(EmbeddedRecordSlotTest, ASensorThatDoesNotReadBackIsNotHandedOverButDecoded) {
+  // A number the mapper writes but cannot read back (past what a Decimal holds): the read must
+  // still find the stored item corrupt, as it always did, not hand out the record written.
+  ASSERT_TRUE(store_->GetSensor("S-1").ok());  // read first, as the ingestor does: kept
+  LiveChange arrival = Arrival(Ts("2026-11-21T08:00:00Z"));
+  arrival.sensor->last_signal = int64_t{1} << 60;
+  ASSERT_TRUE(store_->ApplyLiveChange(arrival).ok());
+  auto sensor = store_->GetSensor("S-1");
+  ASSERT_FALSE(sensor.ok());
+  EXPECT_EQ(sensor.status().code(), Status::Code::kCorruption) << sensor.status().ToString();
+  EXPECT_EQ(store_->GetBay("zone-1", "A-1").value(), arrival.bay_after);
+}
+
 TEST_F(EmbeddedRecordSlotTest, ARecordOfAnotherTypeInASlotIsNotHandedOut) {
   const ItemKey key = SingleTableMapper::BayKey("zone-1", "A-1");
   auto slot = SlotOf(key);
