@@ -19,6 +19,7 @@
 
 #include "common/result.h"
 #include "common/status.h"
+#include "store/record_slot.h"
 #include "table/attribute_value.h"
 #include "table/item_key.h"
 
@@ -121,6 +122,11 @@ struct TransactItem {
   ItemKey key;    // kUpdate, kDelete, kConditionCheck
   Update update;  // kUpdate
   Condition condition;
+  // kPut, optional: the record `item` was made of (a Bay, a Sensor; record_slot.h), exactly what
+  // making the record of `item` again would give. A store that keeps its items in memory
+  // (embedded) keeps it with the version written, so that reading it back decodes nothing; others
+  // ignore it.
+  std::shared_ptr<const KeptRecord> record;
 };
 
 inline constexpr size_t kMaxTransactItems = 100;

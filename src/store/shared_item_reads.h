@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "store/item_store.h"
+#include "store/record_slot.h"
 
 namespace vdpark {
 
@@ -20,9 +21,21 @@ struct SharedPage {
   std::optional<Item> last_evaluated_key;
 };
 
+// An item read with the record slot of its stored version (record_slot.h).
+struct SharedRecordRead {
+  std::shared_ptr<const Item> item;  // null: there is none (or it has expired)
+  // The same slot while the item is unchanged, a new one once it is written; sharing the item's
+  // lifetime. Null when the store keeps no slot for it.
+  std::shared_ptr<const RecordSlot> slot;
+};
+
 class SharedItemReads {
  public:
   virtual ~SharedItemReads() = default;
+
+  // ItemStore::GetShared's item, with its version's record slot: a reader that makes a record of
+  // the item keeps it there, and the next reader of the same version takes it from there.
+  virtual Result<SharedRecordRead> GetWithSlot(const ItemKey& key) = 0;
 
   // ItemStore::Query's page with its items shared rather than copied: the store's own, read-only,
   // and the same one until the item changes (so that a caller may remember what it made of it).

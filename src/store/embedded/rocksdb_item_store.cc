@@ -248,12 +248,19 @@ Result<std::vector<StoredState>> RocksDbItemStore::ReadStored(
     st.found = true;
     st.ttl = DecodeTtlPrefix(value);
     auto key = ParseTableKey(keys[i]);
+    // The index entries its writer computed, when it handed them over (a live write's items):
+    // the same as computing them again of the item.
+    const IndexEntries* written_index = cached ? cached->index() : nullptr;
     if (decode && !TtlExpired(st.ttl, now)) {
       VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item,
                                    cached ? cached->shared_item() : SharedDecode(value),
                                    Describe(key->pk, key->sk));
-      st.index = IndexEntriesOf(*item, key->pk, key->sk);
+      st.index = written_index ? *written_index : IndexEntriesOf(*item, key->pk, key->sk);
       st.live = std::move(item);
+      continue;
+    }
+    if (written_index) {
+      st.index = *written_index;
       continue;
     }
     VDPARK_ASSIGN_OR_RETURN_WITH(st.index, IndexEntriesOfStored(value, key->pk, key->sk),
@@ -284,7 +291,7 @@ void RocksDbItemStore::Stage(rocksdb::WriteBatch* batch, const StoredState& old,
 }
 
 Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch,
-                                std::span<const StoredValueCache::WrittenItem> items) {
+                                const std::vector<StoredValueCache::Write>* base_writes) {
   if (batch->Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.disableWAL = options_.disable_wal;
@@ -292,7 +299,11 @@ Status RocksDbItemStore::Commit(rocksdb::WriteBatch* batch,
   // Every write of the store passes here: the cache follows it, or forgets everything when the
   // write failed (it may still have reached the memtable).
   if (s.ok()) {
-    cache_->Written(*batch, families_[0]->GetID(), items);
+    if (base_writes != nullptr) {
+      cache_->Written(*base_writes);
+    } else {
+      cache_->Written(*batch, families_[0]->GetID());
+    }
     listings_.Written(*batch, families_[0]->GetID());
     ranges_.Written(*batch);
   } else {
@@ -310,6 +321,11 @@ Result<std::optional<Item>> RocksDbItemStore::Get(const ItemKey& key) {
 }
 
 Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& key) {
+  VDPARK_ASSIGN_OR_RETURN(SharedRecordRead read, GetWithSlot(key));
+  return std::move(read.item);
+}
+
+Result<SharedRecordRead> RocksDbItemStore::GetWithSlot(const ItemKey& key) {
   VDPARK_RETURN_IF_ERROR(CheckKey(key.pk, key.sk));
   const std::string stored_key = EncodeTableKey(key.pk, key.sk);
   auto hit = cache_->Lookup(stored_key);
@@ -322,11 +338,13 @@ Result<std::shared_ptr<const Item>> RocksDbItemStore::GetShared(const ItemKey& k
         cache_->Fill(stored_key, s.IsNotFound() ? std::nullopt : std::optional(View(read)), epoch);
   }
   if (!hit.value || TtlExpired(DecodeTtlPrefix(hit.value->value()), Now())) {
-    return std::shared_ptr<const Item>();
+    return SharedRecordRead{};
   }
   VDPARK_ASSIGN_OR_RETURN_WITH(std::shared_ptr<const Item> item, hit.value->shared_item(),
                                Describe(key.pk, key.sk));
-  return item;
+  // A value Fill did not keep (the cache is off) has a slot too: what is kept there is dropped
+  // with it.
+  return SharedRecordRead{std::move(item), hit.value->record_slot()};
 }
 
 // Single writes are transactions of one item, whose errors need no item number.
@@ -413,7 +431,8 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
   };
   std::vector<ItemKey> item_keys;
   std::vector<std::string> stored_keys;
-  std::vector<std::optional<PendingWrite>> puts(items.size());
+  std::vector<std::optional<PendingWrite>> puts(
+      items.size());    // an update's, a delete's too, below
   bool decode = false;  // only conditions and updates need the stored items decoded
   for (size_t i = 0; i < items.size(); ++i) {
     const TransactItem& t = items[i];
@@ -441,7 +460,10 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
     if (!items[i].condition.Matches(LiveOf(old[i]))) return in(i, ConditionFailedOn(item_keys[i]));
   }
   rocksdb::WriteBatch batch;
-  Item updated;  // the last update's item as it is afterwards: what UpdateItem returns
+  // Each item's write (an update's and a delete's too), and an update's item as it is afterwards:
+  // the cache takes them as they are.
+  std::vector<std::optional<Item>> updated(items.size());
+  const Item* last_updated = nullptr;  // the last update's item: what UpdateItem returns
   for (size_t i = 0; i < items.size(); ++i) {
     StoredState& state = old[i];
     switch (items[i].kind) {
@@ -449,30 +471,47 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
         Stage(&batch, state, *puts[i]);
         break;
       case TransactItem::Kind::kUpdate: {
-        updated = state.live ? *state.live : KeyItem(item_keys[i]);
-        Status applied = items[i].update.ApplyTo(&updated);
+        Item& now = updated[i].emplace(state.live ? *state.live : KeyItem(item_keys[i]));
+        Status applied = items[i].update.ApplyTo(&now);
         if (!applied.ok())
           return in(i, applied.WithContext(Describe(item_keys[i].pk, item_keys[i].sk)));
-        auto write = Prepare(updated);
+        auto write = Prepare(now);
         if (!write.ok()) return in(i, write.status());
-        Stage(&batch, state, *write);
+        puts[i] = std::move(*write);
+        Stage(&batch, state, *puts[i]);
+        last_updated = &now;
         break;
       }
       case TransactItem::Kind::kDelete:
-        Stage(&batch, state, PendingWrite{stored_keys[i], std::nullopt, {}});
+        puts[i] = PendingWrite{stored_keys[i], std::nullopt, {}};
+        Stage(&batch, state, *puts[i]);
         break;
       case TransactItem::Kind::kConditionCheck:
         break;
     }
   }
-  // The items put, as the caller gave them: what the cache holds of them needs no decoding.
-  std::vector<StoredValueCache::WrittenItem> written;
+  // The batch's writes to the base items, as Stage made them: a put of every value, a delete of
+  // every key found. The items put come as the caller gave them, and the updated ones as made
+  // here: what the cache holds of them needs no decoding.
+  std::vector<StoredValueCache::Write> written;
+  written.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].kind == TransactItem::Kind::kPut)
-      written.push_back({stored_keys[i], &items[i].item});
+    if (!puts[i] || (!puts[i]->value && !old[i].found)) continue;
+    const PendingWrite& p = *puts[i];
+    StoredValueCache::Write& w = written.emplace_back();
+    w.key = p.key;
+    if (!p.value) continue;
+    w.value = *p.value;
+    w.index = &p.index;
+    if (items[i].kind == TransactItem::Kind::kPut) {
+      w.item = &items[i].item;
+      w.record = items[i].record;
+    } else {
+      w.item = &*updated[i];
+    }
   }
-  VDPARK_RETURN_IF_ERROR(Commit(&batch, written));
-  return updated;
+  VDPARK_RETURN_IF_ERROR(Commit(&batch, &written));
+  return last_updated ? *last_updated : Item();
 }
 
 Status RocksDbItemStore::FlushToDisk() {

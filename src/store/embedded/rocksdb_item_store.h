@@ -89,6 +89,9 @@ class RocksDbItemStore : public ItemStore, public SharedItemReads {
   Result<std::optional<Item>> Get(const ItemKey& key) override;
   // From the StoredValueCache when it has the item: no copy.
   Result<std::shared_ptr<const Item>> GetShared(const ItemKey& key) override;
+  // GetShared, with the slot of the StoredValueCache's entry; a TransactWrite's put that carries
+  // its record (TransactItem::record) leaves it in the slot of the version it writes.
+  Result<SharedRecordRead> GetWithSlot(const ItemKey& key) override;
   Status Put(const Item& item, const Condition& condition = {}) override;
   Result<Item> UpdateItem(const ItemKey& key, const Update& update,
                           const Condition& condition = {}) override;
@@ -152,9 +155,11 @@ class RocksDbItemStore : public ItemStore, public SharedItemReads {
                                               bool decode);
   // Adds to `batch` the writes that replace `old` by `write` (its item, or nothing).
   void Stage(rocksdb::WriteBatch* batch, const StoredState& old, const PendingWrite& write) const;
-  // Writes `batch` and tells the cache; `items`: what it puts, as the caller had them.
+  // Writes `batch` and tells the caches. `base_writes`, when given: exactly the batch's writes to
+  // the base items, as the caller had them (the StoredValueCache takes them from there rather than
+  // reading the batch again).
   Status Commit(rocksdb::WriteBatch* batch,
-                std::span<const StoredValueCache::WrittenItem> items = {});
+                const std::vector<StoredValueCache::Write>* base_writes = nullptr);
   Status PurgeFamily(size_t family);
   // Query and QueryShared: the page's items decoded into `page`, or shared into `shared`.
   Status QueryInto(const QueryRequest& request, Page* page, SharedPage* shared);

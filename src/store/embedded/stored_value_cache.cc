@@ -70,22 +70,23 @@ std::shared_ptr<const CachedValue> StoredValueCache::Fill(std::string_view key,
 }
 
 void StoredValueCache::Set(std::string_view key, std::optional<std::string_view> value,
-                           const Item* item) {
+                           const Write* write) {
   auto it = map_.find(key);
   if (it == map_.end()) return;  // only what was read is kept: a load's writes pass by
   bytes_ -= Cost(key, it->second);
   if (!value) {
     it->second = nullptr;
-  } else if (item != nullptr) {
-    it->second = std::make_shared<const CachedValue>(std::string(*value), *item);
+  } else if (write != nullptr && write->item != nullptr) {
+    it->second = std::make_shared<const CachedValue>(
+        std::string(*value), *write->item, write->record,
+        write->index ? std::optional<IndexEntries>(*write->index) : std::nullopt);
   } else {
     it->second = std::make_shared<const CachedValue>(std::string(*value));
   }
   bytes_ += Cost(key, it->second);
 }
 
-void StoredValueCache::Written(const rocksdb::WriteBatch& batch, uint32_t family_id,
-                               std::span<const WrittenItem> items) {
+void StoredValueCache::Written(const rocksdb::WriteBatch& batch, uint32_t family_id) {
   std::lock_guard lock(mu_);
   ++epoch_;
   if (map_.empty()) return;
@@ -93,17 +94,20 @@ void StoredValueCache::Written(const rocksdb::WriteBatch& batch, uint32_t family
   const bool followed = ReplayWrites(
       batch,
       [&](uint32_t cf, std::string_view key, std::string_view value) {
-        if (cf != family_id) return;
-        const Item* item = nullptr;
-        for (const WrittenItem& w : items) {
-          if (w.key == key) item = w.item;
-        }
-        Set(key, value, item);
+        if (cf == family_id) Set(key, value, nullptr);
       },
       [&](uint32_t cf, std::string_view key) {
         if (cf == family_id) Set(key, std::nullopt, nullptr);
       });
   if (!followed || bytes_ > max_bytes_) ClearLocked();
+}
+
+void StoredValueCache::Written(std::span<const Write> writes) {
+  std::lock_guard lock(mu_);
+  ++epoch_;
+  if (map_.empty()) return;
+  for (const Write& w : writes) Set(w.key, w.value, &w);
+  if (bytes_ > max_bytes_) ClearLocked();
 }
 
 void StoredValueCache::Clear() {

@@ -27,7 +27,9 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/embedded/item_codec.h"
 #include "store/item_store.h"
+#include "store/record_slot.h"
 
 namespace rocksdb {
 class WriteBatch;
@@ -38,20 +40,35 @@ namespace vdpark {
 // An item decoded from `value` (a stored value, ttl prefix and all), owned by the caller.
 Result<std::shared_ptr<const Item>> SharedDecode(std::string_view value);
 
-// One stored value; its item is decoded by the first reader that asks, once.
+// One stored value; its item is decoded by the first reader that asks, once. Its record slot
+// (record_slot.h) holds the record made of it, by the writer or by the first reader that made one.
 class CachedValue : public std::enable_shared_from_this<CachedValue> {
  public:
   explicit CachedValue(std::string value) : value_(std::move(value)) {}
-  // `item` is `value` decoded already.
-  CachedValue(std::string value, Item item)
-      : value_(std::move(value)), predecoded_(true), item_(std::move(item)) {}
+  // `item` is `value` decoded already; `record` (may be null) the record made of it, `index` (may
+  // be nullopt) its index entries.
+  CachedValue(std::string value, Item item, std::shared_ptr<const KeptRecord> record = nullptr,
+              std::optional<IndexEntries> index = std::nullopt)
+      : value_(std::move(value)),
+        record_(std::move(record)),
+        index_(std::move(index)),
+        predecoded_(true),
+        item_(std::move(item)) {}
   std::string_view value() const { return value_; }
   // The item, decoded on first use; kCorruption when the value does not decode. The pointer
   // shares this value's lifetime.
   Result<std::shared_ptr<const Item>> shared_item() const;
+  // The item's index entries as its writer computed them; null when it did not hand them over.
+  const IndexEntries* index() const { return index_ ? &*index_ : nullptr; }
+  // This value's record slot, sharing this value's lifetime.
+  std::shared_ptr<const RecordSlot> record_slot() const {
+    return std::shared_ptr<const RecordSlot>(shared_from_this(), &record_);
+  }
 
  private:
   std::string value_;
+  RecordSlot record_;
+  const std::optional<IndexEntries> index_;
   const bool predecoded_ = false;  // item_ was set at construction and never changes
   mutable std::once_flag decoded_;
   mutable std::optional<Result<Item>> item_;
@@ -82,17 +99,23 @@ class StoredValueCache {
   std::shared_ptr<const CachedValue> Fill(std::string_view key,
                                           std::optional<std::string_view> value, uint64_t epoch);
 
-  // An item a committed batch put, as the writer had it: kept as it is rather than decoded again
-  // from the value on the next read.
-  struct WrittenItem {
-    std::string_view key;  // the stored key
-    const Item* item;
-  };
   // After `batch` was committed: its writes to column family `family_id` replace the entries of
-  // their keys (with the item of `items` where it is there). Any other family's writes are
-  // ignored; every call starts a new epoch.
-  void Written(const rocksdb::WriteBatch& batch, uint32_t family_id,
-               std::span<const WrittenItem> items = {});
+  // their keys. Any other family's writes are ignored; every call starts a new epoch.
+  void Written(const rocksdb::WriteBatch& batch, uint32_t family_id);
+
+  // One write of a committed batch to the base items, as its writer had it.
+  struct Write {
+    std::string_view key;                   // the stored key
+    std::optional<std::string_view> value;  // the stored value; nullopt: deleted
+    // Kept with the value as they are rather than made again from it on a later read, when
+    // given: `value` decoded, the record made of it, its index entries.
+    const Item* item = nullptr;
+    std::shared_ptr<const KeptRecord> record = nullptr;
+    const IndexEntries* index = nullptr;
+  };
+  // After a batch was committed whose writes to the base items are exactly `writes` (no key
+  // twice), without reading the batch again. Every call starts a new epoch.
+  void Written(std::span<const Write> writes);
 
   // Forgets everything (and starts a new epoch): after a write whose outcome is unknown.
   void Clear();
@@ -111,7 +134,7 @@ class StoredValueCache {
     return key.size() + (value ? 2 * value->value().size() : 0) + 96;
   }
   void Set(std::string_view key, std::optional<std::string_view> value,
-           const Item* item);  // mu_ held
+           const Write* write);  // mu_ held
   void ClearLocked();
 
   mutable std::mutex mu_;

@@ -123,16 +123,76 @@ TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
   StoredValueCache cache(1 << 20);
   const Item item = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
   cache.Fill("a", Stored("a", "1"), cache.Epoch());
-  rocksdb::WriteBatch batch;
-  batch.Put("a", EncodeItem(item));
-  const StoredValueCache::WrittenItem written[] = {{"a", &item}};
-  cache.Written(batch, 0, written);
+  const std::string value = EncodeItem(item);
+  const StoredValueCache::Write written[] = {{"a", value, &item}};
+  cache.Written(written);
   auto hit = cache.Lookup("a");
   ASSERT_TRUE(hit.known && hit.value);
   EXPECT_EQ(hit.value->value(), EncodeItem(item));
   auto got = hit.value->shared_item();
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(**got, item);
+}
+
+TEST(StoredValueCacheTest, WritesHandedOverReplaceTheEntriesOfTheirKeysOnly) {
+  StoredValueCache cache(1 << 20);
+  cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  cache.Fill("b", Stored("b", "1"), cache.Epoch());
+  cache.Fill("c", Stored("c", "1"), cache.Epoch());
+  const uint64_t before = cache.Epoch();
+  const Item item =
+      MakeItem("P", "a", {{"GSI1PK", AttributeValue::S("G")}, {"GSI1SK", AttributeValue::S("H")}});
+  const std::string value = EncodeItem(item);
+  const IndexEntries index = IndexEntriesOf(item, "P", "a");
+  const std::string d = Stored("d", "1");
+  const StoredValueCache::Write written[] = {
+      {"a", value, &item, nullptr, &index}, {"b", std::nullopt}, {"d", d}};
+  cache.Written(written);
+  EXPECT_NE(cache.Epoch(), before);
+  EXPECT_EQ(Look(cache, "a"), value);
+  ASSERT_NE(cache.Lookup("a").value->index(), nullptr);
+  EXPECT_EQ(cache.Lookup("a").value->index()->gsi1, index.gsi1);
+  auto got = cache.Lookup("a").value->shared_item();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(**got, item);
+  EXPECT_EQ(Look(cache, "b"), "absent");
+  EXPECT_EQ(Look(cache, "c"), Stored("c", "1"));
+  EXPECT_EQ(Look(cache, "d"), "miss");        // never read: not kept
+  cache.Fill("d", Stored("d", "0"), before);  // a fill that started before the write
+  EXPECT_EQ(Look(cache, "d"), "miss");
+}
+
+TEST(StoredValueCacheTest, ARecordAWriterHandedOverIsInTheSlotOfTheVersionWritten) {
+  StoredValueCache cache(1 << 20);
+  const Item item = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
+  auto read = cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->record_slot()->Get<std::string>(), nullptr) << "nothing made of it yet";
+  read->record_slot()->Keep(KeepRecord(std::string("made of version 1")));
+  auto again = cache.Lookup("a");
+  ASSERT_TRUE(again.known && again.value);
+  ASSERT_NE(again.value->record_slot()->Get<std::string>(), nullptr);
+  EXPECT_EQ(*again.value->record_slot()->Get<std::string>(), "made of version 1");
+
+  // A write replaces the version, and with it the slot: the writer's record, or nothing.
+  const std::string value = EncodeItem(item);
+  const StoredValueCache::Write written[] = {
+      {"a", value, &item, KeepRecord(std::string("written as version 2"))}};
+  cache.Written(written);
+  auto hit = cache.Lookup("a");
+  ASSERT_TRUE(hit.known && hit.value);
+  ASSERT_NE(hit.value->record_slot()->Get<std::string>(), nullptr);
+  EXPECT_EQ(*hit.value->record_slot()->Get<std::string>(), "written as version 2");
+
+  rocksdb::WriteBatch plain;
+  plain.Put("a", Stored("a", "3"));
+  cache.Written(plain, 0);
+  hit = cache.Lookup("a");
+  ASSERT_TRUE(hit.known && hit.value);
+  EXPECT_EQ(hit.value->record_slot()->Get<std::string>(), nullptr)
+      << "version 2's record must not stay with version 3";
+  // What a reader still holds of version 1 is left as it was.
+  EXPECT_EQ(*read->record_slot()->Get<std::string>(), "made of version 1");
 }
 
 }  // namespace
