@@ -12,7 +12,6 @@ namespace {
 
 constexpr std::string_view kEventsFolder = "events/";
 
-
 // The order of a day's events (s3_event_archive.h): by zone, newest first, bay highest first.
 bool Before(const ParkingEvent& a, const ParkingEvent& b) {
   return std::tie(a.zone_id, b.timestamp, b.bay_number) <
