@@ -76,12 +76,12 @@ Result<LiveWritePlan> PlanLiveChange(const LiveChange& change, const SingleTable
 
 Condition BayUnchangedCondition(const Bay& before, const SingleTableMapper& mapper) {
   // The values as the mapper writes them, so that a bay this store wrote matches at the first try.
-  const Item as_written = mapper.BayStateAttributes(before);
+  Item as_written = mapper.BayStateAttributes(before);
   Condition condition = Condition::Exists(std::string(kPkAttr));
   for (std::string_view name : kLiveBayAttributes) {
-    const AttributeValue* value = FindAttribute(as_written, name);
+    auto value = as_written.find(name);  // moved out: built for this condition only
     condition.Add(ConditionClause::Op::kEq, std::string(name),
-                  value != nullptr ? *value : AttributeValue::Null());
+                  value != as_written.end() ? std::move(value->second) : AttributeValue::Null());
   }
   return condition;
 }

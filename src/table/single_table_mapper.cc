@@ -26,6 +26,13 @@ std::string Cat(std::initializer_list<std::string_view> parts) {
   return s;
 }
 
+// Moves one attribute into `item` (an attribute already there stays). Item{{...}} and
+// insert({...}) take an initializer_list, whose elements are const: each name and value would be
+// copied once more, and a bay's and a sensor's items are built on every live write.
+void Set(Item& item, std::string_view name, AttributeValue value) {
+  item.try_emplace(std::string(name), std::move(value));
+}
+
 AttributeValue OptS(const std::optional<std::string>& v) {
   return v ? AttributeValue::S(*v) : AttributeValue::Null();
 }
@@ -40,8 +47,10 @@ AttributeValue OptTime(const std::optional<Timestamp>& v) {
 }
 AttributeValue OptPoint(const std::optional<GeoPoint>& p) {
   if (!p) return AttributeValue::Null();
-  return AttributeValue::M(
-      Item{{"lat", AttributeValue::N(p->lat)}, {"lng", AttributeValue::N(p->lng)}});
+  Item point;
+  Set(point, "lat", AttributeValue::N(p->lat));
+  Set(point, "lng", AttributeValue::N(p->lng));
+  return AttributeValue::M(std::move(point));
 }
 
 // Reads typed attributes of one item and remembers the first problem, so a mapping function can
@@ -208,26 +217,24 @@ Item SingleTableMapper::ToItem(const Zone& z) const {
 }
 
 Item SingleTableMapper::BayStateAttributes(const Bay& b) const {
-  return Item{
-      {"status", AttributeValue::S(std::string(ToString(b.status)))},
-      {"lastChange", OptTime(b.last_change)},
-      {"occupiedSince", OptTime(b.occupied_since)},
-      {"lastHeartbeat", OptTime(b.last_heartbeat)},
-  };
+  Item item;
+  Set(item, "status", AttributeValue::S(std::string(ToString(b.status))));
+  Set(item, "lastChange", OptTime(b.last_change));
+  Set(item, "occupiedSince", OptTime(b.occupied_since));
+  Set(item, "lastHeartbeat", OptTime(b.last_heartbeat));
+  return item;
 }
 
 Item SingleTableMapper::ToItem(const Bay& b) const {
   ItemKey key = BayKey(b.zone_id, b.bay_number);
   Item item = BayStateAttributes(b);
-  item.insert({
-      {"PK", AttributeValue::S(std::move(key.pk))},
-      {"SK", AttributeValue::S(std::move(key.sk))},
-      {"zoneId", AttributeValue::S(b.zone_id)},
-      {"bayNumber", AttributeValue::S(b.bay_number)},
-      {"sensorId", OptS(b.sensor_id)},
-      {"bayType", OptS(b.bay_type)},
-      {"location", OptPoint(b.location)},
-  });
+  Set(item, "PK", AttributeValue::S(std::move(key.pk)));
+  Set(item, "SK", AttributeValue::S(std::move(key.sk)));
+  Set(item, "zoneId", AttributeValue::S(b.zone_id));
+  Set(item, "bayNumber", AttributeValue::S(b.bay_number));
+  Set(item, "sensorId", OptS(b.sensor_id));
+  Set(item, "bayType", OptS(b.bay_type));
+  Set(item, "location", OptPoint(b.location));
   if (b.sensor_id) {
     item["GSI2PK"] = AttributeValue::S(Cat({kSensorPrefix, *b.sensor_id}));
     item["GSI2SK"] = AttributeValue::S("BAY");
@@ -237,20 +244,19 @@ Item SingleTableMapper::ToItem(const Bay& b) const {
 
 Item SingleTableMapper::ToItem(const Sensor& s) const {
   ItemKey key = SensorKey(s.sensor_id);
-  Item item{
-      {"PK", AttributeValue::S(std::move(key.pk))},
-      {"SK", AttributeValue::S(std::move(key.sk))},
-      {"sensorId", AttributeValue::S(s.sensor_id)},
-      {"model", OptS(s.model)},
-      {"firmwareVersion", OptS(s.firmware_version)},
-      {"installDate", OptTime(s.install_date)},
-      {"zoneId", OptS(s.zone_id)},
-      {"bayNumber", OptS(s.bay_number)},
-      {"status", OptS(s.status)},
-      {"lastBattery", OptN(s.last_battery)},
-      {"lastSignal", OptN(s.last_signal)},
-      {"lastSeen", OptTime(s.last_seen)},
-  };
+  Item item;
+  Set(item, "PK", AttributeValue::S(std::move(key.pk)));
+  Set(item, "SK", AttributeValue::S(std::move(key.sk)));
+  Set(item, "sensorId", AttributeValue::S(s.sensor_id));
+  Set(item, "model", OptS(s.model));
+  Set(item, "firmwareVersion", OptS(s.firmware_version));
+  Set(item, "installDate", OptTime(s.install_date));
+  Set(item, "zoneId", OptS(s.zone_id));
+  Set(item, "bayNumber", OptS(s.bay_number));
+  Set(item, "status", OptS(s.status));
+  Set(item, "lastBattery", OptN(s.last_battery));
+  Set(item, "lastSignal", OptN(s.last_signal));
+  Set(item, "lastSeen", OptTime(s.last_seen));
   if (s.zone_id) {
     item["GSI1PK"] = AttributeValue::S(Cat({kZonePrefix, *s.zone_id}));
     item["GSI1SK"] = AttributeValue::S(Cat({kSensorPrefix, s.sensor_id}));

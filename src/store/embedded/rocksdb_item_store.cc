@@ -47,7 +47,10 @@ Result<PendingWrite> Prepare(const Item& item) {
   auto key = KeyOf(item);
   if (!key) return Status::InvalidArgument("the item has no PK or SK string");
   VDPARK_RETURN_IF_ERROR(CheckKey(key->pk, key->sk));
-  VDPARK_RETURN_IF_ERROR(CheckIndexAttributes(item).WithContext(Describe(key->pk, key->sk)));
+  // The item's description only when the check fails: every write passes here.
+  if (Status s = CheckIndexAttributes(item); !s.ok()) {
+    return s.WithContext(Describe(key->pk, key->sk));
+  }
   if (NestedTooDeep(item)) {
     return Status::InvalidArgument("nested over 32 levels: " + Describe(key->pk, key->sk));
   }
@@ -333,7 +336,7 @@ Result<SharedRecordRead> RocksDbItemStore::GetWithSlot(const ItemKey& key) {
     const uint64_t epoch = cache_->Epoch();
     rocksdb::PinnableSlice read;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), families_[0], stored_key, &read);
-    if (!s.IsNotFound()) VDPARK_RETURN_IF_ERROR(FromRocks(s, "get " + Describe(key.pk, key.sk)));
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "get " + Describe(key.pk, key.sk));
     hit.value =
         cache_->Fill(stored_key, s.IsNotFound() ? std::nullopt : std::optional(View(read)), epoch);
   }
@@ -379,8 +382,9 @@ Status RocksDbItemStore::BatchWrite(std::span<const WriteRequest> writes) {
                                    "write " + std::to_string(i));
       pending.push_back(std::move(write));
     } else {
-      VDPARK_RETURN_IF_ERROR(
-          CheckKey(w.key.pk, w.key.sk).WithContext("write " + std::to_string(i)));
+      if (Status s = CheckKey(w.key.pk, w.key.sk); !s.ok()) {
+        return s.WithContext("write " + std::to_string(i));
+      }
       pending.push_back({EncodeTableKey(w.key.pk, w.key.sk), std::nullopt, {}});
     }
     const PendingWrite& p = pending.back();  // `pending` never reallocates: the views hold
