@@ -450,15 +450,7 @@ TEST(MqttClient, KilledInsideTheHandlerGetsTheMessageAgain) {
   MqttOptions b = Broker(url);
   const std::string topic = UniqueMqttName("kill") + "/z1/9/status";
   const std::string id = UniqueMqttName("sub");
-  {
-    Deliveries ignored;
-    auto sub = Subscribe(b, Subscription(topic, id), ignored.Recorder());
-    ASSERT_NE(sub, nullptr);
-    ASSERT_TRUE(sub->Stop().ok());
-  }
-  auto pub = Publisher(b);
-  ASSERT_NE(pub, nullptr);
-  PublishRange(*pub, topic, "m-", 0, 5);
+  ASSERT_NO_FATAL_FAILURE(LeaveSessionWithBacklog(b, topic, id, 5));
 
   int status = RunChild("die|" + url + "|" + id + "|" + topic);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
