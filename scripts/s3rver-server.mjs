@@ -30,7 +30,9 @@ const account = require('s3rver/lib/models/account');
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
 
 // Writes `content` (a Buffer or a stream) to `file`; resolves with its size and MD5 once the file
-// is closed.
+// is closed. As S3 does, a PUT cut short leaves nothing: the body goes to a file beside `file`
+// that takes its name only once whole (s3rver wrote `file` itself, and a client killed mid-PUT
+// left an empty or partial object that later reads were served).
 async function writeFile(content, file) {
   const md5 = crypto.createHash('md5');
   let size = 0;
@@ -42,7 +44,14 @@ async function writeFile(content, file) {
     },
   });
   const source = Buffer.isBuffer(content) ? [content] : content;
-  await pipeline(source, counted, fs.createWriteStream(file));
+  const partial = `${file}.${process.pid}.${crypto.randomUUID()}.partial`;
+  try {
+    await pipeline(source, counted, fs.createWriteStream(partial));
+    await fs.promises.rename(partial, file);
+  } catch (err) {
+    await fs.promises.rm(partial, { force: true });
+    throw err;
+  }
   return { size, md5: md5.digest('hex') };
 }
 

@@ -18,7 +18,10 @@ using testing::TempDir;
 using testing::WaitUntil;
 
 // http://HOST:PORT of a serve started with --listen 127.0.0.1:0, from its log.
-std::string ApiUrl(const ServeProcess& serve) {
+std::string ApiUrl(ServeProcess& serve) {
+  // serve says "serving: " once ingest is subscribed, and "dashboard: " once its listener is up,
+  // which may come a moment later.
+  if (!serve.WaitFor("dashboard: ")) return "";
   const std::string log = serve.log();
   const size_t at = log.find("dashboard: ");
   if (at == std::string::npos) return "";
@@ -82,6 +85,7 @@ TEST(ServeAlertsTest, ALowBatteryIsOneAlertThatOutlivesARestartAndClearsWhenItRe
   ServeProcess serve(tmp, args, "serve-2.log");
   ASSERT_TRUE(serve.WaitServing()) << serve.log();
   const std::string url = ApiUrl(serve);
+  ASSERT_FALSE(url.empty()) << serve.log();
   boost::json::value open = Alerts(url, "open");
   ASSERT_TRUE(open.is_array()) << serve.log();
   EXPECT_EQ(open.as_array().size(), 1u) << "kept in the store";
