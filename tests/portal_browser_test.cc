@@ -265,11 +265,9 @@ TEST(PortalBrowserTest, MigrationPageShowsTheVerdictChangeWhenVerifyFindsADiffer
 }
 
 // serve --map-tiles URL: the map draws the tiles of its zoom level under the zones, fetched from
-// the template (a tile server of portal.mjs's own), each zone's tile among them.
-// DISABLED until the dashboard's Content-Security-Policy (src/api/http_server.cc, img-src 'self'
-// data:) admits the origin of --map-tiles: Chromium blocks every tile today ("violates the
-// following Content Security Policy directive"), so the map can never show them. It passes with
-// img-src widened to that origin.
+// the template (a tile server of portal.mjs's own), each zone's tile among them. The dashboard's
+// Content-Security-Policy (src/api/http_server.cc) admits the origin of --map-tiles in img-src:
+// without it Chromium blocks every tile.
 TEST(PortalBrowserTest, MapDrawsTheTilesOfMapTilesUnderTheZones) {
   if (!BrowserAvailable()) GTEST_SKIP() << kBrowserMissing;
   TempDir tmp;

@@ -69,13 +69,14 @@ boost::json::object ToJson(const DryRunEstimate::Items& i) {
 }
 
 // A finished load as `vdpark status` finds it (the backfill phase: migrate/migration_records.h).
-MigrationRecord ToRecord(const RecordStore& source, const RecordStore& target,
+MigrationRecord ToRecord(const MigrateArgs& a, const RecordStore& source, const RecordStore& target,
                          const MigrateStats& s) {
   MigrationRecord m;
   m.kind = "migrate";
   m.at = Timestamp::Now();
   m.source = source.DisplayName();
   m.target = target.DisplayName();
+  m.pair = MigrationPairKey(a.source, a.target);
   m.ok = true;
   for (const auto& [name, value] :
        {std::pair{"zones", s.zones}, std::pair{"bays", s.bays}, std::pair{"sensors", s.sensors},
@@ -300,7 +301,7 @@ int RunMigrate(const MigrateArgs& a) {
     return rc;
   }
   RecordResult(RecordDirFor(a.record_dir, a.source, a.target),
-               ToRecord(*stores->source, *stores->target, *stats));
+               ToRecord(a, *stores->source, *stores->target, *stats));
   if (a.json) {
     auto j = ToJson(*stats, a.price_per_million_wru);
     j["rejectsFile"] = rejects.count() ? rejects.path() : "";

@@ -46,12 +46,13 @@ boost::json::object ToJson(const VerifyReport& r) {
 }
 
 // The report as `vdpark status` finds it (migrate/migration_records.h).
-MigrationRecord ToRecord(const VerifyReport& r) {
+MigrationRecord ToRecord(const VerifyArgs& a, const VerifyReport& r) {
   MigrationRecord m;
   m.kind = "verify";
   m.at = Timestamp::Now();
   m.source = r.source_name;
   m.target = r.target_name;
+  m.pair = MigrationPairKey(a.source, a.target);
   m.ok = r.ok();
   m.differences = r.total_differences;
   for (const auto& d : r.differences) {
@@ -161,7 +162,7 @@ int RunVerify(const VerifyArgs& a) {
     return kExitFailed;
   }
   const VerifyReport& r = *report;
-  RecordResult(RecordDirFor(a.record_dir, a.source, a.target), ToRecord(r));
+  RecordResult(RecordDirFor(a.record_dir, a.source, a.target), ToRecord(a, r));
   int code = r.ok() ? kExitOk : kExitDifferences;
   if (a.json) {
     PrintJson(ToJson(r));

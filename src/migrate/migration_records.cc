@@ -29,6 +29,7 @@ json::object ToJson(const MigrationRecord& r) {
   o["at"] = r.at.ToIso();
   o["source"] = r.source;
   o["target"] = r.target;
+  if (!r.pair.empty()) o["pair"] = r.pair;
   o["ok"] = r.ok;
   o["differences"] = r.differences;
   o["firstDifferences"] = std::move(listed);
@@ -76,6 +77,9 @@ Result<MigrationRecord> FromJson(const json::object& o) {
   r.at = *parsed;
   VDPARK_ASSIGN_OR_RETURN(r.source, StringField(o, "source"));
   VDPARK_ASSIGN_OR_RETURN(r.target, StringField(o, "target"));
+  if (o.contains("pair")) {
+    VDPARK_ASSIGN_OR_RETURN(r.pair, StringField(o, "pair"));
+  }
   VDPARK_ASSIGN_OR_RETURN(auto ok, Member(o, "ok"));
   if (!ok->is_bool()) return Bad("ok", "is not true or false");
   r.ok = ok->get_bool();
@@ -109,8 +113,12 @@ std::optional<double> MigrationRecord::Count(std::string_view name) const {
   return std::nullopt;
 }
 
+std::string MigrationPairKey(std::string_view source_url, std::string_view target_url) {
+  return MigrateCheckpointKey(source_url, target_url, "");
+}
+
 std::string MigrationStateDir(std::string_view source_url, std::string_view target_url) {
-  return (fs::current_path() / ".vdpark-status" / MigrateCheckpointKey(source_url, target_url, ""))
+  return (fs::current_path() / ".vdpark-status" / MigrationPairKey(source_url, target_url))
       .string();
 }
 

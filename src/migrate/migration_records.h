@@ -29,8 +29,12 @@ struct MigrationRecord {
   std::string kind;            // "migrate", "verify", "verify-api" or "probe"
   Timestamp at;                // when the command finished
   std::string source, target;  // display names: the stores, the old and new APIs, the broker
-  bool ok = false;             // no difference found (probe: every target showed the change)
-  uint64_t differences = 0;    // all of them (probe: the targets that did not show the change)
+  // migrate and verify: MigrationPairKey of the URLs compared, so that `vdpark status` tells a
+  // result of this migration's stores from one of others recorded into its folder (--record-dir);
+  // "" for the other kinds and for records written before it was kept.
+  std::string pair;
+  bool ok = false;           // no difference found (probe: every target showed the change)
+  uint64_t differences = 0;  // all of them (probe: the targets that did not show the change)
   std::vector<std::string> first_differences;  // at most kRecordedDifferences, as text
   // The command's figures by name, in the order it gives them ("events.source", "eventsWritten").
   std::vector<std::pair<std::string, double>> counts;
@@ -40,7 +44,10 @@ struct MigrationRecord {
   std::optional<double> Count(std::string_view name) const;
 };
 
-// `<cwd>/.vdpark-status/<MigrateCheckpointKey(source_url, target_url, "")>`.
+// MigrateCheckpointKey(source_url, target_url, ""): the key of one source/target pair as typed.
+std::string MigrationPairKey(std::string_view source_url, std::string_view target_url);
+
+// `<cwd>/.vdpark-status/<MigrationPairKey(source_url, target_url)>`.
 std::string MigrationStateDir(std::string_view source_url, std::string_view target_url);
 
 // `dir/<kind>.json`.

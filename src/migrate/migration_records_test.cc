@@ -21,6 +21,7 @@ MigrationRecord Sample() {
   r.at = *Timestamp::Parse("2026-12-01T10:00:00.123456Z");
   r.source = "csv:export";
   r.target = "dynamodb://T?endpoint=http://127.0.0.1:8000";
+  r.pair = MigrationPairKey("csv:export", "dynamodb://T?endpoint=http://127.0.0.1:8000");
   r.ok = false;
   r.differences = 4;
   r.first_differences = {"different event zone-001#3#2026-11-01: revenue 8.00 vs 9.00"};
@@ -49,6 +50,8 @@ TEST(MigrationRecordsTest, SavesAndLoadsBackEachKindInItsOwnFile) {
   EXPECT_EQ(r.at, v.at);
   EXPECT_EQ(r.source, v.source);
   EXPECT_EQ(r.target, v.target);
+  EXPECT_EQ(r.pair, v.pair);
+  EXPECT_FALSE(r.pair.empty());
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.differences, 4u);
   EXPECT_EQ(r.first_differences, v.first_differences);
@@ -59,6 +62,16 @@ TEST(MigrationRecordsTest, SavesAndLoadsBackEachKindInItsOwnFile) {
   auto migrate = LoadMigrationRecord(dir, "migrate");
   ASSERT_TRUE(migrate.ok() && migrate->has_value());
   EXPECT_TRUE((*migrate)->ok);
+
+  // A record without a pair (a probe's, or one written before the pair was kept) loads with none.
+  MigrationRecord probe = Sample();
+  probe.kind = "probe";
+  probe.pair.clear();
+  ASSERT_TRUE(SaveMigrationRecord(dir, probe).ok());
+  EXPECT_EQ(ReadFile(MigrationRecordPath(dir, "probe")).find("\"pair\""), std::string::npos);
+  auto no_pair = LoadMigrationRecord(dir, "probe");
+  ASSERT_TRUE(no_pair.ok() && no_pair->has_value()) << no_pair.status().ToString();
+  EXPECT_TRUE((*no_pair)->pair.empty());
 
   // Saving again replaces the record whole.
   v.ok = true;

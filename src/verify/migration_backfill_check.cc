@@ -63,6 +63,10 @@ Result<MigrationPhase> CheckBackfill(const MigrationStatusOptions& o,
   p.state = PhaseState::kDone;
   p.detail = done + (held.empty() ? "" : "; now " + held);
   p.checks.push_back({"load finished", true, done, ""});
+  if (auto other = OtherStoresCheck(o, m, "the last load copied")) {
+    p.state = PhaseState::kUnknown;
+    p.checks.push_back(*other);
+  }
   return p;
 }
 

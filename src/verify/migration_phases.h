@@ -38,4 +38,12 @@ MigrationPhase CheckApiCompare(const MigrationStatusOptions& options,
 StatusCheck AgeCheck(const MigrationStatusOptions& options, const MigrationRecord& record,
                      const std::string& what);
 
+// nullopt when `record` (a migrate's or a verify's) compared this migration's source and target,
+// or does not say (MigrationRecord::pair empty: written before it was kept); else the failed
+// check naming the stores it compared, its reason "`what` A -> B, not ..." (`what`: "the last
+// verify compared"). A result is
+// found in the migration's folder by default, but --record-dir can put another pair's there.
+std::optional<StatusCheck> OtherStoresCheck(const MigrationStatusOptions& options,
+                                            const MigrationRecord& record, const std::string& what);
+
 }  // namespace vdpark

@@ -33,6 +33,15 @@ StatusCheck AgeCheck(const MigrationStatusOptions& o, const MigrationRecord& r,
           AgeText(age) + " old (" + r.at.ToIso() + ")", what + " is " + AgeText(age) + " old"};
 }
 
+std::optional<StatusCheck> OtherStoresCheck(const MigrationStatusOptions& o,
+                                            const MigrationRecord& r, const std::string& what) {
+  // `what` says what the record did: "the last verify compared", "the last load copied".
+  if (r.pair.empty() || r.pair == MigrationPairKey(o.source_url, o.target_url)) return std::nullopt;
+  const std::string compared = r.source + " -> " + r.target;
+  return StatusCheck{"of this migration's stores", false, compared,
+                     what + " " + compared + ", not this migration's source and target"};
+}
+
 MigrationPhase CheckVerify(const MigrationStatusOptions& o,
                            const std::optional<MigrationRecord>& last_verify,
                            const std::optional<MigrationRecord>& last_migrate) {
@@ -53,6 +62,7 @@ MigrationPhase CheckVerify(const MigrationStatusOptions& o,
                               : "verified before the load of " + last_migrate->at.ToIso(),
                         "verify predates the end of the backfill"});
   }
+  if (auto other = OtherStoresCheck(o, v, "the last verify compared")) p.checks.push_back(*other);
   if (auto sampled = v.Count("sampled"); sampled && *sampled > 0) {
     p.detail = "events sampled, ";
   }

@@ -135,6 +135,42 @@ TEST(MigrationStatusTest, VerifyItsDifferencesItsAgeAndTheBackfillsEnd) {
   EXPECT_EQ(Reasons(p), std::vector<std::string>{"verify predates the end of the backfill"});
 }
 
+// A verify or load recorded into the migration's folder (--record-dir) that compared other stores
+// says nothing of this migration: a clean verify of a copy must not make the verdict ready.
+TEST(MigrationStatusTest, AResultOfOtherStoresDoesNotCountForThisMigration) {
+  const MigrationStatusOptions o = Options();
+  MigrationRecord verify = Recorded("verify", std::chrono::minutes(5), 0);
+  verify.source = "csv:export";
+  verify.target = "csv:copy";
+  verify.pair = MigrationPairKey("csv:export", "csv:copy");
+  MigrationPhase p = CheckVerify(o, verify, std::nullopt);
+  EXPECT_EQ(p.state, PhaseState::kUnknown) << p.detail;
+  EXPECT_EQ(Reasons(p),
+            std::vector<std::string>{"the last verify compared csv:export -> csv:copy, not this "
+                                     "migration's source and target"});
+
+  verify.pair = MigrationPairKey(o.source_url, o.target_url);  // this migration's own
+  p = CheckVerify(o, verify, std::nullopt);
+  EXPECT_EQ(p.state, PhaseState::kDone) << p.detail;
+  EXPECT_TRUE(Reasons(p).empty());
+  verify.pair.clear();  // a record from before the pair was kept: taken as found
+  EXPECT_EQ(CheckVerify(o, verify, std::nullopt).state, PhaseState::kDone);
+
+  MigrationRecord load = Recorded("migrate", std::chrono::minutes(9), 0);
+  load.source = "csv:other";
+  load.target = "embedded:store";
+  load.pair = MigrationPairKey("csv:other", "embedded:store");
+  testing::TempDir tmp;
+  MigrationStatusOptions in_tmp = o;
+  in_tmp.checkpoint = tmp / "no-checkpoint.json";
+  auto backfill = CheckBackfill(in_tmp, load, std::nullopt);
+  ASSERT_TRUE(backfill.ok()) << backfill.status().ToString();
+  EXPECT_EQ(backfill->state, PhaseState::kUnknown) << backfill->detail;
+  EXPECT_EQ(Reasons(*backfill),
+            std::vector<std::string>{"the last load copied csv:other -> embedded:store, not "
+                                     "this migration's source and target"});
+}
+
 TEST(MigrationStatusTest, ApiComparisonAndProbeStandInTheWayOnlyWhenTheyFoundSomething) {
   MigrationStatusOptions o = Options();
   MigrationPhase p = CheckApiCompare(o, std::nullopt, std::nullopt);
