@@ -475,6 +475,38 @@ TEST_P(StoreContract, TransactWriteIsAllOrNothing) {
   EXPECT_TRUE(Fetch("T", "e") == MakeItem("T", "e", {{"v", AV::S("new")}}));
 }
 
+// TransactWriteTaking (the live path's write) writes what TransactWrite writes. When it fails the
+// items are as given, so that the caller can try them again; after a write the store may have
+// taken them (embedded moves an item it keeps in its cache), and what reads back, from the cache
+// or not, is the item written.
+TEST_P(StoreContract, TransactWriteTakingLeavesTheItemsOnAFailureAndWritesThemWhole) {
+  if (!caps().supports_transactions) GTEST_SKIP() << "the server has no TransactWriteItems";
+  const Item bay =
+      MakeItem("K", "bay",
+               {{"status", AV::S("occupied")}, {"GSI1PK", AV::S("G")}, {"GSI1SK", AV::S("bay")}});
+  const Item sensor = MakeItem("K", "sensor", {{"battery", Num(87)}});
+  ASSERT_OK(store().Put(MakeItem("K", "bay", {{"status", AV::S("vacant")}})));
+  ASSERT_OK(store().Put(MakeItem("K", "sensor")));
+  ASSERT_TRUE(Fetch("K", "bay") == MakeItem("K", "bay", {{"status", AV::S("vacant")}}));
+  ASSERT_TRUE(Fetch("K", "sensor") == MakeItem("K", "sensor"));  // read: now in any cache
+
+  std::vector<TransactItem> items(2);
+  items[0] = {
+      TransactItem::Kind::kPut, bay, {}, {}, Condition().Add(Op::kEq, "status", AV::S("occupied"))};
+  items[1] = {TransactItem::Kind::kPut, sensor, {}, {}, {}};
+  Status s = store().TransactWriteTaking(items);
+  ASSERT_TRUE(s.IsConditionFailed()) << s.ToString();
+  EXPECT_TRUE(items[0].item == bay);
+  EXPECT_TRUE(items[1].item == sensor);
+  EXPECT_TRUE(Fetch("K", "sensor") == MakeItem("K", "sensor"));
+
+  items[0].condition = Condition().Add(Op::kEq, "status", AV::S("vacant"));  // tried again
+  ASSERT_OK(store().TransactWriteTaking(items));
+  EXPECT_TRUE(Fetch("K", "bay") == bay);
+  EXPECT_TRUE(Fetch("K", "sensor") == sensor);
+  EXPECT_EQ(Sks(Query(IndexName::kGsi1, "G")), std::vector<std::string>{"bay"});
+}
+
 TEST_P(StoreContract, TransactWriteRejectsTooManyItemsAndRepeatedKeys) {
   std::vector<TransactItem> items;
   for (int i = 0; i <= 100; ++i) {

@@ -187,6 +187,11 @@ class ItemStore {
   // At most kMaxTransactItems items, each on a distinct key. kConditionFailed names the index of
   // the first item whose condition failed ("item 2: ...").
   virtual Status TransactWrite(std::span<const TransactItem> items) = 0;
+  // TransactWrite, for a caller that has no use for the items once they are written: on OK the
+  // store may have moved from their `item` (a store that keeps what it writes in memory takes it
+  // rather than copying it); on any error every item is left as given, for the caller to try
+  // again. By default the same as TransactWrite.
+  virtual Status TransactWriteTaking(std::span<TransactItem> items) { return TransactWrite(items); }
 
   // Whether Scan with total_segments == 1 returns items in key order: PK by bytes, then SK by
   // bytes.

@@ -329,9 +329,9 @@ LiveWriteCounts SingleTableStore::GetLiveWriteCounts() const {
           .single = live_single_.load(std::memory_order_relaxed)};
 }
 
-Status SingleTableStore::WriteLivePlan(const LiveWritePlan& plan) {
+Status SingleTableStore::WriteLivePlan(LiveWritePlan& plan) {
   if (plan.writes.size() == 1 || no_transactions_.load()) return WriteOneByOne(plan);
-  Status s = items_->TransactWrite(plan.writes);
+  Status s = items_->TransactWriteTaking(plan.writes);
   if (s.IsNotSupported()) {
     // The server has no transactions (dynalite); nothing was written. Not asked again.
     no_transactions_.store(true);

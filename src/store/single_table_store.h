@@ -184,7 +184,9 @@ class SingleTableStore : public RecordStore,
   // The alert stored under `key`, nullopt when there is none; kCorruption when it is no alert.
   Result<std::optional<Alert>> ReadAlert(const ItemKey& key);
   // A LiveWritePlan's writes in one transaction or one by one (see ApplyLiveChange).
-  Status WriteLivePlan(const LiveWritePlan& plan);
+  // On OK the plan's items may have been taken by the store (ItemStore::TransactWriteTaking); on
+  // an error they are as they were, for a second try.
+  Status WriteLivePlan(LiveWritePlan& plan);
   Status WriteOneByOne(const LiveWritePlan& plan);
   // Sets the zone's occupiedBays to its occupied bays' count; whether it had to change it.
   Result<bool> ReconcileZone(const ItemKey& zone_key);

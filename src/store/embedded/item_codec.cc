@@ -580,7 +580,8 @@ Result<IndexEntries> IndexEntriesOfStored(std::string_view value, std::string_vi
   return attrs.Entries(pk, sk);
 }
 
-Status CheckIndexAttributes(const Item& item) {
+Result<IndexEntries> CheckedIndexEntriesOf(const Item& item, std::string_view pk,
+                                           std::string_view sk) {
   IndexAttrs a = IndexAttrs::Of(item);
   for (const auto* v : {&a.gsi1pk, &a.gsi1sk, &a.gsi2pk, &a.gsi2sk}) {
     if (!*v) continue;
@@ -589,7 +590,7 @@ Status CheckIndexAttributes(const Item& item) {
       return Status::InvalidArgument("an index key attribute contains NUL");
     }
   }
-  return Status::OK();
+  return a.Entries(pk, sk);
 }
 
 }  // namespace vdpark

@@ -106,8 +106,9 @@ IndexEntries IndexEntriesOf(const Item& item, std::string_view pk, std::string_v
 // The same from a stored value, without decoding it whole. kCorruption as DecodeItem.
 Result<IndexEntries> IndexEntriesOfStored(std::string_view value, std::string_view pk,
                                           std::string_view sk);
-// kInvalidArgument when an index key attribute of `item` is an empty S or holds '\0' (DynamoDB
-// refuses the first; the key layout cannot hold the second).
-Status CheckIndexAttributes(const Item& item);
+// IndexEntriesOf, checked: kInvalidArgument when an index key attribute of `item` is an empty S
+// or holds '\0' (DynamoDB refuses the first; the key layout cannot hold the second).
+Result<IndexEntries> CheckedIndexEntriesOf(const Item& item, std::string_view pk,
+                                           std::string_view sk);
 
 }  // namespace vdpark

@@ -191,8 +191,12 @@ TEST(ItemCodecTest, IndexEntriesNeedBothKeyAttributesAsStrings) {
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->gsi1, entries.gsi1);
   EXPECT_FALSE(stored->gsi2.has_value());
-  EXPECT_TRUE(CheckIndexAttributes(item).ok());
-  EXPECT_FALSE(CheckIndexAttributes({{"GSI2PK", AV::S("")}}).ok());
+  auto checked = CheckedIndexEntriesOf(item, "ZONE#1", "METADATA");
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_EQ(checked->gsi1, entries.gsi1);
+  EXPECT_FALSE(checked->gsi2.has_value());
+  EXPECT_FALSE(CheckedIndexEntriesOf({{"GSI2PK", AV::S("")}}, "P", "S").ok());
+  EXPECT_FALSE(CheckedIndexEntriesOf({{"GSI1SK", AV::S("a\0b"s)}}, "P", "S").ok());
 }
 
 TEST(ItemCodecTest, KeysSortAsTheirPartsAndParseBack) {

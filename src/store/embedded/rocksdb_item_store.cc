@@ -42,20 +42,20 @@ Status CheckKey(std::string_view pk, std::string_view sk) {
   return Status::OK();
 }
 
-// Validates `item` and encodes it with its index entries.
-Result<PendingWrite> Prepare(const Item& item) {
+// Validates `item` and encodes it with its index entries; its key into `key_out` when given.
+Result<PendingWrite> Prepare(const Item& item, ItemKey* key_out = nullptr) {
   auto key = KeyOf(item);
   if (!key) return Status::InvalidArgument("the item has no PK or SK string");
   VDPARK_RETURN_IF_ERROR(CheckKey(key->pk, key->sk));
+  auto index = CheckedIndexEntriesOf(item, key->pk, key->sk);
   // The item's description only when the check fails: every write passes here.
-  if (Status s = CheckIndexAttributes(item); !s.ok()) {
-    return s.WithContext(Describe(key->pk, key->sk));
-  }
+  if (!index.ok()) return index.status().WithContext(Describe(key->pk, key->sk));
   if (NestedTooDeep(item)) {
     return Status::InvalidArgument("nested over 32 levels: " + Describe(key->pk, key->sk));
   }
-  return PendingWrite{EncodeTableKey(key->pk, key->sk), EncodeItem(item),
-                      IndexEntriesOf(item, key->pk, key->sk)};
+  PendingWrite write{EncodeTableKey(key->pk, key->sk), EncodeItem(item), std::move(*index)};
+  if (key_out != nullptr) *key_out = std::move(*key);
+  return write;
 }
 
 Status CheckUpdate(const Update& update) {
@@ -429,7 +429,13 @@ Status RocksDbItemStore::TransactWrite(std::span<const TransactItem> items) {
   return Apply(items, true).status();
 }
 
-Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool numbered) {
+Status RocksDbItemStore::TransactWriteTaking(std::span<TransactItem> items) {
+  if (items.size() > kMaxTransactItems) return TransactWrite(items);  // refused there
+  return Apply(items, true, items).status();
+}
+
+Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool numbered,
+                                     std::span<TransactItem> takeable) {
   auto in = [numbered](size_t i, const Status& s) {
     return numbered ? s.WithContext("item " + std::to_string(i)) : s;
   };
@@ -442,10 +448,9 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
     const TransactItem& t = items[i];
     ItemKey key = t.key;
     if (t.kind == TransactItem::Kind::kPut) {
-      auto write = Prepare(t.item);
+      auto write = Prepare(t.item, &key);
       if (!write.ok()) return in(i, write.status());
       puts[i] = std::move(*write);
-      key = *KeyOf(t.item);
     }
     VDPARK_RETURN_IF_ERROR(in(i, CheckKey(key.pk, key.sk)));
     if (t.kind == TransactItem::Kind::kUpdate) VDPARK_RETURN_IF_ERROR(in(i, CheckUpdate(t.update)));
@@ -496,19 +501,25 @@ Result<Item> RocksDbItemStore::Apply(std::span<const TransactItem> items, bool n
   }
   // The batch's writes to the base items, as Stage made them: a put of every value, a delete of
   // every key found. The items put come as the caller gave them, and the updated ones as made
-  // here: what the cache holds of them needs no decoding.
+  // here: what the cache holds of them needs no decoding. The values and index entries made here
+  // are not needed after the commit: the cache takes them, and the items put when the caller
+  // lets it.
   std::vector<StoredValueCache::Write> written;
   written.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     if (!puts[i] || (!puts[i]->value && !old[i].found)) continue;
-    const PendingWrite& p = *puts[i];
+    PendingWrite& p = *puts[i];
     StoredValueCache::Write& w = written.emplace_back();
     w.key = p.key;
     if (!p.value) continue;
-    w.value = *p.value;
+    w.value = &*p.value;
     w.index = &p.index;
     if (items[i].kind == TransactItem::Kind::kPut) {
-      w.item = &items[i].item;
+      if (takeable.empty()) {
+        w.item = &items[i].item;
+      } else {
+        w.item_to_take = &takeable[i].item;
+      }
       w.record = items[i].record;
     } else {
       w.item = &*updated[i];

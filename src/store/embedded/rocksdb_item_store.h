@@ -114,6 +114,7 @@ class RocksDbItemStore : public ItemStore, public SharedItemReads {
   Result<std::optional<uint64_t>> CountBySortKeyPrefix(std::string_view sk_prefix) override;
   Status BatchWrite(std::span<const WriteRequest> writes) override;
   Status TransactWrite(std::span<const TransactItem> items) override;
+  Status TransactWriteTaking(std::span<TransactItem> items) override;
   bool ScanInKeyOrder() const override { return true; }
 
   // Makes every write so far durable: memtables of all column families flushed to table files
@@ -147,7 +148,10 @@ class RocksDbItemStore : public ItemStore, public SharedItemReads {
 
   // Checks every item's key and condition, then commits all its writes in one batch; item i's
   // errors are prefixed "item i: " when `numbered`. Returns the last kUpdate's item afterwards.
-  Result<Item> Apply(std::span<const TransactItem> items, bool numbered);
+  // `takeable`: the same items as `items`, whose puts' items the cache may move from once the
+  // batch is committed (TransactWriteTaking); empty: they are copied.
+  Result<Item> Apply(std::span<const TransactItem> items, bool numbered,
+                     std::span<TransactItem> takeable = {});
   int64_t Now() const;
   rocksdb::ColumnFamilyHandle* Family(IndexName index) const;
   // What is stored under each base key: its index entries, and the live item when `decode`.

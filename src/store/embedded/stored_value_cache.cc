@@ -69,20 +69,11 @@ std::shared_ptr<const CachedValue> StoredValueCache::Fill(std::string_view key,
   return entry;
 }
 
-void StoredValueCache::Set(std::string_view key, std::optional<std::string_view> value,
-                           const Write* write) {
+void StoredValueCache::Set(std::string_view key, std::optional<std::string_view> value) {
   auto it = map_.find(key);
   if (it == map_.end()) return;  // only what was read is kept: a load's writes pass by
   bytes_ -= Cost(key, it->second);
-  if (!value) {
-    it->second = nullptr;
-  } else if (write != nullptr && write->item != nullptr) {
-    it->second = std::make_shared<const CachedValue>(
-        std::string(*value), *write->item, write->record,
-        write->index ? std::optional<IndexEntries>(*write->index) : std::nullopt);
-  } else {
-    it->second = std::make_shared<const CachedValue>(std::string(*value));
-  }
+  it->second = value ? std::make_shared<const CachedValue>(std::string(*value)) : nullptr;
   bytes_ += Cost(key, it->second);
 }
 
@@ -94,10 +85,10 @@ void StoredValueCache::Written(const rocksdb::WriteBatch& batch, uint32_t family
   const bool followed = ReplayWrites(
       batch,
       [&](uint32_t cf, std::string_view key, std::string_view value) {
-        if (cf == family_id) Set(key, value, nullptr);
+        if (cf == family_id) Set(key, value);
       },
       [&](uint32_t cf, std::string_view key) {
-        if (cf == family_id) Set(key, std::nullopt, nullptr);
+        if (cf == family_id) Set(key, std::nullopt);
       });
   if (!followed || bytes_ > max_bytes_) ClearLocked();
 }
@@ -106,7 +97,29 @@ void StoredValueCache::Written(std::span<const Write> writes) {
   std::lock_guard lock(mu_);
   ++epoch_;
   if (map_.empty()) return;
-  for (const Write& w : writes) Set(w.key, w.value, &w);
+  for (const Write& w : writes) {
+    auto it = map_.find(w.key);
+    if (it == map_.end()) continue;  // only what was read is kept: a load's writes pass by
+    bytes_ -= Cost(w.key, it->second);
+    if (w.value == nullptr) {
+      it->second = nullptr;
+    } else if (w.item != nullptr || w.item_to_take != nullptr) {
+      // Not a conditional expression: its result would be a const Item, copied again.
+      Item item;
+      if (w.item_to_take != nullptr) {
+        item = std::move(*w.item_to_take);
+      } else {
+        item = *w.item;
+      }
+      std::optional<IndexEntries> index;
+      if (w.index != nullptr) index = std::move(*w.index);
+      it->second = std::make_shared<const CachedValue>(std::move(*w.value), std::move(item),
+                                                       w.record, std::move(index));
+    } else {
+      it->second = std::make_shared<const CachedValue>(std::move(*w.value));
+    }
+    bytes_ += Cost(w.key, it->second);
+  }
   if (bytes_ > max_bytes_) ClearLocked();
 }
 

@@ -105,13 +105,16 @@ class StoredValueCache {
 
   // One write of a committed batch to the base items, as its writer had it.
   struct Write {
-    std::string_view key;                   // the stored key
-    std::optional<std::string_view> value;  // the stored value; nullopt: deleted
+    std::string_view key;  // the stored key
+    // The stored value; null: deleted. The cache takes it (moves from it) when it keeps the key.
+    std::string* value = nullptr;
     // Kept with the value as they are rather than made again from it on a later read, when
-    // given: `value` decoded, the record made of it, its index entries.
+    // given: `value` decoded (`item` copied, or `item_to_take` moved from), the record made of
+    // it, its index entries (moved from).
     const Item* item = nullptr;
+    Item* item_to_take = nullptr;
     std::shared_ptr<const KeptRecord> record = nullptr;
-    const IndexEntries* index = nullptr;
+    IndexEntries* index = nullptr;
   };
   // After a batch was committed whose writes to the base items are exactly `writes` (no key
   // twice), without reading the batch again. Every call starts a new epoch.
@@ -133,8 +136,8 @@ class StoredValueCache {
   static size_t Cost(std::string_view key, const Entry& value) {
     return key.size() + (value ? 2 * value->value().size() : 0) + 96;
   }
-  void Set(std::string_view key, std::optional<std::string_view> value,
-           const Write* write);  // mu_ held
+  // A batch's write replayed (no decoded item at hand). mu_ held.
+  void Set(std::string_view key, std::optional<std::string_view> value);
   void ClearLocked();
 
   mutable std::mutex mu_;

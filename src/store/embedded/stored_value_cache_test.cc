@@ -123,8 +123,8 @@ TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
   StoredValueCache cache(1 << 20);
   const Item item = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
   cache.Fill("a", Stored("a", "1"), cache.Epoch());
-  const std::string value = EncodeItem(item);
-  const StoredValueCache::Write written[] = {{"a", value, &item}};
+  std::string value = EncodeItem(item);
+  const StoredValueCache::Write written[] = {{"a", &value, &item}};
   cache.Written(written);
   auto hit = cache.Lookup("a");
   ASSERT_TRUE(hit.known && hit.value);
@@ -132,6 +132,29 @@ TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
   auto got = hit.value->shared_item();
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(**got, item);
+  EXPECT_EQ(item.size(), 3u) << "a const item is copied";
+}
+
+// An item handed over to be taken (TransactWriteTaking) is moved into the entry, not copied; one
+// whose key the cache does not keep is left as it was.
+TEST(StoredValueCacheTest, TakesTheItemAWriterLetsItTake) {
+  StoredValueCache cache(1 << 20);
+  const Item original = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
+  cache.Fill("a", Stored("a", "1"), cache.Epoch());
+  Item taken = original, passed = original;
+  std::string value = EncodeItem(original), other = EncodeItem(original);
+  const StoredValueCache::Write written[] = {{"a", &value, nullptr, &taken},
+                                             {"never-read", &other, nullptr, &passed}};
+  cache.Written(written);
+  auto hit = cache.Lookup("a");
+  ASSERT_TRUE(hit.known && hit.value);
+  EXPECT_EQ(hit.value->value(), EncodeItem(original));
+  auto got = hit.value->shared_item();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(**got, original);
+  EXPECT_TRUE(taken.empty()) << "moved into the entry";
+  EXPECT_EQ(passed, original) << "a key the cache does not keep takes nothing";
+  EXPECT_EQ(other, EncodeItem(original));
 }
 
 TEST(StoredValueCacheTest, WritesHandedOverReplaceTheEntriesOfTheirKeysOnly) {
@@ -142,16 +165,16 @@ TEST(StoredValueCacheTest, WritesHandedOverReplaceTheEntriesOfTheirKeysOnly) {
   const uint64_t before = cache.Epoch();
   const Item item =
       MakeItem("P", "a", {{"GSI1PK", AttributeValue::S("G")}, {"GSI1SK", AttributeValue::S("H")}});
-  const std::string value = EncodeItem(item);
-  const IndexEntries index = IndexEntriesOf(item, "P", "a");
-  const std::string d = Stored("d", "1");
+  std::string value = EncodeItem(item);
+  IndexEntries index = IndexEntriesOf(item, "P", "a");
+  std::string d = Stored("d", "1");
   const StoredValueCache::Write written[] = {
-      {"a", value, &item, nullptr, &index}, {"b", std::nullopt}, {"d", d}};
+      {"a", &value, &item, nullptr, nullptr, &index}, {"b", nullptr}, {"d", &d}};
   cache.Written(written);
   EXPECT_NE(cache.Epoch(), before);
-  EXPECT_EQ(Look(cache, "a"), value);
+  EXPECT_EQ(Look(cache, "a"), EncodeItem(item));
   ASSERT_NE(cache.Lookup("a").value->index(), nullptr);
-  EXPECT_EQ(cache.Lookup("a").value->index()->gsi1, index.gsi1);
+  EXPECT_EQ(cache.Lookup("a").value->index()->gsi1, IndexEntriesOf(item, "P", "a").gsi1);
   auto got = cache.Lookup("a").value->shared_item();
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(**got, item);
@@ -175,9 +198,9 @@ TEST(StoredValueCacheTest, ARecordAWriterHandedOverIsInTheSlotOfTheVersionWritte
   EXPECT_EQ(*again.value->record_slot()->Get<std::string>(), "made of version 1");
 
   // A write replaces the version, and with it the slot: the writer's record, or nothing.
-  const std::string value = EncodeItem(item);
+  std::string value = EncodeItem(item);
   const StoredValueCache::Write written[] = {
-      {"a", value, &item, KeepRecord(std::string("written as version 2"))}};
+      {"a", &value, &item, nullptr, KeepRecord(std::string("written as version 2"))}};
   cache.Written(written);
   auto hit = cache.Lookup("a");
   ASSERT_TRUE(hit.known && hit.value);
