@@ -76,12 +76,9 @@ Result<LiveWritePlan> PlanLiveChange(const LiveChange& change, const SingleTable
 
 Condition BayUnchangedCondition(const Bay& before, const SingleTableMapper& mapper) {
   // The values as the mapper writes them, so that a bay this store wrote matches at the first try.
-  Item as_written = mapper.BayStateAttributes(before);
   Condition condition = Condition::Exists(std::string(kPkAttr));
   for (std::string_view name : kLiveBayAttributes) {
-    auto value = as_written.find(name);  // moved out: built for this condition only
-    condition.Add(ConditionClause::Op::kEq, std::string(name),
-                  value != as_written.end() ? std::move(value->second) : AttributeValue::Null());
+    condition.Add(ConditionClause::Op::kEq, std::string(name), mapper.BayStateValue(before, name));
   }
   return condition;
 }

@@ -28,9 +28,10 @@ std::string Cat(std::initializer_list<std::string_view> parts) {
 
 // Moves one attribute into `item` (an attribute already there stays). Item{{...}} and
 // insert({...}) take an initializer_list, whose elements are const: each name and value would be
-// copied once more, and a bay's and a sensor's items are built on every live write.
+// copied once more, and a bay's and a sensor's items are built on every live write. Hinted at the
+// end: set in name order (as ToItem of a bay and a sensor do), each insert is a single comparison.
 void Set(Item& item, std::string_view name, AttributeValue value) {
-  item.try_emplace(std::string(name), std::move(value));
+  item.emplace_hint(item.end(), std::string(name), std::move(value));
 }
 
 AttributeValue OptS(const std::optional<std::string>& v) {
@@ -216,51 +217,64 @@ Item SingleTableMapper::ToItem(const Zone& z) const {
   return item;
 }
 
+AttributeValue SingleTableMapper::BayStateValue(const Bay& b, std::string_view name) const {
+  if (name == "status") return AttributeValue::S(std::string(ToString(b.status)));
+  if (name == "lastChange") return OptTime(b.last_change);
+  if (name == "lastHeartbeat") return OptTime(b.last_heartbeat);
+  if (name == "occupiedSince") return OptTime(b.occupied_since);
+  return AttributeValue::Null();
+}
+
 Item SingleTableMapper::BayStateAttributes(const Bay& b) const {
   Item item;
-  Set(item, "status", AttributeValue::S(std::string(ToString(b.status))));
-  Set(item, "lastChange", OptTime(b.last_change));
-  Set(item, "occupiedSince", OptTime(b.occupied_since));
-  Set(item, "lastHeartbeat", OptTime(b.last_heartbeat));
+  for (std::string_view name : {"lastChange", "lastHeartbeat", "occupiedSince", "status"}) {
+    Set(item, name, BayStateValue(b, name));
+  }
   return item;
 }
 
+// The bay's and the sensor's items are built on every live write: their attributes are set in
+// name order (upper case first), so that each Set appends.
 Item SingleTableMapper::ToItem(const Bay& b) const {
   ItemKey key = BayKey(b.zone_id, b.bay_number);
-  Item item = BayStateAttributes(b);
+  Item item;
+  if (b.sensor_id) {
+    Set(item, "GSI2PK", AttributeValue::S(Cat({kSensorPrefix, *b.sensor_id})));
+    Set(item, "GSI2SK", AttributeValue::S("BAY"));
+  }
   Set(item, "PK", AttributeValue::S(std::move(key.pk)));
   Set(item, "SK", AttributeValue::S(std::move(key.sk)));
-  Set(item, "zoneId", AttributeValue::S(b.zone_id));
   Set(item, "bayNumber", AttributeValue::S(b.bay_number));
-  Set(item, "sensorId", OptS(b.sensor_id));
   Set(item, "bayType", OptS(b.bay_type));
+  Set(item, "lastChange", BayStateValue(b, "lastChange"));
+  Set(item, "lastHeartbeat", BayStateValue(b, "lastHeartbeat"));
   Set(item, "location", OptPoint(b.location));
-  if (b.sensor_id) {
-    item["GSI2PK"] = AttributeValue::S(Cat({kSensorPrefix, *b.sensor_id}));
-    item["GSI2SK"] = AttributeValue::S("BAY");
-  }
+  Set(item, "occupiedSince", BayStateValue(b, "occupiedSince"));
+  Set(item, "sensorId", OptS(b.sensor_id));
+  Set(item, "status", BayStateValue(b, "status"));
+  Set(item, "zoneId", AttributeValue::S(b.zone_id));
   return item;
 }
 
 Item SingleTableMapper::ToItem(const Sensor& s) const {
   ItemKey key = SensorKey(s.sensor_id);
   Item item;
+  if (s.zone_id) {
+    Set(item, "GSI1PK", AttributeValue::S(Cat({kZonePrefix, *s.zone_id})));
+    Set(item, "GSI1SK", AttributeValue::S(Cat({kSensorPrefix, s.sensor_id})));
+  }
   Set(item, "PK", AttributeValue::S(std::move(key.pk)));
   Set(item, "SK", AttributeValue::S(std::move(key.sk)));
-  Set(item, "sensorId", AttributeValue::S(s.sensor_id));
-  Set(item, "model", OptS(s.model));
+  Set(item, "bayNumber", OptS(s.bay_number));
   Set(item, "firmwareVersion", OptS(s.firmware_version));
   Set(item, "installDate", OptTime(s.install_date));
-  Set(item, "zoneId", OptS(s.zone_id));
-  Set(item, "bayNumber", OptS(s.bay_number));
-  Set(item, "status", OptS(s.status));
   Set(item, "lastBattery", OptN(s.last_battery));
-  Set(item, "lastSignal", OptN(s.last_signal));
   Set(item, "lastSeen", OptTime(s.last_seen));
-  if (s.zone_id) {
-    item["GSI1PK"] = AttributeValue::S(Cat({kZonePrefix, *s.zone_id}));
-    item["GSI1SK"] = AttributeValue::S(Cat({kSensorPrefix, s.sensor_id}));
-  }
+  Set(item, "lastSignal", OptN(s.last_signal));
+  Set(item, "model", OptS(s.model));
+  Set(item, "sensorId", AttributeValue::S(s.sensor_id));
+  Set(item, "status", OptS(s.status));
+  Set(item, "zoneId", OptS(s.zone_id));
   return item;
 }
 

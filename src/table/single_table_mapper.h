@@ -38,6 +38,8 @@ class SingleTableMapper {
   // Of ToItem(bay), only the attributes that change with the bay's state: status, lastChange,
   // occupiedSince, lastHeartbeat, spelled the same (what a live change's condition compares).
   Item BayStateAttributes(const Bay& bay) const;
+  // One of those four attributes as ToItem(bay) spells it; NULL for any other name.
+  AttributeValue BayStateValue(const Bay& bay, std::string_view name) const;
   Item ToItem(const Sensor& sensor) const;
   Item ToItem(const ParkingEvent& event) const;
   // The same as ToItem(event), written into `item` in place: a loader that refills the same items
