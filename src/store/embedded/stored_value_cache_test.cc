@@ -119,6 +119,16 @@ TEST(StoredValueCacheTest, DecodesOnceAndSharesTheItem) {
   EXPECT_EQ(damaged->shared_item().status().code(), Status::Code::kCorruption);
 }
 
+// The entry of `key` holds `item`: its stored form, and the item itself decoded already.
+void ExpectEntryHolds(StoredValueCache& cache, std::string_view key, const Item& item) {
+  auto hit = cache.Lookup(key);
+  ASSERT_TRUE(hit.known && hit.value);
+  EXPECT_EQ(hit.value->value(), EncodeItem(item));
+  auto got = hit.value->shared_item();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(**got, item);
+}
+
 TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
   StoredValueCache cache(1 << 20);
   const Item item = MakeItem("P", "a", {{"v", AttributeValue::S("2")}});
@@ -126,12 +136,7 @@ TEST(StoredValueCacheTest, KeepsTheItemAWriterHandedOverAsItIs) {
   std::string value = EncodeItem(item);
   const StoredValueCache::Write written[] = {{"a", &value, &item}};
   cache.Written(written);
-  auto hit = cache.Lookup("a");
-  ASSERT_TRUE(hit.known && hit.value);
-  EXPECT_EQ(hit.value->value(), EncodeItem(item));
-  auto got = hit.value->shared_item();
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(**got, item);
+  ExpectEntryHolds(cache, "a", item);
   EXPECT_EQ(item.size(), 3u) << "a const item is copied";
 }
 
@@ -146,12 +151,7 @@ TEST(StoredValueCacheTest, TakesTheItemAWriterLetsItTake) {
   const StoredValueCache::Write written[] = {{"a", &value, nullptr, &taken},
                                              {"never-read", &other, nullptr, &passed}};
   cache.Written(written);
-  auto hit = cache.Lookup("a");
-  ASSERT_TRUE(hit.known && hit.value);
-  EXPECT_EQ(hit.value->value(), EncodeItem(original));
-  auto got = hit.value->shared_item();
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(**got, original);
+  ExpectEntryHolds(cache, "a", original);
   EXPECT_TRUE(taken.empty()) << "moved into the entry";
   EXPECT_EQ(passed, original) << "a key the cache does not keep takes nothing";
   EXPECT_EQ(other, EncodeItem(original));
