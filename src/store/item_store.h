@@ -1,7 +1,7 @@
 // ItemStore: the single-table operations, modeled on DynamoDB's, that every single-table backend
-// (embedded RocksDB, DynamoDB) implements with the same meaning. The store contract tests in
-// store_contract_test.cc run unchanged against each backend and are the executable form of the
-// contracts written here.
+// (embedded RocksDB, DynamoDB) implements with the same meaning. The store contract tests
+// (tests/store_contract_*test.cc, store_contract_fixture.h) run unchanged against each backend and
+// are the executable form of the contracts written here.
 //
 // Table shape (SPEC §3): string keys PK and SK; GSI1 on GSI1PK/GSI1SK projecting all attributes;
 // GSI2 on GSI2PK/GSI2SK projecting keys only; TTL on the number attribute `ttl` (epoch seconds).
