@@ -1,6 +1,7 @@
 // The store contract (store_contract_fixture.h): writers racing on one item; conditions make
 // every increment count once and give exactly one winner.
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -9,6 +10,30 @@
 
 namespace vdpark::contract {
 namespace {
+
+constexpr int kRacers = 8;
+
+// Runs `attempt(t)` for t in [0, kRacers) on as many threads at once, and expects exactly one to
+// succeed and every other to fail its condition (kConditionFailed). Returns the winner's t.
+int ExactlyOneWinner(const std::function<Status(int)>& attempt, const std::string& what) {
+  std::atomic<int> wins{0}, conflicts{0}, winner{-1};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kRacers; ++t) {
+    threads.emplace_back([&, t] {
+      Status s = attempt(t);
+      if (s.ok()) {
+        ++wins;
+        winner = t;
+      } else if (s.IsConditionFailed()) {
+        ++conflicts;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1) << what;
+  EXPECT_EQ(conflicts.load(), kRacers - 1) << what;
+  return winner.load();
+}
 
 TEST_P(StoreContract, ConcurrentConditionalAddsAreExact) {
   ASSERT_OK(store().Put(MakeItem("C", "counter", {{"count", Num(0)}})));
@@ -52,23 +77,12 @@ TEST_P(StoreContract, OptimisticReadModifyWriteLosesNoIncrement) {
 TEST_P(StoreContract, RacingPutsIfNotExistsHaveExactlyOneWinner) {
   for (int round = 0; round < 20; ++round) {
     std::string sk = "race#" + std::to_string(round);
-    std::atomic<int> wins{0}, conflicts{0}, winner{-1};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t) {
-      threads.emplace_back([&, t] {
-        Status s = store().Put(MakeItem("R", sk, {{"by", Num(t)}}), Condition::NotExists("PK"));
-        if (s.ok()) {
-          ++wins;
-          winner = t;
-        } else if (s.IsConditionFailed()) {
-          ++conflicts;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    EXPECT_EQ(wins.load(), 1) << sk;
-    EXPECT_EQ(conflicts.load(), 7) << sk;
-    EXPECT_TRUE(Fetch("R", sk) == MakeItem("R", sk, {{"by", Num(winner.load())}}));
+    const int winner = ExactlyOneWinner(
+        [&](int t) {
+          return store().Put(MakeItem("R", sk, {{"by", Num(t)}}), Condition::NotExists("PK"));
+        },
+        sk);
+    EXPECT_TRUE(Fetch("R", sk) == MakeItem("R", sk, {{"by", Num(winner)}}));
   }
 }
 
@@ -87,26 +101,15 @@ TEST_P(StoreContract, RacingConditionalUpdatesOfOneAttributeHaveExactlyOneWinner
     } else {
       as_read.Add(Op::kEq, "sensorId", AV::Null());
     }
-    std::atomic<int> wins{0}, conflicts{0}, winner{-1};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t) {
-      threads.emplace_back([&, t] {
-        Update u;
-        u.set = {{"sensorId", AV::S("S-" + std::to_string(t))}};
-        auto r = store().UpdateItem({"B", sk}, u, as_read);
-        if (r.ok()) {
-          ++wins;
-          winner = t;
-        } else if (r.status().IsConditionFailed()) {
-          ++conflicts;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    EXPECT_EQ(wins.load(), 1) << sk;
-    EXPECT_EQ(conflicts.load(), 7) << sk;
+    const int winner = ExactlyOneWinner(
+        [&](int t) {
+          Update u;
+          u.set = {{"sensorId", AV::S("S-" + std::to_string(t))}};
+          return store().UpdateItem({"B", sk}, u, as_read).status();
+        },
+        sk);
     Item expected = bay;
-    expected["sensorId"] = AV::S("S-" + std::to_string(winner.load()));
+    expected["sensorId"] = AV::S("S-" + std::to_string(winner));
     EXPECT_TRUE(Fetch("B", sk) == expected) << Json(Fetch("B", sk));
   }
 }
@@ -117,32 +120,21 @@ TEST_P(StoreContract, RacingTransactionsOnOneKeyHaveExactlyOneWinner) {
   if (!caps().supports_transactions) GTEST_SKIP() << "no TransactWriteItems on this server";
   for (int round = 0; round < 20; ++round) {
     std::string sk = "claim#" + std::to_string(round);
-    std::atomic<int> wins{0}, conflicts{0}, winner{-1};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t) {
-      threads.emplace_back([&, t] {
-        TransactItem claim;
-        claim.item = MakeItem("T", sk, {{"by", Num(t)}});
-        claim.condition = Condition::NotExists("PK");
-        TransactItem own;
-        own.item = MakeItem("T", sk + "#own#" + std::to_string(t));
-        own.condition = Condition::NotExists("PK");
-        const TransactItem items[] = {claim, own};
-        Status s = store().TransactWrite(items);
-        if (s.ok()) {
-          ++wins;
-          winner = t;
-        } else if (s.IsConditionFailed()) {
-          ++conflicts;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    EXPECT_EQ(wins.load(), 1) << sk;
-    EXPECT_EQ(conflicts.load(), 7) << sk;
-    EXPECT_TRUE(Fetch("T", sk) == MakeItem("T", sk, {{"by", Num(winner.load())}}));
-    for (int t = 0; t < 8; ++t) {
-      EXPECT_EQ(Fetch("T", sk + "#own#" + std::to_string(t)).has_value(), t == winner.load())
+    const int winner = ExactlyOneWinner(
+        [&](int t) {
+          TransactItem claim;
+          claim.item = MakeItem("T", sk, {{"by", Num(t)}});
+          claim.condition = Condition::NotExists("PK");
+          TransactItem own;
+          own.item = MakeItem("T", sk + "#own#" + std::to_string(t));
+          own.condition = Condition::NotExists("PK");
+          const TransactItem items[] = {claim, own};
+          return store().TransactWrite(items);
+        },
+        sk);
+    EXPECT_TRUE(Fetch("T", sk) == MakeItem("T", sk, {{"by", Num(winner)}}));
+    for (int t = 0; t < kRacers; ++t) {
+      EXPECT_EQ(Fetch("T", sk + "#own#" + std::to_string(t)).has_value(), t == winner)
           << sk << " racer " << t;
     }
   }
