@@ -63,10 +63,10 @@ fresh_broker() {
   PORT=${VDPARK_MQTT_URL##*:}
   BROKER_PID=$(cat "$MOSQUITTO_DIR/mosquitto.pid")
 }
-broker_cpu_ticks() { awk '{print $14 + $15}' "/proc/$BROKER_PID/stat"; }
 # CPU accounting: a process's user + system ticks; the machine's busy and total ticks.
 TCK=$(getconf CLK_TCK)
 pid_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+broker_cpu_ticks() { pid_ticks "$BROKER_PID"; }
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 # Runs a command, its output to /dev/null, writing its CPU seconds (user + system) to file $1.
 timed_cpu() {
