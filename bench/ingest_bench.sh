@@ -361,7 +361,7 @@ print(f"| CPU per message, serve end to end | {cpu_cell(cpu_serve)} | |")
 budget = [2e6 / (0.8 * t) - c[0] - c[1] - k[2] for t, c, k in zip(top, cpu_serve, cpu_noop)]
 in_serve = [c[2] - k[2] for c, k in zip(cpu_serve, cpu_noop)]
 print(f"| the processor's CPU budget for serve at 80 % of the ceiling (both cores never idle) | "
-      f"**{med(budget):.1f} µs a message** (runs {min(budget):.1f}-{max(budget):.1f}) | "
+      f"**{med(budget):.1f} µs a message** (runs {min(budget):.1f} to {max(budget):.1f}; can be negative) | "
       f"the processor takes {1e6 / med(proc):.1f} µs alone, {med(in_serve):.1f} µs inside serve |")
 p50, p99, samples = latency.split()
 print(f"| latency, publish -> bay state written | p50 <= {float(p50):g} ms, p99 <= {float(p99):g} ms | "
